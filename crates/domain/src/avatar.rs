@@ -1,0 +1,297 @@
+//! Personal avatars: a LoRA trained on 10–20 of the user's photos, then used for
+//! "photos with me".
+
+use crate::media::{self, ImageFormat};
+use crate::storage::StoredObject;
+use crate::{AvatarId, AvatarName, JobId, PhotoId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gender {
+    Male,
+    Female,
+}
+
+impl Gender {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gender::Male => "male",
+            Gender::Female => "female",
+        }
+    }
+}
+
+/// ```text
+/// Draft ──train──▶ Training ──▶ Ready
+///   ▲                 │
+///   └──cancelled──────┤
+///                     └──▶ Failed ──train again──▶ Training
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AvatarStatus {
+    /// Collecting photos.
+    Draft,
+    Training,
+    Ready,
+    Failed,
+}
+
+impl AvatarStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AvatarStatus::Draft => "draft",
+            AvatarStatus::Training => "training",
+            AvatarStatus::Ready => "ready",
+            AvatarStatus::Failed => "failed",
+        }
+    }
+}
+
+/// The word that calls up the avatar in a prompt. Made once, when the avatar is created, and
+/// stored; added to a prompt exactly once, at call time.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TriggerPhrase(String);
+
+impl TriggerPhrase {
+    /// A token unlikely to mean anything to the model: `aisha` and the avatar id's first 8 hex.
+    pub fn for_avatar(id: AvatarId) -> Self {
+        Self(format!("aisha{}", &id.0.simple().to_string()[..8]))
+    }
+
+    pub fn from_stored(s: String) -> Self {
+        Self(s)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The prompt with the trigger in it exactly once.
+    pub fn inject(&self, prompt: &str) -> String {
+        let already = prompt
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|word| word.eq_ignore_ascii_case(&self.0));
+        if already { prompt.to_owned() } else { format!("{}, {}", self.0, prompt) }
+    }
+}
+
+/// The trained model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lora {
+    pub url: String,
+    pub config_url: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Avatar {
+    pub id: AvatarId,
+    pub owner: UserId,
+    pub name: AvatarName,
+    pub gender: Gender,
+    pub status: AvatarStatus,
+    pub trigger: TriggerPhrase,
+    pub is_main: bool,
+    pub photo_count: u32,
+    pub lora: Option<Lora>,
+    pub training_job: Option<JobId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Avatar {
+    pub fn new(id: AvatarId, owner: UserId, name: AvatarName, gender: Gender, now: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            owner,
+            name,
+            gender,
+            status: AvatarStatus::Draft,
+            trigger: TriggerPhrase::for_avatar(id),
+            is_main: false,
+            photo_count: 0,
+            lora: None,
+            training_job: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Photos can be added or removed until training starts (and again after it failed).
+    pub fn accepts_photos(&self) -> bool {
+        matches!(self.status, AvatarStatus::Draft | AvatarStatus::Failed)
+    }
+
+    pub fn check_trainable(&self, rules: &PhotoRules) -> Result<(), TrainRefusal> {
+        match self.status {
+            AvatarStatus::Training => Err(TrainRefusal::AlreadyTraining),
+            AvatarStatus::Ready => Err(TrainRefusal::AlreadyTrained),
+            AvatarStatus::Draft | AvatarStatus::Failed if self.photo_count < rules.min_photos => {
+                Err(TrainRefusal::NotEnoughPhotos { have: self.photo_count, need: rules.min_photos })
+            }
+            AvatarStatus::Draft | AvatarStatus::Failed => Ok(()),
+        }
+    }
+
+    /// Only a trained avatar can make photos, and so only it can be the main one.
+    pub fn is_usable(&self) -> bool {
+        self.status == AvatarStatus::Ready && self.lora.is_some()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TrainRefusal {
+    #[error("{have} photos, at least {need} needed")]
+    NotEnoughPhotos { have: u32, need: u32 },
+    #[error("already training")]
+    AlreadyTraining,
+    #[error("already trained")]
+    AlreadyTrained,
+}
+
+/// The main avatar after `removed` is gone: the newest usable one left, if any.
+pub fn next_main<'a>(remaining: impl IntoIterator<Item = &'a Avatar>) -> Option<AvatarId> {
+    remaining.into_iter().filter(|a| a.is_usable()).max_by_key(|a| (a.created_at, a.id)).map(|a| a.id)
+}
+
+/// Operator-configurable limits on training photos.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoRules {
+    pub min_photos: u32,
+    pub max_photos: u32,
+    pub max_bytes: u64,
+    pub min_side: u32,
+}
+
+impl Default for PhotoRules {
+    fn default() -> Self {
+        Self { min_photos: 10, max_photos: 20, max_bytes: 20 * 1024 * 1024, min_side: 512 }
+    }
+}
+
+/// What was learned about an uploaded photo.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhotoFacts {
+    pub format: ImageFormat,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// Why a photo was not added, precise enough to tell the user what to do.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoRejection {
+    #[error("not a JPEG, PNG or WebP image")]
+    NotAnImage,
+    #[error("larger than {max_bytes} bytes")]
+    TooLarge { max_bytes: u64 },
+    #[error("{width}×{height}, the shortest side must be at least {min_side} px")]
+    TooSmall { width: u32, height: u32, min_side: u32 },
+    #[error("the same photo is already in this avatar")]
+    Duplicate,
+    #[error("the avatar already has {max} photos")]
+    AvatarFull { max: u32 },
+    #[error("the avatar is not taking photos now")]
+    NotAccepting,
+}
+
+/// Checks one photo's bytes against the rules (count and duplicates are the store's part).
+pub fn inspect_photo(bytes: &[u8], rules: &PhotoRules) -> Result<PhotoFacts, PhotoRejection> {
+    let size = bytes.len() as u64;
+    if size > rules.max_bytes {
+        return Err(PhotoRejection::TooLarge { max_bytes: rules.max_bytes });
+    }
+    let (format, width, height) = media::probe(bytes).ok_or(PhotoRejection::NotAnImage)?;
+    if width.min(height) < rules.min_side {
+        return Err(PhotoRejection::TooSmall { width, height, min_side: rules.min_side });
+    }
+    Ok(PhotoFacts { format, width, height, bytes: size, sha256: media::content_hash(bytes) })
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvatarPhoto {
+    pub id: PhotoId,
+    pub avatar: AvatarId,
+    pub owner: UserId,
+    pub object: StoredObject,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::fixtures::*;
+    use uuid::Uuid;
+
+    fn avatar() -> Avatar {
+        Avatar::new(
+            AvatarId(Uuid::from_u128(0xabcdef12_3456_0000_0000_000000000000)),
+            UserId(Uuid::nil()),
+            AvatarName::parse("Аня").unwrap(),
+            Gender::Female,
+            DateTime::<Utc>::from_timestamp(0, 0).unwrap(),
+        )
+    }
+
+    #[test]
+    fn trigger_is_injected_exactly_once() {
+        let a = avatar();
+        assert_eq!(a.trigger.as_str(), "aishaabcdef12");
+        let once = a.trigger.inject("on a beach");
+        assert_eq!(once, "aishaabcdef12, on a beach");
+        assert_eq!(a.trigger.inject(&once), once, "injecting again changes nothing");
+        assert_eq!(a.trigger.inject("AISHAABCDEF12 at night"), "AISHAABCDEF12 at night");
+        assert_eq!(a.trigger.inject("aishaabcdef123"), "aishaabcdef12, aishaabcdef123", "a longer word is not the trigger");
+    }
+
+    #[test]
+    fn training_needs_enough_photos_and_the_right_status() {
+        let rules = PhotoRules::default();
+        let mut a = avatar();
+        a.photo_count = 9;
+        assert_eq!(a.check_trainable(&rules), Err(TrainRefusal::NotEnoughPhotos { have: 9, need: 10 }));
+        a.photo_count = 10;
+        assert_eq!(a.check_trainable(&rules), Ok(()));
+        a.status = AvatarStatus::Training;
+        assert_eq!(a.check_trainable(&rules), Err(TrainRefusal::AlreadyTraining));
+        assert!(!a.accepts_photos());
+        a.status = AvatarStatus::Failed;
+        assert_eq!(a.check_trainable(&rules), Ok(()), "a failed avatar can be trained again");
+        a.status = AvatarStatus::Ready;
+        assert_eq!(a.check_trainable(&rules), Err(TrainRefusal::AlreadyTrained));
+    }
+
+    #[test]
+    fn photo_rules() {
+        let rules = PhotoRules::default();
+        assert_eq!(inspect_photo(b"%PDF-1.4", &rules), Err(PhotoRejection::NotAnImage));
+        assert_eq!(
+            inspect_photo(&png_header(300, 800), &rules),
+            Err(PhotoRejection::TooSmall { width: 300, height: 800, min_side: 512 })
+        );
+        let ok = inspect_photo(&jpeg_header(512, 700), &rules).unwrap();
+        assert_eq!((ok.format, ok.width, ok.height), (ImageFormat::Jpeg, 512, 700));
+        let small_rules = PhotoRules { max_bytes: 10, ..rules };
+        assert_eq!(inspect_photo(&png_header(600, 600), &small_rules), Err(PhotoRejection::TooLarge { max_bytes: 10 }));
+        assert_eq!(inspect_photo(&webp_header(600, 600), &rules).unwrap().format, ImageFormat::Webp);
+    }
+
+    #[test]
+    fn next_main_is_the_newest_usable() {
+        let mut a = avatar();
+        let mut b = avatar();
+        b.id = AvatarId(Uuid::from_u128(9));
+        b.created_at = a.created_at + chrono::Duration::days(1);
+        assert_eq!(next_main([&a, &b]), None, "drafts cannot be main");
+        a.status = AvatarStatus::Ready;
+        a.lora = Some(Lora { url: "u".into(), config_url: None });
+        assert_eq!(next_main([&a, &b]), Some(a.id));
+        b.status = AvatarStatus::Ready;
+        b.lora = a.lora.clone();
+        assert_eq!(next_main([&a, &b]), Some(b.id));
+    }
+}

@@ -1,0 +1,550 @@
+//! Ports: what the domain needs from the outside world, named for what they mean here.
+//!
+//! Every port is an `async_trait` object-safe trait, `Send + Sync`, used as `Arc<dyn Port>`,
+//! so the app can pick an adapter from configuration at run time and a test can hand in
+//! another one. No adapter's library type appears in a signature.
+//!
+//! Money rule: where one use case must change two things together (a job and its charge, a
+//! failure and its refund, a payment and its credit, a promo redemption and its credit), the
+//! port offers ONE operation for it, and a SQL adapter runs it as ONE transaction. The amounts
+//! and transitions are decided by the domain (`Job::succeed`, `Job::fail`, `Promo::check`,
+//! `NewLedgerEntry::on_balance`); adapters apply them and enforce them under concurrency.
+//!
+//! Scoping rule: every read or write a user can cause takes the owner and matches on it. An id
+//! that belongs to someone else is "not found", indistinguishable from an id that never existed.
+
+use crate::avatar::{Avatar, AvatarPhoto, Lora, PhotoRejection, PhotoRules, TrainRefusal};
+use crate::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageRecord, Position};
+use crate::generation::{
+    AspectRatio, Failure, FailureKind, ImagenVariant, InFlightLimit, Job, JobStatus, NewJob, ProviderRef, TransitionError,
+};
+use crate::ledger::{Applied, LedgerEntry, LedgerTotals, NewLedgerEntry};
+use crate::payments::{Promo, PromoRefusal, StarsPayment};
+use crate::session::SessionKey;
+use crate::storage::StorageKey;
+use crate::user::{Settings, User};
+use crate::{AvatarId, AvatarName, Coins, ImageId, JobId, LedgerEntryId, PhotoId, PromoCode, TelegramUserId, UserId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// A store failed for reasons that have nothing to do with the request.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Connection refused, timed out, pool exhausted: try again later.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug, corrupt data, a constraint we did not expect.
+    #[error("store error: {0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upserted {
+    pub user: User,
+    pub created: bool,
+}
+
+#[async_trait]
+pub trait Users: Send + Sync {
+    /// Registers `candidate` if its Telegram id is new; otherwise refreshes the stored profile
+    /// fields and returns the stored user (its settings untouched).
+    async fn upsert(&self, candidate: User) -> Result<Upserted, StoreError>;
+    async fn get(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    async fn by_telegram(&self, telegram_id: TelegramUserId) -> Result<Option<User>, StoreError>;
+    /// `false` if there is no such user.
+    async fn update_settings(&self, id: UserId, settings: Settings) -> Result<bool, StoreError>;
+    /// `false` if there is no such user.
+    async fn set_blocked(&self, id: UserId, blocked: bool) -> Result<bool, StoreError>;
+    /// Newest first, for operators.
+    async fn list(&self, limit: u32) -> Result<Vec<User>, StoreError>;
+    async fn count(&self) -> Result<u64, StoreError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ledger
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    #[error("not enough coins: {balance} available, {needed} needed")]
+    InsufficientFunds { balance: Coins, needed: Coins },
+    #[error("no such user")]
+    UnknownUser,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait Ledger: Send + Sync {
+    async fn balance(&self, owner: UserId) -> Result<Coins, StoreError>;
+    /// Appends one row and moves the balance with it, or nothing if the idempotency key was
+    /// used before (`Applied::Replayed`). Refuses a change that would go below zero.
+    async fn apply(&self, entry: NewLedgerEntry) -> Result<Applied, ApplyError>;
+    /// Newest first, strictly older than `before` when given (keyset on `(created_at, id)`).
+    async fn history(
+        &self,
+        owner: UserId,
+        before: Option<(DateTime<Utc>, LedgerEntryId)>,
+        limit: u32,
+    ) -> Result<Vec<LedgerEntry>, StoreError>;
+    /// Coins spent on jobs, net of refunds.
+    async fn spent_on_jobs(&self, owner: UserId) -> Result<Coins, StoreError>;
+    /// Over all users, for operators.
+    async fn totals(&self) -> Result<LedgerTotals, StoreError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AvatarRefusal {
+    #[error("no such avatar")]
+    NotFound,
+    #[error("the avatar is not trained")]
+    NotUsable,
+    #[error("cannot train: {0}")]
+    Train(#[from] TrainRefusal),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CreateJobError {
+    #[error("not enough coins: {balance} available, {needed} needed")]
+    InsufficientFunds { balance: Coins, needed: Coins },
+    #[error("{limit} jobs already in progress")]
+    TooManyInFlight { limit: u32 },
+    #[error(transparent)]
+    Avatar(#[from] AvatarRefusal),
+    #[error("no such user")]
+    UnknownUser,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreatedJob {
+    pub job: Job,
+    /// The same job id was created before: nothing new was written or charged.
+    pub replayed: bool,
+}
+
+/// What a finished job produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobOutput {
+    /// Images already written to storage. At least one.
+    Images(Vec<ImageRecord>),
+    Lora(Lora),
+}
+
+/// The result of ending a job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settled {
+    pub job: Job,
+    /// The refund row, when anything was owed.
+    pub refund: Option<LedgerEntry>,
+    /// The trained avatar, for trainings.
+    pub avatar: Option<Avatar>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SettleError {
+    #[error("no such job")]
+    NotFound,
+    /// The job had already ended: nothing was changed (a duplicate webhook, a lost race).
+    #[error("job already ended as {:?}", .0.status)]
+    AlreadyEnded(Box<Job>),
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SaveError {
+    #[error("no such job")]
+    NotFound,
+    /// Someone else changed the job since it was read; read it again.
+    #[error("job changed concurrently")]
+    Conflict,
+    /// `save` does not end jobs; `succeed` and `fail` do, with the money.
+    #[error("use succeed/fail to end a job")]
+    Terminal,
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait Jobs: Send + Sync {
+    /// Creates the job and debits its price in one transaction, unless the user has `limit`
+    /// jobs in flight or too few coins. For a training, also moves the avatar to `Training`
+    /// (it must be the owner's and trainable); for avatar photos the avatar must be usable.
+    /// Creating the same job id again is a replay: one job, one debit.
+    async fn create_charged(&self, job: NewJob, limit: InFlightLimit) -> Result<CreatedJob, CreateJobError>;
+    /// Owner-scoped read.
+    async fn get(&self, owner: UserId, id: JobId) -> Result<Option<Job>, StoreError>;
+    /// Worker read, by id or by the provider's request id.
+    async fn find(&self, id: JobId) -> Result<Option<Job>, StoreError>;
+    async fn by_request(&self, request_id: &str) -> Result<Option<Job>, StoreError>;
+    /// Leases up to `limit` non-terminal jobs whose `next_attempt_at <= now`, by moving their
+    /// `next_attempt_at` to `lease_until`. Two workers never lease the same job at once.
+    async fn claim_due(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<Vec<Job>, StoreError>;
+    /// Writes a non-terminal change (submitted, started, queue position, next attempt), if
+    /// the stored version is `job.version`. Returns the job with its new version.
+    async fn save(&self, job: &Job) -> Result<Job, SaveError>;
+    /// Ends the job with its output and refunds what was not delivered, in one transaction:
+    /// images become gallery rows; a LoRA makes the avatar ready (and main if it has none).
+    async fn succeed(&self, id: JobId, output: JobOutput, now: DateTime<Utc>) -> Result<Settled, SettleError>;
+    /// Ends the job without output and refunds it in full, in one transaction; a training's
+    /// avatar goes to `Failed` (or back to `Draft` when cancelled).
+    async fn fail(&self, id: JobId, failure: Failure, now: DateTime<Utc>) -> Result<Settled, SettleError>;
+    async fn in_flight(&self, owner: UserId) -> Result<u32, StoreError>;
+    /// Non-terminal jobs whose deadline has passed.
+    async fn overdue(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Job>, StoreError>;
+    /// Non-terminal jobs, oldest first (start-up reconciliation, `admin jobs list --stuck`).
+    async fn non_terminal(&self, limit: u32) -> Result<Vec<Job>, StoreError>;
+    async fn count_by_status(&self) -> Result<Vec<(JobStatus, u64)>, StoreError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gallery
+
+#[async_trait]
+pub trait Gallery: Send + Sync {
+    /// One card under `query`, relative to a cursor (keyset, no OFFSET).
+    async fn card(&self, owner: UserId, query: &GalleryQuery, at: CardAt) -> Result<Option<ImageRecord>, StoreError>;
+    /// Where `cursor` stands under `query`: how many match and are newer or equal, of how many.
+    async fn position(&self, owner: UserId, query: &GalleryQuery, cursor: Cursor) -> Result<Position, StoreError>;
+    async fn get(&self, owner: UserId, id: ImageId) -> Result<Option<ImageRecord>, StoreError>;
+    /// `None` if not found (or not the owner's).
+    async fn set_favorite(&self, owner: UserId, id: ImageId, favorite: bool) -> Result<Option<ImageRecord>, StoreError>;
+    /// Removes the row and returns it, so the caller can remove its stored object.
+    async fn delete(&self, owner: UserId, id: ImageId) -> Result<Option<ImageRecord>, StoreError>;
+    async fn set_file_id(&self, owner: UserId, id: ImageId, file_id: &str) -> Result<(), StoreError>;
+    async fn counts(&self, owner: UserId, month_start: DateTime<Utc>) -> Result<GalleryCounts, StoreError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Avatars
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetMain {
+    Done(Avatar),
+    NotFound,
+    NotUsable,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeleteAvatar {
+    /// Gone, with its photos (whose stored objects the caller removes). Images made with it
+    /// stay, labelled with its name.
+    Deleted { avatar: Avatar, photos: Vec<AvatarPhoto> },
+    NotFound,
+    /// Training is in progress: cancel it first.
+    Busy,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AddPhoto {
+    Added { count: u32 },
+    Rejected(PhotoRejection),
+    AvatarNotFound,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RemovePhoto {
+    Removed { photo: AvatarPhoto, count: u32 },
+    NotFound,
+    NotAccepting,
+}
+
+#[async_trait]
+pub trait Avatars: Send + Sync {
+    async fn create(&self, avatar: &Avatar) -> Result<(), StoreError>;
+    async fn get(&self, owner: UserId, id: AvatarId) -> Result<Option<Avatar>, StoreError>;
+    /// Newest first.
+    async fn list(&self, owner: UserId) -> Result<Vec<Avatar>, StoreError>;
+    /// Also relabels the images made with it. `None` if not found.
+    async fn rename(&self, owner: UserId, id: AvatarId, name: &AvatarName, now: DateTime<Utc>) -> Result<Option<Avatar>, StoreError>;
+    /// Makes `id` the one main avatar of its owner.
+    async fn set_main(&self, owner: UserId, id: AvatarId) -> Result<SetMain, StoreError>;
+    /// Deletes the avatar and its photo rows; if it was main, the newest usable one left
+    /// becomes main.
+    async fn delete(&self, owner: UserId, id: AvatarId) -> Result<DeleteAvatar, StoreError>;
+    /// Adds a photo already written to storage, enforcing the count, duplicates (same hash in
+    /// the avatar) and the avatar's status.
+    async fn add_photo(&self, photo: &AvatarPhoto, rules: &PhotoRules) -> Result<AddPhoto, StoreError>;
+    /// Oldest first.
+    async fn photos(&self, owner: UserId, avatar: AvatarId) -> Result<Vec<AvatarPhoto>, StoreError>;
+    async fn remove_photo(&self, owner: UserId, avatar: AvatarId, photo: PhotoId) -> Result<RemovePhoto, StoreError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payments and promo codes
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentRecorded {
+    Credited { payment: StarsPayment, entry: LedgerEntry },
+    /// This charge id was recorded before: nothing changed.
+    Replayed { payment: StarsPayment },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StarsRefundError {
+    #[error("no such payment")]
+    NotFound,
+    #[error("the payment was already refunded")]
+    AlreadyRefunded,
+    #[error("the user has {balance} coins left of the {needed} this payment bought")]
+    CoinsSpent { balance: Coins, needed: Coins },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StarsRefunded {
+    pub payment: StarsPayment,
+    /// Coins taken back: all the payment bought, or with `force` what was left of it.
+    pub taken_back: Coins,
+    pub entry: Option<LedgerEntry>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StarsTotals {
+    pub payments: u64,
+    pub stars: u64,
+    pub refunded_stars: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RedeemError {
+    #[error(transparent)]
+    Refused(#[from] PromoRefusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redeemed {
+    pub coins: Coins,
+    pub entry: LedgerEntry,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CreatePromoError {
+    #[error("a code {0} already exists")]
+    Exists(PromoCode),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait Payments: Send + Sync {
+    /// Records the payment and credits its coins in one transaction, once per charge id.
+    async fn record_stars_payment(&self, payment: StarsPayment, entry: LedgerEntryId) -> Result<PaymentRecorded, StoreError>;
+    async fn stars_payment(&self, charge_id: &str) -> Result<Option<StarsPayment>, StoreError>;
+    /// Marks the payment refunded and takes its coins back in one transaction. Refused if the
+    /// coins were spent, unless `force`, which takes back what is left.
+    async fn refund_stars_payment(
+        &self,
+        charge_id: &str,
+        force: bool,
+        entry: LedgerEntryId,
+        now: DateTime<Utc>,
+    ) -> Result<StarsRefunded, StarsRefundError>;
+    async fn stars_totals(&self) -> Result<StarsTotals, StoreError>;
+}
+
+#[async_trait]
+pub trait Promos: Send + Sync {
+    async fn create_promo(&self, promo: &Promo) -> Result<(), CreatePromoError>;
+    async fn promo(&self, code: &PromoCode) -> Result<Option<Promo>, StoreError>;
+    async fn promos(&self) -> Result<Vec<Promo>, StoreError>;
+    /// `None` if there is no such code.
+    async fn set_promo_active(&self, code: &PromoCode, active: bool) -> Result<Option<Promo>, StoreError>;
+    /// Checks the code's rules and credits it in one transaction (limits hold under
+    /// concurrent redemptions).
+    async fn redeem(&self, owner: UserId, code: &PromoCode, entry: LedgerEntryId, now: DateTime<Utc>) -> Result<Redeemed, RedeemError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions (dialogue and gallery session)
+
+/// Opaque per-user values with a time to live. Writing refreshes the TTL; reading does not.
+/// An expired value reads as absent.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn get(&self, key: &SessionKey) -> Result<Option<String>, StoreError>;
+    async fn put(&self, key: &SessionKey, value: String, ttl: std::time::Duration) -> Result<(), StoreError>;
+    async fn delete(&self, key: &SessionKey) -> Result<(), StoreError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Object storage
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StorageError {
+    #[error("no object at {0}")]
+    NotFound(StorageKey),
+    #[error("bucket {0} does not exist")]
+    BucketMissing(String),
+    #[error("storage refused the credentials: {0}")]
+    PermissionDenied(String),
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage error: {0}")]
+    Other(String),
+}
+
+impl StorageError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StorageError::Unavailable(_))
+    }
+}
+
+#[async_trait]
+pub trait ImageStore: Send + Sync {
+    /// The bucket (or directory) recorded next to each key.
+    fn bucket(&self) -> &str;
+    async fn put(&self, key: &StorageKey, bytes: Vec<u8>, content_type: &str) -> Result<(), StorageError>;
+    async fn get(&self, key: &StorageKey) -> Result<Vec<u8>, StorageError>;
+    /// Deleting a missing object succeeds.
+    async fn delete(&self, key: &StorageKey) -> Result<(), StorageError>;
+    async fn exists(&self, key: &StorageKey) -> Result<bool, StorageError>;
+    /// A URL the outside world can fetch for `ttl`, if this store has such URLs.
+    async fn public_url(&self, key: &StorageKey, ttl: std::time::Duration) -> Result<Option<String>, StorageError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The image provider (FAL)
+
+/// What to ask the provider for. Built by the domain from a job, with the avatar's LoRA and
+/// trigger already applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProviderRequest {
+    Imagen { prompt: String, aspect: AspectRatio, count: u8, variant: ImagenVariant },
+    LoraImages { prompt: String, lora_url: String, aspect: AspectRatio, count: u8 },
+    Training { archive_url: String, trigger: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Submitted {
+    pub provider: ProviderRef,
+    pub queue_position: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProviderStatus {
+    Queued { position: Option<u32> },
+    Running,
+    /// Finished; the result may still be a failure, which `result` reports.
+    Completed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderImage {
+    pub url: String,
+    /// Flagged by the provider's safety checker: withheld from the user and refunded.
+    pub nsfw: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProviderOutput {
+    Images(Vec<ProviderImage>),
+    /// `None`: the trainer finished without a LoRA file, which is a failure.
+    Lora(Option<Lora>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProviderErrorKind {
+    ContentPolicy,
+    /// 422: a parameter was refused; the detail names it.
+    InvalidInput,
+    /// 403 "locked" / exhausted balance: operators must top up the provider account.
+    OutOfCredit,
+    /// 401: the key is wrong.
+    Auth,
+    NotFound,
+    /// 429, 5xx, timeouts, connection errors: worth retrying with backoff.
+    Transient,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{kind:?}: {detail}")]
+pub struct ProviderError {
+    pub kind: ProviderErrorKind,
+    pub detail: String,
+}
+
+impl ProviderError {
+    pub fn new(kind: ProviderErrorKind, detail: impl Into<String>) -> Self {
+        Self { kind, detail: detail.into() }
+    }
+
+    pub fn is_retryable(&self) -> bool {
+        self.kind == ProviderErrorKind::Transient
+    }
+
+    /// How a job that met this error ends, as the user is told.
+    pub fn failure(&self) -> Failure {
+        let kind = match self.kind {
+            ProviderErrorKind::ContentPolicy => FailureKind::ContentPolicy,
+            ProviderErrorKind::InvalidInput => FailureKind::InvalidInput,
+            ProviderErrorKind::OutOfCredit
+            | ProviderErrorKind::Auth
+            | ProviderErrorKind::NotFound
+            | ProviderErrorKind::Transient => FailureKind::ProviderUnavailable,
+        };
+        Failure::new(kind, self.detail.clone())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CancelOutcome {
+    Requested,
+    AlreadyCompleted,
+    NotFound,
+}
+
+#[async_trait]
+pub trait ImageGenerator: Send + Sync {
+    /// Queues the request; with `webhook` the provider also calls back when done.
+    async fn submit(&self, request: &ProviderRequest, webhook: bool) -> Result<Submitted, ProviderError>;
+    async fn status(&self, job: &ProviderRef) -> Result<ProviderStatus, ProviderError>;
+    /// The output of a completed request, or the error it completed with.
+    async fn result(&self, job: &ProviderRef) -> Result<ProviderOutput, ProviderError>;
+    async fn cancel(&self, job: &ProviderRef) -> Result<CancelOutcome, ProviderError>;
+    /// Uploads a training archive and returns the URL the trainer reads it from.
+    async fn upload_archive(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError>;
+    /// Downloads a result file.
+    async fn download(&self, url: &str) -> Result<Vec<u8>, ProviderError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Telling users what background work did
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// Queue position or status changed (coalesced and droppable).
+    Progress { job: Job },
+    Succeeded { job: Job, images: Vec<ImageRecord> },
+    /// Failed, timed out or cancelled; `job.refunded` says what came back.
+    Failed { job: Job },
+    TrainingReady { job: Job, avatar: Avatar },
+    TrainingFailed { job: Job, avatar: Option<Avatar> },
+}
+
+/// Best effort: implementations log their own delivery failures. A notice never decides
+/// anything about money or jobs; those are settled before it is sent.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    async fn notify(&self, owner: UserId, notice: Notice);
+}
