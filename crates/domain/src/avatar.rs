@@ -71,9 +71,7 @@ impl TriggerPhrase {
 
     /// The prompt with the trigger in it exactly once.
     pub fn inject(&self, prompt: &str) -> String {
-        let already = prompt
-            .split(|c: char| !c.is_alphanumeric())
-            .any(|word| word.eq_ignore_ascii_case(&self.0));
+        let already = prompt.split(|c: char| !c.is_alphanumeric()).any(|word| word.eq_ignore_ascii_case(&self.0));
         if already { prompt.to_owned() } else { format!("{}, {}", self.0, prompt) }
     }
 }
@@ -245,7 +243,11 @@ mod tests {
         assert_eq!(once, "aishaabcdef12, on a beach");
         assert_eq!(a.trigger.inject(&once), once, "injecting again changes nothing");
         assert_eq!(a.trigger.inject("AISHAABCDEF12 at night"), "AISHAABCDEF12 at night");
-        assert_eq!(a.trigger.inject("aishaabcdef123"), "aishaabcdef12, aishaabcdef123", "a longer word is not the trigger");
+        assert_eq!(
+            a.trigger.inject("aishaabcdef123"),
+            "aishaabcdef12, aishaabcdef123",
+            "a longer word is not the trigger"
+        );
     }
 
     #[test]

@@ -107,7 +107,8 @@ impl DateRange {
     /// Parses `DD.MM.YYYY-DD.MM.YYYY` (spaces around the dash allowed).
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let (a, b) = raw.trim().split_once('-').ok_or(ValidationError::DateRangeFormat)?;
-        let date = |s: &str| NaiveDate::parse_from_str(s.trim(), "%d.%m.%Y").map_err(|_| ValidationError::DateRangeFormat);
+        let date =
+            |s: &str| NaiveDate::parse_from_str(s.trim(), "%d.%m.%Y").map_err(|_| ValidationError::DateRangeFormat);
         Self::new(date(a)?, date(b)?)
     }
 }

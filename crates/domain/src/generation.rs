@@ -41,10 +41,7 @@ impl AspectRatio {
     }
 
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        Self::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s.trim())
-            .ok_or_else(|| ValidationError::AspectRatio(s.to_owned()))
+        Self::ALL.into_iter().find(|a| a.as_str() == s.trim()).ok_or_else(|| ValidationError::AspectRatio(s.to_owned()))
     }
 
     /// Width and height as a ratio, e.g. `(3, 4)`.
@@ -492,7 +489,12 @@ impl Job {
     }
 
     /// The provider accepted the job.
-    pub fn submitted(&mut self, provider: ProviderRef, position: Option<u32>, now: DateTime<Utc>) -> Result<(), TransitionError> {
+    pub fn submitted(
+        &mut self,
+        provider: ProviderRef,
+        position: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> Result<(), TransitionError> {
         self.go(JobStatus::Queued, now)?;
         self.provider = Some(provider);
         self.queue_position = position;
@@ -589,7 +591,12 @@ mod tests {
     #[test]
     fn prices_come_from_the_table() {
         let prices = PriceTable::default();
-        let spec = |variant| JobSpec::Imagen { prompt: prompt(), aspect: AspectRatio::Square, count: ImageCount::new(3).unwrap(), variant };
+        let spec = |variant| JobSpec::Imagen {
+            prompt: prompt(),
+            aspect: AspectRatio::Square,
+            count: ImageCount::new(3).unwrap(),
+            variant,
+        };
         assert_eq!(prices.quote(&spec(ImagenVariant::Fast)).total.get(), 9);
         assert_eq!(prices.quote(&spec(ImagenVariant::Standard)).total.get(), 15);
         assert_eq!(prices.quote(&spec(ImagenVariant::Ultra)).total.get(), 24);
@@ -628,7 +635,18 @@ mod tests {
     #[test]
     fn partial_success_refunds_the_missing_images() {
         let mut j = job(4, 5);
-        j.submitted(ProviderRef { request_id: "r".into(), model: "m".into(), status_url: None, response_url: None, cancel_url: None }, Some(2), j.created_at).unwrap();
+        j.submitted(
+            ProviderRef {
+                request_id: "r".into(),
+                model: "m".into(),
+                status_url: None,
+                response_url: None,
+                cancel_url: None,
+            },
+            Some(2),
+            j.created_at,
+        )
+        .unwrap();
         assert_eq!(j.succeed(3, j.created_at).unwrap().get(), 5);
         assert_eq!(j.status, JobStatus::Succeeded);
         assert_eq!(j.delivered, 3);
@@ -648,7 +666,10 @@ mod tests {
         let mut j = job(2, 8);
         assert_eq!(j.fail(Failure::new(FailureKind::Cancelled, "user"), j.created_at).unwrap().get(), 16);
         assert_eq!(j.status, JobStatus::Cancelled);
-        assert!(j.fail(Failure::new(FailureKind::TimedOut, "late"), j.created_at).is_err(), "terminal jobs stay terminal");
+        assert!(
+            j.fail(Failure::new(FailureKind::TimedOut, "late"), j.created_at).is_err(),
+            "terminal jobs stay terminal"
+        );
         assert_eq!(j.refunded.get(), 16);
     }
 

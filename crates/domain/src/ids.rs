@@ -14,11 +14,7 @@ pub struct TelegramUserId(i64);
 
 impl TelegramUserId {
     pub fn new(raw: i64) -> Result<Self, crate::ValidationError> {
-        if raw > 0 {
-            Ok(Self(raw))
-        } else {
-            Err(crate::ValidationError::TelegramUserId(raw))
-        }
+        if raw > 0 { Ok(Self(raw)) } else { Err(crate::ValidationError::TelegramUserId(raw)) }
     }
     pub fn get(self) -> i64 {
         self.0

@@ -11,17 +11,33 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LedgerReason {
     /// The charge for a job, written together with the job.
-    JobCharge { job: JobId, job_kind: JobKind, units: u8 },
+    JobCharge {
+        job: JobId,
+        job_kind: JobKind,
+        units: u8,
+    },
     /// Coins returned for a job that ended without (all of) its output.
-    JobRefund { job: JobId, units: u8 },
+    JobRefund {
+        job: JobId,
+        units: u8,
+    },
     /// A Telegram Stars payment.
-    StarsTopUp { charge_id: String, stars: u32 },
+    StarsTopUp {
+        charge_id: String,
+        stars: u32,
+    },
     /// An operator refunded a Stars payment; the coins it bought are taken back.
-    StarsRefund { charge_id: String },
-    Promo { code: PromoCode },
+    StarsRefund {
+        charge_id: String,
+    },
+    Promo {
+        code: PromoCode,
+    },
     Welcome,
     /// An operator's manual change, with the reason they gave.
-    Admin { note: String },
+    Admin {
+        note: String,
+    },
 }
 
 impl LedgerReason {

@@ -12,11 +12,7 @@ impl Coins {
     pub const ZERO: Coins = Coins(0);
 
     pub fn new(amount: i64) -> Result<Self, crate::ValidationError> {
-        if amount >= 0 {
-            Ok(Self(amount))
-        } else {
-            Err(crate::ValidationError::NegativeCoins(amount))
-        }
+        if amount >= 0 { Ok(Self(amount)) } else { Err(crate::ValidationError::NegativeCoins(amount)) }
     }
 
     pub fn get(self) -> i64 {

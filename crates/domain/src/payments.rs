@@ -29,7 +29,8 @@ impl StarsPackage {
 
 /// The packages on sale, in display order.
 pub fn default_packages() -> Vec<StarsPackage> {
-    let p = |id: &str, coins, stars| StarsPackage { id: id.to_owned(), coins: Coins::new(coins).expect("literal"), stars };
+    let p =
+        |id: &str, coins, stars| StarsPackage { id: id.to_owned(), coins: Coins::new(coins).expect("literal"), stars };
     vec![p("p100", 100, 50), p("p275", 275, 125), p("p600", 600, 250)]
 }
 
@@ -101,9 +102,8 @@ pub fn check_pre_checkout(
     if currency != "XTR" || total_amount != invoice.stars {
         return Err(PreCheckoutRefusal::WrongAmount);
     }
-    let on_sale = packages
-        .iter()
-        .any(|p| p.id == invoice.package && p.coins == invoice.coins && p.stars == invoice.stars);
+    let on_sale =
+        packages.iter().any(|p| p.id == invoice.package && p.coins == invoice.coins && p.stars == invoice.stars);
     if on_sale { Ok(invoice) } else { Err(PreCheckoutRefusal::PackageGone) }
 }
 
@@ -240,18 +240,30 @@ mod tests {
         assert_eq!(check_pre_checkout(&payload, "XTR", 50, tg(7), true, &packs), Err(PreCheckoutRefusal::Blocked));
         assert_eq!(check_pre_checkout(&payload, "XTR", 49, tg(7), false, &packs), Err(PreCheckoutRefusal::WrongAmount));
         assert_eq!(check_pre_checkout(&payload, "USD", 50, tg(7), false, &packs), Err(PreCheckoutRefusal::WrongAmount));
-        assert_eq!(check_pre_checkout("junk", "XTR", 50, tg(7), false, &packs), Err(PreCheckoutRefusal::UnknownInvoice));
-        assert_eq!(check_pre_checkout(&payload, "XTR", 50, tg(7), false, &packs[1..]), Err(PreCheckoutRefusal::PackageGone));
+        assert_eq!(
+            check_pre_checkout("junk", "XTR", 50, tg(7), false, &packs),
+            Err(PreCheckoutRefusal::UnknownInvoice)
+        );
+        assert_eq!(
+            check_pre_checkout(&payload, "XTR", 50, tg(7), false, &packs[1..]),
+            Err(PreCheckoutRefusal::PackageGone)
+        );
     }
 
     #[test]
     fn a_paid_invoice_always_credits_at_its_recorded_rate() {
         let packs = default_packages();
         let payload = InvoicePayload::for_package(&packs[2], tg(7)).encode();
-        assert_eq!(credit_for_payment(&payload, 250, &packs), PaymentCredit { coins: packs[2].coins, needs_attention: false });
+        assert_eq!(
+            credit_for_payment(&payload, 250, &packs),
+            PaymentCredit { coins: packs[2].coins, needs_attention: false }
+        );
         let gone = credit_for_payment(&payload, 250, &packs[..1]);
         assert_eq!(gone, PaymentCredit { coins: packs[2].coins, needs_attention: true });
-        assert_eq!(credit_for_payment("junk", 50, &packs), PaymentCredit { coins: packs[0].coins, needs_attention: true });
+        assert_eq!(
+            credit_for_payment("junk", 50, &packs),
+            PaymentCredit { coins: packs[0].coins, needs_attention: true }
+        );
     }
 
     #[test]

@@ -16,7 +16,8 @@
 use crate::avatar::{Avatar, AvatarPhoto, Lora, PhotoRejection, PhotoRules, TrainRefusal};
 use crate::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageRecord, Position};
 use crate::generation::{
-    AspectRatio, Failure, FailureKind, ImagenVariant, InFlightLimit, Job, JobStatus, NewJob, ProviderRef, TransitionError,
+    AspectRatio, Failure, FailureKind, ImagenVariant, InFlightLimit, Job, JobStatus, NewJob, ProviderRef,
+    TransitionError,
 };
 use crate::ledger::{Applied, LedgerEntry, LedgerTotals, NewLedgerEntry};
 use crate::payments::{Promo, PromoRefusal, StarsPayment};
@@ -196,7 +197,12 @@ pub trait Jobs: Send + Sync {
     async fn by_request(&self, request_id: &str) -> Result<Option<Job>, StoreError>;
     /// Leases up to `limit` non-terminal jobs whose `next_attempt_at <= now`, by moving their
     /// `next_attempt_at` to `lease_until`. Two workers never lease the same job at once.
-    async fn claim_due(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<Vec<Job>, StoreError>;
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Job>, StoreError>;
     /// Writes a non-terminal change (submitted, started, queue position, next attempt), if
     /// the stored version is `job.version`. Returns the job with its new version.
     async fn save(&self, job: &Job) -> Result<Job, SaveError>;
@@ -225,7 +231,8 @@ pub trait Gallery: Send + Sync {
     async fn position(&self, owner: UserId, query: &GalleryQuery, cursor: Cursor) -> Result<Position, StoreError>;
     async fn get(&self, owner: UserId, id: ImageId) -> Result<Option<ImageRecord>, StoreError>;
     /// `None` if not found (or not the owner's).
-    async fn set_favorite(&self, owner: UserId, id: ImageId, favorite: bool) -> Result<Option<ImageRecord>, StoreError>;
+    async fn set_favorite(&self, owner: UserId, id: ImageId, favorite: bool)
+    -> Result<Option<ImageRecord>, StoreError>;
     /// Removes the row and returns it, so the caller can remove its stored object.
     async fn delete(&self, owner: UserId, id: ImageId) -> Result<Option<ImageRecord>, StoreError>;
     async fn set_file_id(&self, owner: UserId, id: ImageId, file_id: &str) -> Result<(), StoreError>;
@@ -246,7 +253,10 @@ pub enum SetMain {
 pub enum DeleteAvatar {
     /// Gone, with its photos (whose stored objects the caller removes). Images made with it
     /// stay, labelled with its name.
-    Deleted { avatar: Avatar, photos: Vec<AvatarPhoto> },
+    Deleted {
+        avatar: Avatar,
+        photos: Vec<AvatarPhoto>,
+    },
     NotFound,
     /// Training is in progress: cancel it first.
     Busy,
@@ -273,7 +283,13 @@ pub trait Avatars: Send + Sync {
     /// Newest first.
     async fn list(&self, owner: UserId) -> Result<Vec<Avatar>, StoreError>;
     /// Also relabels the images made with it. `None` if not found.
-    async fn rename(&self, owner: UserId, id: AvatarId, name: &AvatarName, now: DateTime<Utc>) -> Result<Option<Avatar>, StoreError>;
+    async fn rename(
+        &self,
+        owner: UserId,
+        id: AvatarId,
+        name: &AvatarName,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Avatar>, StoreError>;
     /// Makes `id` the one main avatar of its owner.
     async fn set_main(&self, owner: UserId, id: AvatarId) -> Result<SetMain, StoreError>;
     /// Deletes the avatar and its photo rows; if it was main, the newest usable one left
@@ -292,9 +308,14 @@ pub trait Avatars: Send + Sync {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PaymentRecorded {
-    Credited { payment: StarsPayment, entry: LedgerEntry },
+    Credited {
+        payment: StarsPayment,
+        entry: LedgerEntry,
+    },
     /// This charge id was recorded before: nothing changed.
-    Replayed { payment: StarsPayment },
+    Replayed {
+        payment: StarsPayment,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -349,7 +370,11 @@ pub enum CreatePromoError {
 #[async_trait]
 pub trait Payments: Send + Sync {
     /// Records the payment and credits its coins in one transaction, once per charge id.
-    async fn record_stars_payment(&self, payment: StarsPayment, entry: LedgerEntryId) -> Result<PaymentRecorded, StoreError>;
+    async fn record_stars_payment(
+        &self,
+        payment: StarsPayment,
+        entry: LedgerEntryId,
+    ) -> Result<PaymentRecorded, StoreError>;
     async fn stars_payment(&self, charge_id: &str) -> Result<Option<StarsPayment>, StoreError>;
     /// Marks the payment refunded and takes its coins back in one transaction. Refused if the
     /// coins were spent, unless `force`, which takes back what is left.
@@ -372,7 +397,13 @@ pub trait Promos: Send + Sync {
     async fn set_promo_active(&self, code: &PromoCode, active: bool) -> Result<Option<Promo>, StoreError>;
     /// Checks the code's rules and credits it in one transaction (limits hold under
     /// concurrent redemptions).
-    async fn redeem(&self, owner: UserId, code: &PromoCode, entry: LedgerEntryId, now: DateTime<Utc>) -> Result<Redeemed, RedeemError>;
+    async fn redeem(
+        &self,
+        owner: UserId,
+        code: &PromoCode,
+        entry: LedgerEntryId,
+        now: DateTime<Utc>,
+    ) -> Result<Redeemed, RedeemError>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -443,7 +474,9 @@ pub struct Submitted {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProviderStatus {
-    Queued { position: Option<u32> },
+    Queued {
+        position: Option<u32>,
+    },
     Running,
     /// Finished; the result may still be a failure, which `result` reports.
     Completed,
@@ -534,12 +567,25 @@ pub trait ImageGenerator: Send + Sync {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Notice {
     /// Queue position or status changed (coalesced and droppable).
-    Progress { job: Job },
-    Succeeded { job: Job, images: Vec<ImageRecord> },
+    Progress {
+        job: Job,
+    },
+    Succeeded {
+        job: Job,
+        images: Vec<ImageRecord>,
+    },
     /// Failed, timed out or cancelled; `job.refunded` says what came back.
-    Failed { job: Job },
-    TrainingReady { job: Job, avatar: Avatar },
-    TrainingFailed { job: Job, avatar: Option<Avatar> },
+    Failed {
+        job: Job,
+    },
+    TrainingReady {
+        job: Job,
+        avatar: Avatar,
+    },
+    TrainingFailed {
+        job: Job,
+        avatar: Option<Avatar>,
+    },
 }
 
 /// Best effort: implementations log their own delivery failures. A notice never decides

@@ -86,7 +86,12 @@ mod tests {
             "images/00000000-0000-0000-0000-000000000001/2025/11/00000000-0000-0000-0000-000000000002-3.png"
         );
         assert_eq!(StorageKey::parse(k.as_str()).unwrap(), k);
-        let p = StorageKey::avatar_photo(UserId(Uuid::nil()), AvatarId(Uuid::nil()), PhotoId(Uuid::nil()), ImageFormat::Jpeg);
+        let p = StorageKey::avatar_photo(
+            UserId(Uuid::nil()),
+            AvatarId(Uuid::nil()),
+            PhotoId(Uuid::nil()),
+            ImageFormat::Jpeg,
+        );
         assert!(p.as_str().starts_with("avatars/") && p.as_str().ends_with(".jpg"));
     }
 

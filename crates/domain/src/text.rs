@@ -46,11 +46,7 @@ impl AvatarName {
         }
         let chars = trimmed.chars().count();
         if !(Self::MIN_CHARS..=Self::MAX_CHARS).contains(&chars) {
-            return Err(ValidationError::AvatarNameLength {
-                min: Self::MIN_CHARS,
-                max: Self::MAX_CHARS,
-                got: chars,
-            });
+            return Err(ValidationError::AvatarNameLength { min: Self::MIN_CHARS, max: Self::MAX_CHARS, got: chars });
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -75,11 +71,7 @@ impl PromoCode {
         let chars = code.chars().count();
         let well_formed = (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&chars)
             && code.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
-        if well_formed {
-            Ok(Self(code))
-        } else {
-            Err(ValidationError::PromoCodeFormat)
-        }
+        if well_formed { Ok(Self(code)) } else { Err(ValidationError::PromoCodeFormat) }
     }
 
     pub fn as_str(&self) -> &str {

@@ -58,19 +58,12 @@ impl Timezone {
             return Ok(Self(tz));
         }
         let upper = s.to_ascii_uppercase();
-        let offset = upper
-            .strip_prefix("UTC")
-            .or_else(|| upper.strip_prefix("GMT"))
-            .unwrap_or(&upper)
-            .trim();
+        let offset = upper.strip_prefix("UTC").or_else(|| upper.strip_prefix("GMT")).unwrap_or(&upper).trim();
         if offset.is_empty() {
             return Ok(Self::UTC);
         }
-        let hours: i32 = offset
-            .strip_prefix('+')
-            .unwrap_or(offset)
-            .parse()
-            .map_err(|_| ValidationError::Timezone(s.to_owned()))?;
+        let hours: i32 =
+            offset.strip_prefix('+').unwrap_or(offset).parse().map_err(|_| ValidationError::Timezone(s.to_owned()))?;
         if !(-12..=14).contains(&hours) {
             return Err(ValidationError::Timezone(s.to_owned()));
         }

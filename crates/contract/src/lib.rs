@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+
+pub mod sessions;
+
+use futures::future::BoxFuture;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Lets time pass for a store under test: a manual clock moves at once, a real server is
+/// waited on.
+pub type Wait = Arc<dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync>;
