@@ -268,6 +268,14 @@ impl InFlightLimit {
     }
 }
 
+/// The limits a store enforces inside the transaction that creates a job.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobLimits {
+    pub in_flight: InFlightLimit,
+    /// For trainings: the avatar needs at least `photos.min_photos` photos.
+    pub photos: crate::avatar::PhotoRules,
+}
+
 /// The job state machine:
 ///
 /// ```text

@@ -16,8 +16,7 @@
 use crate::avatar::{Avatar, AvatarPhoto, Lora, PhotoRejection, PhotoRules, TrainRefusal};
 use crate::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageRecord, Position};
 use crate::generation::{
-    AspectRatio, Failure, FailureKind, ImagenVariant, InFlightLimit, Job, JobStatus, NewJob, ProviderRef,
-    TransitionError,
+    AspectRatio, Failure, FailureKind, ImagenVariant, Job, JobLimits, JobStatus, NewJob, ProviderRef, TransitionError,
 };
 use crate::ledger::{Applied, LedgerEntry, LedgerTotals, NewLedgerEntry};
 use crate::payments::{Promo, PromoRefusal, StarsPayment};
@@ -185,11 +184,12 @@ pub enum SaveError {
 
 #[async_trait]
 pub trait Jobs: Send + Sync {
-    /// Creates the job and debits its price in one transaction, unless the user has `limit`
-    /// jobs in flight or too few coins. For a training, also moves the avatar to `Training`
-    /// (it must be the owner's and trainable); for avatar photos the avatar must be usable.
-    /// Creating the same job id again is a replay: one job, one debit.
-    async fn create_charged(&self, job: NewJob, limit: InFlightLimit) -> Result<CreatedJob, CreateJobError>;
+    /// Creates the job and debits its price in one transaction, unless the user already has
+    /// `limits.in_flight` jobs in flight or too few coins. For a training, also moves the
+    /// avatar to `Training` and records the job on it (the avatar must be the owner's and pass
+    /// `Avatar::check_trainable(&limits.photos)`); for avatar photos the avatar must be the
+    /// owner's and usable. Creating the same job id again is a replay: one job, one debit.
+    async fn create_charged(&self, job: NewJob, limits: &JobLimits) -> Result<CreatedJob, CreateJobError>;
     /// Owner-scoped read.
     async fn get(&self, owner: UserId, id: JobId) -> Result<Option<Job>, StoreError>;
     /// Worker read, by id or by the provider's request id.
