@@ -1,6 +1,6 @@
 #![doc = include_str!("../README.md")]
 
-pub use sea_orm_migration::MigratorTrait;
+pub use sea_orm_migration::{MigrationStatus, MigratorTrait};
 use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_users_ledger;
