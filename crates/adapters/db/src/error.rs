@@ -59,3 +59,32 @@ fn is_unavailable(e: &DbErr) -> bool {
 fn is_transient_code(code: &str) -> bool {
     matches!(code, "40001" | "40P01" | "57P01" | "57P02" | "57P03" | "53300" | "5" | "6" | "517" | "262")
 }
+
+/// The outcome of a transaction body: a unique violation (which the caller usually answers
+/// with a replay of what won the race), or the operation's own error.
+pub(crate) enum TxFail<E> {
+    Duplicate(DbErr),
+    Err(E),
+}
+
+impl<E: From<StoreError>> From<DbErr> for TxFail<E> {
+    fn from(e: DbErr) -> Self {
+        if is_unique_violation(&e) { TxFail::Duplicate(e) } else { TxFail::Err(store_err(e).into()) }
+    }
+}
+
+impl<E: From<StoreError>> From<StoreError> for TxFail<E> {
+    fn from(e: StoreError) -> Self {
+        TxFail::Err(e.into())
+    }
+}
+
+impl<E: From<StoreError>> TxFail<E> {
+    /// For bodies where no unique violation is expected: it is just another failure.
+    pub(crate) fn flatten(self) -> E {
+        match self {
+            TxFail::Duplicate(e) => store_err(e).into(),
+            TxFail::Err(e) => e,
+        }
+    }
+}
