@@ -78,13 +78,3 @@ impl<E: From<StoreError>> From<StoreError> for TxFail<E> {
         TxFail::Err(e.into())
     }
 }
-
-impl<E: From<StoreError>> TxFail<E> {
-    /// For bodies where no unique violation is expected: it is just another failure.
-    pub(crate) fn flatten(self) -> E {
-        match self {
-            TxFail::Duplicate(e) => store_err(e).into(),
-            TxFail::Err(e) => e,
-        }
-    }
-}
