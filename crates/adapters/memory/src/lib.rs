@@ -2,8 +2,10 @@
 
 mod images;
 mod sessions;
+mod store;
 mod support;
 
 pub use images::MemoryImageStore;
 pub use sessions::MemorySessions;
+pub use store::{MemoryStore, Snapshot};
 pub use support::{ManualClock, SeqIds};
