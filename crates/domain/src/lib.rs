@@ -5,6 +5,7 @@ pub mod avatar;
 pub mod gallery;
 pub mod generation;
 mod ids;
+pub mod invariants;
 pub mod ledger;
 pub mod media;
 mod money;
