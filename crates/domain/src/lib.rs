@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+pub mod archive;
 pub mod avatar;
 pub mod gallery;
 pub mod generation;
 mod ids;
+pub mod invariants;
 pub mod ledger;
 pub mod media;
 mod money;

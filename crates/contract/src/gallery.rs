@@ -1,0 +1,208 @@
+//! The `Gallery` contract: keyset order (newest first, ties by id) under every filter, exact
+//! positions, owner scoping, and counts. Checked against `GalleryQuery::matches`, the
+//! domain's reference semantics.
+
+use crate::Stores;
+use crate::fixtures;
+use aisha_domain::gallery::{CardAt, Cursor, GalleryQuery, ImageKind, ImageRecord, Position};
+use aisha_domain::{AvatarId, UserId};
+use chrono::{DateTime, Duration, Utc};
+
+/// Walks the whole query both ways and checks every card and position against `expected`
+/// (which must already be in gallery order).
+async fn walk(s: Stores<'_>, owner: UserId, q: &GalleryQuery, expected: &[&ImageRecord], what: &str) {
+    let total = expected.len() as u64;
+    let mut at = CardAt::Newest;
+    for (n, want) in expected.iter().enumerate() {
+        let got = s.gallery.card(owner, q, at).await.unwrap();
+        assert_eq!(got.as_ref().map(|i| i.id), Some(want.id), "{what}: card {} going older", n + 1);
+        let pos = s.gallery.position(owner, q, want.cursor()).await.unwrap();
+        assert_eq!(pos, Position { index: n as u64 + 1, total }, "{what}: position of card {}", n + 1);
+        at = CardAt::Older(want.cursor());
+    }
+    assert_eq!(s.gallery.card(owner, q, at).await.unwrap(), None, "{what}: nothing older than the last card");
+    if let Some(last) = expected.last() {
+        let mut at = CardAt::Newer(last.cursor());
+        for want in expected.iter().rev().skip(1) {
+            let got = s.gallery.card(owner, q, at).await.unwrap();
+            assert_eq!(got.map(|i| i.id), Some(want.id), "{what}: going newer");
+            at = CardAt::Newer(want.cursor());
+        }
+        assert_eq!(s.gallery.card(owner, q, at).await.unwrap(), None, "{what}: nothing newer than the first card");
+    } else {
+        assert_eq!(s.gallery.card(owner, q, CardAt::Newest).await.unwrap(), None, "{what}: empty");
+    }
+}
+
+fn ordered<'a>(all: &'a [ImageRecord], q: &GalleryQuery) -> Vec<&'a ImageRecord> {
+    let mut v: Vec<&ImageRecord> = all.iter().filter(|i| q.matches(i)).collect();
+    v.sort_by_key(|i| std::cmp::Reverse((i.created_at, i.id)));
+    v
+}
+
+pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
+    let owner = fixtures::user(now);
+    let other = fixtures::user(now);
+    s.users.upsert(owner.clone()).await.unwrap();
+    s.users.upsert(other.clone()).await.unwrap();
+    let avatar = AvatarId(fixtures::id());
+    let mut ours = Vec::new();
+    for n in 0..24i64 {
+        // pairs share a timestamp so the id breaks the tie
+        let at = now - Duration::hours(n / 2 * 20);
+        let kind = if n % 3 == 0 { ImageKind::AvatarPhoto } else { ImageKind::Imagen };
+        let mut img = fixtures::image(owner.id, None, kind, at);
+        img.favorite = n % 4 == 1;
+        if kind == ImageKind::AvatarPhoto {
+            img.avatar = (n % 2 == 0).then_some(avatar);
+            img.avatar_name = Some(if n % 2 == 0 { "Аня".into() } else { "Старый".into() });
+        }
+        ours.push(img);
+    }
+    let theirs: Vec<ImageRecord> =
+        (0..5).map(|n| fixtures::image(other.id, None, ImageKind::Imagen, now - Duration::hours(n))).collect();
+    // images arrive through a job's success; a store-level insert is what the contract needs,
+    // so insert them with one settled job per owner
+    insert(s, &owner, &ours, now).await;
+    insert(s, &other, &theirs, now).await;
+
+    let queries = [
+        ("all", GalleryQuery::default()),
+        ("favorites", GalleryQuery { favorites_only: true, ..Default::default() }),
+        ("imagen", GalleryQuery { kind: Some(ImageKind::Imagen), ..Default::default() }),
+        ("avatar photos", GalleryQuery { kind: Some(ImageKind::AvatarPhoto), ..Default::default() }),
+        ("one avatar", GalleryQuery { avatar: Some(avatar), ..Default::default() }),
+        (
+            "imagen in the last 3 days",
+            GalleryQuery {
+                kind: Some(ImageKind::Imagen),
+                from: Some(now - Duration::days(3)),
+                until: Some(now + Duration::seconds(1)),
+                ..Default::default()
+            },
+        ),
+        (
+            "favorites in a window",
+            GalleryQuery {
+                favorites_only: true,
+                from: Some(now - Duration::days(5)),
+                until: Some(now - Duration::days(1)),
+                ..Default::default()
+            },
+        ),
+        ("nothing", GalleryQuery { from: Some(now + Duration::days(1)), ..Default::default() }),
+    ];
+    for (what, q) in &queries {
+        walk(s, owner.id, q, &ordered(&ours, q), what).await;
+    }
+    walk(s, other.id, &GalleryQuery::default(), &ordered(&theirs, &GalleryQuery::default()), "other owner").await;
+
+    // exact cards and filters
+    let first = ordered(&ours, &GalleryQuery::default())[0].clone();
+    assert_eq!(
+        s.gallery.card(owner.id, &GalleryQuery::default(), CardAt::Exact(first.cursor())).await.unwrap().as_ref(),
+        Some(&first)
+    );
+    let not_fav = ours.iter().find(|i| !i.favorite).unwrap();
+    let favs = GalleryQuery { favorites_only: true, ..Default::default() };
+    assert_eq!(
+        s.gallery.card(owner.id, &favs, CardAt::Exact(not_fav.cursor())).await.unwrap(),
+        None,
+        "Exact respects the filter"
+    );
+
+    // owner scoping
+    let theirs0 = &theirs[0];
+    assert_eq!(s.gallery.get(owner.id, theirs0.id).await.unwrap(), None, "another user's image is not found");
+    assert_eq!(s.gallery.set_favorite(owner.id, theirs0.id, true).await.unwrap(), None);
+    assert_eq!(s.gallery.delete(owner.id, theirs0.id).await.unwrap(), None);
+    assert_eq!(
+        s.gallery.card(owner.id, &GalleryQuery::default(), CardAt::Exact(theirs0.cursor())).await.unwrap(),
+        None
+    );
+    s.gallery.set_file_id(owner.id, theirs0.id, "stolen").await.unwrap();
+    let intact = s.gallery.get(other.id, theirs0.id).await.unwrap().expect("still there");
+    assert!(!intact.favorite && intact.telegram_file_id.is_none(), "nothing changed on another user's image");
+
+    // favorite, file id, delete
+    let fav = s.gallery.set_favorite(owner.id, not_fav.id, true).await.unwrap().expect("own image");
+    assert!(fav.favorite);
+    s.gallery.set_file_id(owner.id, not_fav.id, "AgACAgIAAxkBAAIB").await.unwrap();
+    assert_eq!(
+        s.gallery.get(owner.id, not_fav.id).await.unwrap().unwrap().telegram_file_id.as_deref(),
+        Some("AgACAgIAAxkBAAIB")
+    );
+    let gone = s.gallery.delete(owner.id, first.id).await.unwrap().expect("deleted row is returned");
+    assert_eq!(gone.object, first.object, "the caller gets the stored object to remove");
+    assert_eq!(s.gallery.get(owner.id, first.id).await.unwrap(), None);
+    let next = s.gallery.card(owner.id, &GalleryQuery::default(), CardAt::Older(first.cursor())).await.unwrap();
+    assert_eq!(
+        next.map(|i| i.id),
+        Some(ordered(&ours, &GalleryQuery::default())[1].id),
+        "the neighbour of a deleted card is found by its cursor"
+    );
+    let pos = s
+        .gallery
+        .position(owner.id, &GalleryQuery::default(), ordered(&ours, &GalleryQuery::default())[1].cursor())
+        .await
+        .unwrap();
+    assert_eq!(pos, Position { index: 1, total: 23 });
+    let missing = Cursor { created_at: now + Duration::days(30), id: aisha_domain::ImageId(fixtures::id()) };
+    assert_eq!(
+        s.gallery.position(owner.id, &GalleryQuery::default(), missing).await.unwrap(),
+        Position { index: 0, total: 23 }
+    );
+
+    // counts
+    let remaining: Vec<&ImageRecord> = ours.iter().filter(|i| i.id != first.id).collect();
+    let month_start = now - Duration::days(2);
+    let c = s.gallery.counts(owner.id, month_start).await.unwrap();
+    assert_eq!(c.total, 23);
+    assert_eq!(c.imagen, remaining.iter().filter(|i| i.kind == ImageKind::Imagen).count() as u64);
+    assert_eq!(c.avatar_photos, remaining.iter().filter(|i| i.kind == ImageKind::AvatarPhoto).count() as u64);
+    assert_eq!(c.favorites, remaining.iter().filter(|i| i.favorite || i.id == not_fav.id).count() as u64);
+    assert_eq!(c.this_month, remaining.iter().filter(|i| i.created_at >= month_start).count() as u64);
+    let anya = remaining.iter().filter(|i| i.avatar_name.as_deref() == Some("Аня")).count() as u64;
+    let old = remaining.iter().filter(|i| i.avatar_name.as_deref() == Some("Старый")).count() as u64;
+    let mut want = vec![("Аня".to_string(), anya), ("Старый".to_string(), old)];
+    want.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    assert_eq!(c.by_avatar, want, "per avatar label, most first");
+}
+
+/// Puts images into the gallery the only way the ports allow: as a job's output.
+pub async fn insert(s: Stores<'_>, owner: &aisha_domain::User, images: &[ImageRecord], now: DateTime<Utc>) {
+    use aisha_domain::generation::{InFlightLimit, JobLimits};
+    use aisha_domain::ledger::{LedgerReason, NewLedgerEntry};
+    use aisha_domain::ports::JobOutput;
+    for chunk in images.chunks(4) {
+        let spec = fixtures::imagen(u8::try_from(chunk.len()).unwrap(), aisha_domain::ImagenVariant::Fast);
+        let new = fixtures::new_job(owner.id, spec, now);
+        s.ledger
+            .apply(NewLedgerEntry {
+                id: aisha_domain::LedgerEntryId(fixtures::id()),
+                owner: owner.id,
+                amount: new.quote.total.get(),
+                reason: LedgerReason::Admin { note: "test images".into() },
+                idempotency_key: format!("test-images:{}", new.id),
+                created_at: now,
+            })
+            .await
+            .unwrap();
+        let limits = JobLimits { in_flight: InFlightLimit(u32::MAX), ..JobLimits::default() };
+        let mut job = s.jobs.create_charged(new, &limits).await.unwrap().job;
+        job.submitted(
+            aisha_domain::generation::ProviderRef {
+                request_id: format!("seed-{}", job.id),
+                model: "seed".into(),
+                status_url: None,
+                response_url: None,
+                cancel_url: None,
+            },
+            None,
+            now,
+        )
+        .unwrap();
+        s.jobs.save(&job).await.unwrap();
+        s.jobs.succeed(job.id, JobOutput::Images(chunk.to_vec()), now).await.unwrap();
+    }
+}

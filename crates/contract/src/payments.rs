@@ -1,0 +1,149 @@
+//! The `Payments` and `Promos` contracts: one credit per charge id, refunds that never take
+//! the balance below zero, promo limits with precise refusals.
+
+use crate::Stores;
+use crate::fixtures;
+use aisha_domain::payments::{Promo, PromoRefusal, StarsPayment};
+use aisha_domain::ports::{CreatePromoError, PaymentRecorded, RedeemError, StarsRefundError};
+use aisha_domain::{Coins, LedgerEntryId, PromoCode};
+use chrono::{DateTime, Duration, Utc};
+
+fn payment(owner: &aisha_domain::User, coins: i64, now: DateTime<Utc>) -> StarsPayment {
+    StarsPayment {
+        charge_id: format!("stxCharge{}", fixtures::id().simple()),
+        owner: owner.id,
+        telegram_id: owner.profile.telegram_id,
+        payload: "v1:p100:100:50:1".into(),
+        stars: 50,
+        coins: Coins::new(coins).unwrap(),
+        needs_attention: false,
+        refunded_at: None,
+        created_at: now,
+    }
+}
+
+fn entry() -> LedgerEntryId {
+    LedgerEntryId(fixtures::id())
+}
+
+pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
+    stars(s, now).await;
+    promos(s, now).await;
+}
+
+async fn stars(s: Stores<'_>, now: DateTime<Utc>) {
+    let totals_before = s.payments.stars_totals().await.unwrap();
+    let u = fixtures::user(now);
+    s.users.upsert(u.clone()).await.unwrap();
+    let p = payment(&u, 100, now);
+    match s.payments.record_stars_payment(p.clone(), entry()).await.unwrap() {
+        PaymentRecorded::Credited { payment, entry } => {
+            assert_eq!(payment, p);
+            assert_eq!((entry.amount, entry.balance_after.get()), (100, 100));
+        }
+        other => panic!("expected a credit, got {other:?}"),
+    }
+    for _ in 0..4 {
+        let again = s.payments.record_stars_payment(p.clone(), entry()).await.unwrap();
+        assert!(matches!(again, PaymentRecorded::Replayed { .. }), "the same charge id credits once");
+    }
+    assert_eq!(s.ledger.balance(u.id).await.unwrap().get(), 100);
+    assert_eq!(s.payments.stars_payment(&p.charge_id).await.unwrap().as_ref(), Some(&p));
+
+    // refund refused when spent, forced takes back what is left
+    let spent = aisha_domain::ledger::NewLedgerEntry {
+        id: entry(),
+        owner: u.id,
+        amount: -70,
+        reason: aisha_domain::ledger::LedgerReason::Admin { note: "spent".into() },
+        idempotency_key: format!("spend:{}", u.id),
+        created_at: now,
+    };
+    s.ledger.apply(spent).await.unwrap();
+    let refused = s.payments.refund_stars_payment(&p.charge_id, false, entry(), now).await.unwrap_err();
+    assert_eq!(
+        refused,
+        StarsRefundError::CoinsSpent { balance: Coins::new(30).unwrap(), needed: Coins::new(100).unwrap() }
+    );
+    assert!(
+        s.payments.stars_payment(&p.charge_id).await.unwrap().unwrap().refunded_at.is_none(),
+        "a refused refund changes nothing"
+    );
+    let forced = s.payments.refund_stars_payment(&p.charge_id, true, entry(), now).await.unwrap();
+    assert_eq!(forced.taken_back.get(), 30);
+    assert_eq!(forced.entry.map(|e| e.amount), Some(-30));
+    assert_eq!(s.ledger.balance(u.id).await.unwrap(), Coins::ZERO, "never below zero");
+    assert_eq!(forced.payment.refunded_at, Some(now));
+    assert_eq!(
+        s.payments.refund_stars_payment(&p.charge_id, true, entry(), now).await.unwrap_err(),
+        StarsRefundError::AlreadyRefunded
+    );
+    assert_eq!(
+        s.payments.refund_stars_payment("no-such-charge", false, entry(), now).await.unwrap_err(),
+        StarsRefundError::NotFound
+    );
+
+    // an unspent payment refunds in full
+    let q = payment(&u, 40, now);
+    s.payments.record_stars_payment(q.clone(), entry()).await.unwrap();
+    let full = s.payments.refund_stars_payment(&q.charge_id, false, entry(), now).await.unwrap();
+    assert_eq!(full.taken_back.get(), 40);
+    assert_eq!(s.ledger.balance(u.id).await.unwrap(), Coins::ZERO);
+
+    let t = s.payments.stars_totals().await.unwrap();
+    assert_eq!((t.payments - totals_before.payments, t.stars - totals_before.stars), (2, 100));
+    assert_eq!(t.refunded_stars - totals_before.refunded_stars, 100);
+}
+
+async fn promos(s: Stores<'_>, now: DateTime<Utc>) {
+    let code = PromoCode::parse(&format!("T{}", &fixtures::id().simple().to_string()[..10])).unwrap();
+    let promo = Promo {
+        code: code.clone(),
+        coins: Coins::new(50).unwrap(),
+        max_uses: Some(2),
+        per_user: 1,
+        valid_from: Some(now - Duration::days(1)),
+        valid_until: Some(now + Duration::days(1)),
+        active: true,
+        uses: 0,
+        created_at: now,
+    };
+    s.promos.create_promo(&promo).await.unwrap();
+    assert_eq!(s.promos.create_promo(&promo).await.unwrap_err(), CreatePromoError::Exists(code.clone()));
+    assert_eq!(s.promos.promo(&code).await.unwrap().as_ref(), Some(&promo));
+    assert!(s.promos.promos().await.unwrap().iter().any(|p| p.code == code));
+
+    let users: Vec<_> = (0..3).map(|_| fixtures::user(now)).collect();
+    for u in &users {
+        s.users.upsert(u.clone()).await.unwrap();
+    }
+    let r = s.promos.redeem(users[0].id, &code, entry(), now).await.unwrap();
+    assert_eq!((r.coins.get(), r.entry.amount), (50, 50));
+    assert_eq!(s.ledger.balance(users[0].id).await.unwrap().get(), 50);
+    assert_eq!(
+        s.promos.redeem(users[0].id, &code, entry(), now).await.unwrap_err(),
+        RedeemError::Refused(PromoRefusal::AlreadyUsed)
+    );
+    let early = s.promos.redeem(users[1].id, &code, entry(), now - Duration::days(2)).await.unwrap_err();
+    assert!(matches!(early, RedeemError::Refused(PromoRefusal::NotYetValid(_))));
+    let late = s.promos.redeem(users[1].id, &code, entry(), now + Duration::days(2)).await.unwrap_err();
+    assert!(matches!(late, RedeemError::Refused(PromoRefusal::Expired(_))));
+    s.promos.redeem(users[1].id, &code, entry(), now).await.unwrap();
+    assert_eq!(
+        s.promos.redeem(users[2].id, &code, entry(), now).await.unwrap_err(),
+        RedeemError::Refused(PromoRefusal::UsedUp)
+    );
+    assert_eq!(s.promos.promo(&code).await.unwrap().unwrap().uses, 2);
+    assert_eq!(s.ledger.balance(users[2].id).await.unwrap(), Coins::ZERO, "a refusal credits nothing");
+
+    let off = s.promos.set_promo_active(&code, false).await.unwrap().expect("exists");
+    assert!(!off.active);
+    let refused = s.promos.redeem(users[2].id, &code, entry(), now).await.unwrap_err();
+    assert_eq!(refused, RedeemError::Refused(PromoRefusal::Inactive));
+    let unknown = PromoCode::parse("NO-SUCH-CODE-XYZ").unwrap();
+    assert_eq!(
+        s.promos.redeem(users[2].id, &unknown, entry(), now).await.unwrap_err(),
+        RedeemError::Refused(PromoRefusal::Unknown)
+    );
+    assert_eq!(s.promos.set_promo_active(&unknown, true).await.unwrap(), None);
+}

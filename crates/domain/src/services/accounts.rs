@@ -1,0 +1,79 @@
+//! Registration, balance and operators' manual changes.
+
+use super::Env;
+use crate::ledger::{Applied, LedgerEntry, LedgerReason, NewLedgerEntry, keys};
+use crate::ports::{ApplyError, Ledger, StoreError, Upserted, Users};
+use crate::user::{Language, Profile, Settings, User};
+use crate::{Coins, LedgerEntryId, UserId};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+pub struct Accounts {
+    pub users: Arc<dyn Users>,
+    pub ledger: Arc<dyn Ledger>,
+    pub env: Env,
+    /// Coins a new user gets once (operator configuration; 0 for none).
+    pub welcome_bonus: Coins,
+}
+
+impl Accounts {
+    /// Get-or-create on every contact; a new user gets the welcome bonus exactly once (the
+    /// ledger key makes a retried registration harmless).
+    pub async fn register(&self, profile: Profile) -> Result<Upserted, StoreError> {
+        let now = self.env.now();
+        let language = Language::from_telegram(profile.language_code.as_deref());
+        let candidate = User {
+            id: UserId(self.env.ids.new_uuid()),
+            profile,
+            settings: Settings::for_new_user(language),
+            blocked: false,
+            created_at: now,
+        };
+        let upserted = self.users.upsert(candidate).await?;
+        if upserted.created && !self.welcome_bonus.is_zero() {
+            let entry = NewLedgerEntry {
+                id: LedgerEntryId(self.env.ids.new_uuid()),
+                owner: upserted.user.id,
+                amount: self.welcome_bonus.get(),
+                reason: LedgerReason::Welcome,
+                idempotency_key: keys::welcome(upserted.user.id),
+                created_at: now,
+            };
+            self.ledger.apply(entry).await.map_err(|e| match e {
+                ApplyError::Store(s) => s,
+                other => StoreError::Internal(other.to_string()),
+            })?;
+        }
+        Ok(upserted)
+    }
+
+    /// An operator's change with the reason they gave; refused if it would go below zero.
+    pub async fn adjust(&self, owner: UserId, amount: i64, note: &str) -> Result<LedgerEntry, ApplyError> {
+        let id = LedgerEntryId(self.env.ids.new_uuid());
+        let entry = NewLedgerEntry {
+            id,
+            owner,
+            amount,
+            reason: LedgerReason::Admin { note: note.to_owned() },
+            idempotency_key: keys::admin(id),
+            created_at: self.env.now(),
+        };
+        self.ledger.apply(entry).await.map(|a| match a {
+            Applied::Written(e) | Applied::Replayed(e) => e,
+        })
+    }
+
+    /// One page of history, newest first, and the cursor for the next (older) page.
+    pub async fn history(
+        &self,
+        owner: UserId,
+        before: Option<(DateTime<Utc>, LedgerEntryId)>,
+        page: u32,
+    ) -> Result<(Vec<LedgerEntry>, Option<(DateTime<Utc>, LedgerEntryId)>), StoreError> {
+        let mut rows = self.ledger.history(owner, before, page + 1).await?;
+        let more = rows.len() > page as usize;
+        rows.truncate(page as usize);
+        let next = if more { rows.last().map(|e| (e.created_at, e.id)) } else { None };
+        Ok((rows, next))
+    }
+}

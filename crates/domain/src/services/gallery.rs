@@ -1,0 +1,162 @@
+//! Browsing the gallery: one session (filter + position) per user, keyset navigation that
+//! keeps the user's place through new images, favorites and deletions.
+
+use super::Env;
+use crate::gallery::{CardAt, Filter, GalleryCounts, GallerySession, ImageRecord, Position, start_of_month};
+use crate::ports::{Gallery, ImageStore, Ledger, SessionStore, StoreError};
+use crate::session::{self, SessionKey};
+use crate::{Coins, ImageId, User};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct GalleryService {
+    pub gallery: Arc<dyn Gallery>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub images: Arc<dyn ImageStore>,
+    pub ledger: Arc<dyn Ledger>,
+    pub env: Env,
+    /// How long an untouched gallery session lives (operator configuration, 30 days).
+    pub session_ttl: Duration,
+}
+
+/// Where to go from the current card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nav {
+    /// Stay on the card the session points at (or its nearest neighbour if it is gone).
+    Current,
+    Newest,
+    Older,
+    Newer,
+    /// A specific image (e.g. "open in gallery" from a result); owner-scoped.
+    To(ImageId),
+}
+
+/// One card as the bot renders it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Card {
+    pub image: ImageRecord,
+    pub position: Position,
+    pub filter: Filter,
+}
+
+/// What the gallery shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum View {
+    Card(Box<Card>),
+    /// Nothing matches; `filter` says whether a reset would help.
+    Empty {
+        filter: Filter,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stats {
+    pub counts: GalleryCounts,
+    pub spent: Coins,
+}
+
+impl GalleryService {
+    pub async fn session(&self, user: &User) -> Result<GallerySession, StoreError> {
+        let key = SessionKey::gallery(user.id);
+        Ok(self.sessions.get(&key).await?.and_then(|raw| session::decode(&key, &raw)).unwrap_or_default())
+    }
+
+    async fn save(&self, user: &User, s: &GallerySession) -> Result<(), StoreError> {
+        self.sessions.put(&SessionKey::gallery(user.id), session::encode(s), self.session_ttl).await
+    }
+
+    /// Moves within the current filter and remembers where the user is.
+    pub async fn show(&self, user: &User, nav: Nav) -> Result<View, StoreError> {
+        let mut s = self.session(user).await?;
+        let q = s.filter.resolve(self.env.now(), user.settings.timezone);
+        let owner = user.id;
+        let cursor = s.cursor;
+        let mut found = match (nav, cursor) {
+            (Nav::To(id), _) => match self.gallery.get(owner, id).await? {
+                Some(img) if q.matches(&img) => Some(img),
+                Some(img) => {
+                    // the image is outside the filter: show it unfiltered rather than hide it
+                    s.filter = Filter::default();
+                    Some(img)
+                }
+                None => None,
+            },
+            (Nav::Older, Some(c)) => match self.gallery.card(owner, &q, CardAt::Older(c)).await? {
+                None => self.gallery.card(owner, &q, CardAt::Exact(c)).await?,
+                some => some,
+            },
+            (Nav::Newer, Some(c)) => match self.gallery.card(owner, &q, CardAt::Newer(c)).await? {
+                None => self.gallery.card(owner, &q, CardAt::Exact(c)).await?,
+                some => some,
+            },
+            (Nav::Current, Some(c)) => self.gallery.card(owner, &q, CardAt::Exact(c)).await?,
+            (Nav::Newest | Nav::Current | Nav::Older | Nav::Newer, _) => None,
+        };
+        if found.is_none()
+            && let Some(c) = cursor
+            && nav != Nav::Newest
+        {
+            // the remembered card is gone (deleted, or filtered out): its neighbour takes its place
+            found = match self.gallery.card(owner, &q, CardAt::Older(c)).await? {
+                None => self.gallery.card(owner, &q, CardAt::Newer(c)).await?,
+                some => some,
+            };
+        }
+        if found.is_none() {
+            found = self.gallery.card(owner, &q, CardAt::Newest).await?;
+        }
+        let Some(image) = found else {
+            s.cursor = None;
+            self.save(user, &s).await?;
+            return Ok(View::Empty { filter: s.filter });
+        };
+        let q = s.filter.resolve(self.env.now(), user.settings.timezone);
+        let position = self.gallery.position(owner, &q, image.cursor()).await?;
+        s.cursor = Some(image.cursor());
+        self.save(user, &s).await?;
+        Ok(View::Card(Box::new(Card { image, position, filter: s.filter })))
+    }
+
+    /// Changes the filter and shows its newest card.
+    pub async fn set_filter(&self, user: &User, change: impl FnOnce(&mut Filter) + Send) -> Result<View, StoreError> {
+        let mut s = self.session(user).await?;
+        change(&mut s.filter);
+        s.cursor = None;
+        self.save(user, &s).await?;
+        self.show(user, Nav::Newest).await
+    }
+
+    pub async fn filter(&self, user: &User) -> Result<Filter, StoreError> {
+        Ok(self.session(user).await?.filter)
+    }
+
+    /// Toggles a favorite and shows the same card again (or its neighbour, if the filter is
+    /// "favorites only" and it just left it). `None` if the image is not the user's.
+    pub async fn toggle_favorite(&self, user: &User, id: ImageId) -> Result<Option<View>, StoreError> {
+        let Some(img) = self.gallery.get(user.id, id).await? else { return Ok(None) };
+        self.gallery.set_favorite(user.id, id, !img.favorite).await?;
+        Ok(Some(self.show(user, Nav::Current).await?))
+    }
+
+    /// Deletes the row, then its stored object, and shows the neighbour. `None` if the image
+    /// is not the user's. A storage failure leaves an orphan object, never a broken row.
+    pub async fn delete(&self, user: &User, id: ImageId) -> Result<Option<View>, StoreError> {
+        let Some(gone) = self.gallery.delete(user.id, id).await? else { return Ok(None) };
+        if let Err(e) = self.images.delete(&gone.object.key).await {
+            tracing::warn!(key = %gone.object.key, error = %e, "image row deleted but its object was not; it is orphaned");
+        }
+        Ok(Some(self.show(user, Nav::Current).await?))
+    }
+
+    pub async fn image(&self, user: &User, id: ImageId) -> Result<Option<ImageRecord>, StoreError> {
+        self.gallery.get(user.id, id).await
+    }
+
+    pub async fn stats(&self, user: &User) -> Result<Stats, StoreError> {
+        let month = start_of_month(self.env.now(), user.settings.timezone);
+        Ok(Stats {
+            counts: self.gallery.counts(user.id, month).await?,
+            spent: self.ledger.spent_on_jobs(user.id).await?,
+        })
+    }
+}

@@ -1,0 +1,85 @@
+//! Starting a paid job: price it, check it, and create it together with its charge.
+
+use super::Env;
+use crate::generation::{Deadlines, Job, JobLimits, JobSpec, NewJob, PriceTable, Quote};
+use crate::ports::{AvatarRefusal, CreateJobError, Jobs, Ledger, StoreError};
+use crate::{Coins, JobId, LedgerEntryId, UserId};
+use std::sync::Arc;
+
+pub struct Generation {
+    pub jobs: Arc<dyn Jobs>,
+    pub ledger: Arc<dyn Ledger>,
+    pub env: Env,
+    pub prices: PriceTable,
+    pub deadlines: Deadlines,
+    pub limits: JobLimits,
+}
+
+/// Why a job was not started; each case is a different message to the user.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StartError {
+    #[error("not enough coins: the job costs {price}, the balance is {balance}")]
+    InsufficientFunds { price: Coins, balance: Coins },
+    #[error("{limit} jobs are already in progress")]
+    TooManyInFlight { limit: u32 },
+    #[error(transparent)]
+    Avatar(#[from] AvatarRefusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the confirmation screen shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Offer {
+    pub quote: Quote,
+    pub balance: Coins,
+    /// The balance after paying, or `None` if the balance does not cover the price.
+    pub balance_after: Option<Coins>,
+}
+
+impl Generation {
+    pub fn quote(&self, spec: &JobSpec) -> Quote {
+        self.prices.quote(spec)
+    }
+
+    pub async fn offer(&self, owner: UserId, spec: &JobSpec) -> Result<Offer, StoreError> {
+        let quote = self.quote(spec);
+        let balance = self.ledger.balance(owner).await?;
+        Ok(Offer { quote, balance, balance_after: balance.checked_sub(quote.total) })
+    }
+
+    /// Creates the job with its charge. `id` makes it idempotent: a confirmation pressed twice
+    /// carries the same id and starts (and charges) one job.
+    pub async fn start(
+        &self,
+        owner: UserId,
+        id: JobId,
+        spec: JobSpec,
+        status_message: Option<i32>,
+    ) -> Result<Job, StartError> {
+        let now = self.env.now();
+        let quote = self.quote(&spec);
+        let new = NewJob {
+            id,
+            owner,
+            deadline: self.deadlines.deadline(&spec, now),
+            spec,
+            quote,
+            status_message,
+            created_at: now,
+            debit_entry: LedgerEntryId(self.env.ids.new_uuid()),
+        };
+        match self.jobs.create_charged(new, &self.limits).await {
+            Ok(created) => Ok(created.job),
+            Err(CreateJobError::InsufficientFunds { balance, .. }) => {
+                Err(StartError::InsufficientFunds { price: quote.total, balance })
+            }
+            Err(CreateJobError::TooManyInFlight { limit }) => Err(StartError::TooManyInFlight { limit }),
+            Err(CreateJobError::Avatar(a)) => Err(StartError::Avatar(a)),
+            Err(CreateJobError::UnknownUser) => {
+                Err(StartError::Store(StoreError::Internal(format!("job for unknown user {owner}"))))
+            }
+            Err(CreateJobError::Store(e)) => Err(StartError::Store(e)),
+        }
+    }
+}

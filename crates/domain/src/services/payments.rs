@@ -1,0 +1,136 @@
+//! Stars top-ups, operators' refunds and promo codes.
+
+use super::Env;
+use crate::ledger::LedgerEntry;
+use crate::payments::{
+    InvoicePayload, PreCheckoutRefusal, StarsPackage, StarsPayment, check_pre_checkout, credit_for_payment,
+};
+use crate::ports::{
+    PaymentRecorded, Payments, Promos, RedeemError, Redeemed, StarsRefundError, StarsRefunded, StoreError, Users,
+};
+use crate::{Coins, LedgerEntryId, PromoCode, TelegramUserId, User, ValidationError};
+use std::sync::Arc;
+
+pub struct PaymentService {
+    pub users: Arc<dyn Users>,
+    pub payments: Arc<dyn Payments>,
+    pub promos: Arc<dyn Promos>,
+    pub env: Env,
+    pub packages: Vec<StarsPackage>,
+}
+
+/// A Telegram `successful_payment`, as the bot receives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaidInvoice {
+    pub payer: TelegramUserId,
+    pub charge_id: String,
+    pub payload: String,
+    pub currency: String,
+    pub stars: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopUp {
+    pub payment: StarsPayment,
+    /// The ledger row, when this delivery credited the coins (`None` for a replay).
+    pub entry: Option<LedgerEntry>,
+    pub replayed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TopUpError {
+    /// Telegram took Stars from someone AISHA does not know: an operator must look.
+    #[error("payment {charge_id} from unknown user {payer}")]
+    UnknownPayer { payer: TelegramUserId, charge_id: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PromoError {
+    #[error(transparent)]
+    Format(#[from] ValidationError),
+    #[error(transparent)]
+    Redeem(#[from] RedeemError),
+}
+
+impl PaymentService {
+    pub fn invoice(&self, package_id: &str, buyer: TelegramUserId) -> Option<(StarsPackage, InvoicePayload)> {
+        let p = self.packages.iter().find(|p| p.id == package_id)?;
+        Some((p.clone(), InvoicePayload::for_package(p, buyer)))
+    }
+
+    /// Decides a pre-checkout query; cheap (one user read) because Telegram waits 10 s at most.
+    pub async fn pre_checkout(
+        &self,
+        payer: TelegramUserId,
+        payload: &str,
+        currency: &str,
+        total: u32,
+    ) -> Result<InvoicePayload, PreCheckoutRefusal> {
+        let blocked = match self.users.by_telegram(payer).await {
+            Ok(Some(u)) => u.blocked,
+            Ok(None) => return Err(PreCheckoutRefusal::WrongBuyer),
+            // a store hiccup must not take a user's money without a credit path: refuse
+            Err(_) => return Err(PreCheckoutRefusal::UnknownInvoice),
+        };
+        check_pre_checkout(payload, currency, total, payer, blocked, &self.packages)
+    }
+
+    /// Credits a completed payment exactly once per charge id. Telegram already has the
+    /// Stars, so this never refuses for business reasons; odd payloads are flagged.
+    pub async fn complete(&self, paid: PaidInvoice) -> Result<TopUp, TopUpError> {
+        let user = self
+            .users
+            .by_telegram(paid.payer)
+            .await?
+            .ok_or_else(|| TopUpError::UnknownPayer { payer: paid.payer, charge_id: paid.charge_id.clone() })?;
+        let credit = credit_for_payment(&paid.payload, paid.stars, &self.packages);
+        let payment = StarsPayment {
+            charge_id: paid.charge_id,
+            owner: user.id,
+            telegram_id: paid.payer,
+            payload: paid.payload,
+            stars: paid.stars,
+            coins: credit.coins,
+            needs_attention: credit.needs_attention || paid.currency != "XTR",
+            refunded_at: None,
+            created_at: self.env.now(),
+        };
+        if payment.needs_attention {
+            tracing::warn!(charge_id = %payment.charge_id, payload = %payment.payload, "payment does not match a package on sale; credited at the invoice's rate");
+        }
+        let entry = LedgerEntryId(self.env.ids.new_uuid());
+        Ok(match self.payments.record_stars_payment(payment, entry).await? {
+            PaymentRecorded::Credited { payment, entry } => TopUp { payment, entry: Some(entry), replayed: false },
+            PaymentRecorded::Replayed { payment } => TopUp { payment, entry: None, replayed: true },
+        })
+    }
+
+    /// The ledger half of an operator's refund; the app calls Telegram's refundStarPayment
+    /// only after this succeeded.
+    pub async fn refund(&self, charge_id: &str, force: bool) -> Result<StarsRefunded, StarsRefundError> {
+        let entry = LedgerEntryId(self.env.ids.new_uuid());
+        self.payments.refund_stars_payment(charge_id, force, entry, self.env.now()).await
+    }
+
+    /// Would a refund be refused? (Checked before asking Telegram, so a refusal costs nothing.)
+    pub async fn refund_blocker(
+        &self,
+        charge_id: &str,
+        balance: Coins,
+    ) -> Result<Option<StarsRefundError>, StoreError> {
+        Ok(match self.payments.stars_payment(charge_id).await? {
+            None => Some(StarsRefundError::NotFound),
+            Some(p) if p.refunded_at.is_some() => Some(StarsRefundError::AlreadyRefunded),
+            Some(p) if balance < p.coins => Some(StarsRefundError::CoinsSpent { balance, needed: p.coins }),
+            Some(_) => None,
+        })
+    }
+
+    pub async fn redeem(&self, user: &User, typed: &str) -> Result<Redeemed, PromoError> {
+        let code = PromoCode::parse(typed)?;
+        let entry = LedgerEntryId(self.env.ids.new_uuid());
+        Ok(self.promos.redeem(user.id, &code, entry, self.env.now()).await?)
+    }
+}

@@ -1,0 +1,535 @@
+//! Driving jobs to an end: submit, follow (webhook or polling, whichever comes first), store
+//! results before recording them, settle with the refund the domain computes, and tell the
+//! user. The app runs `tick` and `sweep` in loops and calls `on_finished` from the webhook; all
+//! three are safe to run concurrently on many replicas: leases keep workers apart, `save` is
+//! compare-and-set, and settling a job twice is a no-op.
+
+use super::Env;
+use crate::archive::stored_zip;
+use crate::avatar::Avatar;
+use crate::gallery::{ImageKind, ImageRecord};
+use crate::generation::{Failure, FailureKind, Job, JobSpec, JobStatus};
+use crate::media;
+use crate::ports::{
+    Avatars, CancelOutcome, ImageGenerator, ImageStore, JobOutput, Jobs, Notice, Notifier, ProviderError,
+    ProviderOutput, ProviderRequest, ProviderStatus, SaveError, SettleError, Settled, StoreError,
+};
+use crate::storage::{StorageKey, StoredObject};
+use crate::{ImageId, JobId, UserId};
+use chrono::Duration;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug)]
+pub struct RunnerConfig {
+    /// How long a claimed job is reserved for the worker that claimed it.
+    pub lease: Duration,
+    /// How often a submitted job is polled when no webhook is expected.
+    pub poll_every: Duration,
+    /// With a webhook, polling is only a backstop and runs this rarely.
+    pub backstop_every: Duration,
+    pub webhook: bool,
+    pub batch: u32,
+    pub max_backoff: Duration,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        Self {
+            lease: Duration::seconds(60),
+            poll_every: Duration::seconds(2),
+            backstop_every: Duration::seconds(30),
+            webhook: false,
+            batch: 32,
+            max_backoff: Duration::seconds(60),
+        }
+    }
+}
+
+pub struct JobRunner {
+    pub jobs: Arc<dyn Jobs>,
+    pub avatars: Arc<dyn Avatars>,
+    pub images: Arc<dyn ImageStore>,
+    pub generator: Arc<dyn ImageGenerator>,
+    pub notifier: Arc<dyn Notifier>,
+    pub env: Env,
+    pub config: RunnerConfig,
+}
+
+/// What a webhook delivery did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// No job has this request id (logged and ignored).
+    Unknown,
+    /// The job had already ended (a duplicate, or polling got there first).
+    AlreadyEnded,
+    /// Results could not be stored yet; the job will be retried.
+    Deferred,
+    Settled(Box<Settled>),
+}
+
+/// What a user's cancel did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cancel {
+    NotFound,
+    AlreadyEnded(Box<Job>),
+    /// Ended and refunded.
+    Cancelled(Box<Settled>),
+    /// A running training: the provider was asked to stop; the refund follows only if it
+    /// confirms it stopped before producing a LoRA.
+    Requested(Box<Job>),
+    /// Images already being generated cannot be stopped.
+    TooLate(Box<Job>),
+}
+
+/// Why a request could not be built.
+enum Prep {
+    Fail(Failure),
+    Retry(String),
+}
+
+/// What storing a provider's images produced.
+enum Stored {
+    Images(Vec<ImageRecord>),
+    Retry(String),
+}
+
+impl JobRunner {
+    /// One pass: leases due jobs and moves each one step forward. Returns how many it handled.
+    pub async fn tick(&self) -> Result<usize, StoreError> {
+        let now = self.env.now();
+        let due = self.jobs.claim_due(now, now + self.config.lease, self.config.batch).await?;
+        let n = due.len();
+        for job in due {
+            self.advance(job).await;
+        }
+        Ok(n)
+    }
+
+    /// Fails and refunds every job past its deadline. Returns how many.
+    pub async fn sweep(&self) -> Result<usize, StoreError> {
+        let overdue = self.jobs.overdue(self.env.now(), self.config.batch).await?;
+        let n = overdue.len();
+        for job in overdue {
+            self.expire(job).await;
+        }
+        Ok(n)
+    }
+
+    /// At start-up: every unfinished job is due now, so the next ticks ask the provider about
+    /// each one. Returns how many.
+    pub async fn reconcile(&self) -> Result<usize, StoreError> {
+        let open = self.jobs.non_terminal(10_000).await?;
+        let now = self.env.now();
+        let mut n = 0;
+        for mut job in open {
+            job.next_attempt_at = now;
+            match self.jobs.save(&job).await {
+                Ok(_) => n += 1,
+                Err(SaveError::Store(e)) => return Err(e),
+                Err(_) => {} // changed meanwhile: someone is already on it
+            }
+        }
+        Ok(n)
+    }
+
+    pub async fn advance(&self, job: Job) {
+        if job.is_overdue(self.env.now()) {
+            self.expire(job).await;
+            return;
+        }
+        match job.status {
+            JobStatus::Pending => self.submit(job).await,
+            JobStatus::Queued | JobStatus::Running => self.poll(job).await,
+            _ => {}
+        }
+    }
+
+    /// The provider reported a request finished (webhook). Idempotent.
+    pub async fn on_finished(
+        &self,
+        request_id: &str,
+        result: Result<ProviderOutput, ProviderError>,
+    ) -> Result<Delivery, StoreError> {
+        let Some(job) = self.jobs.by_request(request_id).await? else {
+            tracing::info!(request_id, "completion for an unknown request; ignored");
+            return Ok(Delivery::Unknown);
+        };
+        if job.status.is_terminal() {
+            return Ok(Delivery::AlreadyEnded);
+        }
+        Ok(match result {
+            Ok(output) => self.finish(job, output).await,
+            Err(e) if e.is_retryable() => Delivery::Deferred,
+            Err(e) => {
+                let failure = self.failure_for(&job, &e);
+                self.settle_failure(job.id, failure).await
+            }
+        })
+    }
+
+    pub async fn cancel(&self, owner: UserId, id: JobId) -> Result<Cancel, StoreError> {
+        let Some(mut job) = self.jobs.get(owner, id).await? else { return Ok(Cancel::NotFound) };
+        if job.status.is_terminal() {
+            return Ok(Cancel::AlreadyEnded(Box::new(job)));
+        }
+        let failure = Failure::new(FailureKind::Cancelled, "cancelled by the user");
+        if job.status == JobStatus::Running {
+            if job.spec.kind() != crate::JobKind::Training {
+                return Ok(Cancel::TooLate(Box::new(job)));
+            }
+            if let Some(p) = &job.provider
+                && let Err(e) = self.generator.cancel(p).await
+            {
+                tracing::warn!(job = %job.id, error = %e, "provider cancel failed; the user may retry");
+            }
+            job.cancel_requested = true;
+            return match self.jobs.save(&job).await {
+                Ok(saved) => Ok(Cancel::Requested(Box::new(saved))),
+                Err(SaveError::Store(e)) => Err(e),
+                Err(_) => Ok(Cancel::NotFound),
+            };
+        }
+        if let Some(p) = &job.provider {
+            match self.generator.cancel(p).await {
+                Ok(CancelOutcome::AlreadyCompleted) => {
+                    // too late: let the next tick pick up the result
+                    job.next_attempt_at = self.env.now();
+                    let _ = self.jobs.save(&job).await;
+                    return Ok(Cancel::TooLate(Box::new(job)));
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(job = %job.id, error = %e, "provider cancel failed; ending the job anyway"),
+            }
+        }
+        match self.jobs.fail(job.id, failure, self.env.now()).await {
+            Ok(settled) => {
+                self.notify_settled(&settled, Vec::new()).await;
+                Ok(Cancel::Cancelled(Box::new(settled)))
+            }
+            Err(SettleError::AlreadyEnded(job)) => Ok(Cancel::AlreadyEnded(job)),
+            Err(SettleError::Store(e)) => Err(e),
+            Err(e) => Err(StoreError::Internal(e.to_string())),
+        }
+    }
+
+    async fn submit(&self, mut job: Job) {
+        let request = match self.request_for(&job).await {
+            Ok(r) => r,
+            Err(Prep::Fail(f)) => {
+                self.settle_failure(job.id, f).await;
+                return;
+            }
+            Err(Prep::Retry(why)) => return self.reschedule(job, &why).await,
+        };
+        match self.generator.submit(&request, self.config.webhook).await {
+            Ok(sub) => {
+                let now = self.env.now();
+                if job.submitted(sub.provider, sub.queue_position, now).is_err() {
+                    return;
+                }
+                job.attempts = 0;
+                job.next_attempt_at = now + self.follow_interval();
+                if let Some(saved) = self.save(&job).await {
+                    self.notifier.notify(saved.owner, Notice::Progress { job: saved }).await;
+                }
+            }
+            Err(e) if e.is_retryable() => self.reschedule(job, &e.to_string()).await,
+            Err(e) => {
+                tracing::warn!(job = %job.id, error = %e, "provider refused the job");
+                let failure = self.failure_for(&job, &e);
+                self.settle_failure(job.id, failure).await;
+            }
+        }
+    }
+
+    async fn poll(&self, mut job: Job) {
+        let Some(provider) = job.provider.clone() else {
+            self.settle_failure(
+                job.id,
+                Failure::new(FailureKind::ProviderUnavailable, "submitted job without a request id"),
+            )
+            .await;
+            return;
+        };
+        let now = self.env.now();
+        match self.generator.status(&provider).await {
+            Ok(ProviderStatus::Queued { position }) => {
+                let changed = position != job.queue_position;
+                job.queue_position = position;
+                job.next_attempt_at = now + self.follow_interval();
+                if let Some(saved) = self.save(&job).await
+                    && changed
+                {
+                    self.notifier.notify(saved.owner, Notice::Progress { job: saved }).await;
+                }
+            }
+            Ok(ProviderStatus::Running) => {
+                let changed = job.status == JobStatus::Queued;
+                if changed && job.started(now).is_err() {
+                    return;
+                }
+                job.next_attempt_at = now + self.follow_interval();
+                if let Some(saved) = self.save(&job).await
+                    && changed
+                {
+                    self.notifier.notify(saved.owner, Notice::Progress { job: saved }).await;
+                }
+            }
+            Ok(ProviderStatus::Completed) => match self.generator.result(&provider).await {
+                Ok(output) => {
+                    self.finish(job, output).await;
+                }
+                Err(e) if e.is_retryable() => self.reschedule(job, &e.to_string()).await,
+                Err(e) => {
+                    let failure = self.failure_for(&job, &e);
+                    self.settle_failure(job.id, failure).await;
+                }
+            },
+            Err(e) if e.is_retryable() => self.reschedule(job, &e.to_string()).await,
+            Err(e) => {
+                let failure = self.failure_for(&job, &e);
+                self.settle_failure(job.id, failure).await;
+            }
+        }
+    }
+
+    /// Stores results, then settles. Never records an image that is not in storage.
+    async fn finish(&self, job: Job, output: ProviderOutput) -> Delivery {
+        match output {
+            ProviderOutput::Lora(Some(lora)) => self.settle(job.id, JobOutput::Lora(lora), Vec::new()).await,
+            ProviderOutput::Lora(None) => {
+                self.settle_failure(job.id, Failure::new(FailureKind::NoResult, "the trainer returned no LoRA file"))
+                    .await
+            }
+            ProviderOutput::Images(list) => {
+                let flagged = list.iter().filter(|i| i.nsfw).count();
+                match self.store_images(&job, &list).await {
+                    Stored::Retry(why) => {
+                        self.reschedule(job, &why).await;
+                        Delivery::Deferred
+                    }
+                    Stored::Images(images) if images.is_empty() => {
+                        let failure = if flagged > 0 && flagged == list.len() {
+                            Failure::new(FailureKind::Nsfw, "every image was flagged by the safety checker")
+                        } else {
+                            Failure::new(FailureKind::NoResult, "the provider returned no usable image")
+                        };
+                        self.settle_failure(job.id, failure).await
+                    }
+                    Stored::Images(images) => {
+                        let shown = images.clone();
+                        self.settle(job.id, JobOutput::Images(images), shown).await
+                    }
+                }
+            }
+        }
+    }
+
+    async fn store_images(&self, job: &Job, list: &[crate::ports::ProviderImage]) -> Stored {
+        let (kind, model, prompt, aspect, avatar) = match &job.spec {
+            JobSpec::Imagen { prompt, aspect, variant, .. } => {
+                (ImageKind::Imagen, format!("imagen4/{}", variant.as_str()), prompt.clone(), *aspect, None)
+            }
+            JobSpec::AvatarPhotos { prompt, aspect, avatar, .. } => {
+                let current: Option<Avatar> = self.avatars.get(job.owner, *avatar).await.ok().flatten();
+                (ImageKind::AvatarPhoto, "flux-lora".to_owned(), prompt.clone(), *aspect, Some((*avatar, current)))
+            }
+            JobSpec::Training { .. } => return Stored::Images(Vec::new()),
+        };
+        let mut records = Vec::new();
+        let wanted = list.iter().filter(|i| !i.nsfw).take(usize::from(job.quote.units));
+        for (index, item) in wanted.enumerate() {
+            let bytes = match self.generator.download(&item.url).await {
+                Ok(b) => b,
+                Err(e) if e.is_retryable() => return Stored::Retry(e.to_string()),
+                Err(e) => {
+                    tracing::warn!(job = %job.id, error = %e, "a result image could not be downloaded; counted as missing");
+                    continue;
+                }
+            };
+            let Some((format, width, height)) = media::probe(&bytes) else {
+                tracing::warn!(job = %job.id, "a result is not a readable image; counted as missing");
+                continue;
+            };
+            let key =
+                StorageKey::image(job.owner, job.created_at, job.id, u8::try_from(index).unwrap_or(u8::MAX), format);
+            let size = bytes.len() as u64;
+            if let Err(e) = self.images.put(&key, bytes, format.content_type()).await {
+                return Stored::Retry(format!("storing {key}: {e}"));
+            }
+            records.push(ImageRecord {
+                id: ImageId(self.env.ids.new_uuid()),
+                owner: job.owner,
+                job: Some(job.id),
+                kind,
+                model: model.clone(),
+                prompt: prompt.clone(),
+                aspect,
+                avatar: avatar.as_ref().map(|(id, _)| *id),
+                avatar_name: avatar.as_ref().and_then(|(_, a)| a.as_ref().map(|a| a.name.to_string())),
+                object: StoredObject {
+                    bucket: self.images.bucket().to_owned(),
+                    key,
+                    format,
+                    bytes: size,
+                    width,
+                    height,
+                },
+                favorite: false,
+                telegram_file_id: None,
+                created_at: self.env.now(),
+            });
+        }
+        Stored::Images(records)
+    }
+
+    async fn request_for(&self, job: &Job) -> Result<ProviderRequest, Prep> {
+        match &job.spec {
+            JobSpec::Imagen { prompt, aspect, count, variant } => Ok(ProviderRequest::Imagen {
+                prompt: prompt.to_string(),
+                aspect: *aspect,
+                count: count.get(),
+                variant: *variant,
+            }),
+            JobSpec::AvatarPhotos { avatar, prompt, aspect, count } => {
+                let a = self.usable_avatar(job.owner, *avatar).await?;
+                let lora = a.lora.as_ref().ok_or_else(|| Prep::Fail(gone()))?;
+                Ok(ProviderRequest::LoraImages {
+                    prompt: a.trigger.inject(prompt.as_str()),
+                    lora_url: lora.url.clone(),
+                    aspect: *aspect,
+                    count: count.get(),
+                })
+            }
+            JobSpec::Training { avatar } => {
+                let a = self
+                    .avatars
+                    .get(job.owner, *avatar)
+                    .await
+                    .map_err(|e| Prep::Retry(e.to_string()))?
+                    .ok_or_else(|| Prep::Fail(gone()))?;
+                let photos = self.avatars.photos(job.owner, *avatar).await.map_err(|e| Prep::Retry(e.to_string()))?;
+                let mut files = Vec::with_capacity(photos.len());
+                for (n, p) in photos.iter().enumerate() {
+                    let bytes = match self.images.get(&p.object.key).await {
+                        Ok(b) => b,
+                        Err(e) if e.is_retryable() => return Err(Prep::Retry(e.to_string())),
+                        Err(e) => {
+                            tracing::warn!(job = %job.id, error = %e, "a training photo is missing from storage; skipped");
+                            continue;
+                        }
+                    };
+                    files.push((format!("{:02}.{}", n + 1, p.object.format.extension()), bytes));
+                }
+                let zip = stored_zip(&files)
+                    .map_err(|e| Prep::Fail(Failure::new(FailureKind::InvalidInput, e.to_string())))?;
+                let url = match self.generator.upload_archive(&format!("{}.zip", job.id), zip).await {
+                    Ok(u) => u,
+                    Err(e) if e.is_retryable() => return Err(Prep::Retry(e.to_string())),
+                    Err(e) => return Err(Prep::Fail(e.failure())),
+                };
+                Ok(ProviderRequest::Training { archive_url: url, trigger: a.trigger.as_str().to_owned() })
+            }
+        }
+    }
+
+    async fn usable_avatar(&self, owner: UserId, id: crate::AvatarId) -> Result<Avatar, Prep> {
+        match self.avatars.get(owner, id).await {
+            Ok(Some(a)) if a.is_usable() => Ok(a),
+            Ok(_) => Err(Prep::Fail(gone())),
+            Err(e) => Err(Prep::Retry(e.to_string())),
+        }
+    }
+
+    /// A cancelled training that the provider reports as failed was the user's cancel.
+    fn failure_for(&self, job: &Job, e: &ProviderError) -> Failure {
+        if job.cancel_requested {
+            Failure::new(FailureKind::Cancelled, format!("cancelled by the user; provider said: {}", e.detail))
+        } else {
+            e.failure()
+        }
+    }
+
+    async fn expire(&self, job: Job) {
+        if let Some(p) = &job.provider
+            && let Err(e) = self.generator.cancel(p).await
+        {
+            tracing::info!(job = %job.id, error = %e, "could not cancel an overdue job at the provider");
+        }
+        let failure = Failure::new(FailureKind::TimedOut, format!("not finished by its deadline {}", job.deadline));
+        self.settle_failure(job.id, failure).await;
+    }
+
+    async fn settle(&self, id: JobId, output: JobOutput, images: Vec<ImageRecord>) -> Delivery {
+        match self.jobs.succeed(id, output, self.env.now()).await {
+            Ok(settled) => {
+                self.notify_settled(&settled, images).await;
+                Delivery::Settled(Box::new(settled))
+            }
+            Err(SettleError::AlreadyEnded(_)) => Delivery::AlreadyEnded,
+            Err(e) => {
+                tracing::error!(job = %id, error = %e, "could not settle a finished job; it will be retried");
+                Delivery::Deferred
+            }
+        }
+    }
+
+    async fn settle_failure(&self, id: JobId, failure: Failure) -> Delivery {
+        match self.jobs.fail(id, failure, self.env.now()).await {
+            Ok(settled) => {
+                self.notify_settled(&settled, Vec::new()).await;
+                Delivery::Settled(Box::new(settled))
+            }
+            Err(SettleError::AlreadyEnded(_)) => Delivery::AlreadyEnded,
+            Err(e) => {
+                tracing::error!(job = %id, error = %e, "could not fail a job; it will be retried");
+                Delivery::Deferred
+            }
+        }
+    }
+
+    async fn notify_settled(&self, settled: &Settled, images: Vec<ImageRecord>) {
+        let job = settled.job.clone();
+        let notice = match (&job.spec, job.status) {
+            (JobSpec::Training { .. }, JobStatus::Succeeded) => match &settled.avatar {
+                Some(avatar) => Notice::TrainingReady { job, avatar: avatar.clone() },
+                None => Notice::TrainingFailed { job, avatar: None },
+            },
+            (JobSpec::Training { .. }, _) => Notice::TrainingFailed { job, avatar: settled.avatar.clone() },
+            (_, JobStatus::Succeeded) => Notice::Succeeded { job, images },
+            _ => Notice::Failed { job },
+        };
+        self.notifier.notify(settled.job.owner, notice).await;
+    }
+
+    fn follow_interval(&self) -> Duration {
+        if self.config.webhook { self.config.backstop_every } else { self.config.poll_every }
+    }
+
+    /// Backs off exponentially (2 s, 4 s, … up to the cap), spread by the job id so retries
+    /// of many jobs do not arrive together.
+    async fn reschedule(&self, mut job: Job, why: &str) {
+        job.attempts += 1;
+        let exp = 1i64 << job.attempts.min(16);
+        let base = Duration::seconds(exp).min(self.config.max_backoff);
+        let spread = Duration::milliseconds(i64::from((job.id.0.as_u128() % 1000) as u16));
+        job.next_attempt_at = self.env.now() + base + spread;
+        tracing::info!(job = %job.id, attempts = job.attempts, why, "retrying later");
+        self.save(&job).await;
+    }
+
+    async fn save(&self, job: &Job) -> Option<Job> {
+        match self.jobs.save(job).await {
+            Ok(saved) => Some(saved),
+            Err(SaveError::Conflict | SaveError::Terminal) => None, // someone else moved it on
+            Err(e) => {
+                tracing::warn!(job = %job.id, error = %e, "could not save job progress; the lease will expire and it will be retried");
+                None
+            }
+        }
+    }
+}
+
+fn gone() -> Failure {
+    Failure::new(FailureKind::InvalidInput, "the avatar is no longer available")
+}

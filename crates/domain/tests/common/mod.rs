@@ -1,0 +1,156 @@
+//! A world of use cases over the memory adapters, with a clock the test moves.
+#![allow(dead_code)] // each test file uses a different part
+
+use aisha_domain::generation::{Deadlines, JobLimits, PriceTable};
+use aisha_domain::payments::default_packages;
+use aisha_domain::services::Env;
+use aisha_domain::services::accounts::Accounts;
+use aisha_domain::services::avatars::AvatarService;
+use aisha_domain::services::gallery::GalleryService;
+use aisha_domain::services::generation::Generation;
+use aisha_domain::services::payments::PaymentService;
+use aisha_domain::services::runner::{JobRunner, RunnerConfig};
+use aisha_domain::user::Profile;
+use aisha_domain::{Coins, TelegramUserId, User};
+use aisha_memory::{
+    ManualClock, MemoryImageStore, MemorySessions, MemoryStore, RecordingNotifier, ScriptedGenerator, SeqIds,
+};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct World {
+    pub clock: Arc<ManualClock>,
+    pub store: Arc<MemoryStore>,
+    pub images: Arc<MemoryImageStore>,
+    pub sessions: Arc<MemorySessions>,
+    pub generator: Arc<ScriptedGenerator>,
+    pub notifier: Arc<RecordingNotifier>,
+    pub env: Env,
+    pub accounts: Accounts,
+    pub generation: Generation,
+    pub gallery: GalleryService,
+    pub avatars: AvatarService,
+    pub payments: PaymentService,
+    pub runner: JobRunner,
+}
+
+impl World {
+    pub fn new() -> Self {
+        Self::with_bonus(0)
+    }
+
+    pub fn with_bonus(bonus: i64) -> Self {
+        let clock = Arc::new(ManualClock::default());
+        let env = Env { clock: clock.clone(), ids: Arc::new(SeqIds::default()) };
+        let store = Arc::new(MemoryStore::new());
+        let images = Arc::new(MemoryImageStore::default());
+        let sessions = Arc::new(MemorySessions::new(clock.clone()));
+        let generator = Arc::new(ScriptedGenerator::new());
+        let notifier = Arc::new(RecordingNotifier::default());
+        let runner = JobRunner {
+            jobs: store.clone(),
+            avatars: store.clone(),
+            images: images.clone(),
+            generator: generator.clone(),
+            notifier: notifier.clone(),
+            env: env.clone(),
+            config: RunnerConfig::default(),
+        };
+        Self {
+            accounts: Accounts {
+                users: store.clone(),
+                ledger: store.clone(),
+                env: env.clone(),
+                welcome_bonus: Coins::new(bonus).unwrap(),
+            },
+            generation: Generation {
+                jobs: store.clone(),
+                ledger: store.clone(),
+                env: env.clone(),
+                prices: PriceTable::default(),
+                deadlines: Deadlines::default(),
+                limits: JobLimits::default(),
+            },
+            gallery: GalleryService {
+                gallery: store.clone(),
+                sessions: sessions.clone(),
+                images: images.clone(),
+                ledger: store.clone(),
+                env: env.clone(),
+                session_ttl: Duration::from_secs(30 * 24 * 3600),
+            },
+            avatars: AvatarService {
+                avatars: store.clone(),
+                images: images.clone(),
+                env: env.clone(),
+                rules: aisha_domain::avatar::PhotoRules::default(),
+            },
+            payments: PaymentService {
+                users: store.clone(),
+                payments: store.clone(),
+                promos: store.clone(),
+                env: env.clone(),
+                packages: default_packages(),
+            },
+            runner,
+            clock,
+            store,
+            images,
+            sessions,
+            generator,
+            notifier,
+            env,
+        }
+    }
+
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        aisha_domain::Clock::now(&*self.clock)
+    }
+
+    /// A second runner on the same stores, as after a restart.
+    pub fn new_runner_on(w: &World) -> JobRunner {
+        JobRunner {
+            jobs: w.store.clone(),
+            avatars: w.store.clone(),
+            images: w.images.clone(),
+            generator: w.generator.clone(),
+            notifier: w.notifier.clone(),
+            env: w.env.clone(),
+            config: RunnerConfig::default(),
+        }
+    }
+
+    pub fn user(&self, tg: i64) -> User {
+        let profile = Profile {
+            telegram_id: TelegramUserId::new(tg).unwrap(),
+            first_name: format!("user{tg}"),
+            last_name: None,
+            username: None,
+            language_code: Some("ru".into()),
+        };
+        block(self.accounts.register(profile)).unwrap().user
+    }
+
+    pub fn fund(&self, user: &User, coins: i64) {
+        block(self.accounts.adjust(user.id, coins, "test funds")).unwrap();
+    }
+
+    pub fn balance(&self, user: &User) -> i64 {
+        block(aisha_domain::ports::Ledger::balance(&*self.store, user.id)).unwrap().get()
+    }
+
+    /// Panics with every broken invariant.
+    pub fn assert_invariants(&self) {
+        let snap = self.store.snapshot();
+        let keys = self.images.keys();
+        let violations =
+            aisha_domain::invariants::check(&snap.balances, &snap.ledger, &snap.jobs, &snap.images, &|k| {
+                keys.iter().any(|s| s == k.as_str())
+            });
+        assert!(violations.is_empty(), "invariants broken:\n{}", violations.join("\n"));
+    }
+}
+
+pub fn block<F: std::future::Future>(f: F) -> F::Output {
+    futures::executor::block_on(f)
+}

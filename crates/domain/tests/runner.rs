@@ -1,0 +1,380 @@
+//! The job runner over memory adapters and a scripted provider: every outcome ends the job
+//! once, with the right refund, and the invariants hold after each test.
+
+mod common;
+
+use aisha_domain::avatar::AvatarStatus;
+use aisha_domain::generation::{FailureKind, JobSpec};
+use aisha_domain::ports::{Jobs, Notice, ProviderError, ProviderErrorKind, ProviderOutput};
+use aisha_domain::services::generation::StartError;
+use aisha_domain::services::runner::{Cancel, Delivery};
+use aisha_domain::{AspectRatio, ImageCount, ImagenVariant, Job, JobId, JobStatus, Prompt, User};
+use aisha_memory::ScriptedGenerator;
+use common::{World, block};
+use uuid::Uuid;
+
+fn spec(count: u8) -> JobSpec {
+    JobSpec::Imagen {
+        prompt: Prompt::parse("a fox in the snow").unwrap(),
+        aspect: AspectRatio::Landscape16x9,
+        count: ImageCount::new(count).unwrap(),
+        variant: ImagenVariant::Standard,
+    }
+}
+
+fn start(w: &World, u: &User, count: u8) -> Job {
+    block(w.generation.start(u.id, JobId(Uuid::new_v4()), spec(count), Some(10))).unwrap()
+}
+
+fn job(w: &World, j: &Job) -> Job {
+    block(w.store.find(j.id)).unwrap().unwrap()
+}
+
+fn request_of(w: &World, j: &Job) -> String {
+    job(w, j).provider.expect("submitted").request_id
+}
+
+#[test]
+fn happy_path_stores_images_before_succeeding() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    let j = start(&w, &u, 2);
+    assert_eq!(w.balance(&u), 90, "charged when created");
+    assert_eq!(block(w.runner.tick()).unwrap(), 1);
+    assert_eq!(job(&w, &j).status, JobStatus::Queued);
+    let rid = request_of(&w, &j);
+    w.generator.set_running(&rid);
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    assert_eq!(job(&w, &j).status, JobStatus::Running);
+    w.generator.finish(&rid, Ok(ScriptedGenerator::images(1024, 576, 2, 0)));
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    let done = job(&w, &j);
+    assert_eq!((done.status, done.delivered, done.refunded.get()), (JobStatus::Succeeded, 2, 0));
+    let snap = w.store.snapshot();
+    assert_eq!(snap.images.len(), 2);
+    assert!(snap.images.iter().all(|i| (i.object.width, i.object.height) == (1024, 576)), "size read from the bytes");
+    assert_eq!(w.images.keys().len(), 2, "both images are in storage");
+    assert_eq!(w.balance(&u), 90);
+    let notices = w.notifier.notices();
+    assert!(matches!(notices.last(), Some((_, Notice::Succeeded { images, .. })) if images.len() == 2));
+    w.assert_invariants();
+}
+
+#[test]
+fn partial_and_nsfw_results_refund_the_missing_images() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    let j = start(&w, &u, 4);
+    block(w.runner.tick()).unwrap();
+    // three images come back, one of them flagged
+    w.generator.finish(&request_of(&w, &j), Ok(ScriptedGenerator::images(512, 512, 3, 1)));
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    let done = job(&w, &j);
+    assert_eq!((done.status, done.delivered, done.refunded.get()), (JobStatus::Succeeded, 2, 10));
+    assert_eq!(w.balance(&u), 100 - 20 + 10);
+    assert_eq!(w.images.keys().len(), 2, "the flagged image is not stored");
+    w.assert_invariants();
+}
+
+#[test]
+fn all_nsfw_fails_with_a_full_refund() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    let j = start(&w, &u, 2);
+    block(w.runner.tick()).unwrap();
+    w.generator.finish(&request_of(&w, &j), Ok(ScriptedGenerator::images(512, 512, 2, 2)));
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    let done = job(&w, &j);
+    assert_eq!(done.status, JobStatus::Failed);
+    assert_eq!(done.failure.map(|f| f.kind), Some(FailureKind::Nsfw));
+    assert_eq!(w.balance(&u), 100);
+    w.assert_invariants();
+}
+
+#[test]
+fn provider_errors_are_classified_and_refunded() {
+    for (kind, expect) in [
+        (ProviderErrorKind::ContentPolicy, FailureKind::ContentPolicy),
+        (ProviderErrorKind::InvalidInput, FailureKind::InvalidInput),
+        (ProviderErrorKind::OutOfCredit, FailureKind::ProviderUnavailable),
+    ] {
+        let w = World::new();
+        let u = w.user(1);
+        w.fund(&u, 100);
+        let j = start(&w, &u, 1);
+        w.generator.fail_next_submit(ProviderError::new(kind, "loc: prompt"));
+        block(w.runner.tick()).unwrap();
+        let done = job(&w, &j);
+        assert_eq!((done.status, done.failure.map(|f| f.kind)), (JobStatus::Failed, Some(expect)), "{kind:?}");
+        assert_eq!(w.balance(&u), 100, "{kind:?} refunded");
+        assert!(matches!(w.notifier.notices().last(), Some((_, Notice::Failed { .. }))));
+        w.assert_invariants();
+    }
+}
+
+#[test]
+fn transient_errors_are_retried_with_backoff() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    let j = start(&w, &u, 1);
+    w.generator.fail_next_submit(ProviderError::new(ProviderErrorKind::Transient, "503"));
+    w.generator.fail_next_submit(ProviderError::new(ProviderErrorKind::Transient, "429"));
+    block(w.runner.tick()).unwrap();
+    let after_one = job(&w, &j);
+    assert_eq!((after_one.status, after_one.attempts), (JobStatus::Pending, 1));
+    assert!(after_one.next_attempt_at > w.clock_now(), "not retried at once");
+    assert_eq!(block(w.runner.tick()).unwrap(), 0, "nothing due before the backoff ends");
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    assert_eq!(job(&w, &j).attempts, 2);
+    w.clock.advance(chrono::Duration::seconds(5));
+    block(w.runner.tick()).unwrap();
+    assert_eq!(job(&w, &j).status, JobStatus::Queued, "third try went through");
+    assert_eq!(w.balance(&u), 95, "retries are not charged");
+    w.assert_invariants();
+}
+
+#[test]
+fn a_job_that_never_completes_is_swept_at_its_deadline() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    let j = start(&w, &u, 3);
+    block(w.runner.tick()).unwrap();
+    w.clock.advance(chrono::Duration::minutes(9));
+    assert_eq!(block(w.runner.sweep()).unwrap(), 0);
+    w.clock.advance(chrono::Duration::minutes(1));
+    assert_eq!(block(w.runner.sweep()).unwrap(), 1);
+    let done = job(&w, &j);
+    assert_eq!(done.status, JobStatus::TimedOut);
+    assert_eq!(w.balance(&u), 100);
+    assert!(w.generator.request(&request_of(&w, &j)).unwrap().cancel_requested, "the provider is told to stop");
+    w.assert_invariants();
+}
+
+#[test]
+fn webhook_and_poll_race_settles_once() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    let j = start(&w, &u, 2);
+    block(w.runner.tick()).unwrap();
+    let rid = request_of(&w, &j);
+    let output = ScriptedGenerator::images(640, 640, 2, 0);
+    w.generator.finish(&rid, Ok(output.clone()));
+    let first = block(w.runner.on_finished(&rid, Ok(output.clone()))).unwrap();
+    assert!(matches!(first, Delivery::Settled(_)));
+    let dup = block(w.runner.on_finished(&rid, Ok(output))).unwrap();
+    assert_eq!(dup, Delivery::AlreadyEnded, "a duplicate webhook is a no-op");
+    w.clock.advance(chrono::Duration::minutes(1));
+    block(w.runner.tick()).unwrap();
+    assert_eq!(w.store.snapshot().images.len(), 2, "polling afterwards adds nothing");
+    assert_eq!(
+        block(w.runner.on_finished("unknown-request", Ok(ProviderOutput::Lora(None)))).unwrap(),
+        Delivery::Unknown
+    );
+    w.assert_invariants();
+}
+
+#[test]
+fn a_new_runner_after_a_restart_finishes_the_job_once() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    let j = start(&w, &u, 1);
+    block(w.runner.tick()).unwrap(); // submitted; then the process "dies" holding a lease
+    let rid = request_of(&w, &j);
+    w.generator.finish(&rid, Ok(ScriptedGenerator::images(512, 512, 1, 0)));
+    let fresh = World::new_runner_on(&w);
+    assert_eq!(block(fresh.reconcile()).unwrap(), 1, "unfinished jobs are made due at start");
+    block(fresh.tick()).unwrap();
+    assert_eq!(job(&w, &j).status, JobStatus::Succeeded);
+    assert_eq!(w.generator.requests().len(), 1, "not submitted twice");
+    assert_eq!(w.images.keys().len(), 1);
+    w.assert_invariants();
+}
+
+#[test]
+fn storage_down_while_saving_results_defers_then_succeeds() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    let j = start(&w, &u, 1);
+    block(w.runner.tick()).unwrap();
+    let rid = request_of(&w, &j);
+    w.generator.finish(&rid, Ok(ScriptedGenerator::images(512, 512, 1, 0)));
+    w.images.set_down(true);
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    assert_eq!(job(&w, &j).status, JobStatus::Queued, "no success without stored images");
+    assert!(w.store.snapshot().images.is_empty());
+    w.images.set_down(false);
+    w.clock.advance(chrono::Duration::seconds(5));
+    block(w.runner.tick()).unwrap();
+    assert_eq!(job(&w, &j).status, JobStatus::Succeeded);
+    w.assert_invariants();
+}
+
+#[test]
+fn cancel_while_queued_refunds_in_full() {
+    let w = World::new();
+    let u = w.user(1);
+    let other = w.user(2);
+    w.fund(&u, 100);
+    let j = start(&w, &u, 2);
+    assert_eq!(block(w.runner.cancel(other.id, j.id)).unwrap(), Cancel::NotFound, "another user cannot cancel it");
+    block(w.runner.tick()).unwrap();
+    let c = block(w.runner.cancel(u.id, j.id)).unwrap();
+    assert!(matches!(c, Cancel::Cancelled(ref s) if s.job.status == JobStatus::Cancelled));
+    assert_eq!(w.balance(&u), 100);
+    assert!(matches!(block(w.runner.cancel(u.id, j.id)).unwrap(), Cancel::AlreadyEnded(_)));
+    w.assert_invariants();
+}
+
+#[test]
+fn limits_and_funds_refuse_before_anything_is_written() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 9);
+    let err = block(w.generation.start(u.id, JobId(Uuid::new_v4()), spec(2), None)).unwrap_err();
+    assert!(matches!(err, StartError::InsufficientFunds { price, balance } if price.get() == 10 && balance.get() == 9));
+    w.fund(&u, 100);
+    for _ in 0..3 {
+        start(&w, &u, 1);
+    }
+    let err = block(w.generation.start(u.id, JobId(Uuid::new_v4()), spec(1), None)).unwrap_err();
+    assert_eq!(err, StartError::TooManyInFlight { limit: 3 });
+    let id = JobId(Uuid::new_v4());
+    w.clock.advance(chrono::Duration::minutes(11));
+    block(w.runner.sweep()).unwrap();
+    let a = block(w.generation.start(u.id, id, spec(1), None)).unwrap();
+    let b = block(w.generation.start(u.id, id, spec(1), None)).unwrap();
+    assert_eq!(a.id, b.id, "a confirmation pressed twice starts one job");
+    assert_eq!(w.balance(&u), 109 - 5);
+    w.assert_invariants();
+}
+
+fn trained_world() -> (World, User, aisha_domain::Avatar) {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 1000);
+    let a =
+        block(w.avatars.create(u.id, aisha_domain::AvatarName::parse("Аня").unwrap(), aisha_domain::Gender::Female))
+            .unwrap();
+    for n in 0..10u32 {
+        let bytes = aisha_domain::media::fixtures::png_header(600 + n, 800);
+        block(w.avatars.add_photo(u.id, a.id, bytes)).unwrap();
+    }
+    (w, u, a)
+}
+
+#[test]
+fn training_zips_the_photos_and_makes_the_avatar_ready() {
+    let (w, u, a) = trained_world();
+    let j = block(w.generation.start(u.id, JobId(Uuid::new_v4()), JobSpec::Training { avatar: a.id }, None)).unwrap();
+    assert_eq!(w.balance(&u), 850);
+    block(w.runner.tick()).unwrap();
+    let archives = w.generator.archives();
+    assert_eq!(archives.len(), 1);
+    assert_eq!(&archives[0][..4], b"PK\x03\x04", "a zip of the photos was uploaded");
+    let rid = request_of(&w, &j);
+    let scripted = w.generator.request(&rid).unwrap();
+    assert!(
+        matches!(scripted.request, aisha_domain::ports::ProviderRequest::Training { ref trigger, .. } if trigger == a.trigger.as_str())
+    );
+    w.generator.finish(
+        &rid,
+        Ok(ProviderOutput::Lora(Some(aisha_domain::avatar::Lora { url: "https://cdn/lora".into(), config_url: None }))),
+    );
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    let ready = block(w.avatars.get(u.id, a.id)).unwrap().unwrap();
+    assert_eq!((ready.status, ready.is_main), (AvatarStatus::Ready, true));
+    assert!(matches!(w.notifier.notices().last(), Some((_, Notice::TrainingReady { .. }))));
+
+    // photos with me: the trigger is injected exactly once, sizes follow the aspect
+    let spec = JobSpec::AvatarPhotos {
+        avatar: a.id,
+        prompt: Prompt::parse("on a beach").unwrap(),
+        aspect: AspectRatio::Portrait3x4,
+        count: ImageCount::new(2).unwrap(),
+    };
+    let p = block(w.generation.start(u.id, JobId(Uuid::new_v4()), spec, None)).unwrap();
+    block(w.runner.tick()).unwrap();
+    let rid = request_of(&w, &p);
+    match w.generator.request(&rid).unwrap().request {
+        aisha_domain::ports::ProviderRequest::LoraImages { prompt, lora_url, aspect, count } => {
+            assert_eq!(prompt, format!("{}, on a beach", a.trigger.as_str()));
+            assert_eq!((lora_url.as_str(), aspect, count), ("https://cdn/lora", AspectRatio::Portrait3x4, 2));
+        }
+        other => panic!("expected a LoRA request, got {other:?}"),
+    }
+    w.generator.finish(&rid, Ok(ScriptedGenerator::images(768, 1024, 2, 0)));
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    let snap = w.store.snapshot();
+    assert!(snap.images.iter().all(|i| i.avatar == Some(a.id)
+        && i.avatar_name.as_deref() == Some("Аня")
+        && i.object.height > i.object.width));
+    w.assert_invariants();
+}
+
+#[test]
+fn training_without_a_lora_fails_and_refunds() {
+    let (w, u, a) = trained_world();
+    let j = block(w.generation.start(u.id, JobId(Uuid::new_v4()), JobSpec::Training { avatar: a.id }, None)).unwrap();
+    block(w.runner.tick()).unwrap();
+    w.generator.finish(&request_of(&w, &j), Ok(ProviderOutput::Lora(None)));
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    assert_eq!(job(&w, &j).failure.map(|f| f.kind), Some(FailureKind::NoResult), "results are never invented");
+    assert_eq!(block(w.avatars.get(u.id, a.id)).unwrap().unwrap().status, AvatarStatus::Failed);
+    assert_eq!(w.balance(&u), 1000);
+    w.assert_invariants();
+}
+
+#[test]
+fn cancelling_a_running_training_refunds_only_if_the_provider_stops() {
+    let (w, u, a) = trained_world();
+    let j = block(w.generation.start(u.id, JobId(Uuid::new_v4()), JobSpec::Training { avatar: a.id }, None)).unwrap();
+    block(w.runner.tick()).unwrap();
+    let rid = request_of(&w, &j);
+    w.generator.set_running(&rid);
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    assert!(matches!(block(w.runner.cancel(u.id, j.id)).unwrap(), Cancel::Requested(_)));
+    assert_eq!(w.balance(&u), 850, "no refund until the provider confirms");
+    // the provider stops it: the job ends as cancelled and is refunded
+    w.generator.finish(&rid, Err(ProviderError::new(ProviderErrorKind::InvalidInput, "request was cancelled")));
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    assert_eq!(job(&w, &j).status, JobStatus::Cancelled);
+    assert_eq!(w.balance(&u), 1000);
+    assert_eq!(block(w.avatars.get(u.id, a.id)).unwrap().unwrap().status, AvatarStatus::Draft);
+
+    // a second training whose provider finishes anyway: success, no refund
+    let j2 = block(w.generation.start(u.id, JobId(Uuid::new_v4()), JobSpec::Training { avatar: a.id }, None)).unwrap();
+    block(w.runner.tick()).unwrap();
+    let rid2 = request_of(&w, &j2);
+    w.generator.set_running(&rid2);
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    block(w.runner.cancel(u.id, j2.id)).unwrap();
+    w.generator.finish(
+        &rid2,
+        Ok(ProviderOutput::Lora(Some(aisha_domain::avatar::Lora { url: "https://cdn/l2".into(), config_url: None }))),
+    );
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    assert_eq!(job(&w, &j2).status, JobStatus::Succeeded);
+    assert_eq!(w.balance(&u), 850);
+    w.assert_invariants();
+}

@@ -1,0 +1,276 @@
+//! Use cases other than the runner: registration, gallery sessions, avatars, payments, promos.
+
+mod common;
+
+use aisha_domain::avatar::PhotoRejection;
+use aisha_domain::gallery::{DateFilter, ImageKind};
+use aisha_domain::media::fixtures::{jpeg_header, png_header};
+use aisha_domain::payments::{InvoicePayload, PreCheckoutRefusal, PromoRefusal, default_packages};
+use aisha_domain::ports::{Ledger, RedeemError, RemovePhoto, StarsRefundError};
+use aisha_domain::services::avatars::PhotoError;
+use aisha_domain::services::gallery::{GalleryService, Nav, View};
+use aisha_domain::services::payments::{PaidInvoice, PromoError};
+use aisha_domain::user::Profile;
+use aisha_domain::{AvatarName, Gender, TelegramUserId, User};
+use common::{World, block};
+use std::time::Duration;
+
+fn card(v: View) -> aisha_domain::services::gallery::Card {
+    match v {
+        View::Card(c) => *c,
+        View::Empty { .. } => panic!("expected a card, got an empty gallery"),
+    }
+}
+
+fn seed(w: &World, u: &User, n: usize) -> Vec<aisha_domain::gallery::ImageRecord> {
+    let now = w.clock_now();
+    let images: Vec<_> = (0..n)
+        .map(|i| {
+            let kind = if i % 2 == 0 { ImageKind::Imagen } else { ImageKind::AvatarPhoto };
+            let mut img = aisha_contract::fixtures::image(u.id, None, kind, now - chrono::Duration::minutes(i as i64));
+            img.favorite = i % 3 == 0;
+            img
+        })
+        .collect();
+    block(aisha_contract::gallery::insert(aisha_contract::Stores::of(&*w.store), u, &images, now));
+    for img in &images {
+        block(aisha_domain::ports::ImageStore::put(&*w.images, &img.object.key, vec![1], "image/png")).unwrap();
+    }
+    images
+}
+
+#[test]
+fn welcome_bonus_is_paid_once() {
+    let w = World::with_bonus(30);
+    let profile = Profile {
+        telegram_id: TelegramUserId::new(5).unwrap(),
+        first_name: "A".into(),
+        last_name: None,
+        username: None,
+        language_code: Some("en-GB".into()),
+    };
+    let first = block(w.accounts.register(profile.clone())).unwrap();
+    let second = block(w.accounts.register(profile)).unwrap();
+    assert!(first.created && !second.created);
+    assert_eq!(first.user.settings.language, aisha_domain::Language::En, "language from Telegram at first contact");
+    assert_eq!(w.balance(&first.user), 30);
+    w.assert_invariants();
+}
+
+#[test]
+fn history_pages_continue() {
+    let w = World::new();
+    let u = w.user(1);
+    for n in 1..=25 {
+        w.clock.advance(chrono::Duration::seconds(1));
+        w.fund(&u, n);
+    }
+    let (p1, next) = block(w.accounts.history(u.id, None, 10)).unwrap();
+    let (p2, next2) = block(w.accounts.history(u.id, next, 10)).unwrap();
+    let (p3, next3) = block(w.accounts.history(u.id, next2, 10)).unwrap();
+    assert_eq!((p1.len(), p2.len(), p3.len()), (10, 10, 5));
+    assert_eq!(p1[0].amount, 25, "newest first");
+    assert_eq!(p3.last().unwrap().amount, 1);
+    assert!(next3.is_none(), "no page after the last");
+}
+
+#[test]
+fn gallery_keeps_its_place_through_new_images_and_deletions() {
+    let w = World::new();
+    let u = w.user(1);
+    let images = seed(&w, &u, 6); // newest first: 0..5
+    let c = card(block(w.gallery.show(&u, Nav::Newest)).unwrap());
+    assert_eq!((c.image.id, c.position.index, c.position.total), (images[0].id, 1, 6));
+    block(w.gallery.show(&u, Nav::Older)).unwrap();
+    let c = card(block(w.gallery.show(&u, Nav::Older)).unwrap());
+    assert_eq!((c.image.id, c.position.index), (images[2].id, 3));
+
+    // a new image arrives: the same card stays, one further down
+    w.clock.advance(chrono::Duration::minutes(1));
+    seed(&w, &u, 1);
+    let c = card(block(w.gallery.show(&u, Nav::Current)).unwrap());
+    assert_eq!((c.image.id, c.position.index, c.position.total), (images[2].id, 4, 7));
+
+    // deleting the current card moves to its older neighbour, and removes the object
+    let v = block(w.gallery.delete(&u, images[2].id)).unwrap().expect("own image");
+    let c = card(v);
+    assert_eq!((c.image.id, c.position.index, c.position.total), (images[3].id, 4, 6));
+    assert!(!w.images.keys().contains(&images[2].object.key.to_string()));
+
+    // older at the end stays at the end
+    for _ in 0..5 {
+        block(w.gallery.show(&u, Nav::Older)).unwrap();
+    }
+    let c = card(block(w.gallery.show(&u, Nav::Older)).unwrap());
+    assert_eq!((c.image.id, c.position.index), (images[5].id, 6));
+    // deleting the last card moves to the newer one
+    let c = card(block(w.gallery.delete(&u, images[5].id)).unwrap().unwrap());
+    assert_eq!(c.image.id, images[4].id);
+}
+
+#[test]
+fn filters_survive_a_restart_and_favorites_leave_the_filter() {
+    let w = World::new();
+    let u = w.user(1);
+    let images = seed(&w, &u, 7);
+    let favs: Vec<_> = images.iter().filter(|i| i.favorite).collect();
+    let c = card(block(w.gallery.set_filter(&u, |f| f.favorites_only = true)).unwrap());
+    assert_eq!((c.image.id, c.position.total), (favs[0].id, favs.len() as u64));
+    let c = card(block(w.gallery.show(&u, Nav::Older)).unwrap());
+    assert_eq!(c.image.id, favs[1].id);
+
+    // a "restart": new service values over the same session store
+    let again = GalleryService {
+        gallery: w.store.clone(),
+        sessions: w.sessions.clone(),
+        images: w.images.clone(),
+        ledger: w.store.clone(),
+        env: w.env.clone(),
+        session_ttl: Duration::from_secs(3600),
+    };
+    let c = card(block(again.show(&u, Nav::Current)).unwrap());
+    assert_eq!((c.image.id, c.filter.favorites_only), (favs[1].id, true), "filter and position survive");
+
+    // un-favoriting the current card under "favorites only" moves to its neighbour
+    let c = card(block(again.toggle_favorite(&u, favs[1].id)).unwrap().unwrap());
+    assert_eq!((c.image.id, c.position.total), (favs[2].id, favs.len() as u64 - 1));
+
+    // a filter with no match is an empty view that remembers the filter
+    let v = block(again.set_filter(&u, |f| f.kind = Some(ImageKind::AvatarPhoto))).unwrap();
+    let both = images.iter().filter(|i| i.favorite && i.kind == ImageKind::AvatarPhoto && i.id != favs[1].id).count();
+    match v {
+        View::Card(c) => assert_eq!(c.position.total, both as u64),
+        View::Empty { filter } => assert!(both == 0 && filter.favorites_only),
+    }
+    let v = block(again.set_filter(&u, |f| f.date = Some(DateFilter::Yesterday))).unwrap();
+    assert!(matches!(v, View::Empty { filter } if filter.date == Some(DateFilter::Yesterday)));
+
+    // sessions expire after their TTL
+    w.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(block(again.filter(&u)).unwrap(), Default::default());
+}
+
+#[test]
+fn another_users_image_is_not_found_and_nothing_changes() {
+    let w = World::new();
+    let owner = w.user(1);
+    let thief = w.user(2);
+    let images = seed(&w, &owner, 2);
+    assert_eq!(block(w.gallery.toggle_favorite(&thief, images[1].id)).unwrap(), None);
+    assert_eq!(block(w.gallery.delete(&thief, images[1].id)).unwrap(), None);
+    assert_eq!(block(w.gallery.image(&thief, images[1].id)).unwrap(), None);
+    let v = block(w.gallery.show(&thief, Nav::To(images[1].id))).unwrap();
+    assert!(matches!(v, View::Empty { .. }), "a foreign id shows the thief's own (empty) gallery");
+    assert_eq!(w.store.snapshot().images.len(), 2);
+    assert!(!block(w.gallery.image(&owner, images[1].id)).unwrap().unwrap().favorite);
+}
+
+#[test]
+fn stats_count_types_and_spending() {
+    let w = World::new();
+    let u = w.user(1);
+    seed(&w, &u, 5);
+    let s = block(w.gallery.stats(&u)).unwrap();
+    assert_eq!((s.counts.total, s.counts.imagen, s.counts.avatar_photos, s.counts.favorites), (5, 3, 2, 2));
+    // the seeded jobs were fast imagen jobs of 4 + 1 images, fully delivered
+    assert_eq!(s.spent.get(), 15);
+}
+
+#[test]
+fn avatar_photos_are_checked_stored_and_removed() {
+    let w = World::new();
+    let u = w.user(1);
+    let other = w.user(2);
+    let a = block(w.avatars.create(u.id, AvatarName::parse("Мой <аватар>").unwrap(), Gender::Male)).unwrap();
+    let ok = block(w.avatars.add_photo(u.id, a.id, jpeg_header(800, 600))).unwrap();
+    assert_eq!(ok.count, 1);
+    assert_eq!(w.images.keys(), vec![ok.photo.object.key.to_string()], "stored under the avatar key scheme");
+    let dup = block(w.avatars.add_photo(u.id, a.id, jpeg_header(800, 600))).unwrap_err();
+    assert_eq!(dup, PhotoError::Rejected(PhotoRejection::Duplicate));
+    assert_eq!(w.images.keys().len(), 1, "a refused photo leaves no object behind");
+    let small = block(w.avatars.add_photo(u.id, a.id, png_header(300, 900))).unwrap_err();
+    assert_eq!(small, PhotoError::Rejected(PhotoRejection::TooSmall { width: 300, height: 900, min_side: 512 }));
+    let pdf = block(w.avatars.add_photo(u.id, a.id, b"%PDF-1.7 not an image".to_vec())).unwrap_err();
+    assert_eq!(pdf, PhotoError::Rejected(PhotoRejection::NotAnImage));
+    assert_eq!(
+        block(w.avatars.add_photo(other.id, a.id, png_header(600, 600))).unwrap_err(),
+        PhotoError::AvatarNotFound
+    );
+    let removed = block(w.avatars.remove_photo(u.id, a.id, ok.photo.id)).unwrap();
+    assert!(matches!(removed, RemovePhoto::Removed { count: 0, .. }));
+    assert!(w.images.keys().is_empty(), "a removed photo's object is deleted");
+    for n in 0..3 {
+        block(w.avatars.add_photo(u.id, a.id, png_header(600 + n, 600))).unwrap();
+    }
+    assert!(matches!(block(w.avatars.delete(u.id, a.id)).unwrap(), aisha_domain::ports::DeleteAvatar::Deleted { .. }));
+    assert!(w.images.keys().is_empty(), "deleting an avatar deletes its photos' objects");
+}
+
+#[test]
+fn stars_top_up_credits_once_and_refunds_by_the_rules() {
+    let w = World::new();
+    let u = w.user(7);
+    let pkg = &default_packages()[1];
+    let (_, invoice) = w.payments.invoice(&pkg.id, u.profile.telegram_id).unwrap();
+    let payload = invoice.encode();
+    assert!(block(w.payments.pre_checkout(u.profile.telegram_id, &payload, "XTR", pkg.stars)).is_ok());
+    let stranger = w.user(8);
+    assert_eq!(
+        block(w.payments.pre_checkout(stranger.profile.telegram_id, &payload, "XTR", pkg.stars)).unwrap_err(),
+        PreCheckoutRefusal::WrongBuyer
+    );
+    let paid = PaidInvoice {
+        payer: u.profile.telegram_id,
+        charge_id: "tg-charge-1".into(),
+        payload,
+        currency: "XTR".into(),
+        stars: pkg.stars,
+    };
+    for n in 0..5 {
+        let t = block(w.payments.complete(paid.clone())).unwrap();
+        assert_eq!(t.replayed, n > 0, "delivery {n}");
+    }
+    assert_eq!(w.balance(&u), 275, "five deliveries, one credit");
+
+    // spent coins block a refund unless forced
+    w.fund(&u, -200);
+    let balance = block(w.store.balance(u.id)).unwrap();
+    assert_eq!(
+        block(w.payments.refund_blocker("tg-charge-1", balance)).unwrap(),
+        Some(StarsRefundError::CoinsSpent { balance, needed: pkg.coins })
+    );
+    assert!(block(w.payments.refund("tg-charge-1", false)).is_err());
+    let forced = block(w.payments.refund("tg-charge-1", true)).unwrap();
+    assert_eq!(forced.taken_back.get(), 75);
+    assert_eq!(w.balance(&u), 0);
+
+    // a package withdrawn after the invoice: still credited at the invoice's rate, flagged
+    let old = InvoicePayload {
+        package: "p999".into(),
+        coins: aisha_domain::Coins::new(999).unwrap(),
+        stars: 10,
+        buyer: u.profile.telegram_id,
+    };
+    let t = block(w.payments.complete(PaidInvoice {
+        payer: u.profile.telegram_id,
+        charge_id: "tg-charge-2".into(),
+        payload: old.encode(),
+        currency: "XTR".into(),
+        stars: 10,
+    }))
+    .unwrap();
+    assert!(t.payment.needs_attention);
+    assert_eq!(w.balance(&u), 999);
+    w.assert_invariants();
+}
+
+#[test]
+fn promo_codes_refuse_with_reasons() {
+    let w = World::new();
+    let u = w.user(1);
+    assert!(matches!(block(w.payments.redeem(&u, "x")).unwrap_err(), PromoError::Format(_)));
+    assert_eq!(
+        block(w.payments.redeem(&u, "nothing")).unwrap_err(),
+        PromoError::Redeem(RedeemError::Refused(PromoRefusal::Unknown))
+    );
+}
