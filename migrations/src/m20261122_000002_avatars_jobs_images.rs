@@ -170,7 +170,7 @@ impl MigrationTrait for Migration {
                     .col(s::big_integer(AvatarPhotos::Bytes))
                     .col(s::integer(AvatarPhotos::Width))
                     .col(s::integer(AvatarPhotos::Height))
-                    .col(s::char_len(AvatarPhotos::Sha256, 64))
+                    .col(s::string_len(AvatarPhotos::Sha256, 64))
                     .col(s::timestamp_with_time_zone(AvatarPhotos::CreatedAt))
                     .foreign_key(&mut fk(
                         col(AvatarPhotos::Table, AvatarPhotos::AvatarId),
@@ -267,6 +267,9 @@ impl MigrationTrait for Migration {
                     .col(s::string_len(Images::Model, 128))
                     .col(s::text(Images::Prompt))
                     .col(s::string_len(Images::Aspect, 8))
+                    // Not a foreign key: the Gallery port accepts an image labelled with any
+                    // avatar id (the memory reference and the contract suite do), so deleting
+                    // an avatar clears this column itself, in the same transaction.
                     .col(s::uuid_null(Images::AvatarId))
                     .col(s::string_len_null(Images::AvatarName, 160))
                     .col(s::string_len(Images::Bucket, 255))
@@ -286,12 +289,6 @@ impl MigrationTrait for Migration {
                     .foreign_key(&mut fk(
                         col(Images::Table, Images::JobId),
                         col(Jobs::Table, Jobs::Id),
-                        ForeignKeyAction::SetNull,
-                    ))
-                    .foreign_key(&mut fk(
-                        // deleting an avatar keeps its images; they keep `avatar_name`
-                        col(Images::Table, Images::AvatarId),
-                        col(Avatars::Table, Avatars::Id),
                         ForeignKeyAction::SetNull,
                     ))
                     .to_owned(),

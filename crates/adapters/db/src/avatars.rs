@@ -202,8 +202,16 @@ impl Avatars for Db {
             .into_iter()
             .map(convert::photo)
             .collect::<Result<Vec<_>, _>>()?;
-        // photos go with it (ON DELETE CASCADE); images and jobs keep their rows with
-        // avatar_id set to NULL (ON DELETE SET NULL), images keeping `avatar_name`
+        // images stay, labelled with `avatar_name` (see the migration for why this is not
+        // an ON DELETE SET NULL); photos go with it (ON DELETE CASCADE), and jobs keep their
+        // rows with avatar_id set to NULL (ON DELETE SET NULL)
+        images::Entity::update_many()
+            .set(images::ActiveModel { avatar_id: Set(None), ..Default::default() })
+            .filter(images::Column::AvatarId.eq(id.0))
+            .filter(images::Column::UserId.eq(owner.0))
+            .exec(&tx)
+            .await
+            .sql()?;
         avatars::Entity::delete_by_id(id.0).exec(&tx).await.sql()?;
         if avatar.is_main {
             let next = next_main(all.iter().filter(|a| a.id != id));

@@ -175,20 +175,21 @@ impl Gallery for Db {
             .column(images::Column::AvatarName)
             .column_as(Expr::cust("COUNT(*)"), "n")
             .group_by(images::Column::AvatarName)
-            .order_by_desc(Expr::cust("COUNT(*)"))
-            .order_by_asc(images::Column::AvatarName)
             .into_tuple()
             .all(&self.conn)
             .await
             .sql()?;
         let row = row.ok_or_else(|| StoreError::Internal("an aggregate returned no row".into()))?;
+        // sorted here, not in SQL: ties go by the label's bytes whatever the database collation
+        let mut by_avatar: Vec<(String, u64)> = by_avatar.into_iter().map(|(name, n)| (name, count(n))).collect();
+        by_avatar.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Ok(GalleryCounts {
             total: count(row.total),
             imagen: count(row.imagen),
             avatar_photos: count(row.avatar_photos),
             favorites: count(row.favorites),
             this_month: count(row.this_month),
-            by_avatar: by_avatar.into_iter().map(|(name, n)| (name, count(n))).collect(),
+            by_avatar,
         })
     }
 }

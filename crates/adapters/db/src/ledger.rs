@@ -9,7 +9,7 @@ use aisha_domain::ports::{ApplyError, Ledger, StoreError};
 use aisha_domain::{Coins, LedgerEntryId, UserId, truncate};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect,
@@ -88,7 +88,8 @@ struct Totals {
 
 /// `CAST(SUM(..) AS BIGINT)`: PostgreSQL sums BIGINT into NUMERIC, which does not decode as i64.
 pub(crate) fn sum_as_bigint(expr: Expr) -> Expr {
-    Expr::cust_with_expr("CAST(COALESCE(SUM($1), 0) AS BIGINT)", expr)
+    let summed = Func::coalesce([Func::sum(expr).into(), Expr::val(0i64)]);
+    Func::cast_as(summed, "BIGINT").into()
 }
 
 #[async_trait]

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QuerySelect};
 
 async fn payment_by_charge(db: &impl ConnectionTrait, charge_id: &str) -> Result<Option<StarsPayment>, StoreError> {
     stars_payments::Entity::find()
@@ -278,15 +278,16 @@ impl Promos for Db {
     }
 
     async fn promos(&self) -> Result<Vec<Promo>, StoreError> {
-        promo_codes::Entity::find()
-            .order_by_desc(promo_codes::Column::CreatedAt)
-            .order_by_asc(promo_codes::Column::Code)
+        let mut all = promo_codes::Entity::find()
             .all(&self.conn)
             .await
             .sql()?
             .into_iter()
             .map(convert::promo)
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        // by code, compared as the domain compares codes (not by the database's collation)
+        all.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(all)
     }
 
     async fn set_promo_active(&self, code: &PromoCode, active: bool) -> Result<Option<Promo>, StoreError> {
