@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod coordination;
 pub mod sessions;
 
 use futures::future::BoxFuture;

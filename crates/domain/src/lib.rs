@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod avatar;
+pub mod coordination;
 pub mod gallery;
 pub mod generation;
 mod ids;
