@@ -315,13 +315,13 @@ impl JobStatus {
 
     pub fn can_become(self, next: JobStatus) -> bool {
         use JobStatus::*;
-        match (self, next) {
-            (Pending, Queued) => true,
-            (Queued, Running) => true,
-            (Queued | Running, Succeeded) => true,
-            (Pending | Queued | Running, Failed | Cancelled | TimedOut) => true,
-            _ => false,
-        }
+        matches!(
+            (self, next),
+            (Pending, Queued)
+                | (Queued, Running)
+                | (Queued | Running, Succeeded)
+                | (Pending | Queued | Running, Failed | Cancelled | TimedOut)
+        )
     }
 
     pub fn as_str(self) -> &'static str {
