@@ -151,7 +151,7 @@ async fn shut_down(client: &Client, within: Duration) {
 }
 
 fn log_connection_events(client: &Client) {
-    // both listeners end when the client quits
+    // both listeners end once the client has quit and its last clone is dropped
     let _errors = client.on_error(|(error, server)| async move {
         tracing::warn!(?server, %error, "redis connection error; reconnecting");
         Ok(())

@@ -66,7 +66,7 @@ async fn raw_client(url: &str) -> fred::prelude::Client {
 async fn sessions_contract() {
     let Some(url) = test_url("sessions_contract") else { return };
     let store = connect_for_test(&url, &test_prefix()).await;
-    aisha_contract::sessions::run(&store, real_wait(), Duration::from_secs(1)).await;
+    aisha_contract::sessions::run(&store, real_wait(), Duration::from_secs(2)).await;
     store.close().await;
 }
 
@@ -82,7 +82,7 @@ async fn rate_limiter_contract() {
 async fn locks_contract() {
     let Some(url) = test_url("locks_contract") else { return };
     let store = connect_for_test(&url, &test_prefix()).await;
-    aisha_contract::coordination::locks(&store, real_wait(), Duration::from_secs(1)).await;
+    aisha_contract::coordination::locks(&store, real_wait(), Duration::from_secs(2)).await;
     store.close().await;
 }
 
