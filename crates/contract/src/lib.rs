@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod avatars;
+pub mod coordination;
 pub mod fixtures;
 pub mod gallery;
 pub mod jobs;

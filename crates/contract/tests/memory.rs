@@ -1,7 +1,7 @@
 //! The contract suites against the in-memory adapters.
 
 use aisha_contract::Wait;
-use aisha_memory::{ManualClock, MemorySessions};
+use aisha_memory::{ManualClock, MemoryLocks, MemoryRateLimiter, MemorySessions};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,3 +40,24 @@ memory_suite!(gallery_in_memory, aisha_contract::gallery::run);
 memory_suite!(avatars_in_memory, aisha_contract::avatars::run);
 memory_suite!(payments_in_memory, aisha_contract::payments::run);
 memory_suite!(all_suites_on_one_memory_store, aisha_contract::run_persistence);
+#[test]
+fn rate_limiter_in_memory() {
+    let clock = Arc::new(ManualClock::default());
+    let limiter = MemoryRateLimiter::new(clock.clone());
+    futures::executor::block_on(aisha_contract::coordination::rate_limiter(
+        &limiter,
+        manual_wait(clock),
+        Duration::from_secs(1),
+    ));
+}
+
+#[test]
+fn locks_in_memory() {
+    let clock = Arc::new(ManualClock::default());
+    let locks = MemoryLocks::new(clock.clone());
+    futures::executor::block_on(aisha_contract::coordination::locks(
+        &locks,
+        manual_wait(clock),
+        Duration::from_secs(30),
+    ));
+}

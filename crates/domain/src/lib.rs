@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod avatar;
+pub mod coordination;
 pub mod gallery;
 pub mod generation;
 mod ids;

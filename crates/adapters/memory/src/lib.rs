@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod coordination;
 mod generator;
 mod images;
 mod notifier;
@@ -7,6 +8,7 @@ mod sessions;
 mod store;
 mod support;
 
+pub use coordination::{MemoryLocks, MemoryRateLimiter};
 pub use generator::{Scripted, ScriptedGenerator};
 pub use images::MemoryImageStore;
 pub use notifier::RecordingNotifier;
