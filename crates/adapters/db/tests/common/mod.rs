@@ -71,6 +71,14 @@ pub async fn sqlite_memory() -> TestDb {
     TestDb { db: migrated(db).await, cleanup: Cleanup::Nothing }
 }
 
+/// A new SQLite file, not migrated, and the URL to open it again.
+pub async fn sqlite_file_empty() -> (TestDb, String) {
+    let path = std::env::temp_dir().join(format!("aisha-test-{}.sqlite", uuid::Uuid::now_v7().simple()));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let db = Db::connect(&url).await.expect("SQLite file");
+    (TestDb { db, cleanup: Cleanup::File(path) }, url)
+}
+
 pub async fn sqlite_file() -> TestDb {
     let path = std::env::temp_dir().join(format!("aisha-test-{}.sqlite", uuid::Uuid::now_v7().simple()));
     let db = Db::connect(&format!("sqlite://{}?mode=rwc", path.display())).await.expect("SQLite file");
@@ -93,10 +101,17 @@ pub fn with_database(url: &str, name: &str) -> String {
     out
 }
 
-/// A fresh PostgreSQL database, or `None` (with a line saying so) when the variable is unset.
-/// Panics when the variable is set and the server does not answer: a configured test server
-/// that is down is a failure, not a skip.
+/// A fresh, migrated PostgreSQL database, or `None` (with a line saying so) when the variable
+/// is unset. Panics when the variable is set and the server does not answer: a configured test
+/// server that is down is a failure, not a skip.
 pub async fn postgres() -> Option<TestDb> {
+    let db = postgres_empty().await?;
+    db.migrate().await.expect("migrations apply to an empty database");
+    Some(db)
+}
+
+/// Like [`postgres`], without running the migrations.
+pub async fn postgres_empty() -> Option<TestDb> {
     let Ok(admin_url) = std::env::var(PG_VAR) else {
         println!("skipped: {PG_VAR} is not set, so the PostgreSQL variant does not run");
         return None;
@@ -109,7 +124,7 @@ pub async fn postgres() -> Option<TestDb> {
     admin.close().await.expect("close the admin connection");
     let cleanup = Cleanup::Postgres { admin_url: admin_url.clone(), name: name.clone() };
     let db = Db::connect(&with_database(&admin_url, &name)).await.expect("connect to the test database");
-    Some(TestDb { db: migrated(db).await, cleanup })
+    Some(TestDb { db, cleanup })
 }
 
 /// Runs `body` against every available backend: SQLite (memory), SQLite (file), PostgreSQL.
