@@ -1,7 +1,7 @@
 #![doc = include_str!("../README.md")]
 
-pub use sea_orm_migration::{MigrationStatus, MigratorTrait};
 use sea_orm_migration::prelude::*;
+pub use sea_orm_migration::{MigrationStatus, MigratorTrait};
 
 mod m20261122_000001_users_ledger;
 mod m20261122_000002_avatars_jobs_images;

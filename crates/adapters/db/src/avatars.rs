@@ -10,9 +10,7 @@ use aisha_domain::{AvatarId, AvatarName, PhotoId, UserId, truncate};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 async fn find(db: &impl ConnectionTrait, owner: UserId, id: AvatarId) -> Result<Option<Avatar>, StoreError> {
     avatars::Entity::find_by_id(id.0)

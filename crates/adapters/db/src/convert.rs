@@ -108,7 +108,8 @@ pub(crate) fn entry(m: ledger_entries::Model) -> R<LedgerEntry> {
 }
 
 pub(crate) fn entry_row(e: &LedgerEntry) -> R<ledger_entries::ActiveModel> {
-    let reason = serde_json::to_value(&e.reason).map_err(|err| StoreError::Internal(format!("ledger reason: {err}")))?;
+    let reason =
+        serde_json::to_value(&e.reason).map_err(|err| StoreError::Internal(format!("ledger reason: {err}")))?;
     Ok(ledger_entries::ActiveModel {
         id: Set(e.id.0),
         user_id: Set(e.owner.0),

@@ -37,11 +37,11 @@ fn matching(owner: UserId, query: &GalleryQuery) -> Select<images::Entity> {
 
 /// `(created_at, id)` as a row value, compared with a cursor's.
 fn key() -> Expr {
-    Expr::tuple([Expr::col(images::Column::CreatedAt).into(), Expr::col(images::Column::Id).into()])
+    Expr::tuple([Expr::col(images::Column::CreatedAt), Expr::col(images::Column::Id)])
 }
 
 fn at(cursor: &Cursor) -> Expr {
-    Expr::tuple([Expr::val(truncate(cursor.created_at)).into(), Expr::val(cursor.id.0).into()])
+    Expr::tuple([Expr::val(truncate(cursor.created_at)), Expr::val(cursor.id.0)])
 }
 
 fn newest_first(select: Select<images::Entity>) -> Select<images::Entity> {
@@ -92,7 +92,7 @@ impl Gallery for Db {
         // one pass over the filter's index range answers both numbers
         let row = matching(owner, query)
             .select_only()
-            .expr_as(count_if(key().gte(at(&cursor)).into()), "newer_or_equal")
+            .expr_as(count_if(key().gte(at(&cursor))), "newer_or_equal")
             .expr_as(Expr::cust("COUNT(*)"), "total")
             .into_model::<PositionRow>()
             .one(&self.conn)

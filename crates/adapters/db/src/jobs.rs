@@ -309,7 +309,7 @@ impl Db {
         let mut claimed = Vec::with_capacity(candidates.len());
         for row in candidates {
             let result = jobs::Entity::update_many()
-                .col_expr(jobs::Column::NextAttemptAt, Expr::val(lease_until).into())
+                .col_expr(jobs::Column::NextAttemptAt, Expr::val(lease_until))
                 .col_expr(jobs::Column::Version, Expr::col(jobs::Column::Version).add(1))
                 .filter(jobs::Column::Id.eq(row.id))
                 .filter(jobs::Column::Version.eq(row.version))
@@ -420,16 +420,7 @@ impl Jobs for Db {
             JobOutput::Lora(_) => 1,
         };
         let now = truncate(now);
-        self.settle(
-            id,
-            now,
-            |job| {
-                Ok(job.succeed(delivered, now)?)
-            },
-            Some(output),
-            None,
-        )
-        .await
+        self.settle(id, now, |job| Ok(job.succeed(delivered, now)?), Some(output), None).await
     }
 
     async fn fail(&self, id: JobId, failure: Failure, now: DateTime<Utc>) -> Result<Settled, SettleError> {

@@ -136,11 +136,8 @@ impl Ledger for Db {
         let mut query = ledger_entries::Entity::find().filter(ledger_entries::Column::UserId.eq(owner.0));
         if let Some((at, id)) = before {
             query = query.filter(
-                Expr::tuple([
-                    Expr::col(ledger_entries::Column::CreatedAt).into(),
-                    Expr::col(ledger_entries::Column::Id).into(),
-                ])
-                .lt(Expr::tuple([Expr::val(truncate(at)).into(), Expr::val(id.0).into()])),
+                Expr::tuple([Expr::col(ledger_entries::Column::CreatedAt), Expr::col(ledger_entries::Column::Id)])
+                    .lt(Expr::tuple([Expr::val(truncate(at)), Expr::val(id.0)])),
             );
         }
         query
@@ -172,20 +169,13 @@ impl Ledger for Db {
     async fn totals(&self) -> Result<LedgerTotals, StoreError> {
         let job = || ledger_entries::Column::Kind.is_in(JOB_KINDS);
         let amount = || Expr::col(ledger_entries::Column::Amount);
-        let when = |cond: sea_orm::sea_query::SimpleExpr, value: Expr| {
-            Expr::case(cond, value).finally(Expr::val(0i64)).into()
-        };
+        let when =
+            |cond: sea_orm::sea_query::SimpleExpr, value: Expr| Expr::case(cond, value).finally(Expr::val(0i64)).into();
         let t = ledger_entries::Entity::find()
             .select_only()
-            .expr_as(
-                sum_as_bigint(when(job().not().and(amount().gte(0)), amount())),
-                "credited",
-            )
+            .expr_as(sum_as_bigint(when(job().not().and(amount().gte(0)), amount())), "credited")
             .expr_as(sum_as_bigint(when(job(), amount().mul(-1))), "spent")
-            .expr_as(
-                sum_as_bigint(when(job().not().and(amount().lt(0)), amount().mul(-1))),
-                "withdrawn",
-            )
+            .expr_as(sum_as_bigint(when(job().not().and(amount().lt(0)), amount().mul(-1))), "withdrawn")
             .into_model::<Totals>()
             .one(&self.conn)
             .await

@@ -136,12 +136,8 @@ impl Db {
     /// Brings the schema up to date and reports every migration's state; the entry point
     /// behind `aisha migrate`.
     pub async fn migrate(&self) -> Result<Migrated, StoreError> {
-        let applied_now = Migrator::get_pending_migrations(&self.conn)
-            .await
-            .sql()?
-            .iter()
-            .map(|m| m.name().to_owned())
-            .collect();
+        let applied_now =
+            Migrator::get_pending_migrations(&self.conn).await.sql()?.iter().map(|m| m.name().to_owned()).collect();
         Migrator::up(&self.conn, None).await.sql()?;
         Ok(Migrated { applied_now, status: self.migration_status().await? })
     }

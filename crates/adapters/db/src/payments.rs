@@ -50,7 +50,11 @@ struct StarsRow {
 }
 
 impl Db {
-    async fn record_tx(&self, payment: &StarsPayment, entry: LedgerEntryId) -> Result<PaymentRecorded, TxFail<StoreError>> {
+    async fn record_tx(
+        &self,
+        payment: &StarsPayment,
+        entry: LedgerEntryId,
+    ) -> Result<PaymentRecorded, TxFail<StoreError>> {
         let tx = self.begin().await?;
         if let Some(existing) = payment_by_charge(&tx, &payment.charge_id).await? {
             return Ok(PaymentRecorded::Replayed { payment: existing });
@@ -240,8 +244,9 @@ impl Payments for Db {
     }
 
     async fn stars_totals(&self) -> Result<StarsTotals, StoreError> {
-        let refunded = Expr::case(stars_payments::Column::RefundedAt.is_not_null(), Expr::col(stars_payments::Column::Stars))
-            .finally(Expr::val(0i64));
+        let refunded =
+            Expr::case(stars_payments::Column::RefundedAt.is_not_null(), Expr::col(stars_payments::Column::Stars))
+                .finally(Expr::val(0i64));
         let row = stars_payments::Entity::find()
             .select_only()
             .expr_as(Expr::cust("COUNT(*)"), "payments")
@@ -313,4 +318,3 @@ impl Promos for Db {
         self.redeem_tx(owner, code, entry, truncate(now)).await
     }
 }
-

@@ -12,11 +12,8 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 pub(crate) async fn purge_expired(db: &Db) -> Result<u64, StoreError> {
-    let result = sessions::Entity::delete_many()
-        .filter(sessions::Column::ExpiresAt.lte(db.now()))
-        .exec(&db.conn)
-        .await
-        .sql()?;
+    let result =
+        sessions::Entity::delete_many().filter(sessions::Column::ExpiresAt.lte(db.now())).exec(&db.conn).await.sql()?;
     Ok(result.rows_affected)
 }
 
@@ -42,7 +39,8 @@ impl SessionStore for Db {
 
     async fn put(&self, key: &SessionKey, value: String, ttl: std::time::Duration) -> Result<(), StoreError> {
         let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::Internal(format!("ttl: {e}")))?;
-        let row = sessions::ActiveModel { key: Set(key.to_string()), value: Set(value), expires_at: Set(self.now() + ttl) };
+        let row =
+            sessions::ActiveModel { key: Set(key.to_string()), value: Set(value), expires_at: Set(self.now() + ttl) };
         sessions::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(sessions::Column::Key)

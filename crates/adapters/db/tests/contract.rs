@@ -47,4 +47,3 @@ mod sessions {
 
     crate::on_every_backend!(body);
 }
-

@@ -50,7 +50,9 @@ impl Drop for TestDb {
                     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                     rt.block_on(async move {
                         if let Ok(admin) = Database::connect(admin_url.as_str()).await {
-                            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                            let _ = admin
+                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                                .await;
                             let _ = admin.close().await;
                         }
                     });
@@ -134,21 +136,21 @@ macro_rules! on_every_backend {
         mod sqlite_memory {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn run() {
-                let db = crate::common::sqlite_memory().await;
+                let db = $crate::common::sqlite_memory().await;
                 super::$body(&db).await;
             }
         }
         mod sqlite_file {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn run() {
-                let db = crate::common::sqlite_file().await;
+                let db = $crate::common::sqlite_file().await;
                 super::$body(&db).await;
             }
         }
         mod postgres {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn run() {
-                if let Some(db) = crate::common::postgres().await {
+                if let Some(db) = $crate::common::postgres().await {
                     super::$body(&db).await;
                 }
             }
@@ -158,7 +160,10 @@ macro_rules! on_every_backend {
 
 #[test]
 fn database_name_is_replaced() {
-    assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
     assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
     assert_eq!(with_database("postgres://h:5432", "x"), "postgres://h:5432/x");
 }
