@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod sessions;
+pub mod storage;
 
 use futures::future::BoxFuture;
 use std::sync::Arc;

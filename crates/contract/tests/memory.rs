@@ -18,3 +18,9 @@ fn sessions_in_memory() {
     let store = MemorySessions::new(clock.clone());
     futures::executor::block_on(aisha_contract::sessions::run(&store, manual_wait(clock), Duration::from_secs(60)));
 }
+
+#[test]
+fn images_in_memory() {
+    let store = aisha_memory::MemoryImageStore::default();
+    futures::executor::block_on(aisha_contract::storage::run(&store));
+}
