@@ -60,8 +60,8 @@ impl fmt::Display for ProbeReport {
 /// Writes a small object under `probe/`, reads it back and compares the bytes, asks for a
 /// public URL, and deletes it (also after a failed read, so nothing is left behind).
 pub async fn probe(store: &dyn ImageStore) -> ProbeReport {
-    let key = StorageKey::parse(&format!("probe/{}.txt", uuid::Uuid::new_v4()))
-        .expect("a probe key is a valid storage key");
+    let key =
+        StorageKey::parse(&format!("probe/{}.txt", uuid::Uuid::new_v4())).expect("a probe key is a valid storage key");
     let payload = format!("aisha storage probe {key}").into_bytes();
     let mut report =
         ProbeReport { bucket: store.bucket().to_owned(), key: key.to_string(), steps: Vec::new(), error: None };
@@ -94,8 +94,8 @@ pub async fn probe(store: &dyn ImageStore) -> ProbeReport {
 
     let started = Instant::now();
     let url = store.public_url(&key, Duration::from_secs(60)).await.map(|url| match url {
-        Some(_) => "the store hands out URLs (images can be sent to Telegram by link)".to_owned(),
-        None => "the store has no public URLs (images are uploaded to Telegram)".to_owned(),
+        Some(_) => "the store hands out URLs (public or presigned)".to_owned(),
+        None => "the store has no URLs (images are uploaded as files)".to_owned(),
     });
     report.step("public url", started, url);
 

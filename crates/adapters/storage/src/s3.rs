@@ -94,7 +94,11 @@ impl fmt::Debug for S3Config {
 /// would otherwise retry ten times over three minutes).
 fn retry_policy() -> RetryConfig {
     RetryConfig {
-        backoff: BackoffConfig { init_backoff: Duration::from_millis(100), max_backoff: Duration::from_secs(1), base: 2.0 },
+        backoff: BackoffConfig {
+            init_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+            base: 2.0,
+        },
         max_retries: 2,
         retry_timeout: Duration::from_secs(3),
     }
@@ -142,11 +146,10 @@ impl S3ImageStore {
         if let Some(endpoint) = &config.endpoint {
             builder = builder.with_endpoint(endpoint);
         }
-        let s3 = Arc::new(
-            builder
-                .build()
-                .map_err(|e| StorageError::Other(format!("invalid S3 configuration: {}", ctx.scrub(&e.to_string()))))?,
-        );
+        let s3 =
+            Arc::new(builder.build().map_err(|e| {
+                StorageError::Other(format!("invalid S3 configuration: {}", ctx.scrub(&e.to_string())))
+            })?);
         Ok(Self {
             objects: Objects { store: s3.clone(), ctx, keeps_content_type: true, multipart: true },
             signer: s3,
@@ -187,7 +190,8 @@ impl ImageStore for S3ImageStore {
         }
         let path = crate::objects::path_of(key)?;
         let ttl = ttl.clamp(Duration::from_secs(1), MAX_PRESIGN);
-        let url = self.signer.signed_url(Method::GET, &path, ttl).await.map_err(|e| self.objects.ctx.map(e, Some(key)))?;
+        let url =
+            self.signer.signed_url(Method::GET, &path, ttl).await.map_err(|e| self.objects.ctx.map(e, Some(key)))?;
         Ok(Some(url.to_string()))
     }
 }

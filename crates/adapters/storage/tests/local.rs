@@ -32,7 +32,10 @@ async fn probe_passes_and_leaves_nothing_behind() {
     let report = probe(&store).await;
     assert!(report.ok(), "{report}");
     assert_eq!(report.error, None);
-    assert_eq!(report.steps.iter().map(|s| s.action).collect::<Vec<_>>(), ["write", "read back", "public url", "delete"]);
+    assert_eq!(
+        report.steps.iter().map(|s| s.action).collect::<Vec<_>>(),
+        ["write", "read back", "public url", "delete"]
+    );
     assert!(report.key.starts_with("probe/"), "{}", report.key);
     let left = std::fs::read_dir(dir.path().join("probe")).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "the probe object is deleted");

@@ -116,6 +116,9 @@ async fn content_type_is_kept_and_presigned_urls_work() {
     let large = vec![7u8; 9 * 1024 * 1024 + 1];
     store.put(&key, large.clone(), "image/png").await.unwrap();
     let url = store.public_url(&key, Duration::from_secs(300)).await.unwrap().unwrap();
+    let etag = reqwest::get(&url).await.unwrap().headers().get(reqwest::header::ETAG).cloned();
+    let etag = etag.map(|v| v.to_str().unwrap_or_default().trim_matches('"').to_owned()).unwrap_or_default();
+    assert!(etag.ends_with("-2"), "9 MiB went up as a multipart upload of 2 parts (ETag {etag:?})");
     let (status, content_type, body) = http_get(&url).await;
     assert_eq!((status, content_type.as_deref()), (200, Some("image/png")));
     assert!(body == large, "the multipart object reads back whole through its URL");
@@ -197,6 +200,11 @@ async fn a_missing_bucket_is_named() {
     assert_eq!(store.put(&key, vec![1; 9 * 1024 * 1024], "image/png").await, Err(missing.clone()), "multipart put");
     assert_eq!(store.get(&key).await, Err(missing.clone()), "get");
     assert_eq!(store.exists(&key).await, Err(missing.clone()), "exists");
+    assert_eq!(
+        store.delete(&key).await,
+        Err(missing.clone()),
+        "delete (a missing key is fine, a missing bucket is not)"
+    );
     assert!(missing.to_string().contains(&bucket));
     let report = probe(&store).await;
     assert_eq!(report.error, Some(missing), "{report}");
