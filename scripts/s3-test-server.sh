@@ -54,12 +54,18 @@ weed_bin() {
   echo "$bin"
 }
 
+# Running, and not a zombie (weed stays our unreaped child while `start` waits for it).
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 # The pid in the state directory, if that process is alive and is a weed we started.
 running_pid() {
   [ -f "$PIDFILE" ] || return 1
   local pid
   pid=$(cat "$PIDFILE")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  [ -n "$pid" ] && alive "$pid" || return 1
   if [ -r "/proc/$pid/cmdline" ]; then
     tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "weed.* mini " || return 1
   fi
@@ -134,7 +140,7 @@ cmd_start() {
     cmd_stop
   elif [ -f "$PIDFILE" ]; then
     say "removing the state of a server that is gone"
-    rm -rf "$STATE"
+    clean_state
   fi
 
   local port=${AISHA_TEST_S3_PORT:-8333}
@@ -148,10 +154,14 @@ cmd_start() {
 
   local weed
   weed=$(weed_bin)
-  mkdir -p "$DATA" "$STATE/tmp"
-  # Own TMPDIR: weed leaves socket files there, and they go with the state directory on stop.
-  AWS_ACCESS_KEY_ID="$access" AWS_SECRET_ACCESS_KEY="$secret" TMPDIR="$STATE/tmp" \
-    setsid "$weed" -logtostderr mini -dir="$DATA" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+  mkdir -p "$DATA"
+  touch "$STATE/started"
+  # setsid: its own session, so a Ctrl-C or hang-up aimed at the caller does not reach it. The
+  # script runs without job control, so setsid execs weed in place and $! is weed's pid.
+  local detach=()
+  if command -v setsid >/dev/null; then detach=(setsid); fi
+  AWS_ACCESS_KEY_ID="$access" AWS_SECRET_ACCESS_KEY="$secret" \
+    "${detach[@]}" "$weed" -logtostderr mini -dir="$DATA" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
     -s3.port="$port" -s3.autoCreateBucket=false -bucket="$bucket" \
     -admin.ui=false -webdav=false -s3.port.iceberg=0 -s3.port.lance=0 -master.telemetry=false \
     </dev/null >"$LOG" 2>&1 &
@@ -166,7 +176,7 @@ cmd_start() {
 
   local deadline=$((SECONDS + ${AISHA_S3_START_TIMEOUT:-90})) why=""
   while :; do
-    kill -0 "$pid" 2>/dev/null || { tail -n 30 "$LOG" >&2; rm -rf "$STATE"; die "weed exited during start-up (log above)"; }
+    alive "$pid" || { tail -n 30 "$LOG" >&2; clean_state; die "weed exited during start-up (log above)"; }
     if why=$(s3_check "$endpoint" "$bucket" "$access" "$secret" 2>&1); then
       break
     fi
@@ -177,6 +187,8 @@ cmd_start() {
     fi
     sleep 0.5
   done
+  # weed puts unix sockets in /tmp whatever TMPDIR says, and leaves some behind: note ours
+  find /tmp -maxdepth 1 -name 'seaweedfs-*.sock' -newer "$STATE/started" >"$STATE/sockets" 2>/dev/null || true
   say "ready (pid $pid) at $endpoint, bucket $bucket; log in ${LOG#"$ROOT/"}"
 }
 
@@ -197,6 +209,17 @@ cmd_stop() {
     say "stopped (pid $pid)"
   else
     say "not running"
+  fi
+  clean_state
+}
+
+# Deletes the data, the state and the sockets our weed left in /tmp. Only once it is gone.
+clean_state() {
+  if [ -f "$STATE/sockets" ]; then
+    local sock
+    while IFS= read -r sock; do
+      if [ -S "$sock" ]; then rm -f "$sock"; fi
+    done <"$STATE/sockets"
   fi
   rm -rf "$STATE"
 }
