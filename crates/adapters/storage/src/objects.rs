@@ -6,7 +6,8 @@ use aisha_domain::storage::StorageKey;
 use bytes::Bytes;
 use object_store::path::Path;
 use object_store::{
-    Attribute, Attributes, ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions, PutPayload, WriteMultipart,
+    Attribute, Attributes, GetOptions, ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions, PutPayload,
+    WriteMultipart,
 };
 use std::sync::Arc;
 
@@ -78,18 +79,23 @@ impl Objects {
     }
 
     /// `Ok(false)` only when the object is missing: a missing bucket or a refused key is an
-    /// error. A HEAD answer has no body, so a 404 cannot tell a missing key from a missing
-    /// bucket; `bucket_check` settles it with one listing when needed.
+    /// error. A HEAD answer has no body, so its 404 cannot tell a missing key from a missing
+    /// bucket; with `bucket_check` a one-byte GET (which carries the S3 error code, and needs
+    /// no more permission than the HEAD) settles it.
     pub(crate) async fn exists(&self, key: &StorageKey, bucket_check: bool) -> Result<bool, StorageError> {
         let path = path_of(key)?;
         match self.store.head(&path).await.map_err(|e| self.ctx.map(e, Some(key))) {
             Ok(_) => Ok(true),
-            Err(StorageError::NotFound(_)) => {
-                if bucket_check {
-                    self.store.list_with_delimiter(Some(&path)).await.map_err(|e| self.ctx.map(e, None))?;
+            Err(StorageError::NotFound(_)) if bucket_check => {
+                let one_byte = GetOptions::new().with_range(Some(0..1));
+                match self.store.get_opts(&path, one_byte).await.map_err(|e| self.ctx.map(e, Some(key))) {
+                    // written between the two requests
+                    Ok(_) => Ok(true),
+                    Err(StorageError::NotFound(_)) => Ok(false),
+                    Err(e) => Err(e),
                 }
-                Ok(false)
             }
+            Err(StorageError::NotFound(_)) => Ok(false),
             Err(e) => Err(e),
         }
     }

@@ -63,6 +63,27 @@ async fn a_down_endpoint_is_unavailable_within_seconds() {
 }
 
 #[tokio::test]
+async fn a_server_that_never_answers_is_unavailable_after_the_request_timeout() {
+    // accepts connections and reads nothing back: only the request timeout can end the wait
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let mut config = offline_config(format!("http://127.0.0.1:{port}"));
+    config.request_timeout = Duration::from_secs(1);
+    let store = S3ImageStore::new(config).unwrap();
+    let started = Instant::now();
+    let err = store.get(&common::fresh_key(ImageFormat::Png)).await.unwrap_err();
+    assert!(matches!(err, StorageError::Unavailable(_)), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    silent.abort();
+}
+
+#[tokio::test]
 async fn a_down_endpoint_fails_the_probe_as_unavailable() {
     let store = S3ImageStore::new(offline_config(format!("http://127.0.0.1:{}", closed_port()))).unwrap();
     let started = Instant::now();
