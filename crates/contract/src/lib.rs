@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod payments;
 pub mod sessions;
+pub mod storage;
 mod stores;
 pub mod users;
 

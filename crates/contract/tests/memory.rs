@@ -40,6 +40,7 @@ memory_suite!(gallery_in_memory, aisha_contract::gallery::run);
 memory_suite!(avatars_in_memory, aisha_contract::avatars::run);
 memory_suite!(payments_in_memory, aisha_contract::payments::run);
 memory_suite!(all_suites_on_one_memory_store, aisha_contract::run_persistence);
+
 #[test]
 fn rate_limiter_in_memory() {
     let clock = Arc::new(ManualClock::default());
@@ -60,4 +61,10 @@ fn locks_in_memory() {
         manual_wait(clock),
         Duration::from_secs(30),
     ));
+}
+
+#[test]
+fn images_in_memory() {
+    let store = aisha_memory::MemoryImageStore::default();
+    futures::executor::block_on(aisha_contract::storage::run(&store));
 }
