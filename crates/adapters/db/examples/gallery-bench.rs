@@ -74,6 +74,10 @@ async fn run(url: &str, images: i64) -> Result<(), String> {
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for (label, q, sql) in &filters {
         let total = db.position(owner, q, far_future()).await.map_err(|e| e.to_string())?.total;
+        if total < 20 {
+            println!("| {label} | – | {total} | too few images to measure | | | |");
+            continue;
+        }
         let deep = if total >= 100_000 { 90_000 } else { total * 9 / 10 };
         for at in [10, deep] {
             let cursor = nth(&raw, owner, sql, at).await?;
@@ -93,7 +97,10 @@ async fn run(url: &str, images: i64) -> Result<(), String> {
     println!("|---|---:|---:|");
     for (label, q, sql) in &filters {
         let total = db.position(owner, q, far_future()).await.map_err(|e| e.to_string())?.total;
-        let cursor = nth(&raw, owner, sql, (total * 9 / 10).max(1)).await?;
+        if total < 20 {
+            continue;
+        }
+        let cursor = nth(&raw, owner, sql, total * 9 / 10).await?;
         let mut times = Vec::with_capacity(300);
         for _ in 0..300 {
             let t = Instant::now();
