@@ -61,7 +61,12 @@ async fn run(url: &str, images: i64) -> Result<(), String> {
         ("favorites", GalleryQuery { favorites_only: true, ..Default::default() }, "favorite".to_owned()),
         (
             "imagen, last 7 days",
-            GalleryQuery { kind: Some(ImageKind::Imagen), from: Some(week_ago), until: Some(until), ..Default::default() },
+            GalleryQuery {
+                kind: Some(ImageKind::Imagen),
+                from: Some(week_ago),
+                until: Some(until),
+                ..Default::default()
+            },
             format!(
                 "kind = 'imagen' AND created_at >= '{}'::timestamptz AND created_at < '{}'::timestamptz",
                 week_ago.to_rfc3339(),

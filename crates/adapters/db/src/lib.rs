@@ -174,6 +174,11 @@ impl Db {
         sessions::purge_expired(self).await
     }
 
+    /// Checks that the database answers (for `/readyz` and `aisha doctor`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.conn.ping().await.sql()
+    }
+
     /// Closes the pool.
     pub async fn close(self) -> Result<(), StoreError> {
         self.conn.close().await.sql()

@@ -27,6 +27,7 @@ async fn a_sqlite_file_keeps_its_data_across_reconnects() {
     let (first, url) = common::sqlite_file_empty().await;
     assert_eq!(first.backend(), Backend::Sqlite);
     first.migrate().await.unwrap();
+    first.ping().await.expect("an open database answers");
     let u = fixtures::user(ManualClock::default_start());
     first.upsert(u.clone()).await.unwrap();
     first.db().close().await.unwrap();
