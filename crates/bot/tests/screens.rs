@@ -30,6 +30,8 @@ fn seeded(lang: &str) -> Harness {
     h
 }
 
+// each step depends on the state the previous one left, so the list is built in order
+#[allow(clippy::vec_init_then_push)]
 fn screens(lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
     let h = seeded(lang);
     let mut s = Vec::new();
