@@ -4,7 +4,7 @@
 mod common;
 
 use aisha_contract::fixtures::{self, new_job};
-use aisha_db::{Backend, Db};
+use aisha_db::{Backend, Db, PoolOptions};
 use aisha_domain::gallery::ImageKind;
 use aisha_domain::generation::{JobLimits, JobSpec, ProviderRef};
 use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
@@ -15,7 +15,8 @@ use chrono::{Duration, TimeZone, Utc};
 
 #[tokio::test]
 async fn an_unreachable_server_is_unavailable() {
-    let err = Db::connect("postgres://postgres@127.0.0.1:1/none").await.unwrap_err();
+    let quick = PoolOptions { acquire_timeout: std::time::Duration::from_secs(1), ..PoolOptions::default() };
+    let err = Db::connect_with("postgres://postgres@127.0.0.1:1/none", quick).await.unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
     assert!(err.is_retryable());
     let err = Db::connect("mysql://localhost/x").await.unwrap_err();

@@ -1,0 +1,15 @@
+#![doc = include_str!("../README.md")]
+
+mod balance;
+mod bot;
+pub mod callback;
+mod create;
+pub mod dialogue;
+mod gallery;
+pub mod html;
+pub mod io;
+mod notices;
+mod settings;
+pub mod texts;
+
+pub use bot::{Bot, BotConfig};

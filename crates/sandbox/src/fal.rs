@@ -1,0 +1,1 @@
+//! The FAL queue API emulator.
