@@ -262,6 +262,8 @@ impl MigrationTrait for Migration {
                     .table(Images::Table)
                     .col(s::pk_uuid(Images::Id))
                     .col(s::uuid(Images::UserId))
+                    // Not a foreign key either, for the same reason as `avatar_id` below: the
+                    // port takes an image record naming any job (jobs are never deleted)
                     .col(s::uuid_null(Images::JobId))
                     .col(s::string_len(Images::Kind, 16))
                     .col(s::string_len(Images::Model, 128))
@@ -269,7 +271,7 @@ impl MigrationTrait for Migration {
                     .col(s::string_len(Images::Aspect, 8))
                     // Not a foreign key: the Gallery port accepts an image labelled with any
                     // avatar id (the memory reference and the contract suite do), so deleting
-                    // an avatar clears this column itself, in the same transaction.
+                    // an avatar clears this column itself, in the same transaction
                     .col(s::uuid_null(Images::AvatarId))
                     .col(s::string_len_null(Images::AvatarName, 160))
                     .col(s::string_len(Images::Bucket, 255))
@@ -285,11 +287,6 @@ impl MigrationTrait for Migration {
                         col(Images::Table, Images::UserId),
                         col(Users::Table, Users::Id),
                         ForeignKeyAction::Cascade,
-                    ))
-                    .foreign_key(&mut fk(
-                        col(Images::Table, Images::JobId),
-                        col(Jobs::Table, Jobs::Id),
-                        ForeignKeyAction::SetNull,
                     ))
                     .to_owned(),
             )

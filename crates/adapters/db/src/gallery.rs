@@ -7,7 +7,7 @@ use crate::ledger::sum_as_bigint;
 use crate::{Db, convert};
 use aisha_domain::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageKind, ImageRecord, Position};
 use aisha_domain::ports::{Gallery, StoreError};
-use aisha_domain::{ImageId, UserId, truncate};
+use aisha_domain::{ImageId, JobId, UserId, truncate};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
@@ -112,6 +112,22 @@ impl Gallery for Db {
             .sql()?
             .map(convert::image)
             .transpose()
+    }
+
+    async fn of_job(&self, owner: UserId, job: JobId) -> Result<Vec<ImageRecord>, StoreError> {
+        let mut images = images::Entity::find()
+            .filter(images::Column::JobId.eq(job.0))
+            .filter(images::Column::UserId.eq(owner.0))
+            .all(&self.conn)
+            .await
+            .sql()?
+            .into_iter()
+            .map(convert::image)
+            .collect::<Result<Vec<_>, _>>()?;
+        // storage keys end in the image's index within the job; compare them as bytes, not by
+        // the database's collation
+        images.sort_by(|a, b| a.object.key.as_str().cmp(b.object.key.as_str()));
+        Ok(images)
     }
 
     async fn set_favorite(
