@@ -49,11 +49,15 @@ impl Drop for TestDb {
                 let _ = std::thread::spawn(move || {
                     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                     rt.block_on(async move {
-                        if let Ok(admin) = Database::connect(admin_url.as_str()).await {
-                            let _ = admin
-                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                                .await;
-                            let _ = admin.close().await;
+                        match Database::connect(admin_url.as_str()).await {
+                            Ok(admin) => {
+                                let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                                if let Err(e) = admin.execute_unprepared(&drop).await {
+                                    eprintln!("could not drop the test database {name}: {e}");
+                                }
+                                let _ = admin.close().await;
+                            }
+                            Err(e) => eprintln!("could not drop the test database {name}: {e}"),
                         }
                     });
                 })
