@@ -213,7 +213,10 @@ impl Bot {
                 rows.push(row);
             }
         }
-        rows.push(vec![button(t.btn_rename, Cb::AvatarRename(a.id)), button(t.btn_delete_avatar, Cb::AvatarDelete(a.id))]);
+        rows.push(vec![
+            button(t.btn_rename, Cb::AvatarRename(a.id)),
+            button(t.btn_delete_avatar, Cb::AvatarDelete(a.id)),
+        ]);
         rows.push(vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]);
         cx.edit_or_send(message, text, Some(rows));
         Ok(None)
@@ -266,7 +269,10 @@ impl Bot {
                     .iter()
                     .enumerate()
                     .map(|(n, p)| {
-                        (Media::Stored { key: p.object.key.clone(), image: None }, Some(fill(t.photo_number, &[&(n + 1)])))
+                        (
+                            Media::Stored { key: p.object.key.clone(), image: None },
+                            Some(fill(t.photo_number, &[&(n + 1)])),
+                        )
                     })
                     .collect();
                 for chunk in numbered.chunks(10) {
@@ -337,7 +343,9 @@ impl Bot {
                 DeleteAvatar::Deleted { avatar, .. } => {
                     let stale = match self.dialogue(cx).await? {
                         Some(
-                            Dialogue::Upload { avatar: a } | Dialogue::Train { avatar: a, .. } | Dialogue::Rename { avatar: a },
+                            Dialogue::Upload { avatar: a }
+                            | Dialogue::Train { avatar: a, .. }
+                            | Dialogue::Rename { avatar: a },
                         ) => a == id,
                         Some(Dialogue::Prompt { avatar: Some(a), .. }) => a == id,
                         Some(Dialogue::Create { draft }) => draft.avatar == Some(id),
@@ -424,7 +432,10 @@ impl Bot {
         if !more.is_empty() {
             rows.push(more);
         }
-        rows.push(vec![button(t.btn_add_photos, Cb::AvatarUpload(a.id)), button(t.btn_avatar_card, Cb::AvatarOpen(a.id))]);
+        rows.push(vec![
+            button(t.btn_add_photos, Cb::AvatarUpload(a.id)),
+            button(t.btn_avatar_card, Cb::AvatarOpen(a.id)),
+        ]);
         cx.edit_or_send(message, text, Some(rows));
         Ok(())
     }
@@ -497,8 +508,10 @@ impl Bot {
             }
             Err(StartError::InsufficientFunds { price, balance }) => {
                 let text = fill(t.not_enough, &[&price, &balance]);
-                let keyboard =
-                    vec![vec![button(t.btn_top_up, Cb::TopUp)], vec![button(t.btn_avatar_card, Cb::AvatarOpen(avatar))]];
+                let keyboard = vec![
+                    vec![button(t.btn_top_up, Cb::TopUp)],
+                    vec![button(t.btn_avatar_card, Cb::AvatarOpen(avatar))],
+                ];
                 cx.edit_or_send(message, text, Some(keyboard));
                 Ok(None)
             }
@@ -601,10 +614,8 @@ impl Bot {
         let t = cx.t;
         match self.avatars.get(cx.user.id, avatar).await? {
             Some(a) if a.accepts_photos() => {
-                let text = fill(
-                    t.upload_waiting,
-                    &[&escape(a.name.as_str()), &progress(t, self.rules(), a.photo_count)],
-                );
+                let text =
+                    fill(t.upload_waiting, &[&escape(a.name.as_str()), &progress(t, self.rules(), a.photo_count)]);
                 let keyboard = self.upload_keyboard(t, &a);
                 cx.send(text, Some(keyboard));
             }

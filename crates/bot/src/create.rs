@@ -12,9 +12,7 @@ use aisha_domain::generation::{FailureKind, JobSpec};
 use aisha_domain::ports::StoreError;
 use aisha_domain::services::generation::StartError;
 use aisha_domain::services::runner::Cancel;
-use aisha_domain::{
-    AspectRatio, AvatarId, ImageCount, ImagenVariant, Job, JobId, JobStatus, Prompt, ValidationError,
-};
+use aisha_domain::{AspectRatio, AvatarId, ImageCount, ImagenVariant, Job, JobId, JobStatus, Prompt, ValidationError};
 use chrono::{DateTime, Utc};
 
 pub(crate) fn variant_index(v: ImagenVariant) -> usize {
@@ -376,7 +374,11 @@ pub(crate) fn status_screen(t: &Texts, job: &Job, now: DateTime<Utc>) -> (String
 /// "3 min", "1 h 5 min".
 pub(crate) fn elapsed(t: &Texts, since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let minutes = (now - since).num_minutes().max(0);
-    if minutes < 60 { fill(t.elapsed_minutes, &[&minutes]) } else { fill(t.elapsed_hours, &[&(minutes / 60), &(minutes % 60)]) }
+    if minutes < 60 {
+        fill(t.elapsed_minutes, &[&minutes])
+    } else {
+        fill(t.elapsed_hours, &[&(minutes / 60), &(minutes % 60)])
+    }
 }
 
 /// A training's progress: its state, the time since it was paid for, Cancel (while the

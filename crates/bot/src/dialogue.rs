@@ -24,12 +24,9 @@ impl Draft {
     /// The job, once every question is answered.
     pub fn spec(&self) -> Option<JobSpec> {
         Some(match self.avatar {
-            Some(avatar) => JobSpec::AvatarPhotos {
-                avatar,
-                prompt: self.prompt.clone(),
-                aspect: self.aspect?,
-                count: self.count?,
-            },
+            Some(avatar) => {
+                JobSpec::AvatarPhotos { avatar, prompt: self.prompt.clone(), aspect: self.aspect?, count: self.count? }
+            }
             None => JobSpec::Imagen {
                 prompt: self.prompt.clone(),
                 aspect: self.aspect?,

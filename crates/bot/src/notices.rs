@@ -6,9 +6,9 @@ use crate::create::{delivery, failure_screen, status_screen, training_failure_sc
 use crate::html::escape;
 use crate::io::{ChatAction, ChatId, MessageId, Outgoing, Reply};
 use crate::texts::{fill, texts};
-use aisha_domain::{JobKind, UserId};
 use aisha_domain::generation::{FailureKind, JobStatus};
 use aisha_domain::ports::{Notice, StoreError};
+use aisha_domain::{JobKind, UserId};
 
 impl Bot {
     /// The replies a notice becomes. Progress is droppable; outcomes are not.
@@ -46,12 +46,9 @@ impl Bot {
                 let (text, keyboard) = training_failure_screen(t, &job, name.as_deref());
                 let cancelled = job.failure.as_ref().is_some_and(|f| f.kind == FailureKind::Cancelled);
                 match (job.status_message, cancelled) {
-                    (Some(message), true) => vec![Outgoing::critical(Reply::EditText {
-                        chat,
-                        message: MessageId(message),
-                        text,
-                        keyboard,
-                    })],
+                    (Some(message), true) => {
+                        vec![Outgoing::critical(Reply::EditText { chat, message: MessageId(message), text, keyboard })]
+                    }
                     (status, _) => {
                         let mut out: Vec<Outgoing> = status
                             .map(|m| Outgoing::normal(Reply::Delete { chat, message: MessageId(m) }))

@@ -49,7 +49,7 @@ fn seeded(lang: &str) -> Harness {
 fn seed_job(h: &Harness, user: &aisha_domain::User, images: Vec<aisha_domain::gallery::ImageRecord>, now: Now) {
     use aisha_domain::generation::{InFlightLimit, JobLimits, ProviderRef};
     use aisha_domain::ledger::{LedgerReason, NewLedgerEntry};
-    use aisha_domain::ports::{Jobs, JobOutput, Ledger};
+    use aisha_domain::ports::{JobOutput, Jobs, Ledger};
     use aisha_domain::{JobId, LedgerEntryId};
     let fixed = |n: u128| uuid::Uuid::from_u128(0x5eed_0000 + n);
     let spec = aisha_contract::fixtures::imagen(u8::try_from(images.len()).unwrap(), ImagenVariant::Fast);
@@ -81,10 +81,13 @@ fn seed_job(h: &Harness, user: &aisha_domain::User, images: Vec<aisha_domain::ga
 
 type Now = chrono::DateTime<chrono::Utc>;
 
+fn screens(lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
+    screens_in(&seeded(lang), lang)
+}
+
 // each step depends on the state the previous one left, so the list is built in order
 #[allow(clippy::vec_init_then_push)]
-fn screens(lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
-    let h = seeded(lang);
+fn screens_in(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
     let mut s = Vec::new();
     s.push(("start", h.command(U, lang, "start")));
     s.push(("help", h.command(U, lang, "help")));
@@ -133,7 +136,7 @@ fn screens(lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
         "policy",
     ));
     s.push(("failed_policy", h.work()));
-    s.extend(avatar_screens(&h, lang));
+    s.extend(avatar_screens(h, lang));
     s
 }
 
@@ -278,10 +281,11 @@ fn every_screen_in_english() {
 #[test]
 fn every_button_decodes_fits_and_is_handled() {
     for lang in ["ru", "en"] {
+        // the walk continues where the screens left the user, so ids on buttons resolve
         let h = seeded(lang);
         let mut seen = BTreeSet::new();
         let mut queue: VecDeque<String> = VecDeque::new();
-        for (_, out) in screens(lang) {
+        for (_, out) in screens_in(&h, lang) {
             queue.extend(buttons(&out).into_iter().map(|(_, d)| d));
         }
         queue.extend(buttons(&h.command(U, lang, "start")).into_iter().map(|(_, d)| d));
@@ -299,6 +303,33 @@ fn every_button_decodes_fits_and_is_handled() {
             }
         }
         assert!(seen.len() > 40, "the walk reached {} distinct buttons", seen.len());
+        let reached: BTreeSet<String> = seen
+            .iter()
+            .filter_map(|d| Cb::decode(d))
+            .map(|c| format!("{c:?}").split('(').next().unwrap_or_default().to_owned())
+            .collect();
+        for kind in [
+            "Avatars",
+            "AvatarNew",
+            "Gender",
+            "AvatarOpen",
+            "AvatarUpload",
+            "AvatarReview",
+            "AvatarShowPhotos",
+            "PhotoRemove",
+            "AvatarTrain",
+            "TrainConfirm",
+            "AvatarMain",
+            "AvatarRename",
+            "AvatarDelete",
+            "AvatarDeleteYes",
+            "WithMe",
+            "WithAvatar",
+            "FilterAvatarMenu",
+            "FilterAvatar",
+        ] {
+            assert!(reached.contains(kind), "the walk never pressed a {kind} button");
+        }
     }
 }
 

@@ -7,10 +7,10 @@ use aisha_bot::io::{
     AlbumItem, ButtonAction, ChatId, Event, FetchError, Files, IncomingFile, MessageId, Outgoing, Reply, Update,
 };
 use aisha_bot::{Bot, BotConfig};
+use aisha_domain::avatar::PhotoRules;
 use aisha_domain::generation::{Deadlines, JobLimits, PriceTable};
 use aisha_domain::payments::default_packages;
 use aisha_domain::services::Env;
-use aisha_domain::avatar::PhotoRules;
 use aisha_domain::services::accounts::Accounts;
 use aisha_domain::services::avatars::AvatarService;
 use aisha_domain::services::gallery::GalleryService;
