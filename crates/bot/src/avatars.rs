@@ -115,21 +115,19 @@ impl Bot {
             return Ok(());
         }
         let tz = cx.user.settings.timezone;
-        let lines: Vec<String> = list
-            .iter()
-            .take(LISTED)
-            .enumerate()
-            .map(|(n, a)| {
-                let status = match a.status {
-                    AvatarStatus::Draft => fill(t.status_draft, &[&a.photo_count, &rules.min_photos]),
-                    AvatarStatus::Training => fill(t.status_training, &[&local_time(t, a.updated_at, tz)]),
-                    AvatarStatus::Ready => t.status_ready.to_owned(),
-                    AvatarStatus::Failed => t.status_failed.to_owned(),
-                };
-                let main = if a.is_main { t.main_mark } else { "" };
-                fill(t.avatar_line, &[&(n + 1), &escape(a.name.as_str()), &main, &status])
-            })
-            .collect();
+        let mut lines = Vec::new();
+        for (n, a) in list.iter().take(LISTED).enumerate() {
+            let status = match a.status {
+                AvatarStatus::Draft => fill(t.status_draft, &[&a.photo_count, &rules.min_photos]),
+                AvatarStatus::Training => {
+                    fill(t.status_training, &[&local_time(t, self.training_since(cx, a).await?, tz)])
+                }
+                AvatarStatus::Ready => t.status_ready.to_owned(),
+                AvatarStatus::Failed => t.status_failed.to_owned(),
+            };
+            let main = if a.is_main { t.main_mark } else { "" };
+            lines.push(fill(t.avatar_line, &[&(n + 1), &escape(a.name.as_str()), &main, &status]));
+        }
         let mut rows: Keyboard = list
             .iter()
             .take(LISTED)
@@ -157,6 +155,15 @@ impl Bot {
         Ok(())
     }
 
+    /// When the avatar's training was paid for: its job's start, not `updated_at` (a rename
+    /// moves that).
+    async fn training_since(&self, cx: &Ctx, a: &Avatar) -> Result<DateTime<Utc>, StoreError> {
+        Ok(match a.training_job {
+            Some(job) => self.jobs.get(cx.user.id, job).await?.map_or(a.updated_at, |j| j.created_at),
+            None => a.updated_at,
+        })
+    }
+
     /// The card of one avatar; a toast when it is not the user's.
     pub(crate) async fn show_avatar_card(
         &self,
@@ -171,11 +178,7 @@ impl Bot {
             AvatarStatus::Draft if a.photo_count >= rules.min_photos => t.card_draft_ready.to_owned(),
             AvatarStatus::Draft => fill(t.card_draft, &[&a.photo_count, &rules.min_photos]),
             AvatarStatus::Training => {
-                // the job's start, not `updated_at` (a rename moves that)
-                let since = match a.training_job {
-                    Some(job) => self.jobs.get(cx.user.id, job).await?.map_or(a.updated_at, |j| j.created_at),
-                    None => a.updated_at,
-                };
+                let since = self.training_since(cx, &a).await?;
                 let now = self.generation.env.now();
                 fill(t.card_training, &[&local_time(t, since, cx.user.settings.timezone), &elapsed(t, since, now)])
             }
@@ -237,8 +240,8 @@ impl Bot {
                 cx.edit_or_send(message, t.ask_avatar_name.into(), Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
             }
             Cb::Gender(gender) => {
+                // a second press finds the avatar made already: nothing more happens
                 let Some(Dialogue::AvatarGender { name }) = self.dialogue(cx).await? else {
-                    self.show_avatars(cx, message).await?;
                     return Ok(Some(t.outdated.into()));
                 };
                 let avatar = self.avatars.create(owner, name, gender).await?;
@@ -264,6 +267,9 @@ impl Bot {
             }
             Cb::AvatarShowPhotos(id) => {
                 let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(t.not_found.into())) };
+                if !a.accepts_photos() {
+                    return Ok(Some(fill(t.upload_closed, &[&a.name])));
+                }
                 let photos = self.avatars.photos(owner, id).await?;
                 let numbered: Vec<(Media, Option<String>)> = photos
                     .iter()
@@ -287,9 +293,7 @@ impl Bot {
                     };
                     cx.out.push(Outgoing::normal(reply));
                 }
-                if a.accepts_photos() {
-                    self.set_dialogue(cx, &Dialogue::Upload { avatar: id }).await?;
-                }
+                self.set_dialogue(cx, &Dialogue::Upload { avatar: id }).await?;
                 self.review_screen(cx, None, &a).await?;
             }
             Cb::PhotoRemove(photo) => {

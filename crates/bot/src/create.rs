@@ -344,6 +344,7 @@ impl Bot {
                 }
                 cx.t.job_cancel_requested.into()
             }
+            Cancel::TooLate(job) if job.spec.kind() == aisha_domain::JobKind::Training => cx.t.training_too_late.into(),
             Cancel::TooLate(_) => cx.t.job_too_late.into(),
         }))
     }

@@ -432,3 +432,51 @@ fn block_photos(h: &Harness, avatar: AvatarId) -> Vec<aisha_domain::PhotoId> {
         .map(|p| p.id)
         .collect()
 }
+
+#[test]
+fn main_avatar_is_chosen_among_trained_ones_and_preselected_for_photos() {
+    let h = Harness::new();
+    let first = ready_avatar(&h, U, "First", 400);
+    let second = ready_avatar(&h, U, "Second", 0);
+    let draft = new_avatar(&h, U, "en", "Draft", 0);
+    assert!(avatar(&h, first).is_main && !avatar(&h, second).is_main, "the first trained one is main");
+
+    let out = h.press(U, "en", Cb::AvatarMain(draft), 5);
+    assert!(all_text(&out).contains("Only a trained avatar can be the main one."), "{}", all_text(&out));
+    let out = h.press(U, "en", Cb::AvatarMain(second), 5);
+    assert!(all_text(&out).contains("Main avatar set"), "{}", all_text(&out));
+    assert!(all_text(&out).contains("🎭 <b>Second</b> · ⭐ main"), "the card shows it: {}", all_text(&out));
+    let snap = h.store.snapshot();
+    assert_eq!(snap.avatars.iter().filter(|a| a.is_main).map(|a| a.id).collect::<Vec<_>>(), vec![second]);
+
+    let ask = h.press(U, "en", Cb::WithMe, 6);
+    assert!(all_text(&ask).contains("Avatar: <b>Second</b>"), "{}", all_text(&ask));
+    assert!(find(&ask, |c| *c == Cb::WithAvatar(first)).is_some(), "the other one can be picked");
+    assert!(find(&ask, |c| *c == Cb::WithAvatar(draft)).is_none(), "only trained ones are offered");
+    let out = h.press(U, "en", Cb::WithAvatar(draft), 6);
+    assert!(all_text(&out).contains("not trained yet"), "{}", all_text(&out));
+}
+
+#[test]
+fn names_are_checked_and_a_double_gender_press_makes_one_avatar() {
+    let h = Harness::new();
+    h.command(U, "en", "start");
+    h.press(U, "en", Cb::AvatarNew, 10);
+    assert!(all_text(&h.text(U, "en", "A")).contains("2 to 40 characters long; this one has 1"));
+    assert!(all_text(&h.text(U, "en", &"я".repeat(41))).contains("this one has 41"));
+    let gender = h.text(U, "en", "  Аня 🌸 ");
+    assert!(all_text(&gender).contains("«Аня 🌸»"), "{}", all_text(&gender));
+    assert!(all_text(&h.text(U, "en", "female")).contains("Who is in the photos"), "text asks again");
+    h.press(U, "en", Cb::Gender(Gender::Female), 11);
+    let again = h.press(U, "en", Cb::Gender(Gender::Female), 11);
+    assert!(all_text(&again).contains("outdated"), "{}", all_text(&again));
+    let avatars = h.store.snapshot().avatars;
+    assert_eq!(avatars.len(), 1);
+    assert_eq!((avatars[0].name.as_str(), avatars[0].gender), ("Аня 🌸", Gender::Female));
+
+    h.press(U, "en", Cb::AvatarRename(avatars[0].id), 12);
+    assert!(all_text(&h.text(U, "en", "x")).contains("this one has 1"));
+    assert_eq!(avatar(&h, avatars[0].id).name.as_str(), "Аня 🌸", "not renamed");
+    let cancelled = h.command(U, "en", "cancel");
+    assert!(all_text(&cancelled).contains("Cancelled: renaming an avatar"), "{}", all_text(&cancelled));
+}

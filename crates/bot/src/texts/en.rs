@@ -240,4 +240,5 @@ pub static TEXTS: Texts = Texts {
     choose_avatar_filter: "🎭 Choose an avatar:",
     upload_waiting: "📤 I am waiting for photos for «{}» — send them as photos or as files. /cancel stops.\n\n{}",
     card_draft_ready: "photos collected — ready to train",
+    training_too_late: "Too late to cancel — the training has just finished.",
 };

@@ -275,4 +275,5 @@ pub struct Texts {
     pub choose_avatar_filter: &'static str,
     pub upload_waiting: &'static str,
     pub card_draft_ready: &'static str,
+    pub training_too_late: &'static str,
 }

@@ -240,4 +240,5 @@ pub static TEXTS: Texts = Texts {
     choose_avatar_filter: "🎭 Выберите аватар:",
     upload_waiting: "📤 Жду фото для «{}» — отправьте их как фото или как файлы. /cancel — прекратить.\n\n{}",
     card_draft_ready: "фото собраны — можно обучать",
+    training_too_late: "Уже поздно отменять — обучение только что завершилось.",
 };
