@@ -4,10 +4,11 @@
 
 use crate::callback::Cb;
 use crate::dialogue::Dialogue;
-use crate::io::{Button, ButtonAction, ChatId, Event, Keyboard, MessageId, Outgoing, Reply, Update};
+use crate::io::{AlbumItem, Button, ButtonAction, ChatId, Event, Files, Keyboard, MessageId, Outgoing, Reply, Update};
 use crate::texts::{Texts, fill, texts};
 use aisha_domain::ports::{Jobs, Ledger, Payments, SessionStore, StoreError, Users};
 use aisha_domain::services::accounts::Accounts;
+use aisha_domain::services::avatars::AvatarService;
 use aisha_domain::services::gallery::GalleryService;
 use aisha_domain::services::generation::Generation;
 use aisha_domain::services::payments::PaymentService;
@@ -55,6 +56,7 @@ pub struct Bot {
     pub accounts: Accounts,
     pub generation: Generation,
     pub gallery: GalleryService,
+    pub avatars: AvatarService,
     pub payments: PaymentService,
     pub runner: Arc<JobRunner>,
     pub users: Arc<dyn Users>,
@@ -62,6 +64,8 @@ pub struct Bot {
     pub jobs: Arc<dyn Jobs>,
     pub stars: Arc<dyn Payments>,
     pub sessions: Arc<dyn SessionStore>,
+    /// Downloads the photos users send for their avatars.
+    pub files: Arc<dyn Files>,
     pub config: BotConfig,
 }
 
@@ -130,10 +134,13 @@ impl Bot {
         match update.event {
             Event::Command { name, args, .. } => self.command(&mut cx, &name, &args, registered.created).await?,
             Event::Text { text, .. } => self.text(&mut cx, &text).await?,
-            Event::Photo { .. } | Event::Document { .. } => {
-                let text = t.unknown_text.to_owned();
-                cx.send(text, Some(self.menu_keyboard(&cx).await?));
+            Event::Photo { message, file, .. } => {
+                self.files_received(&mut cx, vec![AlbumItem { message, file, is_document: false }]).await?
             }
+            Event::Document { message, file, .. } => {
+                self.files_received(&mut cx, vec![AlbumItem { message, file, is_document: true }]).await?
+            }
+            Event::Album { items, .. } => self.files_received(&mut cx, items).await?,
             Event::Callback { message, query_id, data, .. } => self.callback(&mut cx, message, query_id, &data).await?,
             Event::PreCheckout { query_id, currency, total_amount, payload } => {
                 self.pre_checkout(&mut cx, query_id, &currency, total_amount, &payload).await
@@ -157,6 +164,7 @@ impl Bot {
             }
             "generate" | "create" => self.ask_prompt(cx, None, None).await?,
             "gallery" => self.open_gallery(cx, None, false).await?,
+            "avatars" => self.show_avatars(cx, None).await?,
             "balance" => self.show_balance(cx, None, 0).await?,
             "settings" => self.show_settings(cx, None).await?,
             "help" => self.show_help(cx, None),
@@ -177,7 +185,13 @@ impl Bot {
 
     async fn text(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
         match self.dialogue(cx).await? {
-            Some(Dialogue::Prompt { like }) => self.prompt_given(cx, text, like).await,
+            Some(Dialogue::Prompt { like, avatar }) => self.prompt_given(cx, text, like, avatar).await,
+            Some(Dialogue::AvatarName) => self.avatar_name_given(cx, text).await,
+            Some(Dialogue::Rename { avatar }) => self.rename_given(cx, avatar, text).await,
+            Some(Dialogue::AvatarGender { name }) => self.ask_gender(cx, name).await,
+            Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => {
+                self.waiting_for_photos(cx, avatar).await
+            }
             Some(Dialogue::DateRange) => self.date_range_given(cx, text).await,
             Some(Dialogue::Promo) => self.promo_given(cx, text).await,
             Some(Dialogue::Timezone) => self.timezone_given(cx, text).await,
@@ -251,6 +265,22 @@ impl Bot {
             | Cb::FilterDateMenu
             | Cb::FilterDate(_)
             | Cb::FilterReset => return self.gallery_button(cx, message, cb).await,
+            Cb::Avatars
+            | Cb::AvatarNew
+            | Cb::Gender(_)
+            | Cb::AvatarOpen(_)
+            | Cb::AvatarUpload(_)
+            | Cb::AvatarReview(_)
+            | Cb::AvatarShowPhotos(_)
+            | Cb::PhotoRemove(_)
+            | Cb::AvatarTrain(_)
+            | Cb::TrainConfirm(_)
+            | Cb::AvatarMain(_)
+            | Cb::AvatarRename(_)
+            | Cb::AvatarDelete(_)
+            | Cb::AvatarDeleteYes(_)
+            | Cb::WithMe
+            | Cb::WithAvatar(_) => return self.avatar_button(cx, message, cb).await,
             Cb::Balance | Cb::TopUp | Cb::Buy(_) | Cb::Promo | Cb::History(_) => {
                 self.balance_button(cx, message, cb).await?
             }
@@ -287,21 +317,19 @@ impl Bot {
     }
 
     async fn cancel_dialogue_in(&self, cx: &mut Ctx, message: Option<MessageId>) -> Result<(), StoreError> {
-        let what = match self.dialogue(cx).await? {
-            None => None,
-            Some(d) => Some(match (d, cx.user.settings.language) {
-                (Dialogue::Prompt { .. } | Dialogue::Create { .. }, aisha_domain::Language::Ru) => {
-                    "создание изображения"
-                }
-                (Dialogue::Prompt { .. } | Dialogue::Create { .. }, aisha_domain::Language::En) => "creating an image",
-                (Dialogue::DateRange, aisha_domain::Language::Ru) => "ввод периода",
-                (Dialogue::DateRange, aisha_domain::Language::En) => "entering a period",
-                (Dialogue::Promo, aisha_domain::Language::Ru) => "ввод промокода",
-                (Dialogue::Promo, aisha_domain::Language::En) => "entering a promo code",
-                (Dialogue::Timezone, aisha_domain::Language::Ru) => "выбор часового пояса",
-                (Dialogue::Timezone, aisha_domain::Language::En) => "choosing a timezone",
-            }),
-        };
+        let t = cx.t;
+        let what = self.dialogue(cx).await?.map(|d| match d {
+            Dialogue::Prompt { avatar: Some(_), .. } => t.what_with_me,
+            Dialogue::Create { draft } if draft.avatar.is_some() => t.what_with_me,
+            Dialogue::Prompt { .. } | Dialogue::Create { .. } => t.what_create,
+            Dialogue::DateRange => t.what_date_range,
+            Dialogue::Promo => t.what_promo,
+            Dialogue::Timezone => t.what_timezone,
+            Dialogue::AvatarName | Dialogue::AvatarGender { .. } => t.what_avatar_new,
+            Dialogue::Upload { .. } => t.what_upload,
+            Dialogue::Train { .. } => t.what_train,
+            Dialogue::Rename { .. } => t.what_rename,
+        });
         self.clear_dialogue(cx).await?;
         let text = match what {
             Some(w) => fill(cx.t.cancelled, &[&w]),
@@ -319,8 +347,8 @@ impl Bot {
         let t = cx.t;
         Ok(vec![
             vec![button(t.btn_create, Cb::Create), button(t.btn_gallery, Cb::Gallery)],
-            vec![button(fill(t.btn_balance, &[&balance]), Cb::Balance), button(t.btn_settings, Cb::Settings)],
-            vec![button(t.btn_help, Cb::Help)],
+            vec![button(t.btn_avatars, Cb::Avatars), button(fill(t.btn_balance, &[&balance]), Cb::Balance)],
+            vec![button(t.btn_settings, Cb::Settings), button(t.btn_help, Cb::Help)],
         ])
     }
 
@@ -334,9 +362,19 @@ impl Bot {
 
     fn show_help(&self, cx: &mut Ctx, message: Option<MessageId>) {
         let p = &self.generation.prices;
+        let rules = &self.avatars.rules;
         let text = fill(
             cx.t.help,
-            &[&p.imagen_fast, &p.imagen_standard, &p.imagen_ultra, &self.generation.limits.in_flight.0],
+            &[
+                &p.imagen_fast,
+                &p.imagen_standard,
+                &p.imagen_ultra,
+                &self.generation.limits.in_flight.0,
+                &rules.min_photos,
+                &rules.max_photos,
+                &p.training,
+                &p.avatar_photo,
+            ],
         );
         let keyboard = vec![vec![button(cx.t.btn_menu, Cb::Menu)]];
         cx.edit_or_send(message, text, Some(keyboard));

@@ -5,8 +5,9 @@
 //! Ids travel as 32 hex digits; they are never trusted, only looked up through owner-scoped
 //! queries.
 
+use aisha_domain::avatar::Gender;
 use aisha_domain::gallery::ImageKind;
-use aisha_domain::{AspectRatio, AvatarId, ImageId, ImagenVariant, JobId, Language};
+use aisha_domain::{AspectRatio, AvatarId, ImageId, ImagenVariant, JobId, Language, PhotoId};
 use uuid_hex::{hex, unhex};
 
 /// The version prefix. Bump it when an encoding changes incompatibly; old buttons then decode
@@ -65,6 +66,35 @@ pub enum Cb {
     FilterDateMenu,
     FilterDate(DatePick),
     FilterReset,
+    // avatars
+    /// The list of the user's avatars.
+    Avatars,
+    /// Start a new avatar: ask its name.
+    AvatarNew,
+    /// The gender of the avatar being created (its name is in the dialogue).
+    Gender(Gender),
+    /// An avatar's card.
+    AvatarOpen(AvatarId),
+    /// The upload screen: photos sent next go to this avatar.
+    AvatarUpload(AvatarId),
+    /// The list of an avatar's photos with remove buttons.
+    AvatarReview(AvatarId),
+    /// Send an avatar's photos back as albums, numbered as in the review.
+    AvatarShowPhotos(AvatarId),
+    /// Remove a photo of the avatar being uploaded to (the avatar comes from the dialogue).
+    PhotoRemove(PhotoId),
+    /// Training confirmation with the price.
+    AvatarTrain(AvatarId),
+    /// Start the training minted into the dialogue (the avatar comes from the dialogue).
+    TrainConfirm(JobId),
+    AvatarMain(AvatarId),
+    AvatarRename(AvatarId),
+    AvatarDelete(AvatarId),
+    AvatarDeleteYes(AvatarId),
+    /// "Photos with me" with the preferred avatar.
+    WithMe,
+    /// "Photos with me" with this avatar.
+    WithAvatar(AvatarId),
     // balance
     TopUp,
     Buy(u8),
@@ -128,6 +158,13 @@ fn date_code(d: DatePick) -> &'static str {
     }
 }
 
+fn gender_code(g: Gender) -> &'static str {
+    match g {
+        Gender::Male => "m",
+        Gender::Female => "f",
+    }
+}
+
 const DATES: [DatePick; 6] =
     [DatePick::Any, DatePick::Today, DatePick::Yesterday, DatePick::Week, DatePick::Month, DatePick::Custom];
 
@@ -169,6 +206,22 @@ impl Cb {
             Cb::FilterDateMenu => "fD".to_owned(),
             Cb::FilterDate(d) => format!("fd:{}", date_code(d)),
             Cb::FilterReset => "f0".to_owned(),
+            Cb::Avatars => "a".to_owned(),
+            Cb::AvatarNew => "aN".to_owned(),
+            Cb::Gender(g) => format!("ag:{}", gender_code(g)),
+            Cb::AvatarOpen(a) => format!("ao:{}", hex(a.0)),
+            Cb::AvatarUpload(a) => format!("au:{}", hex(a.0)),
+            Cb::AvatarReview(a) => format!("ar:{}", hex(a.0)),
+            Cb::AvatarShowPhotos(a) => format!("as:{}", hex(a.0)),
+            Cb::PhotoRemove(p) => format!("ax:{}", hex(p.0)),
+            Cb::AvatarTrain(a) => format!("at:{}", hex(a.0)),
+            Cb::TrainConfirm(j) => format!("ay:{}", hex(j.0)),
+            Cb::AvatarMain(a) => format!("am:{}", hex(a.0)),
+            Cb::AvatarRename(a) => format!("aR:{}", hex(a.0)),
+            Cb::AvatarDelete(a) => format!("ad:{}", hex(a.0)),
+            Cb::AvatarDeleteYes(a) => format!("aD:{}", hex(a.0)),
+            Cb::WithMe => "w".to_owned(),
+            Cb::WithAvatar(a) => format!("wa:{}", hex(a.0)),
             Cb::TopUp => "bt".to_owned(),
             Cb::Buy(n) => format!("bb:{n}"),
             Cb::Promo => "bp".to_owned(),
@@ -195,6 +248,7 @@ impl Cb {
         };
         let job = || arg.and_then(unhex).map(JobId);
         let image = || arg.and_then(unhex).map(ImageId);
+        let avatar = || arg.and_then(unhex).map(AvatarId);
         let small = || arg.and_then(|a| a.parse::<u8>().ok());
         let flag = || match arg {
             Some("1") => Some(true),
@@ -242,6 +296,23 @@ impl Cb {
             ("fD", None) => Cb::FilterDateMenu,
             ("fd", Some(d)) => Cb::FilterDate(DATES.into_iter().find(|p| date_code(*p) == d)?),
             ("f0", None) => Cb::FilterReset,
+            ("a", None) => Cb::Avatars,
+            ("aN", None) => Cb::AvatarNew,
+            ("ag", Some("m")) => Cb::Gender(Gender::Male),
+            ("ag", Some("f")) => Cb::Gender(Gender::Female),
+            ("ao", Some(_)) => Cb::AvatarOpen(avatar()?),
+            ("au", Some(_)) => Cb::AvatarUpload(avatar()?),
+            ("ar", Some(_)) => Cb::AvatarReview(avatar()?),
+            ("as", Some(_)) => Cb::AvatarShowPhotos(avatar()?),
+            ("ax", Some(p)) => Cb::PhotoRemove(PhotoId(unhex(p)?)),
+            ("at", Some(_)) => Cb::AvatarTrain(avatar()?),
+            ("ay", Some(_)) => Cb::TrainConfirm(job()?),
+            ("am", Some(_)) => Cb::AvatarMain(avatar()?),
+            ("aR", Some(_)) => Cb::AvatarRename(avatar()?),
+            ("ad", Some(_)) => Cb::AvatarDelete(avatar()?),
+            ("aD", Some(_)) => Cb::AvatarDeleteYes(avatar()?),
+            ("w", None) => Cb::WithMe,
+            ("wa", Some(_)) => Cb::WithAvatar(avatar()?),
             ("bt", None) => Cb::TopUp,
             ("bb", Some(_)) => Cb::Buy(small()?),
             ("bp", None) => Cb::Promo,
@@ -324,6 +395,23 @@ pub(crate) mod tests {
             Cb::Noop,
             Cb::Language(Language::Ru),
             Cb::Language(Language::En),
+            Cb::Avatars,
+            Cb::AvatarNew,
+            Cb::Gender(Gender::Male),
+            Cb::Gender(Gender::Female),
+            Cb::AvatarOpen(AvatarId(id)),
+            Cb::AvatarUpload(AvatarId(id)),
+            Cb::AvatarReview(AvatarId(id)),
+            Cb::AvatarShowPhotos(AvatarId(id)),
+            Cb::PhotoRemove(PhotoId(id)),
+            Cb::AvatarTrain(AvatarId(id)),
+            Cb::TrainConfirm(JobId(id)),
+            Cb::AvatarMain(AvatarId(id)),
+            Cb::AvatarRename(AvatarId(id)),
+            Cb::AvatarDelete(AvatarId(id)),
+            Cb::AvatarDeleteYes(AvatarId(id)),
+            Cb::WithMe,
+            Cb::WithAvatar(AvatarId(id)),
         ];
         for a in AspectRatio::ALL {
             all.push(Cb::Aspect(a));
@@ -372,6 +460,12 @@ pub(crate) mod tests {
             "1m:extra",
             "1sq:2",
             "1fd:never",
+            "1ag:x",
+            "1ag",
+            "1a:1",
+            "1ao:",
+            "1ax:123",
+            "1wa:zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
             "gallery_image_next:3",
         ] {
             assert_eq!(Cb::decode(bad), None, "{bad:?}");

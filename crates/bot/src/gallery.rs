@@ -81,7 +81,8 @@ pub(crate) fn card_keyboard(t: &Texts, card: &Card) -> Keyboard {
     ]
 }
 
-fn filter_summary(t: &Texts, f: &Filter, avatar_name: Option<&str>) -> String {
+/// The filter in words: HTML for a message, plain text (`html: false`) for a toast.
+fn filter_summary(t: &Texts, f: &Filter, avatar_name: Option<&str>, html: bool) -> String {
     if f.is_empty() {
         return t.filter_none.to_owned();
     }
@@ -92,7 +93,8 @@ fn filter_summary(t: &Texts, f: &Filter, avatar_name: Option<&str>) -> String {
         None => {}
     }
     if f.avatar.is_some() {
-        lines.push(fill(t.filter_avatar, &[&escape(avatar_name.unwrap_or("?"))]));
+        let name = avatar_name.unwrap_or("?");
+        lines.push(fill(t.filter_avatar, &[&if html { escape(name) } else { name.to_owned() }]));
     }
     if f.favorites_only {
         lines.push(t.filter_favorites.to_owned());
@@ -112,8 +114,14 @@ fn filter_summary(t: &Texts, f: &Filter, avatar_name: Option<&str>) -> String {
     lines.join("\n")
 }
 
-fn filters_keyboard(t: &Texts, f: &Filter) -> Keyboard {
+/// `avatar_name` is the filtered avatar's name (a button label: plain text, not escaped).
+fn filters_keyboard(t: &Texts, f: &Filter, avatar_name: Option<&str>) -> Keyboard {
     let mark = |on: bool, s: &str| if on { format!("✓ {s}") } else { s.to_owned() };
+    let avatar = match (f.avatar, avatar_name) {
+        (Some(_), Some(name)) => format!("✓ {}", fill(t.filter_avatar, &[&crate::html::clip(name, 30)])),
+        (Some(_), None) => format!("✓ {}", fill(t.filter_avatar, &[&"?"])),
+        (None, _) => fill(t.filter_avatar, &[&t.filter_avatar_all]),
+    };
     vec![
         vec![
             button(mark(f.kind.is_none(), t.filter_type[0]), Cb::FilterType(None)),
@@ -123,10 +131,25 @@ fn filters_keyboard(t: &Texts, f: &Filter) -> Keyboard {
                 Cb::FilterType(Some(ImageKind::AvatarPhoto)),
             ),
         ],
+        vec![button(avatar, Cb::FilterAvatarMenu)],
         vec![button(mark(f.favorites_only, t.filter_favorites), Cb::FilterFavorites(!f.favorites_only))],
         vec![button(fill(t.filter_date, &[&if f.date.is_some() { "✓" } else { "…" }]), Cb::FilterDateMenu)],
         vec![button(t.btn_reset, Cb::FilterReset), button(t.btn_to_card, Cb::Card)],
     ]
+}
+
+/// The user's avatars to filter by, and "any".
+fn avatars_keyboard(t: &Texts, f: &Filter, avatars: &[aisha_domain::avatar::Avatar]) -> Keyboard {
+    let mark = |on: bool, s: &str| if on { format!("✓ {s}") } else { s.to_owned() };
+    let mut rows = vec![vec![button(mark(f.avatar.is_none(), t.filter_avatar_all), Cb::FilterAvatar(None))]];
+    rows.extend(avatars.iter().take(30).map(|a| {
+        vec![button(
+            mark(f.avatar == Some(a.id), &format!("🎭 {}", crate::html::clip(a.name.as_str(), 30))),
+            Cb::FilterAvatar(Some(a.id)),
+        )]
+    }));
+    rows.push(vec![button(t.btn_back, Cb::Filters)]);
+    rows
 }
 
 fn dates_keyboard(t: &Texts, f: &Filter) -> Keyboard {
@@ -275,8 +298,16 @@ impl Bot {
             }
             Cb::Filters | Cb::FilterDateMenu | Cb::FilterAvatarMenu => {
                 let filter = g.filter(&user).await?;
-                let keyboard =
-                    if cb == Cb::FilterDateMenu { dates_keyboard(t, &filter) } else { filters_keyboard(t, &filter) };
+                let name = match filter.avatar {
+                    Some(id) => self.avatars.get(user.id, id).await?.map(|a| a.name.to_string()),
+                    None => None,
+                };
+                let keyboard = match cb {
+                    Cb::FilterDateMenu => dates_keyboard(t, &filter),
+                    Cb::FilterAvatarMenu => avatars_keyboard(t, &filter, &self.avatars.list(user.id).await?),
+                    _ => filters_keyboard(t, &filter, name.as_deref()),
+                };
+                let summary = filter_summary(t, &filter, name.as_deref(), true);
                 match message {
                     Some(message) => {
                         cx.out.push(Outgoing::normal(Reply::EditKeyboard {
@@ -285,9 +316,14 @@ impl Bot {
                             keyboard: Some(keyboard),
                         }));
                     }
-                    None => cx.send(fill(t.filters, &[&filter_summary(t, &filter, None)]), Some(keyboard)),
+                    None if cb == Cb::FilterAvatarMenu => cx.send(t.choose_avatar_filter.into(), Some(keyboard)),
+                    None => cx.send(fill(t.filters, &[&summary]), Some(keyboard)),
                 }
-                return Ok(Some(crate::html::clip(&filter_summary(t, &filter, None), 190)));
+                let plain = filter_summary(t, &filter, name.as_deref(), false);
+                return Ok(Some(crate::html::clip(&plain, 190)));
+            }
+            Cb::FilterAvatar(Some(id)) if self.avatars.get(user.id, id).await?.is_none() => {
+                return Ok(Some(t.not_found.into()));
             }
             Cb::FilterDate(DatePick::Custom) => {
                 self.set_dialogue(cx, &Dialogue::DateRange).await?;

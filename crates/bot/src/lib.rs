@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod avatars;
 mod balance;
 mod bot;
 pub mod callback;

@@ -3,12 +3,16 @@
 #![allow(dead_code)]
 
 use aisha_bot::callback::Cb;
-use aisha_bot::io::{ButtonAction, ChatId, Event, MessageId, Outgoing, Reply, Update};
+use aisha_bot::io::{
+    AlbumItem, ButtonAction, ChatId, Event, FetchError, Files, IncomingFile, MessageId, Outgoing, Reply, Update,
+};
 use aisha_bot::{Bot, BotConfig};
+use aisha_domain::avatar::PhotoRules;
 use aisha_domain::generation::{Deadlines, JobLimits, PriceTable};
 use aisha_domain::payments::default_packages;
 use aisha_domain::services::Env;
 use aisha_domain::services::accounts::Accounts;
+use aisha_domain::services::avatars::AvatarService;
 use aisha_domain::services::gallery::GalleryService;
 use aisha_domain::services::generation::Generation;
 use aisha_domain::services::payments::PaymentService;
@@ -18,9 +22,56 @@ use aisha_domain::{Coins, TelegramUserId, User};
 use aisha_memory::{
     ManualClock, MemoryImageStore, MemorySessions, MemoryStore, RecordingNotifier, ScriptedGenerator, SeqIds,
 };
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// Files "on Telegram's servers": bytes registered per file id, and a record of downloads.
+#[derive(Default)]
+pub struct MemoryFiles {
+    files: Mutex<HashMap<String, Vec<u8>>>,
+    fetched: Mutex<Vec<String>>,
+    next: AtomicI64,
+}
+
+impl MemoryFiles {
+    /// Registers bytes and describes them as Telegram would (`size` as reported).
+    pub fn add(&self, bytes: Vec<u8>, mime: Option<&str>, name: Option<&str>) -> IncomingFile {
+        let n = self.next.fetch_add(1, Ordering::SeqCst);
+        let file_id = format!("file-{n}");
+        let size = Some(bytes.len() as u64);
+        let dims = aisha_domain::media::probe(&bytes).map(|(_, w, h)| (w, h));
+        self.files.lock().unwrap().insert(file_id.clone(), bytes);
+        IncomingFile {
+            file_id,
+            file_unique_id: format!("uniq-{n}"),
+            size,
+            width: dims.map(|d| d.0),
+            height: dims.map(|d| d.1),
+            mime_type: mime.map(str::to_owned),
+            file_name: name.map(str::to_owned),
+        }
+    }
+
+    /// File ids downloaded so far, in order.
+    pub fn fetched(&self) -> Vec<String> {
+        self.fetched.lock().unwrap().clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl Files for MemoryFiles {
+    async fn fetch(&self, file_id: &str, max_bytes: u64) -> Result<Vec<u8>, FetchError> {
+        self.fetched.lock().unwrap().push(file_id.to_owned());
+        let files = self.files.lock().unwrap();
+        let bytes = files.get(file_id).ok_or_else(|| FetchError::Unavailable(format!("no file {file_id}")))?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(FetchError::TooLarge { max: max_bytes });
+        }
+        Ok(bytes.clone())
+    }
+}
 
 pub struct Harness {
     pub clock: Arc<ManualClock>,
@@ -31,6 +82,7 @@ pub struct Harness {
     pub notifier: Arc<RecordingNotifier>,
     pub runner: Arc<JobRunner>,
     pub env: Env,
+    pub files: Arc<MemoryFiles>,
     pub bot: Bot,
     next_update: AtomicI64,
 }
@@ -58,6 +110,7 @@ impl Harness {
         let sessions = from.map_or_else(|| Arc::new(MemorySessions::new(clock.clone())), |h| h.sessions.clone());
         let generator = from.map_or_else(|| Arc::new(ScriptedGenerator::new()), |h| h.generator.clone());
         let notifier = from.map_or_else(|| Arc::new(RecordingNotifier::default()), |h| h.notifier.clone());
+        let files = from.map_or_else(|| Arc::new(MemoryFiles::default()), |h| h.files.clone());
         let runner = Arc::new(JobRunner {
             jobs: store.clone(),
             avatars: store.clone(),
@@ -90,6 +143,12 @@ impl Harness {
                 env: env.clone(),
                 session_ttl: Duration::from_secs(30 * 24 * 3600),
             },
+            avatars: AvatarService {
+                avatars: store.clone(),
+                images: images.clone(),
+                env: env.clone(),
+                rules: PhotoRules::default(),
+            },
             payments: PaymentService {
                 users: store.clone(),
                 payments: store.clone(),
@@ -103,9 +162,22 @@ impl Harness {
             jobs: store.clone(),
             stars: store.clone(),
             sessions: sessions.clone(),
+            files: files.clone(),
             config: BotConfig { admins: vec![TelegramUserId::new(999).unwrap()], ..BotConfig::default() },
         };
-        Self { clock, store, images, sessions, generator, notifier, runner, env, bot, next_update: AtomicI64::new(1) }
+        Self {
+            clock,
+            store,
+            images,
+            sessions,
+            generator,
+            notifier,
+            runner,
+            env,
+            files,
+            bot,
+            next_update: AtomicI64::new(1),
+        }
     }
 
     pub fn profile(tg: i64, lang: &str) -> Profile {
@@ -150,6 +222,38 @@ impl Harness {
                 data: data.into(),
             },
         )
+    }
+
+    /// A photo message (Telegram's compressed JPEG).
+    pub fn photo(&self, tg: i64, lang: &str, file: IncomingFile) -> Vec<Outgoing> {
+        self.send(
+            tg,
+            lang,
+            Event::Photo { chat: ChatId(tg), message: MessageId(100), file, media_group: None, caption: None },
+        )
+    }
+
+    /// A file sent as a document.
+    pub fn document(&self, tg: i64, lang: &str, file: IncomingFile) -> Vec<Outgoing> {
+        self.send(
+            tg,
+            lang,
+            Event::Document { chat: ChatId(tg), message: MessageId(100), file, media_group: None, caption: None },
+        )
+    }
+
+    /// A media group, collected as the transport does: `(file, is_document)` in order.
+    pub fn album(&self, tg: i64, lang: &str, files: Vec<(IncomingFile, bool)>) -> Vec<Outgoing> {
+        let items = files
+            .into_iter()
+            .enumerate()
+            .map(|(n, (file, is_document))| AlbumItem {
+                message: MessageId(200 + i32::try_from(n).unwrap()),
+                file,
+                is_document,
+            })
+            .collect();
+        self.send(tg, lang, Event::Album { chat: ChatId(tg), media_group: "group-1".into(), items })
     }
 
     pub fn user(&self, tg: i64) -> User {
