@@ -81,8 +81,8 @@ fn colour(seed: u64, shift: u32) -> [u8; 3] {
     [(v & 0xff) as u8, ((v >> 8) & 0xff) as u8, ((v >> 16) & 0xff) as u8]
 }
 
-/// Draws and encodes the picture. Rows are built from one precomputed gradient row shifted
-/// along, which keeps both drawing and compression cheap.
+/// Draws and encodes the picture: a horizontal two-colour gradient crossed by a plaid of
+/// bands. Rows repeat within each band, which keeps drawing and compression cheap.
 pub fn render(p: &Picture) -> Vec<u8> {
     let (w, h) = (p.width as usize, p.height as usize);
     let mut pixels = vec![0u8; w * h * 3];
@@ -90,31 +90,33 @@ pub fn render(p: &Picture) -> Vec<u8> {
         let mixed = super::splitmix(&mut p.seed.clone());
         let (a, b, c) = (colour(mixed, 0), colour(mixed, 24), colour(mixed, 48));
         let band = 32 + (mixed % 96) as usize;
-        // one period of the pattern, long enough to shift across a whole row
-        let period = w + h;
-        let mut line = Vec::with_capacity(period * 3);
-        for x in 0..period {
-            let t = (x % w) as u32 * 255 / w.max(1) as u32;
-            let base: [u8; 3] =
-                std::array::from_fn(|i| ((u32::from(a[i]) * (255 - t) + u32::from(b[i]) * t) / 255) as u8);
-            let px = if (x / band) % 2 == 0 { base } else { std::array::from_fn(|i| base[i] / 2 + c[i] / 2) };
-            line.extend_from_slice(&px);
-        }
-        for (y, row) in pixels.chunks_exact_mut(w * 3).enumerate() {
-            let start = (y % h) * 3;
-            row.copy_from_slice(&line[start..start + w * 3]);
+        let row = |tinted: bool| -> Vec<u8> {
+            let mut line = Vec::with_capacity(w * 3);
+            for x in 0..w {
+                let t = x as u32 * 255 / w.max(1) as u32;
+                let base: [u8; 3] =
+                    std::array::from_fn(|i| ((u32::from(a[i]) * (255 - t) + u32::from(b[i]) * t) / 255) as u8);
+                let stripe = (x / band) % 2 == usize::from(tinted);
+                let px = if stripe { std::array::from_fn(|i| base[i] / 2 + c[i] / 2) } else { base };
+                line.extend_from_slice(&px);
+            }
+            line
+        };
+        let (plain, tinted) = (row(false), row(true));
+        for (y, out) in pixels.chunks_exact_mut(w * 3).enumerate() {
+            out.copy_from_slice(if (y / band) % 2 == 0 { &plain } else { &tinted });
         }
     }
     let mut out = Vec::new();
     let result = match p.format {
-        Format::Png => PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Sub).write_image(
+        Format::Png => PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive).write_image(
             &pixels,
             p.width,
             p.height,
             ExtendedColorType::Rgb8,
         ),
         Format::Jpeg => {
-            JpegEncoder::new_with_quality(&mut out, 70).write_image(&pixels, p.width, p.height, ExtendedColorType::Rgb8)
+            JpegEncoder::new_with_quality(&mut out, 60).write_image(&pixels, p.width, p.height, ExtendedColorType::Rgb8)
         }
     };
     result.expect("encoding an in-memory RGB buffer cannot fail");
