@@ -9,4 +9,4 @@ pub mod webhook;
 pub use client::{FalClient, SetupError};
 pub use config::{FalConfig, ModelIds, OutputFormat, RetryPolicy, Trainer};
 pub use models::ModelKind;
-pub use webhook::{Completion, JwksCache, WebhookError, WebhookHeaders, WebhookVerifier};
+pub use webhook::{Completion, JwksCache, Verified, WebhookError, WebhookHeaders, WebhookVerifier};

@@ -248,8 +248,14 @@ impl WebhookVerifier {
         Self { jwks, refetch_after: Duration::from_secs(300) }
     }
 
-    /// Verifies a delivery and returns the signed request id.
-    pub async fn verify(&self, headers: &HeaderMap, body: &[u8], now: SystemTime) -> Result<String, WebhookError> {
+    /// Verifies a delivery. The result names the signed request, so the caller can look up
+    /// its job (and model) before parsing the body.
+    pub async fn verify<'b>(
+        &self,
+        headers: &HeaderMap,
+        body: &'b [u8],
+        now: SystemTime,
+    ) -> Result<Verified<'b>, WebhookError> {
         let signed = WebhookHeaders::from_headers(headers)?;
         let keys = self.jwks.keys().await?;
         match verify(body, &signed, now, &keys) {
@@ -259,20 +265,31 @@ impl WebhookVerifier {
             }
             other => other?,
         }
-        Ok(signed.request_id)
+        Ok(Verified { request_id: signed.request_id, body })
     }
 
-    /// Verifies, then parses; the body's request id must be the signed one.
-    pub async fn accept(
-        &self,
-        headers: &HeaderMap,
-        body: &[u8],
-        now: SystemTime,
-        kind: Option<ModelKind>,
-    ) -> Result<Completion, WebhookError> {
-        let signed = self.verify(headers, body, now).await?;
-        let completion = parse(body, kind)?;
-        if completion.request_id != signed {
+    /// Verifies, then parses by the payload's shape.
+    pub async fn accept(&self, headers: &HeaderMap, body: &[u8], now: SystemTime) -> Result<Completion, WebhookError> {
+        self.verify(headers, body, now).await?.parse(None)
+    }
+}
+
+/// A delivery whose signature held: the only way to get at its body.
+#[derive(Debug)]
+pub struct Verified<'b> {
+    request_id: String,
+    body: &'b [u8],
+}
+
+impl Verified<'_> {
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// Reads the body (see [`parse`]); its request id must be the signed one.
+    pub fn parse(self, kind: Option<ModelKind>) -> Result<Completion, WebhookError> {
+        let completion = parse(self.body, kind)?;
+        if completion.request_id != self.request_id {
             return Err(WebhookError::RequestIdMismatch);
         }
         Ok(completion)
