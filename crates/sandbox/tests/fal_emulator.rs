@@ -284,15 +284,18 @@ async fn knobs_can_be_set_over_http() {
     assert_eq!((emu.knobs().latency_ms, emu.knobs().webhooks.duplicates), (5, 2));
 }
 
+/// Deliveries as received: headers and raw body.
+type Deliveries = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
+
 /// A webhook receiver that records every delivery and answers with `status`.
 struct Receiver {
     url: String,
-    got: Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>,
+    got: Deliveries,
     status: Arc<Mutex<u16>>,
 }
 
 async fn receiver() -> Receiver {
-    let got: Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>> = Arc::default();
+    let got: Deliveries = Arc::default();
     let status = Arc::new(Mutex::new(200u16));
     let (g, s) = (got.clone(), status.clone());
     let app = axum::Router::new().route(

@@ -104,7 +104,7 @@ pub fn render(p: &Picture) -> Vec<u8> {
         };
         let (plain, tinted) = (row(false), row(true));
         for (y, out) in pixels.chunks_exact_mut(w * 3).enumerate() {
-            out.copy_from_slice(if (y / band) % 2 == 0 { &plain } else { &tinted });
+            out.copy_from_slice(if (y / band).is_multiple_of(2) { &plain } else { &tinted });
         }
     }
     let mut out = Vec::new();
