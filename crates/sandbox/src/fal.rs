@@ -104,6 +104,9 @@ pub struct WebhookKnobs {
     /// Further attempts when the receiver does not answer 2xx.
     pub retries: u32,
     pub retry_ms: u64,
+    /// For a job done the moment it is queued, send one copy before answering the submit:
+    /// a webhook that outruns its own submit.
+    pub early: bool,
 }
 
 impl Default for WebhookKnobs {
@@ -117,6 +120,7 @@ impl Default for WebhookKnobs {
             skew_secs: 0,
             retries: 2,
             retry_ms: 50,
+            early: false,
         }
     }
 }
@@ -242,6 +246,10 @@ struct Shared {
     /// Signs deliveries when `bad_signature` is on; never published.
     rogue: SigningKey,
     http: reqwest::Client,
+    /// Bounds how many pictures are drawn at once, and so the memory their pixels take.
+    drawing: tokio::sync::Semaphore,
+    /// Stops webhook deliveries still pending when the emulator goes away.
+    stopped: tokio_util::sync::CancellationToken,
     state: Mutex<State>,
 }
 
@@ -265,7 +273,12 @@ impl FalEmulator {
 
     /// Binds 127.0.0.1 on a free port and serves until dropped.
     pub async fn start_with(knobs: Knobs) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        Self::start_at(SocketAddr::from(([127, 0, 0, 1], 0)), knobs).await
+    }
+
+    /// Serves on `addr` (for the offline demo, which wants a fixed port).
+    pub async fn start_at(addr: SocketAddr, knobs: Knobs) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(15))
@@ -277,6 +290,8 @@ impl FalEmulator {
             key: SigningKey::from_bytes(&[0x5a; 32]),
             rogue: SigningKey::from_bytes(&[0xa5; 32]),
             http,
+            drawing: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
+            stopped: tokio_util::sync::CancellationToken::new(),
             state: Mutex::new(State { knobs, rng: seed, ..State::default() }),
         });
         let app = server::router(shared.clone());
@@ -395,6 +410,7 @@ impl FalEmulator {
 
 impl Drop for FalEmulator {
     fn drop(&mut self) {
+        self.shared.stopped.cancel();
         self.server.abort();
     }
 }

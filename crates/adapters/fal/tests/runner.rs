@@ -58,7 +58,7 @@ async fn a_job_completes_by_webhook_without_polling() {
     assert!(w.emu.request(&rid).unwrap().webhook.is_some(), "submitted with the webhook URL");
     let done = w.settled_by_webhook(&j).await;
     assert_eq!((done.status, done.delivered), (JobStatus::Succeeded, 3));
-    assert!(matches!(w.handled().as_slice(), [Handled::Done(Delivery::Settled(_))]));
+    assert!(matches!(w.wait_handled(1).await.as_slice(), [Handled::Done(Delivery::Settled(_))]));
     assert_eq!(w.emu.count_calls("GET", "/status"), 0, "no poll was needed");
     assert!(w.store.snapshot().images.iter().all(|i| (i.object.width, i.object.height) == (896, 1280)));
     w.assert_invariants();
@@ -99,8 +99,17 @@ async fn a_webhook_for_an_unknown_request_is_ignored() {
         count: 1,
         variant: ImagenVariant::Fast,
     };
-    w.fal.submit(&request, true).await.unwrap();
-    assert_eq!(w.wait_handled(1).await, [Handled::Done(Delivery::Unknown)]);
+    let sub = w.fal.submit(&request, true).await.unwrap();
+    // answered 404 each time, so the emulator retries (twice by default) and then gives up
+    let rid = sub.provider.request_id;
+    for _ in 0..300 {
+        if w.emu.webhook_log().iter().filter(|a| a.request_id == rid).count() == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(w.emu.webhook_log().iter().all(|a| a.status == Some(404)));
+    assert_eq!(w.handled(), vec![Handled::Done(Delivery::Unknown); 3]);
     assert!(w.store.snapshot().jobs.is_empty());
     assert_eq!(w.balance(&u).await, 100);
     w.assert_invariants();
@@ -351,5 +360,31 @@ async fn an_error_webhook_fails_the_job_with_the_right_class() {
     assert_eq!(failure.kind, FailureKind::InvalidInput);
     assert!(failure.detail.contains("prompt"), "{}", failure.detail);
     assert_eq!(w.balance(&u).await, 100);
+    w.assert_invariants();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_that_outruns_its_submit_is_delivered_again() {
+    // done the moment it is queued, and one copy sent before the submit is even answered
+    let hooks = WebhookKnobs { early: true, ..WebhookKnobs::default() };
+    let w = World::with(hooked(Knobs { queue_ms: 0, run_ms: 0, webhooks: hooks, ..Knobs::default() })).await;
+    let u = w.user(1, 100).await;
+    let j = w.start(&u, imagen("instant", AspectRatio::Square, 2)).await;
+    w.runner.tick().await.unwrap();
+    assert_eq!(w.handled()[0], Handled::Done(Delivery::Unknown), "the job was not saved yet");
+    let done = w.settled_by_webhook(&j).await;
+    assert_eq!((done.status, done.delivered), (JobStatus::Succeeded, 2));
+    let mut handled = w.handled();
+    for _ in 0..300 {
+        if handled.iter().any(|h| matches!(h, Handled::Done(Delivery::Settled(_)))) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        handled = w.handled();
+    }
+    let settled = handled.iter().filter(|h| matches!(h, Handled::Done(Delivery::Settled(_)))).count();
+    let unknown = handled.iter().filter(|h| **h == Handled::Done(Delivery::Unknown)).count();
+    assert_eq!((settled, unknown + settled), (1, handled.len()), "{handled:?}");
+    assert_eq!(w.emu.count_calls("GET", "/status"), 0, "the redelivery did it, not a poll");
     w.assert_invariants();
 }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
-type Shared_ = State<Arc<Shared>>;
+type AppState = State<Arc<Shared>>;
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -33,7 +33,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-async fn record(State(shared): Shared_, req: Request, next: Next) -> Response {
+async fn record(State(shared): AppState, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
     let path = req.uri().path().to_owned();
     let resp = next.run(req).await;
@@ -100,7 +100,7 @@ fn locked() -> Response {
     )
 }
 
-async fn queue(State(shared): Shared_, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn queue(State(shared): AppState, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(r) = gate(&shared, &headers).await {
         return r;
     }
@@ -111,7 +111,11 @@ async fn queue(State(shared): Shared_, method: Method, uri: Uri, headers: Header
         (Method::POST, _) => {
             let webhook =
                 Query::<HashMap<String, String>>::try_from_uri(&uri).ok().and_then(|q| q.0.get("fal_webhook").cloned());
-            submit(&shared, &path, webhook, &body)
+            let (response, early) = submit(&shared, &path, webhook, &body);
+            if let Some(item) = early {
+                hooks::deliver_once(&shared, &item).await;
+            }
+            response
         }
         (Method::GET, Some(i)) if segs.len() == i + 3 && segs[i + 2] == "status" => {
             status(&shared, &segs[..i].join("/"), segs[i + 1])
@@ -141,21 +145,24 @@ fn new_id(rng: &mut u64) -> String {
     )
 }
 
-fn submit(shared: &Arc<Shared>, model: &str, webhook: Option<String>, body: &[u8]) -> Response {
+/// The answer, and the webhook copy to send before it when `webhooks.early` asks for one.
+fn submit(shared: &Arc<Shared>, model: &str, webhook: Option<String>, body: &[u8]) -> (Response, Option<super::Held>) {
     let Some(family) = Family::of(model) else {
-        return reply(404, json!({"detail": format!("Application '{model}' not found")}));
+        return (reply(404, json!({"detail": format!("Application '{model}' not found")})), None);
     };
     let input: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
-        Err(e) => return reply(422, family::invalid(&[], &format!("invalid JSON: {e}"), "value_error.jsondecode")),
+        Err(e) => {
+            return (reply(422, family::invalid(&[], &format!("invalid JSON: {e}"), "value_error.jsondecode")), None);
+        }
     };
     let mut s = shared.lock();
     if s.knobs.locked {
-        return locked();
+        return (locked(), None);
     }
     let checked = match family::check(family, &input) {
         Ok(c) => c,
-        Err(detail) => return reply(422, detail),
+        Err(detail) => return (reply(422, detail), None),
     };
     let k = s.knobs.clone();
     let has = |m: &Option<String>| m.as_deref().is_some_and(|m| !m.is_empty() && checked.text.contains(m));
@@ -214,9 +221,14 @@ fn submit(shared: &Arc<Shared>, model: &str, webhook: Option<String>, body: &[u8
         },
     );
     drop(s);
-    if webhook.is_some() {
+    let early = if webhook.is_some() {
+        let done_now = done_at.is_some_and(|t| t <= now);
+        let early = (k.webhooks.early && done_now).then(|| hooks::delivery_for(shared, &id)).flatten();
         tokio::spawn(hooks::follow(shared.clone(), id.clone(), changed));
-    }
+        early
+    } else {
+        None
+    };
     let (status_url, response_url, cancel_url) = urls(&shared.base, model, &id);
     let mut r = reply(
         200,
@@ -227,7 +239,7 @@ fn submit(shared: &Arc<Shared>, model: &str, webhook: Option<String>, body: &[u8
     if let Ok(v) = HeaderValue::from_str(&id) {
         r.headers_mut().insert("x-fal-request-id", v);
     }
-    r
+    (r, early)
 }
 
 /// Why a training archive this emulator holds cannot be used, if it cannot.
@@ -324,13 +336,13 @@ fn jwk(key: &SigningKey, kid: &str) -> Value {
            "kid": kid, "use": "sig", "alg": "EdDSA"})
 }
 
-async fn jwks(State(shared): Shared_) -> Response {
+async fn jwks(State(shared): AppState) -> Response {
     // a retired key stays published next to the current one, as after a rotation
     let old = SigningKey::from_bytes(&[0x33; 32]);
     reply(200, json!({"keys": [jwk(&old, "emulator-old"), jwk(&shared.key, "emulator-1")]}))
 }
 
-async fn initiate(State(shared): Shared_, headers: HeaderMap, body: Bytes) -> Response {
+async fn initiate(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(r) = gate(&shared, &headers).await {
         return r;
     }
@@ -354,7 +366,7 @@ async fn initiate(State(shared): Shared_, headers: HeaderMap, body: Bytes) -> Re
     )
 }
 
-async fn upload(State(shared): Shared_, Path(token): Path<String>, body: Bytes) -> Response {
+async fn upload(State(shared): AppState, Path(token): Path<String>, body: Bytes) -> Response {
     let mut s = shared.lock();
     match s.uploads.get_mut(&token) {
         Some(u) => {
@@ -371,7 +383,7 @@ enum FileBody {
     Draw(Picture),
 }
 
-async fn file(State(shared): Shared_, Path(path): Path<String>) -> Response {
+async fn file(State(shared): AppState, Path(path): Path<String>) -> Response {
     let (chunked, found) = {
         let mut s = shared.lock();
         if let Some(f) = s.file_faults.pop_front() {
@@ -383,6 +395,10 @@ async fn file(State(shared): Shared_, Path(path): Path<String>) -> Response {
         Some(FileBody::Ready(b, t)) => (b, t),
         Some(FileBody::Draw(p)) => {
             let t = p.format.content_type().to_owned();
+            // drawing is CPU work: a few at a time, off the async threads
+            let Ok(_permit) = shared.drawing.acquire().await else {
+                return reply(503, json!({"detail": "shutting down"}));
+            };
             match tokio::task::spawn_blocking(move || picture::render(&p)).await {
                 Ok(b) => (b, t),
                 Err(_) => return reply(500, json!({"detail": "drawing failed"})),
@@ -428,11 +444,11 @@ fn lookup(s: &super::State, path: &str) -> Option<FileBody> {
     }
 }
 
-async fn knobs(State(shared): Shared_) -> Response {
+async fn knobs(State(shared): AppState) -> Response {
     reply(200, serde_json::to_value(&shared.lock().knobs).unwrap_or(Value::Null))
 }
 
-async fn set_knobs(State(shared): Shared_, axum::Json(knobs): axum::Json<super::Knobs>) -> Response {
+async fn set_knobs(State(shared): AppState, axum::Json(knobs): axum::Json<super::Knobs>) -> Response {
     shared.lock().knobs = knobs;
     StatusCode::NO_CONTENT.into_response()
 }

@@ -237,7 +237,8 @@ impl World {
 }
 
 /// The app's FAL webhook endpoint in miniature: verify the signature over the raw body, look
-/// the job up to learn its model, parse, and hand the completion to the runner.
+/// the job up to learn its model, parse, and hand the completion to the runner. Anything not
+/// settled for good is answered non-2xx, so FAL delivers it again.
 #[derive(Clone)]
 struct Endpoint {
     runner: Arc<JobRunner>,
@@ -280,6 +281,11 @@ async fn receive(
         }
     };
     match ep.runner.on_finished(&completion.request_id, completion.result).await {
+        // a webhook can outrun the save of its own submit: not 2xx, so FAL delivers it again
+        Ok(Delivery::Unknown) => {
+            ep.record(Handled::Done(Delivery::Unknown));
+            StatusCode::NOT_FOUND
+        }
         Ok(delivery) => {
             ep.record(Handled::Done(delivery));
             StatusCode::OK
