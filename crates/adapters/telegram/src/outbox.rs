@@ -332,7 +332,7 @@ impl Inner {
                     {
                         return Err(error);
                     }
-                    Duration::from_millis(250u64 << failures.min(7)).min(Duration::from_secs(30))
+                    Duration::from_millis(200u64 << (failures - 1).min(8)).min(Duration::from_secs(30))
                 }
                 _ => return Err(error),
             };
