@@ -36,7 +36,8 @@ async fn one_chat_gets_every_reply_in_order_and_never_faster_than_its_limit() {
     let expected: Vec<String> = (0..100).map(|i| format!("reply {i}")).collect();
     assert_eq!(texts, expected);
 
-    let ok: Vec<Duration> = sends(&h.emulator.calls(), 7).into_iter().filter(|c| c.status == 200).map(|c| c.at).collect();
+    let ok: Vec<Duration> =
+        sends(&h.emulator.calls(), 7).into_iter().filter(|c| c.status == 200).map(|c| c.at).collect();
     assert_eq!(ok.len(), 100);
     // in any one-second window at most rate + burst, with one of slack for timer edges
     for (i, start) in ok.iter().enumerate() {
@@ -74,7 +75,8 @@ async fn a_429_pauses_only_the_chat_that_got_it() {
     let t0 = limited[0].at;
     let next_a = a.iter().find(|c| c.status == 200 && c.at > t0).unwrap().at;
     assert!(next_a >= t0 + Duration::from_millis(1_950), "chat 1 resumed after {:?}", next_a - t0);
-    let b_during = sends(&calls, 2).iter().filter(|c| c.status == 200 && c.at > t0 && c.at < t0 + Duration::from_secs(2)).count();
+    let b_during =
+        sends(&calls, 2).iter().filter(|c| c.status == 200 && c.at > t0 && c.at < t0 + Duration::from_secs(2)).count();
     assert!(b_during >= 10, "chat 2 kept flowing during the pause: {b_during} sends");
     let texts: Vec<String> = h.emulator.messages(1).into_iter().filter_map(|m| m.text).collect();
     assert_eq!(texts, (0..30).map(|i| format!("a{i}")).collect::<Vec<_>>(), "order kept across the 429");

@@ -58,10 +58,16 @@ pub fn fast() -> OutboxConfig {
 impl Harness {
     pub async fn start() -> Self {
         let emulator = TelegramEmulator::start().await.unwrap();
-        let mut config = TelegramConfig::with_base(SecretString::from(emulator.token().to_owned()), &emulator.base_url());
+        let mut config =
+            TelegramConfig::with_base(SecretString::from(emulator.token().to_owned()), &emulator.base_url());
         config.username = Some(aisha_sandbox::telegram::BOT_USERNAME.to_owned());
         let telegram = Telegram::new(&config).unwrap();
-        Self { emulator, telegram, images: Arc::new(MemoryImageStore::default()), feedback: Arc::new(Recorded::default()) }
+        Self {
+            emulator,
+            telegram,
+            images: Arc::new(MemoryImageStore::default()),
+            feedback: Arc::new(Recorded::default()),
+        }
     }
 
     pub fn outbox(&self, config: OutboxConfig) -> Outbox {
