@@ -343,7 +343,13 @@ impl TelegramSandbox {
         self.pay_within(user, message_id, Duration::from_secs(10)).await
     }
 
-    async fn pay_within(&self, user: i64, message_id: i32, deadline: Duration) -> Result<PaymentOutcome, UserError> {
+    /// [`pay`](Self::pay) with another deadline for the bot's answer.
+    pub async fn pay_within(
+        &self,
+        user: i64,
+        message_id: i32,
+        deadline: Duration,
+    ) -> Result<PaymentOutcome, UserError> {
         pay(&self.shared, user, message_id, deadline).await
     }
 
