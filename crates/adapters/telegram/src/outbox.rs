@@ -29,7 +29,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 use tokio::time::Instant;
 
 /// What the outbox learns that the rest of the app must record: wire `on_blocked` to
@@ -68,6 +68,9 @@ pub struct OutboxConfig {
     pub url_ttl: Duration,
     /// A pre-checkout answer after this is useless.
     pub pre_checkout_deadline: Duration,
+    /// Bot API requests of the chat lanes in flight at once (query answers are not counted):
+    /// bounds the connections to Telegram when many chats are busy.
+    pub max_in_flight: usize,
 }
 
 impl Default for OutboxConfig {
@@ -81,6 +84,7 @@ impl Default for OutboxConfig {
             attempts: 5,
             url_ttl: Duration::from_secs(3600),
             pre_checkout_deadline: Duration::from_secs(10),
+            max_in_flight: 32,
         }
     }
 }
@@ -116,6 +120,7 @@ struct Inner {
     config: OutboxConfig,
     lanes: Mutex<HashMap<ChatId, Lane>>,
     pending: AtomicUsize,
+    in_flight: Semaphore,
 }
 
 /// A handle on the outbox; clones share it.
@@ -137,9 +142,10 @@ impl Outbox {
             sender,
             limiter,
             feedback,
-            config,
             lanes: Mutex::new(HashMap::new()),
             pending: AtomicUsize::new(0),
+            in_flight: Semaphore::new(config.max_in_flight.max(1)),
+            config,
         };
         Self { inner: Arc::new(inner) }
     }
@@ -306,7 +312,11 @@ impl Inner {
     async fn deliver(&self, chat: ChatId, key: &str, item: &Item) -> Result<Sent, SendError> {
         let mut failures = 0u32;
         loop {
-            let error = match self.sender.execute(&item.reply).await {
+            let attempt = {
+                let _slot = self.in_flight.acquire().await.expect("the semaphore is never closed");
+                self.sender.execute(&item.reply).await
+            };
+            let error = match attempt {
                 Ok(sent) => {
                     for (image, file_id) in &sent.file_ids {
                         self.feedback.on_file_id(chat, *image, file_id.clone()).await;
