@@ -213,6 +213,9 @@ impl TelegramEmulator {
         let addr = listener.local_addr()?;
         let sandbox = TelegramSandbox { shared: shared.clone() };
         let app = http::router(sandbox.clone());
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "the Telegram emulator stopped");

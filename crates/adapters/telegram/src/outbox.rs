@@ -213,6 +213,7 @@ impl Outbox {
                 return;
             }
             if inner.pending.load(Ordering::Relaxed) >= inner.config.pressure {
+                forget_if_idle(&mut lanes, chat);
                 drop(lanes);
                 tracing::debug!(chat = chat.0, "outbox under pressure: progress edit shed");
                 item.finish(Err(SendError::Dropped));
@@ -229,6 +230,7 @@ impl Outbox {
                 }
                 (None, Class::Critical) => {}
                 (None, _) => {
+                    forget_if_idle(&mut lanes, chat);
                     drop(lanes);
                     tracing::warn!(chat = chat.0, "chat queue full: reply dropped");
                     item.finish(Err(SendError::Dropped));
@@ -243,6 +245,13 @@ impl Outbox {
             let inner = self.inner.clone();
             tokio::spawn(async move { inner.run_lane(chat).await });
         }
+    }
+}
+
+/// Drops a lane that holds nothing, so chats that got nothing queued leave no trace.
+fn forget_if_idle(lanes: &mut HashMap<ChatId, Lane>, chat: ChatId) {
+    if lanes.get(&chat).is_some_and(|l| l.queue.is_empty() && !l.running && !l.blocked) {
+        lanes.remove(&chat);
     }
 }
 
