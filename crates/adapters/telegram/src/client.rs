@@ -1,0 +1,117 @@
+//! The bot's own account: identity, commands, webhook registration and file downloads.
+
+use crate::api::{Api, ApiError, TelegramConfig};
+use frankenstein::methods::{DeleteWebhookParams, GetFileParams, SetMyCommandsParams, SetWebhookParams};
+use frankenstein::types::{AllowedUpdate, BotCommand};
+use futures::StreamExt;
+use serde::Deserialize;
+
+/// The update kinds the bot asks for. Without `pre_checkout_query` every Stars checkout
+/// times out; everything else would only cost traffic.
+pub(crate) fn allowed_updates() -> Vec<AllowedUpdate> {
+    vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery, AllowedUpdate::PreCheckoutQuery]
+}
+
+/// Telegram lets bots download files up to 20 MB.
+pub const MAX_DOWNLOAD: u64 = 20 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error("the file is {0} bytes, over Telegram's 20 MB download limit")]
+    TooLarge(u64),
+    #[error("Telegram has no path for this file")]
+    NoPath,
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("download failed: {0}")]
+    Http(String),
+}
+
+/// Who the token belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct BotIdentity {
+    pub id: i64,
+    pub username: Option<String>,
+    pub first_name: String,
+}
+
+#[derive(Deserialize)]
+struct RawFile {
+    file_size: Option<u64>,
+    file_path: Option<String>,
+}
+
+/// A handle on the Bot API for everything that is not sending replies. Cheap to clone.
+#[derive(Clone)]
+pub struct Telegram {
+    pub(crate) api: Api,
+    pub(crate) username: Option<String>,
+}
+
+impl std::fmt::Debug for Telegram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Telegram").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+impl Telegram {
+    pub fn new(config: &TelegramConfig) -> Result<Self, ApiError> {
+        Ok(Self { api: Api::new(config)?, username: config.username.clone() })
+    }
+
+    pub async fn get_me(&self) -> Result<BotIdentity, ApiError> {
+        self.api.call("getMe", &serde_json::json!({})).await
+    }
+
+    /// Registers `url` with `secret` for the `X-Telegram-Bot-Api-Secret-Token` header.
+    pub async fn set_webhook(&self, url: &str, secret: &str) -> Result<(), ApiError> {
+        let params = SetWebhookParams::builder()
+            .url(url)
+            .secret_token(secret.to_owned())
+            .allowed_updates(allowed_updates())
+            .build();
+        self.api.call::<_, bool>("setWebhook", &params).await.map(drop)
+    }
+
+    /// Needed before long polling when a webhook was set.
+    pub async fn delete_webhook(&self, drop_pending_updates: bool) -> Result<(), ApiError> {
+        let params = DeleteWebhookParams::builder().drop_pending_updates(drop_pending_updates).build();
+        self.api.call::<_, bool>("deleteWebhook", &params).await.map(drop)
+    }
+
+    /// The command menu: `(name without '/', description)`.
+    pub async fn set_commands(&self, commands: &[(&str, &str)]) -> Result<(), ApiError> {
+        let commands =
+            commands.iter().map(|(c, d)| BotCommand::builder().command(*c).description(*d).build()).collect();
+        let params = SetMyCommandsParams::builder().commands(commands).build();
+        self.api.call::<_, bool>("setMyCommands", &params).await.map(drop)
+    }
+
+    /// A user's file by its `file_id`, refused before any byte is fetched when Telegram says
+    /// it is over 20 MB, and cut off if the body turns out larger than announced.
+    pub async fn download(&self, file_id: &str) -> Result<Vec<u8>, DownloadError> {
+        let file: RawFile = self.api.call("getFile", &GetFileParams::builder().file_id(file_id).build()).await?;
+        if let Some(size) = file.file_size.filter(|s| *s > MAX_DOWNLOAD) {
+            return Err(DownloadError::TooLarge(size));
+        }
+        let path = file.file_path.ok_or(DownloadError::NoPath)?;
+        let http_error = |e: reqwest::Error| DownloadError::Http(self.api.redact(&e.without_url().to_string()));
+        let response = self.api.http().get(self.api.file_url(&path)).send().await.map_err(http_error)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(DownloadError::Http(format!("HTTP {status}")));
+        }
+        if let Some(len) = response.content_length().filter(|l| *l > MAX_DOWNLOAD) {
+            return Err(DownloadError::TooLarge(len));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(response.content_length().unwrap_or(0)).unwrap_or(0));
+        let mut body = response.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            bytes.extend_from_slice(&chunk.map_err(http_error)?);
+            if bytes.len() as u64 > MAX_DOWNLOAD {
+                return Err(DownloadError::TooLarge(bytes.len() as u64));
+            }
+        }
+        Ok(bytes)
+    }
+}

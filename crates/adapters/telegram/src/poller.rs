@@ -1,0 +1,104 @@
+//! Long polling: `getUpdates` in a loop, each update decoded on its own.
+//!
+//! frankenstein's typed `get_updates` fails the whole batch on one update kind it does not
+//! know, and then the offset can never move past it. Here the batch is read as raw JSON, every
+//! update is decoded separately, and the offset advances past all of them, decoded or not.
+
+use crate::api::ApiError;
+use crate::client::{Telegram, allowed_updates};
+use crate::decode::{decode_update, update_id};
+use aisha_bot::io::Update;
+use frankenstein::methods::GetUpdatesParams;
+use std::future::Future;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+pub struct Poller {
+    telegram: Telegram,
+    /// Seconds Telegram holds a `getUpdates` open when there is nothing to deliver.
+    timeout: u32,
+    limit: u32,
+    offset: Option<i64>,
+}
+
+impl Poller {
+    pub fn new(telegram: Telegram) -> Self {
+        Self { telegram, timeout: 25, limit: 100, offset: None }
+    }
+
+    /// The long-polling timeout in seconds (0 = short polling, for tests and benchmarks).
+    pub fn with_timeout(mut self, seconds: u32) -> Self {
+        self.timeout = seconds;
+        self
+    }
+
+    /// The next offset to ask for: every update before it has been confirmed.
+    pub fn offset(&self) -> Option<i64> {
+        self.offset
+    }
+
+    /// One `getUpdates`: the decodable updates of the batch, in order. The offset moves past
+    /// the whole batch, skipped updates included.
+    pub async fn poll_once(&mut self) -> Result<Vec<Update>, ApiError> {
+        let params = GetUpdatesParams::builder()
+            .maybe_offset(self.offset)
+            .limit(self.limit)
+            .timeout(self.timeout)
+            .allowed_updates(allowed_updates())
+            .build();
+        let batch: Vec<serde_json::Value> = self.telegram.api.call("getUpdates", &params).await?;
+        let mut updates = Vec::with_capacity(batch.len());
+        for value in batch {
+            let Some(id) = update_id(&value) else {
+                tracing::warn!("skipping an update without update_id");
+                continue;
+            };
+            self.offset = Some(self.offset.map_or(id + 1, |o| o.max(id + 1)));
+            match decode_update(value, self.telegram.username.as_deref()) {
+                Ok(Some(update)) => updates.push(update),
+                Ok(None) => tracing::debug!(update_id = id, "skipping an update kind the bot does not handle"),
+                Err(e) => tracing::warn!(update_id = id, error = %e, "skipping an undecodable update"),
+            }
+        }
+        Ok(updates)
+    }
+
+    /// Polls until `shutdown`, handing each update to `sink` in order (the sink may await, which
+    /// holds back the next poll: that is the backpressure). Failures back off and retry; a 409
+    /// means another poller or a webhook is active, which an operator must resolve.
+    pub async fn run<F, Fut>(mut self, mut sink: F, shutdown: CancellationToken)
+    where
+        F: FnMut(Update) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let mut backoff = Duration::from_millis(500);
+        loop {
+            let batch = tokio::select! {
+                () = shutdown.cancelled() => return,
+                batch = self.poll_once() => batch,
+            };
+            match batch {
+                Ok(updates) => {
+                    backoff = Duration::from_millis(500);
+                    for update in updates {
+                        sink(update).await;
+                    }
+                    continue;
+                }
+                Err(ApiError::RetryAfter(wait)) => backoff = wait,
+                Err(e @ ApiError::Conflict(_)) => {
+                    tracing::error!(error = %e, "getUpdates conflicts with another poller or a webhook");
+                    backoff = Duration::from_secs(5);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "getUpdates failed; retrying");
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                }
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(backoff) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Intake and dispatch against the emulator: polling past unknown updates, the webhook's
+//! secret, callback deadlines, chat order, and pre-checkout answers under load.
+
+mod common;
+
+use aisha_bot::io::{ChatId, Event, Keyboard, Outgoing, Reply, Update};
+use aisha_sandbox::telegram::PaymentOutcome;
+use aisha_telegram::{Dispatcher, DispatcherConfig, OutboxConfig, Poller, SECRET_HEADER, webhook_router};
+use common::{Harness, eventually, fast, rate};
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+fn button(text: &str, data: &str) -> Keyboard {
+    vec![vec![aisha_bot::io::Button { text: text.into(), action: aisha_bot::io::ButtonAction::Callback(data.into()) }]]
+}
+
+#[tokio::test]
+async fn an_unknown_update_between_two_known_ones_is_skipped_and_the_offset_moves_on() {
+    let h = Harness::start().await;
+    h.emulator.send_text(21, "/start");
+    h.emulator.inject_update("message_reaction", json!({"chat": {"id": 21}, "message_id": 1, "date": 0}));
+    h.emulator.inject_update("message", json!({"message_id": "not a number"}));
+    h.emulator.send_text(21, "hello");
+    let mut poller = Poller::new(h.telegram.clone()).with_timeout(0);
+    let updates = poller.poll_once().await.unwrap();
+    let events: Vec<Event> = updates.into_iter().map(|u| u.event).collect();
+    assert!(
+        matches!(&events[..], [Event::Command { name, .. }, Event::Text { text, .. }] if name == "start" && text == "hello")
+    );
+    assert_eq!(poller.offset(), Some(5));
+    assert!(poller.poll_once().await.unwrap().is_empty());
+    assert_eq!(h.emulator.pending_updates(), 0, "the next poll confirmed all four");
+}
+
+#[tokio::test]
+async fn long_polling_waits_for_the_next_update() {
+    let h = Harness::start().await;
+    let poller = Poller::new(h.telegram.clone()).with_timeout(5);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(poller.run(
+        move |u: Update| {
+            let tx = tx.clone();
+            async move {
+                tx.send(u).unwrap();
+            }
+        },
+        stop.clone(),
+    ));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    h.emulator.send_text(22, "late");
+    let update = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.unwrap().unwrap();
+    assert!(matches!(update.event, Event::Text { text, .. } if text == "late"));
+    stop.cancel();
+    task.await.unwrap();
+}
+
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn the_webhook_handles_only_requests_with_the_right_secret() {
+    let h = Harness::start().await;
+    let seen = Arc::new(Mutex::new(Vec::<Update>::new()));
+    let sink = seen.clone();
+    let router = webhook_router("/telegram", "s3cret-Token_1".into(), None, move |u| {
+        sink.lock().unwrap().push(u);
+        async {}
+    });
+    let base = serve(router).await;
+    let http = reqwest::Client::new();
+    let body = json!({"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
+        "from": {"id": 5, "is_bot": false, "first_name": "X"}, "text": "forged"}});
+    let missing = http.post(format!("{base}/telegram")).json(&body).send().await.unwrap();
+    assert_eq!(missing.status(), 401);
+    let wrong =
+        http.post(format!("{base}/telegram")).header(SECRET_HEADER, "s3cret-Token_2").json(&body).send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(seen.lock().unwrap().is_empty(), "nothing handled");
+
+    // Telegram (the emulator) delivers with the secret given at setWebhook
+    h.telegram.set_webhook(&format!("{base}/telegram"), "s3cret-Token_1").await.unwrap();
+    h.emulator.send_text(23, "through the hook");
+    assert!(eventually(Duration::from_secs(3), || seen.lock().unwrap().len() == 1).await);
+    assert!(matches!(&seen.lock().unwrap()[0].event, Event::Text { text, .. } if text == "through the hook"));
+    assert!(eventually(Duration::from_secs(2), || h.emulator.pending_updates() == 0).await);
+    h.telegram.delete_webhook(false).await.unwrap();
+}
+
+/// A dispatcher whose handler echoes texts after `delay`, answers callbacks late, and accepts
+/// every pre-checkout query.
+fn echo_dispatcher(
+    outbox: aisha_telegram::Outbox,
+    delay: Duration,
+    log: Arc<Mutex<Vec<(i64, String)>>>,
+) -> Dispatcher<impl Fn(Update) -> futures::future::BoxFuture<'static, Vec<Outgoing>> + Send + Sync + 'static> {
+    let handler = move |u: Update| -> futures::future::BoxFuture<'static, Vec<Outgoing>> {
+        let log = log.clone();
+        Box::pin(async move {
+            match u.event {
+                Event::Text { chat, text, .. } => {
+                    tokio::time::sleep(delay).await;
+                    log.lock().unwrap().push((chat.0, text.clone()));
+                    vec![Outgoing::normal(Reply::SendText { chat, text: format!("echo {text}"), keyboard: None })]
+                }
+                Event::Callback { query_id, .. } => {
+                    tokio::time::sleep(Duration::from_millis(1_500)).await;
+                    vec![Outgoing::normal(Reply::AnswerCallback { query_id, text: Some("late".into()), alert: false })]
+                }
+                Event::PreCheckout { query_id, .. } => {
+                    vec![Outgoing::critical(Reply::AnswerPreCheckout { query_id, ok: true, error: None })]
+                }
+                _ => Vec::new(),
+            }
+        })
+    };
+    Dispatcher::new(handler, outbox, DispatcherConfig::default())
+}
+
+fn run_poller(
+    h: &Harness,
+    dispatcher: Dispatcher<
+        impl Fn(Update) -> futures::future::BoxFuture<'static, Vec<Outgoing>> + Send + Sync + 'static,
+    >,
+) -> CancellationToken {
+    let stop = CancellationToken::new();
+    let poller = Poller::new(h.telegram.clone()).with_timeout(1);
+    let token = stop.clone();
+    tokio::spawn(async move {
+        poller
+            .run(
+                move |u| {
+                    let d = dispatcher.clone();
+                    async move { d.dispatch(u).await }
+                },
+                token,
+            )
+            .await;
+    });
+    stop
+}
+
+#[tokio::test]
+async fn one_chat_in_order_many_chats_at_once() {
+    let h = Harness::start().await;
+    let outbox = h.outbox(fast());
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let stop = run_poller(&h, echo_dispatcher(outbox, Duration::from_millis(100), log.clone()));
+    let started = tokio::time::Instant::now();
+    for i in 0..5 {
+        for chat in 30..40 {
+            h.emulator.send_text(chat, &format!("{i}"));
+        }
+    }
+    assert!(eventually(Duration::from_secs(10), || log.lock().unwrap().len() == 50).await);
+    // 5 sequential 100 ms handlers per chat; ten chats side by side, not one after another
+    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+    for chat in 30..40 {
+        let seen: Vec<String> =
+            log.lock().unwrap().iter().filter(|(c, _)| *c == chat).map(|(_, t)| t.clone()).collect();
+        assert_eq!(seen, ["0", "1", "2", "3", "4"], "chat {chat}");
+        assert!(eventually(Duration::from_secs(3), || h.emulator.messages(chat).len() == 10).await);
+    }
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn a_slow_handler_still_answers_the_button_within_a_second() {
+    let h = Harness::start().await;
+    h.emulator.add_user(41, "I", None);
+    let outbox = h.outbox(fast());
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let stop = run_poller(&h, echo_dispatcher(outbox.clone(), Duration::ZERO, log));
+    let menu = Reply::SendText { chat: ChatId(41), text: "menu".into(), keyboard: Some(button("Go", "go")) };
+    let message = outbox.submit(Outgoing::normal(menu)).await.unwrap().messages[0];
+    let pressed = tokio::time::Instant::now();
+    let query = h.emulator.press(41, message.0, "go").unwrap();
+    assert!(eventually(Duration::from_millis(1_400), || h.emulator.callback_answered(&query)).await);
+    assert!(pressed.elapsed() < Duration::from_millis(1_400));
+    // the handler's own answer (after 1.5 s) is dropped, not sent to fail with "query is too old"
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let answers: Vec<_> = h.emulator.calls().into_iter().filter(|c| c.method == "answerCallbackQuery").collect();
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0].status, 200);
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn pre_checkout_is_answered_in_time_while_the_outbox_is_saturated() {
+    let h = Harness::start().await;
+    // a slow outbox: 1 message a second per chat, 5 a second overall
+    let outbox = h.outbox(OutboxConfig { chat_rate: rate(1, 1), global_rate: rate(5, 1), ..OutboxConfig::default() });
+    for chat in 50..60 {
+        h.emulator.add_user(chat, "busy", None);
+        let status =
+            outbox.submit(Outgoing::normal(Reply::SendText { chat: ChatId(chat), text: "0%".into(), keyboard: None }));
+        drop(status);
+    }
+    for step in 1..=30 {
+        for chat in 50..60 {
+            // distinct message ids, so nothing coalesces: the lanes stay full
+            let edit = Reply::EditText {
+                chat: ChatId(chat),
+                message: aisha_bot::io::MessageId(step),
+                text: format!("{step}%"),
+                keyboard: None,
+            };
+            outbox.send(Outgoing::progress(edit));
+        }
+    }
+    assert!(outbox.pending() > 200, "saturated: {} pending", outbox.pending());
+    let invoice = Reply::Invoice {
+        chat: ChatId(61),
+        title: "100 coins".into(),
+        description: "Top up".into(),
+        payload: "pkg:100".into(),
+        label: "100 coins".into(),
+        stars: 50,
+    };
+    h.emulator.add_user(61, "payer", None);
+    let fresh = h.outbox(fast());
+    let invoice_message = fresh.submit(Outgoing::critical(invoice)).await.unwrap().messages[0];
+
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let stop = run_poller(&h, echo_dispatcher(outbox.clone(), Duration::ZERO, log));
+    let started = tokio::time::Instant::now();
+    let outcome = h.emulator.pay(61, invoice_message.0).await.unwrap();
+    assert!(matches!(outcome, PaymentOutcome::Paid { .. }), "{outcome:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "answered after {:?}", started.elapsed());
+    assert!(outbox.pending() > 100, "the progress backlog is still there: {}", outbox.pending());
+    stop.cancel();
+}
