@@ -42,7 +42,7 @@ pub(crate) fn from_error_body(status: u16, body: &Value) -> ProviderError {
         401 => ProviderErrorKind::Auth,
         403 => {
             let lower = text.to_lowercase();
-            if ["locked", "balance", "exhausted", "top up"].iter().any(|w| lower.contains(w)) {
+            if ["lock", "balance", "exhausted", "top up"].iter().any(|w| lower.contains(w)) {
                 ProviderErrorKind::OutOfCredit
             } else {
                 ProviderErrorKind::Auth
@@ -161,6 +161,10 @@ mod tests {
         let (k, retry, detail) = kind(403, locked);
         assert_eq!((k, retry), (ProviderErrorKind::OutOfCredit, false));
         assert!(detail.contains("Exhausted balance"));
+        assert_eq!(
+            kind(403, json!({"detail": "User is locked. Reason: Admin lock"})).0,
+            ProviderErrorKind::OutOfCredit
+        );
         assert_eq!(kind(401, json!({"detail": "Invalid key"})).0, ProviderErrorKind::Auth);
         assert_eq!(kind(403, json!({"detail": "Forbidden"})).0, ProviderErrorKind::Auth);
         assert_eq!(kind(404, json!({"detail": "Application not found"})).0, ProviderErrorKind::NotFound);
