@@ -471,7 +471,7 @@ pub(crate) fn result_keyboard(t: &Texts, job: &Job, images: &[ImageRecord]) -> K
                 })
                 .collect(),
         );
-        rows.push(vec![button(t.btn_gallery, Cb::Open(images[0].id)), button(t.btn_menu, Cb::Menu)]);
+        rows.push(vec![button(t.btn_gallery, Cb::Open(images[images.len() - 1].id)), button(t.btn_menu, Cb::Menu)]);
     } else {
         rows.push(vec![button(t.btn_menu, Cb::Menu)]);
     }

@@ -80,6 +80,13 @@ impl Telegram {
     }
 
     /// The command menu: `(name without '/', description)`.
+    /// Returns a Stars payment to the user (`refundStarPayment`).
+    pub async fn refund_star_payment(&self, user_id: i64, telegram_payment_charge_id: &str) -> Result<(), ApiError> {
+        let params =
+            serde_json::json!({ "user_id": user_id, "telegram_payment_charge_id": telegram_payment_charge_id });
+        self.api.call::<_, bool>("refundStarPayment", &params).await.map(drop)
+    }
+
     pub async fn set_commands(&self, commands: &[(&str, &str)]) -> Result<(), ApiError> {
         let commands =
             commands.iter().map(|(c, d)| BotCommand::builder().command(*c).description(*d).build()).collect();

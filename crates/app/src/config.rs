@@ -1,0 +1,352 @@
+//! Configuration: built-in defaults → optional `aisha.toml` → `AISHA__SECTION__KEY` from the
+//! environment. Secrets (`telegram.token`, `fal.key`, the S3 secret) come only from the file or
+//! the environment, are held in `secrecy` types and never printed. `Settings::load` checks
+//! everything at once and names every bad setting in one error.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::path::Path;
+
+const DEFAULTS: &str = include_str!("defaults.toml");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TelegramMode {
+    Polling,
+    Webhook,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Telegram {
+    pub token: Option<SecretString>,
+    pub mode: TelegramMode,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<SecretString>,
+    pub admins: Vec<i64>,
+    pub per_chat_per_second: u32,
+    pub global_per_second: u32,
+    pub api_url: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Fal {
+    pub key: Option<SecretString>,
+    pub queue_url: String,
+    pub rest_url: String,
+    pub jwks_url: String,
+    pub webhook_url: Option<String>,
+    pub trainer: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Database {
+    pub url: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Redis {
+    pub url: Option<String>,
+    pub key_prefix: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    Local,
+    S3,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Storage {
+    pub kind: StorageKind,
+    pub dir: String,
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub bucket: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<SecretString>,
+    pub path_style: bool,
+    pub public_base_url: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Prices {
+    pub imagen_fast: i64,
+    pub imagen_standard: i64,
+    pub imagen_ultra: i64,
+    pub avatar_photo: i64,
+    pub training: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Package {
+    pub id: String,
+    pub coins: i64,
+    pub stars: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Limits {
+    pub in_flight: u32,
+    pub welcome_bonus: i64,
+    pub min_photos: u32,
+    pub max_photos: u32,
+    pub photo_max_mb: u64,
+    pub photo_min_side: u32,
+    pub gallery_session_days: u64,
+    pub dialogue_hours: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Timeouts {
+    pub images_minutes: i64,
+    pub training_minutes: i64,
+    pub poll_seconds: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Logging {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Http {
+    pub bind: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct Settings {
+    pub telegram: Telegram,
+    pub fal: Fal,
+    pub database: Database,
+    pub redis: Redis,
+    pub storage: Storage,
+    pub prices: Prices,
+    pub packages: Vec<Package>,
+    pub limits: Limits,
+    pub timeouts: Timeouts,
+    pub logging: Logging,
+    pub http: Http,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration could not be read: {0}")]
+    Read(String),
+    #[error("invalid configuration:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<String>),
+}
+
+impl Settings {
+    /// Loads from the defaults, the optional file, and `vars` (normally the process
+    /// environment; tests pass their own).
+    pub fn load(file: Option<&Path>, vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let mut builder =
+            config::Config::builder().add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::Read(format!("{} does not exist", path.display())));
+            }
+            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
+        }
+        let env: std::collections::HashMap<String, String> =
+            vars.into_iter().filter(|(k, _)| k.starts_with("AISHA__")).collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("AISHA")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("telegram.admins")
+                .try_parsing(true)
+                .source(Some(env)),
+        );
+        let settings: Settings =
+            builder.build().and_then(|c| c.try_deserialize()).map_err(|e| ConfigError::Invalid(vec![e.to_string()]))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Every problem at once, each naming its setting and the environment variable.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let mut p = Vec::new();
+        let mut need = |ok: bool, key: &str, why: &str| {
+            if !ok {
+                let env = format!("AISHA__{}", key.replace('.', "__").to_uppercase());
+                p.push(format!("{key} ({env}): {why}"));
+            }
+        };
+        let t = &self.telegram;
+        need(
+            t.mode != TelegramMode::Webhook || t.webhook_url.is_some(),
+            "telegram.webhook_url",
+            "required when telegram.mode is webhook",
+        );
+        need(
+            t.mode != TelegramMode::Webhook || t.webhook_secret.is_some(),
+            "telegram.webhook_secret",
+            "required when telegram.mode is webhook",
+        );
+        need(t.per_chat_per_second >= 1, "telegram.per_chat_per_second", "must be at least 1");
+        need(t.global_per_second >= 1, "telegram.global_per_second", "must be at least 1");
+        need(t.admins.iter().all(|a| *a > 0), "telegram.admins", "Telegram ids are positive numbers");
+        need(
+            t.token.is_none() || self.fal.key.is_some(),
+            "fal.key",
+            "required with a real Telegram token (without one the app runs the sandbox)",
+        );
+        let db = &self.database.url;
+        need(
+            db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://"),
+            "database.url",
+            "must be a sqlite: or postgres:// URL",
+        );
+        if let Some(url) = &self.redis.url {
+            need(url.starts_with("redis://") || url.starts_with("rediss://"), "redis.url", "must be a redis:// URL");
+        }
+        let s = &self.storage;
+        if s.kind == StorageKind::S3 {
+            need(s.bucket.is_some(), "storage.bucket", "required when storage.kind is s3");
+            need(s.access_key_id.is_some(), "storage.access_key_id", "required when storage.kind is s3");
+            need(s.secret_access_key.is_some(), "storage.secret_access_key", "required when storage.kind is s3");
+        }
+        let pr = &self.prices;
+        for (key, v) in [
+            ("prices.imagen_fast", pr.imagen_fast),
+            ("prices.imagen_standard", pr.imagen_standard),
+            ("prices.imagen_ultra", pr.imagen_ultra),
+            ("prices.avatar_photo", pr.avatar_photo),
+            ("prices.training", pr.training),
+        ] {
+            need(v > 0, key, "prices are positive whole coins");
+        }
+        need(!self.packages.is_empty(), "packages", "at least one Stars package is needed");
+        for (i, pk) in self.packages.iter().enumerate() {
+            need(pk.coins > 0 && pk.stars > 0, &format!("packages.{i}"), "coins and stars must be positive");
+            need(
+                !pk.id.is_empty() && pk.id.len() <= 16 && pk.id.chars().all(|c| c.is_ascii_alphanumeric()),
+                &format!("packages.{i}.id"),
+                "1–16 letters or digits",
+            );
+        }
+        let l = &self.limits;
+        need(l.in_flight >= 1, "limits.in_flight", "must be at least 1");
+        need(l.welcome_bonus >= 0, "limits.welcome_bonus", "cannot be negative");
+        need(l.min_photos >= 1 && l.min_photos <= l.max_photos, "limits.min_photos", "must be 1..=limits.max_photos");
+        need(l.photo_max_mb >= 1 && l.photo_max_mb <= 20, "limits.photo_max_mb", "1 to 20 (Telegram's download limit)");
+        let to = &self.timeouts;
+        need(to.images_minutes >= 1, "timeouts.images_minutes", "must be at least 1");
+        need(to.training_minutes >= 1, "timeouts.training_minutes", "must be at least 1");
+        need(to.poll_seconds >= 1, "timeouts.poll_seconds", "must be at least 1");
+        need(
+            self.http.bind.parse::<std::net::SocketAddr>().is_ok(),
+            "http.bind",
+            "must be host:port, e.g. 127.0.0.1:8080",
+        );
+        if p.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(p)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_alone_are_valid_and_embedded() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        assert!(s.telegram.token.is_none(), "no token: sandbox mode");
+        assert!(s.database.url.starts_with("sqlite:"));
+        assert_eq!(s.storage.kind, StorageKind::Local);
+        assert!(s.redis.url.is_none());
+        assert_eq!(s.prices.training, 150);
+        assert_eq!(s.packages.len(), 3);
+        assert_eq!(s.http.bind, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn environment_overrides_land() {
+        let s = Settings::load(
+            None,
+            env(&[
+                ("AISHA__TELEGRAM__TOKEN", "123:abc"),
+                ("AISHA__FAL__KEY", "fal-secret"),
+                ("AISHA__TELEGRAM__ADMINS", "42,43"),
+                ("AISHA__PRICES__IMAGEN_FAST", "4"),
+                ("AISHA__DATABASE__URL", "postgres://u@db/aisha"),
+                ("AISHA__REDIS__URL", "redis://127.0.0.1:6379/0"),
+                ("AISHA__HTTP__BIND", "0.0.0.0:9000"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.telegram.token.as_ref().unwrap().expose_secret(), "123:abc");
+        assert_eq!(s.telegram.admins, vec![42, 43]);
+        assert_eq!(s.prices.imagen_fast, 4);
+        assert_eq!(s.database.url, "postgres://u@db/aisha");
+        assert_eq!(s.redis.url.as_deref(), Some("redis://127.0.0.1:6379/0"));
+        assert_eq!(s.http.bind, "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn every_bad_setting_is_named_at_once() {
+        let err = Settings::load(
+            None,
+            env(&[
+                ("AISHA__TELEGRAM__MODE", "webhook"),
+                ("AISHA__TELEGRAM__TOKEN", "123:abc"),
+                ("AISHA__PRICES__TRAINING", "0"),
+                ("AISHA__STORAGE__KIND", "s3"),
+                ("AISHA__HTTP__BIND", "nowhere"),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        for key in [
+            "telegram.webhook_url (AISHA__TELEGRAM__WEBHOOK_URL)",
+            "telegram.webhook_secret",
+            "fal.key (AISHA__FAL__KEY)",
+            "prices.training",
+            "storage.bucket",
+            "storage.secret_access_key",
+            "http.bind",
+        ] {
+            assert!(err.contains(key), "{key} missing from:\n{err}");
+        }
+    }
+
+    #[test]
+    fn a_wrongly_typed_value_names_its_setting() {
+        let err = Settings::load(None, env(&[("AISHA__LIMITS__IN_FLIGHT", "many")])).unwrap_err().to_string();
+        assert!(err.contains("in_flight"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let s = Settings::load(None, env(&[("AISHA__TELEGRAM__TOKEN", "123:very-secret"), ("AISHA__FAL__KEY", "k")]))
+            .unwrap();
+        assert!(!format!("{s:?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn a_file_overrides_defaults_and_env_overrides_the_file() {
+        let dir = std::env::temp_dir().join(format!("aisha-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("aisha.toml");
+        std::fs::write(&path, "[prices]\nimagen_fast = 7\nimagen_ultra = 9\n").unwrap();
+        let s = Settings::load(Some(&path), env(&[("AISHA__PRICES__IMAGEN_ULTRA", "11")])).unwrap();
+        assert_eq!((s.prices.imagen_fast, s.prices.imagen_ultra, s.prices.imagen_standard), (7, 11, 5));
+        assert!(Settings::load(Some(&dir.join("missing.toml")), env(&[])).is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -1,0 +1,55 @@
+//! Prometheus metrics, every series prefixed `aisha_`. Counters and histograms are recorded
+//! where things happen; gauges of jobs and money are refreshed from the stores periodically,
+//! so every replica reports the same totals.
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Installs the recorder once; later calls are no-ops.
+pub fn install() {
+    HANDLE.get_or_init(|| {
+        PrometheusBuilder::new()
+            .set_buckets(&[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
+            .expect("static buckets")
+            .install_recorder()
+            .expect("the only recorder")
+    });
+}
+
+pub fn render() -> String {
+    HANDLE.get().map(|h| h.render()).unwrap_or_default()
+}
+
+pub fn update_handled(took: Duration) {
+    metrics::counter!("aisha_updates_total").increment(1);
+    metrics::histogram!("aisha_update_handler_seconds").record(took.as_secs_f64());
+}
+
+pub fn fal_webhook(outcome: &'static str) {
+    metrics::counter!("aisha_fal_webhooks_total", "outcome" => outcome).increment(1);
+}
+
+/// Refreshes the gauges that come from the stores.
+pub async fn refresh(stack: &crate::wiring::Stack) {
+    if let Ok(counts) = stack.jobs.count_by_status().await {
+        for status in aisha_domain::JobStatus::ALL {
+            let n = counts.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n);
+            metrics::gauge!("aisha_jobs", "status" => status.as_str()).set(n as f64);
+        }
+    }
+    if let Ok(t) = stack.ledger.totals().await {
+        metrics::gauge!("aisha_coins_credited").set(t.credited as f64);
+        metrics::gauge!("aisha_coins_spent").set(t.spent as f64);
+        metrics::gauge!("aisha_coins_withdrawn").set(t.withdrawn as f64);
+    }
+    if let Ok(s) = stack.payments.stars_totals().await {
+        metrics::gauge!("aisha_stars_received").set(s.stars as f64);
+        metrics::gauge!("aisha_stars_refunded").set(s.refunded_stars as f64);
+    }
+    if let Ok(n) = stack.users.count().await {
+        metrics::gauge!("aisha_users").set(n as f64);
+    }
+}

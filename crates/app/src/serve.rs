@@ -1,0 +1,469 @@
+//! `aisha serve` / `aisha sandbox`: the running bot. Builds every adapter, starts intake,
+//! the dispatcher, the outbox, the job workers and the HTTP server, and shuts them down in
+//! order on SIGINT/SIGTERM. Without a Telegram token it runs the sandbox: both emulators on
+//! loopback, so the whole bot works offline.
+
+use crate::albums::Albums;
+use crate::cli::Command;
+use crate::config::{Settings, TelegramMode};
+use crate::http;
+use crate::wiring::{Stack, StarsRefunds};
+use aisha_bot::io::{ChatId, FetchError, Files, Outgoing};
+use aisha_bot::{Bot, BotConfig};
+use aisha_domain::ports::{Notice, Notifier};
+use aisha_domain::services::runner::{JobRunner, RunnerConfig};
+use aisha_domain::{ImageId, TelegramUserId, UserId};
+use aisha_telegram::{Dispatcher, DispatcherConfig, Feedback, Outbox, OutboxConfig, Poller, Telegram, TelegramConfig};
+use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
+use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// The commands Telegram shows in the menu.
+const COMMANDS_RU: [(&str, &str); 9] = [
+    ("start", "Главное меню"),
+    ("generate", "Создать изображение"),
+    ("gallery", "Моя галерея"),
+    ("avatars", "Мои аватары"),
+    ("balance", "Баланс и пополнение"),
+    ("settings", "Настройки"),
+    ("help", "Помощь"),
+    ("cancel", "Отменить текущее действие"),
+    ("paysupport", "Помощь с оплатой"),
+];
+
+/// Tells users what background work did, through the same outbox as every reply.
+struct BotNotifier {
+    bot: OnceLock<Arc<Bot>>,
+    outbox: Outbox,
+}
+
+#[async_trait]
+impl Notifier for BotNotifier {
+    async fn notify(&self, owner: UserId, notice: Notice) {
+        let Some(bot) = self.bot.get() else { return };
+        match bot.render_notice(owner, notice).await {
+            Ok(replies) => replies.into_iter().for_each(|r| self.outbox.send(r)),
+            Err(e) => tracing::warn!(user = %owner, error = %e, "a notice could not be rendered"),
+        }
+    }
+}
+
+/// The outbox's feedback: unreachable users are marked, Telegram's file ids remembered.
+struct StoreFeedback {
+    stack: Arc<Stack>,
+}
+
+#[async_trait]
+impl Feedback for StoreFeedback {
+    async fn on_blocked(&self, chat: ChatId) {
+        let Ok(tg) = TelegramUserId::new(chat.0) else { return };
+        match self.stack.users.by_telegram(tg).await {
+            Ok(Some(u)) => {
+                if let Err(e) = self.stack.users.set_blocked(u.id, true).await {
+                    tracing::warn!(chat = chat.0, error = %e, "could not mark a user unreachable");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(chat = chat.0, error = %e, "could not look up a blocked chat"),
+        }
+    }
+
+    async fn on_file_id(&self, chat: ChatId, image: ImageId, file_id: String) {
+        let Ok(tg) = TelegramUserId::new(chat.0) else { return };
+        if let Ok(Some(u)) = self.stack.users.by_telegram(tg).await
+            && let Err(e) = self.stack.gallery.set_file_id(u.id, image, &file_id).await
+        {
+            tracing::debug!(error = %e, "file id not stored; the next view uploads again");
+        }
+    }
+}
+
+/// Avatar photos come from Telegram's file API.
+struct TelegramFiles(Telegram);
+
+#[async_trait]
+impl Files for TelegramFiles {
+    async fn fetch(&self, file_id: &str, max_bytes: u64) -> Result<Vec<u8>, FetchError> {
+        let bytes = self.0.download(file_id).await.map_err(|e| match e {
+            aisha_telegram::DownloadError::TooLarge { .. } => FetchError::TooLarge { max: max_bytes },
+            other => FetchError::Unavailable(other.to_string()),
+        })?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(FetchError::TooLarge { max: max_bytes });
+        }
+        Ok(bytes)
+    }
+}
+
+struct TelegramRefunds(Telegram);
+
+#[async_trait]
+impl StarsRefunds for TelegramRefunds {
+    async fn refund_star_payment(&self, user: TelegramUserId, charge_id: &str) -> Result<(), String> {
+        self.0.refund_star_payment(user.get(), charge_id).await.map_err(|e| e.to_string())
+    }
+}
+
+/// The emulators the sandbox runs, kept alive for the process's lifetime.
+pub struct Sandbox {
+    pub telegram: aisha_sandbox::telegram::TelegramEmulator,
+    pub fal: aisha_sandbox::fal::FalEmulator,
+}
+
+pub async fn run(command: Command, settings: Settings) -> ExitCode {
+    match start(command, settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("aisha: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn start(command: Command, settings: Settings) -> Result<(), String> {
+    let sandboxed = matches!(command, Command::Sandbox) || settings.telegram.token.is_none();
+    crate::metrics::install();
+    let mut stack = Stack::build(settings.clone(), true).await.map_err(|e| e.to_string())?;
+
+    // Telegram and FAL: real, or the emulators on loopback
+    let (telegram_config, fal_config, sandbox) = if sandboxed {
+        let tg = aisha_sandbox::telegram::TelegramEmulator::start()
+            .await
+            .map_err(|e| format!("starting the Telegram emulator: {e}"))?;
+        let fal =
+            aisha_sandbox::fal::FalEmulator::start().await.map_err(|e| format!("starting the FAL emulator: {e}"))?;
+        let tg_config = TelegramConfig::with_base(SecretString::from(tg.token().to_owned()), &tg.base_url());
+        let fal_config = aisha_fal::FalConfig::new(SecretString::from("sandbox".to_owned())).at(&fal.url());
+        (tg_config, fal_config, Some(Sandbox { telegram: tg, fal }))
+    } else {
+        let token = settings.telegram.token.clone().ok_or("telegram.token is required outside the sandbox")?;
+        let tg_config = TelegramConfig::with_base(token, &settings.telegram.api_url);
+        let key = settings.fal.key.clone().ok_or("fal.key (AISHA__FAL__KEY) is required with a real Telegram token")?;
+        let mut fal_config = aisha_fal::FalConfig::new(key);
+        fal_config.queue_base = settings.fal.queue_url.clone();
+        fal_config.rest_base = settings.fal.rest_url.clone();
+        fal_config.jwks_url = settings.fal.jwks_url.clone();
+        fal_config.webhook_url = settings.fal.webhook_url.clone();
+        fal_config.models.trainer = settings.fal.trainer.clone();
+        (tg_config, fal_config, None)
+    };
+    let telegram = Telegram::new(&telegram_config).map_err(|e| format!("Telegram client: {e}"))?;
+    let me = telegram.get_me().await.map_err(|e| format!("Telegram getMe failed (is the token right?): {e}"))?;
+    let fal = Arc::new(aisha_fal::FalClient::new(fal_config.clone()).map_err(|e| format!("FAL client: {e}"))?);
+    stack.stars_refunds = Some(Arc::new(TelegramRefunds(telegram.clone())));
+    let stack = Arc::new(stack);
+
+    // the outbox, the notifier, the runner and the bot
+    let per_chat = settings.telegram.per_chat_per_second;
+    let outbox = Outbox::new(
+        &telegram,
+        stack.images.clone(),
+        stack.limiter.clone(),
+        Arc::new(StoreFeedback { stack: stack.clone() }),
+        OutboxConfig {
+            chat_rate: aisha_domain::coordination::Rate::per_second(per_chat, per_chat.max(3)).ok(),
+            global_rate: aisha_domain::coordination::Rate::per_second(
+                settings.telegram.global_per_second,
+                settings.telegram.global_per_second,
+            )
+            .ok(),
+            ..OutboxConfig::default()
+        },
+    );
+    let notifier = Arc::new(BotNotifier { bot: OnceLock::new(), outbox: outbox.clone() });
+    let runner = Arc::new(JobRunner {
+        jobs: stack.jobs.clone(),
+        avatars: stack.avatars.clone(),
+        images: stack.images.clone(),
+        generator: fal.clone(),
+        notifier: notifier.clone(),
+        env: stack.env.clone(),
+        config: RunnerConfig {
+            webhook: fal_config.webhook_url.is_some(),
+            poll_every: chrono::Duration::seconds(settings.timeouts.poll_seconds),
+            ..RunnerConfig::default()
+        },
+    });
+    let bot = Arc::new(Bot {
+        accounts: aisha_domain::services::accounts::Accounts {
+            users: stack.users.clone(),
+            ledger: stack.ledger.clone(),
+            env: stack.env.clone(),
+            welcome_bonus: stack.accounts.welcome_bonus,
+        },
+        generation: stack.generation(),
+        gallery: stack.gallery_service(),
+        avatars: stack.avatar_service(),
+        payments: stack.payment_service(),
+        runner: runner.clone(),
+        users: stack.users.clone(),
+        ledger: stack.ledger.clone(),
+        jobs: stack.jobs.clone(),
+        stars: stack.payments.clone(),
+        sessions: stack.sessions.clone(),
+        files: Arc::new(TelegramFiles(telegram.clone())),
+        config: BotConfig {
+            admins: settings.telegram.admins.iter().filter_map(|a| TelegramUserId::new(*a).ok()).collect(),
+            dialogue_ttl: Duration::from_secs(settings.limits.dialogue_hours * 3600),
+            ..BotConfig::default()
+        },
+    });
+    let _ = notifier.bot.set(bot.clone());
+    if let Err(e) = telegram.set_commands(&COMMANDS_RU).await {
+        tracing::warn!(error = %e, "setMyCommands failed; the command menu may be stale");
+    }
+
+    // intake → dispatcher
+    let albums = Albums::default();
+    let handler = {
+        let bot = bot.clone();
+        move |update| {
+            let bot = bot.clone();
+            async move { handle(&bot, update).await }
+        }
+    };
+    let dispatcher = Dispatcher::new(handler, outbox.clone(), DispatcherConfig::default());
+    let shutdown = CancellationToken::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    let intake = {
+        let dispatcher = dispatcher.clone();
+        let outbox = outbox.clone();
+        let bot = bot.clone();
+        move |update: aisha_bot::io::Update| {
+            let dispatcher = dispatcher.clone();
+            let late = {
+                let bot = bot.clone();
+                let outbox = outbox.clone();
+                move |album| {
+                    tokio::spawn(async move {
+                        handle(&bot, album).await.into_iter().for_each(|r| outbox.send(r));
+                    });
+                }
+            };
+            let albums = albums.clone();
+            async move {
+                if let Some(update) = albums.offer(update, late) {
+                    dispatcher.dispatch(update).await;
+                }
+            }
+        }
+    };
+    let webhook_secret = settings.telegram.webhook_secret.as_ref().map(|s| s.expose_secret().to_owned());
+    let polling = sandboxed || settings.telegram.mode == TelegramMode::Polling;
+    if polling {
+        if !sandboxed {
+            let _ = telegram.delete_webhook(false).await;
+        }
+        // one poller across replicas: whoever holds the lock polls; the others wait to take over
+        let (locks, telegram, token, intake) =
+            (stack.locks.clone(), telegram.clone(), shutdown.clone(), intake.clone());
+        tasks.spawn(async move { lead_polling(locks, telegram, intake, token).await });
+    } else if let (Some(url), Some(secret)) = (&settings.telegram.webhook_url, &webhook_secret) {
+        telegram.set_webhook(url, secret).await.map_err(|e| format!("setWebhook failed: {e}"))?;
+    }
+
+    // workers: reconcile once, then tick and sweep until shutdown
+    match runner.reconcile().await {
+        Ok(n) if n > 0 => tracing::info!(jobs = n, "unfinished jobs will be checked with the provider"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "start-up reconciliation failed; the workers will retry"),
+    }
+    for (every, sweep) in [(Duration::from_millis(500), false), (Duration::from_secs(15), true)] {
+        let runner = runner.clone();
+        let token = shutdown.clone();
+        tasks.spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    _ = interval.tick() => {}
+                }
+                let result = if sweep { runner.sweep().await } else { runner.tick().await };
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "job worker pass failed; retrying");
+                }
+            }
+        });
+    }
+    let gauge_stack = stack.clone();
+    let gauge_token = shutdown.clone();
+    tasks.spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(15));
+        loop {
+            tokio::select! {
+                _ = gauge_token.cancelled() => break,
+                _ = interval.tick() => {}
+            }
+            crate::metrics::refresh(&gauge_stack).await;
+        }
+    });
+    let purge_stack = stack.clone();
+    let purge_token = shutdown.clone();
+    tasks.spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                _ = purge_token.cancelled() => break,
+                _ = interval.tick() => {}
+            }
+            if purge_stack.redis.is_none()
+                && let Err(e) = purge_stack.db.purge_expired_sessions().await
+            {
+                tracing::warn!(error = %e, "could not purge expired sessions");
+            }
+        }
+    });
+
+    // HTTP
+    let state = http::State {
+        stack: stack.clone(),
+        runner: runner.clone(),
+        verifier: Arc::new(fal.webhook_verifier()),
+        telegram_webhook: (!polling).then(|| webhook_secret.clone()).flatten(),
+        bot_username: me.username.clone(),
+        intake: Arc::new(move |u| Box::pin(intake(u))),
+    };
+    let listener = tokio::net::TcpListener::bind(&settings.http.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {} (http.bind): {e}", settings.http.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let router = http::router(state);
+    let token = shutdown.clone();
+    tasks.spawn(async move {
+        let serve = axum::serve(listener, router).with_graceful_shutdown(async move { token.cancelled().await });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "the HTTP server stopped");
+        }
+    });
+
+    banner(&settings, sandboxed, &me.username.unwrap_or_default(), addr, sandbox.as_ref());
+    wait_for_signal().await;
+    tracing::info!("shutting down: intake stops, updates in hand finish, jobs stay for the next start");
+    shutdown.cancel();
+    let drained = tokio::time::timeout(Duration::from_secs(10), async {
+        while tasks.join_next().await.is_some() {}
+        while dispatcher.in_flight() > 0 || outbox.pending() > 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("some work was still in hand after 10 s; it will be redone or reconciled at the next start");
+    }
+    if let Some(redis) = &stack.redis {
+        redis.close().await;
+    }
+    Ok(())
+}
+
+/// How long the polling lock lasts without renewal, and how often it is renewed.
+const LEADER_TTL: Duration = Duration::from_secs(15);
+const LEADER_RENEW: Duration = Duration::from_secs(5);
+
+async fn lead_polling<F, Fut>(
+    locks: Arc<dyn aisha_domain::coordination::Locks>,
+    telegram: Telegram,
+    intake: F,
+    shutdown: CancellationToken,
+) where
+    F: FnMut(aisha_bot::io::Update) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let holder = uuid::Uuid::now_v7().to_string();
+    while !shutdown.is_cancelled() {
+        match locks.acquire("telegram-poller", &holder, LEADER_TTL).await {
+            Ok(true) => {
+                tracing::info!(%holder, "this replica polls Telegram");
+                let term = shutdown.child_token();
+                let poller = Poller::new(telegram.clone());
+                let polling = tokio::spawn(poller.run(intake.clone(), term.clone()));
+                loop {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => break,
+                        _ = tokio::time::sleep(LEADER_RENEW) => {}
+                    }
+                    if !matches!(locks.extend("telegram-poller", &holder, LEADER_TTL).await, Ok(true)) {
+                        tracing::warn!("lost the polling lock; another replica takes over");
+                        break;
+                    }
+                }
+                term.cancel();
+                let _ = polling.await;
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "could not reach the lock store; polling paused"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => {}
+            _ = tokio::time::sleep(LEADER_RENEW) => {}
+        }
+    }
+    let _ = locks.release("telegram-poller", &holder).await;
+}
+
+async fn handle(bot: &Bot, update: aisha_bot::io::Update) -> Vec<Outgoing> {
+    let started = std::time::Instant::now();
+    let span = tracing::info_span!("update", id = update.id, user = update.from.telegram_id.get());
+    let out = tracing::Instrument::instrument(bot.handle(update), span).await;
+    crate::metrics::update_handled(started.elapsed());
+    out
+}
+
+fn banner(settings: &Settings, sandboxed: bool, username: &str, addr: std::net::SocketAddr, sandbox: Option<&Sandbox>) {
+    println!("AISHA is running.");
+    println!("  database   {}", crate::doctor::redact(&settings.database.url));
+    println!("  sessions   {}", settings.redis.url.as_deref().map_or("database".to_owned(), crate::doctor::redact));
+    println!(
+        "  images     {}",
+        match settings.storage.kind {
+            crate::config::StorageKind::Local => settings.storage.dir.clone(),
+            crate::config::StorageKind::S3 =>
+                format!("s3 bucket {}", settings.storage.bucket.clone().unwrap_or_default()),
+        }
+    );
+    if let Some(s) = sandbox {
+        println!("  telegram   emulator at {} (bot @{username})", s.telegram.base_url());
+        println!("  fal        emulator at {}", s.fal.url());
+        println!(
+            "  users      talk to the bot through the emulator's user API under {}/sandbox",
+            s.telegram.base_url()
+        );
+    } else {
+        println!(
+            "  telegram   @{username} ({})",
+            if sandboxed {
+                "sandbox"
+            } else if settings.telegram.mode == TelegramMode::Webhook {
+                "webhook"
+            } else {
+                "long polling"
+            }
+        );
+    }
+    println!("  http       http://{addr}/healthz  /readyz  /metrics");
+    println!("Stop with Ctrl+C.");
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

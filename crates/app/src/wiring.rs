@@ -1,0 +1,285 @@
+//! Building the adapters the configuration asks for and handing them to the use cases. This
+//! is the only place that knows which implementation stands behind each port.
+
+use crate::config::{Settings, StorageKind};
+use aisha_domain::avatar::PhotoRules;
+use aisha_domain::coordination::{Locks, RateLimiter};
+use aisha_domain::generation::{Deadlines, InFlightLimit, JobLimits, PriceTable};
+use aisha_domain::payments::StarsPackage;
+use aisha_domain::ports::{
+    Avatars, Gallery, ImageStore, Jobs, Ledger, Notice, Notifier, Payments, Promos, SessionStore, StoreError, Users,
+};
+use aisha_domain::services::Env;
+use aisha_domain::services::accounts::Accounts;
+use aisha_domain::services::avatars::AvatarService;
+use aisha_domain::services::gallery::GalleryService;
+use aisha_domain::services::generation::Generation;
+use aisha_domain::services::payments::PaymentService;
+use aisha_domain::{Clock, Coins, IdGen, UserId};
+use async_trait::async_trait;
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Wall-clock time, truncated to what every store keeps.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        aisha_domain::truncate(chrono::Utc::now())
+    }
+}
+
+/// Time-ordered ids, so rows sort roughly by creation.
+pub struct UuidV7;
+
+impl IdGen for UuidV7 {
+    fn new_uuid(&self) -> uuid::Uuid {
+        uuid::Uuid::now_v7()
+    }
+}
+
+/// A notifier for contexts with no Telegram connection (the CLI): it logs what it would say.
+pub struct LogNotifier;
+
+#[async_trait]
+impl Notifier for LogNotifier {
+    async fn notify(&self, owner: UserId, notice: Notice) {
+        let what = match &notice {
+            Notice::Progress { .. } => "progress",
+            Notice::Succeeded { .. } => "succeeded",
+            Notice::Failed { .. } => "failed",
+            Notice::TrainingReady { .. } => "training ready",
+            Notice::TrainingFailed { .. } => "training failed",
+        };
+        tracing::info!(user = %owner, what, "not notified: no Telegram connection in this process");
+    }
+}
+
+/// Telegram's refundStarPayment, for operators' refunds (absent without a token).
+#[async_trait]
+pub trait StarsRefunds: Send + Sync {
+    async fn refund_star_payment(&self, user: aisha_domain::TelegramUserId, charge_id: &str) -> Result<(), String>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WiringError {
+    #[error("database: {0}")]
+    Database(StoreError),
+    #[error("redis: {0}")]
+    Redis(StoreError),
+    #[error("storage: {0}")]
+    Storage(String),
+}
+
+/// What replicas share: sessions, send limits and locks (and the Redis client behind them).
+type Shared = (Arc<dyn SessionStore>, Arc<dyn RateLimiter>, Arc<dyn Locks>, Option<aisha_redis::RedisStore>);
+
+/// Everything the use cases need, built from the settings.
+pub struct Stack {
+    pub settings: Settings,
+    pub env: Env,
+    pub db: aisha_db::Db,
+    pub users: Arc<dyn Users>,
+    pub ledger: Arc<dyn Ledger>,
+    pub jobs: Arc<dyn Jobs>,
+    pub gallery: Arc<dyn Gallery>,
+    pub avatars: Arc<dyn Avatars>,
+    pub payments: Arc<dyn Payments>,
+    pub promos: Arc<dyn Promos>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub locks: Arc<dyn Locks>,
+    pub images: Arc<dyn ImageStore>,
+    pub redis: Option<aisha_redis::RedisStore>,
+    pub notifier: Arc<dyn Notifier>,
+    pub stars_refunds: Option<Arc<dyn StarsRefunds>>,
+    pub accounts: Accounts,
+}
+
+impl Stack {
+    /// Connects to the database (migrating it first when `migrate`), Redis when configured, and
+    /// storage.
+    pub async fn build(settings: Settings, migrate: bool) -> Result<Stack, WiringError> {
+        let env = Env { clock: Arc::new(SystemClock), ids: Arc::new(UuidV7) };
+        if let Some(dir) = sqlite_dir(&settings.database.url) {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| WiringError::Database(StoreError::Internal(format!("creating {}: {e}", dir.display()))))?;
+        }
+        let db = aisha_db::Db::connect(&settings.database.url)
+            .await
+            .map_err(WiringError::Database)?
+            .with_clock(env.clock.clone())
+            .with_ids(env.ids.clone());
+        if migrate {
+            db.migrate().await.map_err(WiringError::Database)?;
+        }
+        let store = Arc::new(db.clone());
+        let (sessions, limiter, locks, redis): Shared = match &settings.redis.url {
+            Some(url) => {
+                let config =
+                    aisha_redis::RedisConfig::new(url.clone()).with_key_prefix(settings.redis.key_prefix.clone());
+                let redis = aisha_redis::connect(config).await.map_err(WiringError::Redis)?;
+                (Arc::new(redis.clone()), Arc::new(redis.clone()), Arc::new(redis.clone()), Some(redis))
+            }
+            // one process: sessions in the database survive restarts; limits and locks
+            // only need to hold within this process
+            None => (
+                store.clone(),
+                Arc::new(aisha_memory::MemoryRateLimiter::new(env.clock.clone())),
+                Arc::new(aisha_memory::MemoryLocks::new(env.clock.clone())),
+                None,
+            ),
+        };
+        let images = images(&settings).map_err(WiringError::Storage)?;
+        let accounts = Accounts {
+            users: store.clone(),
+            ledger: store.clone(),
+            env: env.clone(),
+            welcome_bonus: Coins::new(settings.limits.welcome_bonus).unwrap_or(Coins::ZERO),
+        };
+        Ok(Stack {
+            env,
+            users: store.clone(),
+            ledger: store.clone(),
+            jobs: store.clone(),
+            gallery: store.clone(),
+            avatars: store.clone(),
+            payments: store.clone(),
+            promos: store.clone(),
+            sessions,
+            limiter,
+            locks,
+            images,
+            redis,
+            notifier: Arc::new(LogNotifier),
+            stars_refunds: None,
+            accounts,
+            db,
+            settings,
+        })
+    }
+
+    pub fn prices(&self) -> PriceTable {
+        let p = &self.settings.prices;
+        let c = |n: i64| Coins::new(n).unwrap_or(Coins::ZERO);
+        PriceTable {
+            imagen_fast: c(p.imagen_fast),
+            imagen_standard: c(p.imagen_standard),
+            imagen_ultra: c(p.imagen_ultra),
+            avatar_photo: c(p.avatar_photo),
+            training: c(p.training),
+        }
+    }
+
+    pub fn photo_rules(&self) -> PhotoRules {
+        let l = &self.settings.limits;
+        PhotoRules {
+            min_photos: l.min_photos,
+            max_photos: l.max_photos,
+            max_bytes: l.photo_max_mb * 1024 * 1024,
+            min_side: l.photo_min_side,
+        }
+    }
+
+    pub fn packages(&self) -> Vec<StarsPackage> {
+        self.settings
+            .packages
+            .iter()
+            .map(|p| StarsPackage {
+                id: p.id.clone(),
+                coins: Coins::new(p.coins).unwrap_or(Coins::ZERO),
+                stars: p.stars,
+            })
+            .collect()
+    }
+
+    pub fn generation(&self) -> Generation {
+        let t = &self.settings.timeouts;
+        Generation {
+            jobs: self.jobs.clone(),
+            ledger: self.ledger.clone(),
+            env: self.env.clone(),
+            prices: self.prices(),
+            deadlines: Deadlines {
+                images: chrono::Duration::minutes(t.images_minutes),
+                training: chrono::Duration::minutes(t.training_minutes),
+            },
+            limits: JobLimits { in_flight: InFlightLimit(self.settings.limits.in_flight), photos: self.photo_rules() },
+        }
+    }
+
+    pub fn gallery_service(&self) -> GalleryService {
+        GalleryService {
+            gallery: self.gallery.clone(),
+            sessions: self.sessions.clone(),
+            images: self.images.clone(),
+            ledger: self.ledger.clone(),
+            env: self.env.clone(),
+            session_ttl: Duration::from_secs(self.settings.limits.gallery_session_days * 24 * 3600),
+        }
+    }
+
+    pub fn avatar_service(&self) -> AvatarService {
+        AvatarService {
+            avatars: self.avatars.clone(),
+            images: self.images.clone(),
+            env: self.env.clone(),
+            rules: self.photo_rules(),
+        }
+    }
+
+    pub fn payment_service(&self) -> PaymentService {
+        PaymentService {
+            users: self.users.clone(),
+            payments: self.payments.clone(),
+            promos: self.promos.clone(),
+            env: self.env.clone(),
+            packages: self.packages(),
+        }
+    }
+}
+
+/// The directory a SQLite file URL lives in, so it can be created on first start.
+fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next()?;
+    if path.is_empty() || path.starts_with(":memory:") {
+        return None;
+    }
+    std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()).map(|p| p.to_path_buf())
+}
+
+fn images(settings: &Settings) -> Result<Arc<dyn ImageStore>, String> {
+    let s = &settings.storage;
+    match s.kind {
+        StorageKind::Local => aisha_storage::local_store(&s.dir).map_err(|e| e.to_string()),
+        StorageKind::S3 => {
+            let secret = s.secret_access_key.as_ref().map(|k| k.expose_secret().to_owned()).unwrap_or_default();
+            let mut config = aisha_storage::S3Config::new(
+                s.region.clone(),
+                s.bucket.clone().unwrap_or_default(),
+                s.access_key_id.clone().unwrap_or_default(),
+                secret.into(),
+            );
+            config.endpoint = s.endpoint.clone();
+            config.allow_http = s.endpoint.as_deref().is_some_and(|e| e.starts_with("http://"));
+            config.virtual_hosted_style = !s.path_style;
+            config.public_base_url = s.public_base_url.clone();
+            aisha_storage::s3_store(config).map_err(|e| e.to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_directories() {
+        assert_eq!(sqlite_dir("sqlite://data/aisha.sqlite?mode=rwc"), Some("data".into()));
+        assert_eq!(sqlite_dir("sqlite::memory:"), None);
+        assert_eq!(sqlite_dir("sqlite://aisha.sqlite"), None);
+        assert_eq!(sqlite_dir("postgres://x/y"), None);
+    }
+}
