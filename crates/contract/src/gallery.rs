@@ -90,6 +90,15 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
                 ..Default::default()
             },
         ),
+        // two conditions no single index holds
+        (
+            "favorite avatar photos",
+            GalleryQuery { kind: Some(ImageKind::AvatarPhoto), favorites_only: true, ..Default::default() },
+        ),
+        (
+            "one avatar's photos",
+            GalleryQuery { kind: Some(ImageKind::AvatarPhoto), avatar: Some(avatar), ..Default::default() },
+        ),
         ("nothing", GalleryQuery { from: Some(now + Duration::days(1)), ..Default::default() }),
     ];
     for (what, q) in &queries {

@@ -17,7 +17,7 @@ use aisha_domain::ports::{Avatars, Gallery, Users};
 use aisha_domain::user::{Language, Profile, Settings, User};
 use aisha_domain::{AvatarId, AvatarName, ImageId, TelegramUserId, UserId, truncate};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, Value};
 use std::time::Instant;
 use uuid::Uuid;
 
@@ -126,10 +126,39 @@ async fn run(url: &str, images: i64) -> Result<(), String> {
         ms(p99(&offset)),
         ms(median(&next))
     );
+    let (split, single) = position_vs_one_aggregate(&db, &raw, owner, cursor).await?;
+    println!(
+        "position + total at card {deep} under \"all\", alternating: Gallery::position median {} (p99 {}), \
+         one aggregate over the owner's rows median {} (p99 {})",
+        ms(median(&split)),
+        ms(p99(&split)),
+        ms(median(&single)),
+        ms(p99(&single))
+    );
 
     println!();
     println!("plan of a deep \"next card\" under \"imagen, last 7 days\":");
-    explain(&raw, owner, now).await?;
+    let next_card = "SELECT * FROM images WHERE user_id = $1 AND kind = 'imagen' AND created_at >= $2 \
+         AND created_at < $3 AND (created_at, id) < ($4, $5) ORDER BY created_at DESC, id DESC LIMIT 1";
+    let values = [
+        owner.0.into(),
+        (now - Duration::days(7)).into(),
+        (now + Duration::seconds(1)).into(),
+        (now - Duration::days(6)).into(),
+        Uuid::max().into(),
+    ];
+    explain(&raw, next_card, values).await?;
+
+    println!();
+    println!("plan of position + total at card {deep} under \"all\" (the statement `Gallery::position` sends):");
+    let side = |bound: &str| {
+        format!(
+            "(SELECT COUNT(*) FROM (SELECT 1 FROM images WHERE user_id = $1 AND (created_at, id) {bound} ($2, $3) \
+             ORDER BY created_at DESC, id DESC) AS side)"
+        )
+    };
+    let position = format!("SELECT {} AS newer_or_equal, {} AS older", side(">="), side("<"));
+    explain(&raw, &position, [owner.0.into(), cursor.created_at.into(), cursor.id.0.into()]).await?;
     Ok(())
 }
 
@@ -266,19 +295,42 @@ async fn offset_times(raw: &DatabaseConnection, owner: UserId, position: i64) ->
     Ok(times)
 }
 
-async fn explain(raw: &DatabaseConnection, owner: UserId, now: DateTime<Utc>) -> Result<(), String> {
+/// `Gallery::position` and the statement it replaced (one aggregate over all the owner's rows,
+/// with the comparison to the cursor evaluated per row), 300 runs each, alternating so both see
+/// the same machine.
+async fn position_vs_one_aggregate(
+    db: &Db,
+    raw: &DatabaseConnection,
+    owner: UserId,
+    cursor: Cursor,
+) -> Result<(Vec<f64>, Vec<f64>), String> {
+    let (mut split, mut single) = (Vec::with_capacity(300), Vec::with_capacity(300));
+    for _ in 0..300 {
+        let t = Instant::now();
+        let position = db.position(owner, &GalleryQuery::default(), cursor).await.map_err(|e| e.to_string())?;
+        split.push(t.elapsed().as_secs_f64());
+        let stmt = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT CAST(COALESCE(SUM(CASE WHEN (created_at, id) >= ($2, $3) THEN 1 ELSE 0 END), 0) AS BIGINT) AS n, \
+             COUNT(*) AS total FROM images WHERE user_id = $1",
+            [owner.0.into(), cursor.created_at.into(), cursor.id.0.into()],
+        );
+        let t = Instant::now();
+        let row = raw.query_one_raw(stmt).await.map_err(|e| e.to_string())?.ok_or("no aggregate row")?;
+        single.push(t.elapsed().as_secs_f64());
+        let n: i64 = row.try_get("", "n").map_err(|e| e.to_string())?;
+        if u64::try_from(n).ok() != Some(position.index) {
+            return Err(format!("the two statements disagree: {n} vs {}", position.index));
+        }
+    }
+    Ok((split, single))
+}
+
+async fn explain<const N: usize>(raw: &DatabaseConnection, sql: &str, values: [Value; N]) -> Result<(), String> {
     let stmt = Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) \
-         SELECT * FROM images WHERE user_id = $1 AND kind = 'imagen' AND created_at >= $2 AND created_at < $3 \
-         AND (created_at, id) < ($4, $5) ORDER BY created_at DESC, id DESC LIMIT 1",
-        [
-            owner.0.into(),
-            (now - Duration::days(7)).into(),
-            (now + Duration::seconds(1)).into(),
-            (now - Duration::days(6)).into(),
-            Uuid::max().into(),
-        ],
+        format!("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) {sql}"),
+        values,
     );
     for row in raw.query_all_raw(stmt).await.map_err(|e| e.to_string())? {
         let line: String = row.try_get("", "QUERY PLAN").map_err(|e| e.to_string())?;
