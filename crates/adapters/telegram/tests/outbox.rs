@@ -249,3 +249,18 @@ async fn critical_replies_survive_server_errors() {
     assert_eq!(h.emulator.messages(11).len(), 1);
     assert!(eventually(Duration::from_secs(1), || outbox.pending() == 0).await);
 }
+
+#[tokio::test]
+async fn pending_chat_actions_collapse_into_one() {
+    let h = Harness::start().await;
+    h.emulator.add_user(12, "J", None);
+    let outbox = h.outbox(OutboxConfig { chat_rate: rate(4, 1), ..fast() });
+    outbox.submit(text(12, "working")).await.unwrap();
+    for _ in 0..5 {
+        let action = Reply::Action { chat: ChatId(12), action: aisha_bot::io::ChatAction::UploadPhoto };
+        outbox.send(Outgoing::progress(action));
+    }
+    outbox.submit(Outgoing::critical(text(12, "done").reply)).await.unwrap();
+    let actions = h.emulator.calls().iter().filter(|c| c.method == "sendChatAction").count();
+    assert_eq!(actions, 1);
+}
