@@ -5,6 +5,7 @@
 use aisha_domain::ImageId;
 use aisha_domain::storage::StorageKey;
 use aisha_domain::user::Profile;
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 /// A chat. For a private bot this is the user's own Telegram id.
@@ -25,6 +26,15 @@ pub struct IncomingFile {
     pub height: Option<u32>,
     pub mime_type: Option<String>,
     pub file_name: Option<String>,
+}
+
+/// One photo or document of an album (a Telegram media group).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlbumItem {
+    pub message: MessageId,
+    pub file: IncomingFile,
+    /// Sent as a file (uncompressed) rather than as a photo.
+    pub is_document: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +66,13 @@ pub enum Event {
         file: IncomingFile,
         media_group: Option<String>,
         caption: Option<String>,
+    },
+    /// A media group collected by the transport into one event (Telegram delivers each item
+    /// as its own message), so the bot can answer an album once. Items in message order.
+    Album {
+        chat: ChatId,
+        media_group: String,
+        items: Vec<AlbumItem>,
     },
     /// An inline button was pressed. `message` is the message carrying the button.
     Callback {
@@ -89,11 +106,39 @@ impl Event {
             | Event::Text { chat, .. }
             | Event::Photo { chat, .. }
             | Event::Document { chat, .. }
+            | Event::Album { chat, .. }
             | Event::Callback { chat, .. }
             | Event::Payment { chat, .. } => Some(*chat),
             Event::PreCheckout { .. } => None,
         }
     }
+}
+
+/// Why a user's file could not be fetched.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FetchError {
+    /// The file is bigger than the caller allowed; nothing (or only a prefix) was downloaded.
+    TooLarge { max: u64 },
+    /// Telegram did not give the file (expired id, network, server error): ask again later.
+    Unavailable(String),
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::TooLarge { max } => write!(f, "the file is larger than {max} bytes"),
+            FetchError::Unavailable(why) => write!(f, "the file could not be downloaded: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+/// Downloads files users sent (the Telegram transport implements it with `getFile`).
+#[async_trait]
+pub trait Files: Send + Sync {
+    /// The file's bytes, refusing (without reading them all) a file over `max_bytes`.
+    async fn fetch(&self, file_id: &str, max_bytes: u64) -> Result<Vec<u8>, FetchError>;
 }
 
 /// One update from the transport: who sent it, and what.

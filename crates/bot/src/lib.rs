@@ -1,3 +1,16 @@
 #![doc = include_str!("../README.md")]
 
+mod avatars;
+mod balance;
+mod bot;
+pub mod callback;
+mod create;
+pub mod dialogue;
+mod gallery;
+pub mod html;
 pub mod io;
+mod notices;
+mod settings;
+pub mod texts;
+
+pub use bot::{Bot, BotConfig};

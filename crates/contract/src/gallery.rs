@@ -124,6 +124,29 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     let intact = s.gallery.get(other.id, theirs0.id).await.unwrap().expect("still there");
     assert!(!intact.favorite && intact.telegram_file_id.is_none(), "nothing changed on another user's image");
 
+    // a job's images, owner-scoped
+    let job = aisha_domain::JobId(fixtures::id());
+    let mut from_job: Vec<ImageRecord> = (0..3u8)
+        .map(|n| {
+            let mut i = fixtures::image(owner.id, Some(job), ImageKind::Imagen, now - Duration::days(40));
+            i.object.key = aisha_domain::storage::StorageKey::image(
+                owner.id,
+                i.created_at,
+                job,
+                n,
+                aisha_domain::media::ImageFormat::Png,
+            );
+            i
+        })
+        .collect();
+    insert(s, &owner, &from_job, now).await;
+    from_job.sort_by(|a, b| a.object.key.as_str().cmp(b.object.key.as_str()));
+    assert_eq!(s.gallery.of_job(owner.id, job).await.unwrap(), from_job, "a job's images, in stored order");
+    assert!(s.gallery.of_job(other.id, job).await.unwrap().is_empty(), "another user's job has no images for you");
+    for i in &from_job {
+        s.gallery.delete(owner.id, i.id).await.unwrap();
+    }
+
     // favorite, file id, delete
     let fav = s.gallery.set_favorite(owner.id, not_fav.id, true).await.unwrap().expect("own image");
     assert!(fav.favorite);

@@ -230,6 +230,8 @@ pub trait Gallery: Send + Sync {
     /// Where `cursor` stands under `query`: how many match and are newer or equal, of how many.
     async fn position(&self, owner: UserId, query: &GalleryQuery, cursor: Cursor) -> Result<Position, StoreError>;
     async fn get(&self, owner: UserId, id: ImageId) -> Result<Option<ImageRecord>, StoreError>;
+    /// The images a job produced (still in the gallery), in the order they were stored.
+    async fn of_job(&self, owner: UserId, job: JobId) -> Result<Vec<ImageRecord>, StoreError>;
     /// `None` if not found (or not the owner's).
     async fn set_favorite(&self, owner: UserId, id: ImageId, favorite: bool)
     -> Result<Option<ImageRecord>, StoreError>;

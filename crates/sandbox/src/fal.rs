@@ -1,1 +1,475 @@
-//! The FAL queue API emulator.
+//! The FAL queue API emulator: one axum server on loopback that speaks the queue protocol for
+//! Imagen 4, flux-lora and the LoRA trainers, the storage upload, the webhook JWKS, and serves
+//! the files its jobs produce. Results are real images of the size the model and aspect ratio
+//! imply, drawn deterministically from the prompt and seed.
+//!
+//! Everything that can go wrong at FAL can be switched on while it runs, through [`Knobs`]
+//! (struct methods, or `GET`/`PUT /_control/knobs` with the same JSON) and [`Fault`]s queued
+//! for the next calls. See the crate README for the list.
+
+mod family;
+mod hooks;
+mod picture;
+mod server;
+
+use ed25519_dalek::SigningKey;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+pub use family::Family;
+pub use picture::{flux_size, imagen_size};
+
+/// Runtime behaviour. Durations are in milliseconds so the JSON control API stays plain.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Knobs {
+    /// The accepted key; `None` accepts any `Authorization: Key …`. A missing header is
+    /// always 401.
+    pub api_key: Option<String>,
+    /// Added before every API answer (queue and storage; not files).
+    pub latency_ms: u64,
+    /// How long a job waits IN_QUEUE, then runs IN_PROGRESS, before COMPLETED.
+    pub queue_ms: u64,
+    pub run_ms: u64,
+    /// Share of API calls (0.0–1.0) answered with `error_status` instead, decided by a
+    /// generator seeded with `seed`.
+    pub error_rate: f64,
+    pub error_status: u16,
+    pub seed: u64,
+    /// "User is locked: exhausted balance": 403 on submit and storage upload.
+    pub locked: bool,
+    /// A prompt (or trainer trigger) containing this completes with a 422 naming `prompt`.
+    pub invalid_marker: Option<String>,
+    /// … completes with a 422 `content_policy_violation`.
+    pub content_policy_marker: Option<String>,
+    /// … gets `nsfw_count` of its images flagged (all when `None`): flux-lora returns them
+    /// black with `has_nsfw_concepts` true, Imagen leaves them out, as its filter does.
+    pub nsfw_marker: Option<String>,
+    pub nsfw_count: Option<u8>,
+    /// … returns one image fewer than asked, or a training without its LoRA file.
+    pub short_marker: Option<String>,
+    /// … never completes.
+    pub stuck_marker: Option<String>,
+    /// Whether cancelling an IN_PROGRESS job stops it (FAL leaves that to the app).
+    pub honor_cancel_running: bool,
+    /// Files are sent without a Content-Length, in chunks.
+    pub chunked_files: bool,
+    pub webhooks: WebhookKnobs,
+}
+
+impl Default for Knobs {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            latency_ms: 0,
+            queue_ms: 30,
+            run_ms: 60,
+            error_rate: 0.0,
+            error_status: 503,
+            seed: 7,
+            locked: false,
+            invalid_marker: None,
+            content_policy_marker: None,
+            nsfw_marker: None,
+            nsfw_count: None,
+            short_marker: None,
+            stuck_marker: None,
+            honor_cancel_running: true,
+            chunked_files: false,
+            webhooks: WebhookKnobs::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebhookKnobs {
+    /// Off: `fal_webhook` is accepted and ignored.
+    pub enabled: bool,
+    pub delay_ms: u64,
+    /// Extra copies of every delivery.
+    pub duplicates: u32,
+    /// Keep deliveries until [`FalEmulator::release_webhooks`].
+    pub hold: bool,
+    /// Sign with a key the JWKS does not publish.
+    pub bad_signature: bool,
+    /// Added to the signed timestamp (negative: in the past).
+    pub skew_secs: i64,
+    /// Further attempts when the receiver does not answer 2xx.
+    pub retries: u32,
+    pub retry_ms: u64,
+    /// For a job done the moment it is queued, send one copy before answering the submit:
+    /// a webhook that outruns its own submit.
+    pub early: bool,
+}
+
+impl Default for WebhookKnobs {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            delay_ms: 0,
+            duplicates: 0,
+            hold: false,
+            bad_signature: false,
+            skew_secs: 0,
+            retries: 2,
+            retry_ms: 50,
+            early: false,
+        }
+    }
+}
+
+/// A failure queued for the next API call (or download).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// This HTTP status with FAL's usual body for it.
+    Status(u16),
+    /// 504 with `X-Fal-Request-Timeout-Type: user`, which must not be retried.
+    UserTimeout,
+}
+
+/// Where a job stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Phase {
+    InQueue,
+    InProgress,
+    Completed,
+}
+
+/// A submitted job, as tests see it.
+#[derive(Clone, Debug)]
+pub struct RequestInfo {
+    pub id: String,
+    pub model: String,
+    pub family: Family,
+    pub input: Value,
+    pub phase: Phase,
+    pub cancelled: bool,
+    pub webhook: Option<String>,
+}
+
+/// One API call the emulator answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+}
+
+/// One webhook delivery attempt; `status` is `None` when the receiver could not be reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookAttempt {
+    pub request_id: String,
+    pub status: Option<u16>,
+}
+
+/// The order held webhooks go out in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    AsCompleted,
+    Reversed,
+}
+
+/// What a job will end with, decided when it is submitted.
+#[derive(Clone, Debug)]
+enum Outcome {
+    Images { pictures: Vec<picture::Picture>, flags: Option<Vec<bool>> },
+    Lora { missing: bool, trigger: String },
+    Error { status: u16, body: Value },
+}
+
+#[derive(Debug)]
+struct Req {
+    seq: u64,
+    id: String,
+    model: String,
+    family: Family,
+    input: Value,
+    started_at: Instant,
+    /// `None`: stuck.
+    done_at: Option<Instant>,
+    cancelled: bool,
+    outcome: Outcome,
+    webhook: Option<String>,
+    changed: Arc<Notify>,
+}
+
+impl Req {
+    fn phase(&self, now: Instant) -> Phase {
+        match self.done_at {
+            Some(t) if now >= t => Phase::Completed,
+            _ if now >= self.started_at => Phase::InProgress,
+            _ => Phase::InQueue,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Held {
+    url: String,
+    request_id: String,
+    body: Vec<u8>,
+}
+
+#[derive(Debug)]
+struct Upload {
+    file_name: String,
+    content_type: String,
+    bytes: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    knobs: Knobs,
+    requests: HashMap<String, Req>,
+    next_seq: u64,
+    rng: u64,
+    api_faults: VecDeque<Fault>,
+    file_faults: VecDeque<Fault>,
+    uploads: HashMap<String, Upload>,
+    calls: VecDeque<Call>,
+    held: Vec<Held>,
+    webhook_log: Vec<WebhookAttempt>,
+}
+
+const MAX_CALLS_KEPT: usize = 20_000;
+
+struct Shared {
+    base: String,
+    key: SigningKey,
+    /// Signs deliveries when `bad_signature` is on; never published.
+    rogue: SigningKey,
+    http: reqwest::Client,
+    /// Bounds how many pictures are drawn at once, and so the memory their pixels take.
+    drawing: tokio::sync::Semaphore,
+    /// Stops webhook deliveries still pending when the emulator goes away.
+    stopped: tokio_util::sync::CancellationToken,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct FalEmulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    server: JoinHandle<()>,
+}
+
+impl FalEmulator {
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_with(Knobs::default()).await
+    }
+
+    /// Binds 127.0.0.1 on a free port and serves until dropped.
+    pub async fn start_with(knobs: Knobs) -> std::io::Result<Self> {
+        Self::start_at(SocketAddr::from(([127, 0, 0, 1], 0)), knobs).await
+    }
+
+    /// Serves on `addr` (for the offline demo, which wants a fixed port).
+    pub async fn start_at(addr: SocketAddr, knobs: Knobs) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .build()
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let seed = knobs.seed;
+        let shared = Arc::new(Shared {
+            base: format!("http://{addr}"),
+            key: SigningKey::from_bytes(&[0x5a; 32]),
+            rogue: SigningKey::from_bytes(&[0xa5; 32]),
+            http,
+            drawing: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
+            stopped: tokio_util::sync::CancellationToken::new(),
+            state: Mutex::new(State { knobs, rng: seed, ..State::default() }),
+        });
+        let app = server::router(shared.clone());
+        let server = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "FAL emulator stopped");
+            }
+        });
+        Ok(Self { shared, addr, server })
+    }
+
+    /// The base of every API: use it as the queue base, the REST base, and for the JWKS.
+    pub fn url(&self) -> String {
+        self.shared.base.clone()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn jwks_url(&self) -> String {
+        format!("{}/.well-known/jwks.json", self.shared.base)
+    }
+
+    /// The key webhooks are signed with, as published in the JWKS.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.shared.key.verifying_key().to_bytes()
+    }
+
+    pub fn knobs(&self) -> Knobs {
+        self.shared.lock().knobs.clone()
+    }
+
+    pub fn set_knobs(&self, knobs: Knobs) {
+        self.shared.lock().knobs = knobs;
+    }
+
+    /// Changes some knobs, e.g. `emu.update(|k| k.locked = true)`.
+    pub fn update(&self, change: impl FnOnce(&mut Knobs)) {
+        change(&mut self.shared.lock().knobs);
+    }
+
+    /// The next API calls fail with these, in order, before any other check.
+    pub fn fail_next(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.shared.lock().api_faults.extend(faults);
+    }
+
+    /// The next file downloads fail with these.
+    pub fn fail_next_downloads(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.shared.lock().file_faults.extend(faults);
+    }
+
+    /// Every job, in submission order.
+    pub fn requests(&self) -> Vec<RequestInfo> {
+        let s = self.shared.lock();
+        let now = Instant::now();
+        let mut list: Vec<&Req> = s.requests.values().collect();
+        list.sort_by_key(|r| r.seq);
+        list.into_iter().map(|r| info(r, now)).collect()
+    }
+
+    pub fn request(&self, id: &str) -> Option<RequestInfo> {
+        self.shared.lock().requests.get(id).map(|r| info(r, Instant::now()))
+    }
+
+    /// Finishes a job now, stuck or not.
+    pub fn complete_now(&self, id: &str) {
+        let mut s = self.shared.lock();
+        if let Some(r) = s.requests.get_mut(id) {
+            let now = Instant::now();
+            r.started_at = r.started_at.min(now);
+            r.done_at = Some(r.done_at.map_or(now, |t| t.min(now)));
+            r.changed.notify_one();
+        }
+    }
+
+    /// API calls answered so far (the most recent 20 000).
+    pub fn calls(&self) -> Vec<Call> {
+        self.shared.lock().calls.iter().cloned().collect()
+    }
+
+    /// How many calls matched a method and a path suffix or prefix.
+    pub fn count_calls(&self, method: &str, path_contains: &str) -> usize {
+        self.shared.lock().calls.iter().filter(|c| c.method == method && c.path.contains(path_contains)).count()
+    }
+
+    /// Uploaded files' names and sizes, in no particular order.
+    pub fn uploads(&self) -> Vec<(String, usize)> {
+        self.shared
+            .lock()
+            .uploads
+            .values()
+            .filter_map(|u| u.bytes.as_ref().map(|b| (u.file_name.clone(), b.len())))
+            .collect()
+    }
+
+    pub fn webhook_log(&self) -> Vec<WebhookAttempt> {
+        self.shared.lock().webhook_log.clone()
+    }
+
+    /// Deliveries waiting for [`release_webhooks`](Self::release_webhooks).
+    pub fn held_webhooks(&self) -> usize {
+        self.shared.lock().held.len()
+    }
+
+    /// Sends every held delivery, one after the other, and returns when all were attempted.
+    /// With `duplicates`, the copies follow after all first deliveries.
+    pub async fn release_webhooks(&self, order: Order) {
+        let mut held = std::mem::take(&mut self.shared.lock().held);
+        if order == Order::Reversed {
+            held.reverse();
+        }
+        hooks::send_all(&self.shared, held).await;
+    }
+}
+
+impl Drop for FalEmulator {
+    fn drop(&mut self) {
+        self.shared.stopped.cancel();
+        self.server.abort();
+    }
+}
+
+fn info(r: &Req, now: Instant) -> RequestInfo {
+    RequestInfo {
+        id: r.id.clone(),
+        model: r.model.clone(),
+        family: r.family,
+        input: r.input.clone(),
+        phase: r.phase(now),
+        cancelled: r.cancelled,
+        webhook: r.webhook.clone(),
+    }
+}
+
+/// splitmix64: a small, seedable generator for fault rates and picture colours.
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// `owner/app` of a model id, the only part status, result and cancel URLs carry.
+fn owner_app(model: &str) -> String {
+    let parts: Vec<&str> = model.trim_matches('/').split('/').collect();
+    let take = if matches!(parts.first(), Some(&"workflows" | &"comfy")) { 3 } else { 2 };
+    parts.iter().take(take).copied().collect::<Vec<_>>().join("/")
+}
+
+/// What a completed job answers on its result URL: the output, or the error status and body.
+fn result_of(base: &str, r: &Req) -> Result<Value, (u16, Value)> {
+    match &r.outcome {
+        Outcome::Images { pictures, flags } => {
+            let prompt = r.input.get("prompt").and_then(Value::as_str).unwrap_or_default();
+            Ok(family::images_output(r.family, base, &r.id, pictures, flags.as_deref(), prompt))
+        }
+        Outcome::Lora { missing, .. } => Ok(family::training_output(base, &r.id, *missing)),
+        Outcome::Error { status, body } => Err((*status, body.clone())),
+    }
+}
+
+/// A one-line summary of an error body, as COMPLETED statuses carry it.
+fn error_text(body: &Value) -> String {
+    match body.get("detail") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => {
+            items.iter().filter_map(|i| i.get("msg").and_then(Value::as_str)).collect::<Vec<_>>().join("; ")
+        }
+        _ => body.to_string(),
+    }
+}
+
+fn error_type(body: &Value) -> String {
+    body.get("error_type")
+        .and_then(Value::as_str)
+        .or_else(|| body.pointer("/detail/0/type").and_then(Value::as_str))
+        .unwrap_or("validation_error")
+        .to_owned()
+}

@@ -444,6 +444,14 @@ impl Gallery for MemoryStore {
         Ok(self.lock().images.get(&id).filter(|i| i.owner == owner).cloned())
     }
 
+    async fn of_job(&self, owner: UserId, job: JobId) -> Result<Vec<ImageRecord>, StoreError> {
+        let s = self.lock();
+        let mut list: Vec<ImageRecord> =
+            s.images.values().filter(|i| i.owner == owner && i.job == Some(job)).cloned().collect();
+        list.sort_by(|a, b| a.object.key.as_str().cmp(b.object.key.as_str()));
+        Ok(list)
+    }
+
     async fn set_favorite(
         &self,
         owner: UserId,

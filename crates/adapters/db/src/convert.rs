@@ -1,0 +1,469 @@
+//! Rows to domain values and back. Every stored string is parsed through the domain's own
+//! validating constructors, so a row that no longer satisfies a rule surfaces as an error
+//! instead of a value that cannot exist.
+
+use crate::entity::*;
+use crate::error::corrupt;
+use aisha_domain::avatar::{Avatar, AvatarPhoto, AvatarStatus, Gender, Lora, TriggerPhrase};
+use aisha_domain::gallery::{ImageKind, ImageRecord};
+use aisha_domain::generation::{Failure, FailureKind, ImageCount, ImagenVariant, ProviderRef, Quote};
+use aisha_domain::ledger::{LedgerEntry, LedgerReason};
+use aisha_domain::media::ImageFormat;
+use aisha_domain::payments::{Promo, StarsPayment};
+use aisha_domain::ports::StoreError;
+use aisha_domain::storage::{StorageKey, StoredObject};
+use aisha_domain::user::{GenerationDefaults, Language, Profile, Settings, Timezone, User};
+use aisha_domain::{
+    AspectRatio, AvatarId, AvatarName, Coins, ImageId, Job, JobId, JobSpec, JobStatus, LedgerEntryId, PhotoId,
+    PromoCode, Prompt, TelegramUserId, UserId, truncate,
+};
+use sea_orm::ActiveValue::Set;
+
+type R<T> = Result<T, StoreError>;
+
+pub(crate) fn coins(v: i64, what: &str) -> R<Coins> {
+    Coins::new(v).map_err(|_| corrupt(what, v))
+}
+
+fn small<T: TryFrom<i64>>(v: i64, what: &str) -> R<T> {
+    T::try_from(v).map_err(|_| corrupt(what, v))
+}
+
+/// Narrows a domain count to a column type; counts this large would be a bug upstream.
+pub(crate) fn narrow<T: TryFrom<i64>>(v: impl Into<i64>, what: &str) -> R<T> {
+    let v = v.into();
+    T::try_from(v).map_err(|_| StoreError::Internal(format!("{what} out of range: {v}")))
+}
+
+// --- users -----------------------------------------------------------------------------------
+
+pub(crate) fn user(m: users::Model) -> R<User> {
+    let variant = ImagenVariant::ALL
+        .into_iter()
+        .find(|v| v.as_str() == m.default_variant)
+        .ok_or_else(|| corrupt("users.default_variant", &m.default_variant))?;
+    let count = u8::try_from(m.default_count)
+        .ok()
+        .and_then(|c| ImageCount::new(c).ok())
+        .ok_or_else(|| corrupt("users.default_count", m.default_count))?;
+    Ok(User {
+        id: UserId(m.id),
+        profile: Profile {
+            telegram_id: TelegramUserId::new(m.telegram_id).map_err(|_| corrupt("users.telegram_id", m.telegram_id))?,
+            first_name: m.first_name,
+            last_name: m.last_name,
+            username: m.username,
+            language_code: m.language_code,
+        },
+        settings: Settings {
+            language: Language::parse(&m.language).ok_or_else(|| corrupt("users.language", &m.language))?,
+            timezone: Timezone::parse(&m.timezone).map_err(|_| corrupt("users.timezone", &m.timezone))?,
+            defaults: GenerationDefaults {
+                aspect: AspectRatio::parse(&m.default_aspect)
+                    .map_err(|_| corrupt("users.default_aspect", &m.default_aspect))?,
+                count,
+                variant,
+            },
+            quick_mode: m.quick_mode,
+        },
+        blocked: m.blocked,
+        created_at: m.created_at,
+    })
+}
+
+pub(crate) fn user_row(u: &User, now: chrono::DateTime<chrono::Utc>) -> users::ActiveModel {
+    users::ActiveModel {
+        id: Set(u.id.0),
+        telegram_id: Set(u.profile.telegram_id.get()),
+        first_name: Set(u.profile.first_name.clone()),
+        last_name: Set(u.profile.last_name.clone()),
+        username: Set(u.profile.username.clone()),
+        language_code: Set(u.profile.language_code.clone()),
+        language: Set(u.settings.language.code().to_owned()),
+        timezone: Set(u.settings.timezone.name().to_owned()),
+        default_aspect: Set(u.settings.defaults.aspect.as_str().to_owned()),
+        default_count: Set(i16::from(u.settings.defaults.count.get())),
+        default_variant: Set(u.settings.defaults.variant.as_str().to_owned()),
+        quick_mode: Set(u.settings.quick_mode),
+        blocked: Set(u.blocked),
+        created_at: Set(truncate(u.created_at)),
+        updated_at: Set(now),
+    }
+}
+
+// --- ledger ----------------------------------------------------------------------------------
+
+pub(crate) fn entry(m: ledger_entries::Model) -> R<LedgerEntry> {
+    let reason: LedgerReason =
+        serde_json::from_value(m.reason.clone()).map_err(|_| corrupt("ledger_entries.reason", &m.reason))?;
+    Ok(LedgerEntry {
+        id: LedgerEntryId(m.id),
+        owner: UserId(m.user_id),
+        amount: m.amount,
+        reason,
+        idempotency_key: m.idempotency_key,
+        balance_after: coins(m.balance_after, "ledger_entries.balance_after")?,
+        created_at: m.created_at,
+    })
+}
+
+pub(crate) fn entry_row(e: &LedgerEntry) -> R<ledger_entries::ActiveModel> {
+    let reason =
+        serde_json::to_value(&e.reason).map_err(|err| StoreError::Internal(format!("ledger reason: {err}")))?;
+    Ok(ledger_entries::ActiveModel {
+        id: Set(e.id.0),
+        user_id: Set(e.owner.0),
+        amount: Set(e.amount),
+        kind: Set(e.reason.kind().to_owned()),
+        reason: Set(reason),
+        idempotency_key: Set(e.idempotency_key.clone()),
+        balance_after: Set(e.balance_after.get()),
+        created_at: Set(truncate(e.created_at)),
+    })
+}
+
+// --- jobs ------------------------------------------------------------------------------------
+
+const FAILURE_KINDS: [FailureKind; 7] = [
+    FailureKind::ContentPolicy,
+    FailureKind::InvalidInput,
+    FailureKind::ProviderUnavailable,
+    FailureKind::Nsfw,
+    FailureKind::NoResult,
+    FailureKind::TimedOut,
+    FailureKind::Cancelled,
+];
+
+pub(crate) fn job(m: jobs::Model) -> R<Job> {
+    let spec: JobSpec = serde_json::from_value(m.spec.clone()).map_err(|_| corrupt("jobs.spec", &m.spec))?;
+    let status = JobStatus::parse(&m.status).ok_or_else(|| corrupt("jobs.status", &m.status))?;
+    let provider = match (m.request_id, m.provider_model) {
+        (Some(request_id), Some(model)) => Some(ProviderRef {
+            request_id,
+            model,
+            status_url: m.status_url,
+            response_url: m.response_url,
+            cancel_url: m.cancel_url,
+        }),
+        (None, None) => None,
+        (r, p) => return Err(corrupt("jobs.request_id/provider_model", (r, p))),
+    };
+    let failure = match m.failure_kind {
+        Some(kind) => Some(Failure {
+            kind: FAILURE_KINDS
+                .into_iter()
+                .find(|k| k.as_str() == kind)
+                .ok_or_else(|| corrupt("jobs.failure_kind", &kind))?,
+            detail: m.failure_detail.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(Job {
+        id: JobId(m.id),
+        owner: UserId(m.user_id),
+        spec,
+        quote: Quote {
+            unit_price: coins(m.unit_price, "jobs.unit_price")?,
+            units: small(i64::from(m.units), "jobs.units")?,
+            total: coins(m.total, "jobs.total")?,
+        },
+        status,
+        delivered: small(i64::from(m.delivered), "jobs.delivered")?,
+        refunded: coins(m.refunded, "jobs.refunded")?,
+        provider,
+        queue_position: m.queue_position.map(|p| small(i64::from(p), "jobs.queue_position")).transpose()?,
+        cancel_requested: m.cancel_requested,
+        failure,
+        status_message: m.status_message,
+        attempts: small(i64::from(m.attempts), "jobs.attempts")?,
+        next_attempt_at: m.next_attempt_at,
+        deadline: m.deadline,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        version: m.version,
+    })
+}
+
+/// Every column of a job, for inserts and for the full rewrite `succeed`/`fail` do.
+pub(crate) fn job_row(j: &Job) -> R<jobs::ActiveModel> {
+    let spec = serde_json::to_value(&j.spec).map_err(|e| StoreError::Internal(format!("job spec: {e}")))?;
+    let mut row = jobs::ActiveModel {
+        id: Set(j.id.0),
+        user_id: Set(j.owner.0),
+        kind: Set(j.spec.kind().as_str().to_owned()),
+        spec: Set(spec),
+        avatar_id: Set(j.spec.avatar().map(|a| a.0)),
+        unit_price: Set(j.quote.unit_price.get()),
+        units: Set(i16::from(j.quote.units)),
+        total: Set(j.quote.total.get()),
+        created_at: Set(truncate(j.created_at)),
+        ..Default::default()
+    };
+    set_job_progress(&mut row, j)?;
+    Ok(row)
+}
+
+/// The columns a worker changes while the job runs (`Jobs::save`).
+pub(crate) fn set_job_work(row: &mut jobs::ActiveModel, j: &Job) -> R<()> {
+    row.status = Set(j.status.as_str().to_owned());
+    row.request_id = Set(j.provider.as_ref().map(|p| p.request_id.clone()));
+    row.provider_model = Set(j.provider.as_ref().map(|p| p.model.clone()));
+    row.status_url = Set(j.provider.as_ref().and_then(|p| p.status_url.clone()));
+    row.response_url = Set(j.provider.as_ref().and_then(|p| p.response_url.clone()));
+    row.cancel_url = Set(j.provider.as_ref().and_then(|p| p.cancel_url.clone()));
+    row.queue_position = Set(j.queue_position.map(|p| narrow(p, "queue position")).transpose()?);
+    row.cancel_requested = Set(j.cancel_requested);
+    row.status_message = Set(j.status_message);
+    row.attempts = Set(narrow(j.attempts, "attempts")?);
+    row.next_attempt_at = Set(truncate(j.next_attempt_at));
+    row.deadline = Set(truncate(j.deadline));
+    row.updated_at = Set(truncate(j.updated_at));
+    row.version = Set(j.version);
+    Ok(())
+}
+
+/// The columns that change over a job's life, ending included (`succeed`/`fail`).
+pub(crate) fn set_job_progress(row: &mut jobs::ActiveModel, j: &Job) -> R<()> {
+    set_job_work(row, j)?;
+    row.delivered = Set(i16::from(j.delivered));
+    row.refunded = Set(j.refunded.get());
+    row.failure_kind = Set(j.failure.as_ref().map(|f| f.kind.as_str().to_owned()));
+    row.failure_detail = Set(j.failure.as_ref().map(|f| f.detail.clone()));
+    Ok(())
+}
+
+// --- stored objects --------------------------------------------------------------------------
+
+fn format_str(f: ImageFormat) -> &'static str {
+    match f {
+        ImageFormat::Jpeg => "jpeg",
+        ImageFormat::Png => "png",
+        ImageFormat::Webp => "webp",
+    }
+}
+
+fn format_parse(s: &str, what: &str) -> R<ImageFormat> {
+    [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Webp]
+        .into_iter()
+        .find(|f| format_str(*f) == s)
+        .ok_or_else(|| corrupt(what, s))
+}
+
+struct ObjectColumns {
+    bucket: String,
+    key: String,
+    format: String,
+    bytes: i64,
+    width: i32,
+    height: i32,
+}
+
+fn object(c: ObjectColumns, table: &str) -> R<StoredObject> {
+    Ok(StoredObject {
+        key: StorageKey::parse(&c.key).map_err(|_| corrupt(&format!("{table}.object_key"), &c.key))?,
+        bucket: c.bucket,
+        format: format_parse(&c.format, &format!("{table}.format"))?,
+        bytes: small(c.bytes, &format!("{table}.bytes"))?,
+        width: small(i64::from(c.width), &format!("{table}.width"))?,
+        height: small(i64::from(c.height), &format!("{table}.height"))?,
+    })
+}
+
+// --- images ----------------------------------------------------------------------------------
+
+pub(crate) fn image(m: images::Model) -> R<ImageRecord> {
+    Ok(ImageRecord {
+        id: ImageId(m.id),
+        owner: UserId(m.user_id),
+        job: m.job_id.map(JobId),
+        kind: ImageKind::parse(&m.kind).ok_or_else(|| corrupt("images.kind", &m.kind))?,
+        prompt: Prompt::parse(&m.prompt).map_err(|_| corrupt("images.prompt", &m.prompt))?,
+        aspect: AspectRatio::parse(&m.aspect).map_err(|_| corrupt("images.aspect", &m.aspect))?,
+        model: m.model,
+        avatar: m.avatar_id.map(AvatarId),
+        avatar_name: m.avatar_name,
+        object: object(
+            ObjectColumns {
+                bucket: m.bucket,
+                key: m.object_key,
+                format: m.format,
+                bytes: m.bytes,
+                width: m.width,
+                height: m.height,
+            },
+            "images",
+        )?,
+        favorite: m.favorite,
+        telegram_file_id: m.telegram_file_id,
+        created_at: m.created_at,
+    })
+}
+
+pub(crate) fn image_row(i: &ImageRecord) -> R<images::ActiveModel> {
+    Ok(images::ActiveModel {
+        id: Set(i.id.0),
+        user_id: Set(i.owner.0),
+        job_id: Set(i.job.map(|j| j.0)),
+        kind: Set(i.kind.as_str().to_owned()),
+        model: Set(i.model.clone()),
+        prompt: Set(i.prompt.as_str().to_owned()),
+        aspect: Set(i.aspect.as_str().to_owned()),
+        avatar_id: Set(i.avatar.map(|a| a.0)),
+        avatar_name: Set(i.avatar_name.clone()),
+        bucket: Set(i.object.bucket.clone()),
+        object_key: Set(i.object.key.as_str().to_owned()),
+        format: Set(format_str(i.object.format).to_owned()),
+        bytes: Set(narrow(i64::try_from(i.object.bytes).unwrap_or(i64::MAX), "image bytes")?),
+        width: Set(narrow(i.object.width, "image width")?),
+        height: Set(narrow(i.object.height, "image height")?),
+        favorite: Set(i.favorite),
+        telegram_file_id: Set(i.telegram_file_id.clone()),
+        created_at: Set(truncate(i.created_at)),
+    })
+}
+
+// --- avatars ---------------------------------------------------------------------------------
+
+const AVATAR_STATUSES: [AvatarStatus; 4] =
+    [AvatarStatus::Draft, AvatarStatus::Training, AvatarStatus::Ready, AvatarStatus::Failed];
+
+pub(crate) fn avatar(m: avatars::Model) -> R<Avatar> {
+    let gender = [Gender::Male, Gender::Female]
+        .into_iter()
+        .find(|g| g.as_str() == m.gender)
+        .ok_or_else(|| corrupt("avatars.gender", &m.gender))?;
+    let status = AVATAR_STATUSES
+        .into_iter()
+        .find(|s| s.as_str() == m.status)
+        .ok_or_else(|| corrupt("avatars.status", &m.status))?;
+    Ok(Avatar {
+        id: AvatarId(m.id),
+        owner: UserId(m.user_id),
+        name: AvatarName::parse(&m.name).map_err(|_| corrupt("avatars.name", &m.name))?,
+        gender,
+        status,
+        trigger: TriggerPhrase::from_stored(m.trigger_phrase),
+        is_main: m.is_main,
+        photo_count: small(i64::from(m.photo_count), "avatars.photo_count")?,
+        lora: m.lora_url.map(|url| Lora { url, config_url: m.lora_config_url }),
+        training_job: m.training_job_id.map(JobId),
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+pub(crate) fn avatar_row(a: &Avatar) -> R<avatars::ActiveModel> {
+    Ok(avatars::ActiveModel {
+        id: Set(a.id.0),
+        user_id: Set(a.owner.0),
+        name: Set(a.name.as_str().to_owned()),
+        gender: Set(a.gender.as_str().to_owned()),
+        status: Set(a.status.as_str().to_owned()),
+        trigger_phrase: Set(a.trigger.as_str().to_owned()),
+        is_main: Set(a.is_main),
+        photo_count: Set(narrow(a.photo_count, "photo count")?),
+        lora_url: Set(a.lora.as_ref().map(|l| l.url.clone())),
+        lora_config_url: Set(a.lora.as_ref().and_then(|l| l.config_url.clone())),
+        training_job_id: Set(a.training_job.map(|j| j.0)),
+        created_at: Set(truncate(a.created_at)),
+        updated_at: Set(truncate(a.updated_at)),
+    })
+}
+
+pub(crate) fn photo(m: avatar_photos::Model) -> R<AvatarPhoto> {
+    Ok(AvatarPhoto {
+        id: PhotoId(m.id),
+        avatar: AvatarId(m.avatar_id),
+        owner: UserId(m.user_id),
+        object: object(
+            ObjectColumns {
+                bucket: m.bucket,
+                key: m.object_key,
+                format: m.format,
+                bytes: m.bytes,
+                width: m.width,
+                height: m.height,
+            },
+            "avatar_photos",
+        )?,
+        sha256: m.sha256,
+        created_at: m.created_at,
+    })
+}
+
+pub(crate) fn photo_row(p: &AvatarPhoto) -> R<avatar_photos::ActiveModel> {
+    Ok(avatar_photos::ActiveModel {
+        id: Set(p.id.0),
+        avatar_id: Set(p.avatar.0),
+        user_id: Set(p.owner.0),
+        bucket: Set(p.object.bucket.clone()),
+        object_key: Set(p.object.key.as_str().to_owned()),
+        format: Set(format_str(p.object.format).to_owned()),
+        bytes: Set(narrow(i64::try_from(p.object.bytes).unwrap_or(i64::MAX), "photo bytes")?),
+        width: Set(narrow(p.object.width, "photo width")?),
+        height: Set(narrow(p.object.height, "photo height")?),
+        sha256: Set(p.sha256.clone()),
+        created_at: Set(truncate(p.created_at)),
+    })
+}
+
+// --- payments and promos ---------------------------------------------------------------------
+
+pub(crate) fn payment(m: stars_payments::Model) -> R<StarsPayment> {
+    Ok(StarsPayment {
+        charge_id: m.charge_id,
+        owner: UserId(m.user_id),
+        telegram_id: TelegramUserId::new(m.telegram_id)
+            .map_err(|_| corrupt("stars_payments.telegram_id", m.telegram_id))?,
+        payload: m.payload,
+        stars: small(m.stars, "stars_payments.stars")?,
+        coins: coins(m.coins, "stars_payments.coins")?,
+        needs_attention: m.needs_attention,
+        refunded_at: m.refunded_at,
+        created_at: m.created_at,
+    })
+}
+
+pub(crate) fn payment_row(p: &StarsPayment, id: LedgerEntryId) -> stars_payments::ActiveModel {
+    stars_payments::ActiveModel {
+        id: Set(id.0),
+        charge_id: Set(p.charge_id.clone()),
+        user_id: Set(p.owner.0),
+        telegram_id: Set(p.telegram_id.get()),
+        payload: Set(p.payload.clone()),
+        stars: Set(i64::from(p.stars)),
+        coins: Set(p.coins.get()),
+        needs_attention: Set(p.needs_attention),
+        refunded_at: Set(p.refunded_at.map(truncate)),
+        created_at: Set(truncate(p.created_at)),
+    }
+}
+
+pub(crate) fn promo(m: promo_codes::Model) -> R<Promo> {
+    Ok(Promo {
+        code: PromoCode::parse(&m.code).map_err(|_| corrupt("promo_codes.code", &m.code))?,
+        coins: coins(m.coins, "promo_codes.coins")?,
+        max_uses: m.max_uses.map(|v| small(i64::from(v), "promo_codes.max_uses")).transpose()?,
+        per_user: small(i64::from(m.per_user), "promo_codes.per_user")?,
+        valid_from: m.valid_from,
+        valid_until: m.valid_until,
+        active: m.active,
+        uses: small(i64::from(m.uses), "promo_codes.uses")?,
+        created_at: m.created_at,
+    })
+}
+
+pub(crate) fn promo_row(p: &Promo, id: uuid::Uuid) -> R<promo_codes::ActiveModel> {
+    Ok(promo_codes::ActiveModel {
+        id: Set(id),
+        code: Set(p.code.as_str().to_owned()),
+        coins: Set(p.coins.get()),
+        max_uses: Set(p.max_uses.map(|v| narrow(v, "max uses")).transpose()?),
+        per_user: Set(narrow(p.per_user, "uses per user")?),
+        valid_from: Set(p.valid_from.map(truncate)),
+        valid_until: Set(p.valid_until.map(truncate)),
+        active: Set(p.active),
+        uses: Set(narrow(p.uses, "uses")?),
+        created_at: Set(truncate(p.created_at)),
+    })
+}

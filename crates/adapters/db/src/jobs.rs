@@ -1,0 +1,483 @@
+//! `Jobs`: creation together with the charge, claiming for workers, worker saves, and the
+//! two endings (`succeed`, `fail`) together with their refund — each one transaction.
+
+use crate::entity::{avatars, balances, images, jobs};
+use crate::error::{SqlResult, TxFail};
+use crate::ledger::{self, Refused};
+use crate::{Backend, Db, convert};
+use aisha_domain::avatar::{Avatar, AvatarStatus};
+use aisha_domain::generation::{Failure, FailureKind, JobKind, JobLimits, NewJob};
+use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
+use aisha_domain::ports::{
+    AvatarRefusal, CreateJobError, CreatedJob, JobOutput, Jobs, SaveError, SettleError, Settled, StoreError,
+};
+use aisha_domain::{Job, JobId, JobSpec, JobStatus, LedgerEntryId, UserId, truncate};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
+};
+
+fn non_terminal() -> [&'static str; 3] {
+    JobStatus::NON_TERMINAL.map(JobStatus::as_str)
+}
+
+async fn load(db: &impl ConnectionTrait, id: JobId) -> Result<Option<Job>, StoreError> {
+    jobs::Entity::find_by_id(id.0).one(db).await.sql()?.map(convert::job).transpose()
+}
+
+/// Reads the job for an ending, locked on PostgreSQL until the transaction ends (SQLite's
+/// single writer gives the same exclusion).
+async fn load_for_update(tx: &DatabaseTransaction, id: JobId) -> Result<Option<Job>, StoreError> {
+    jobs::Entity::find_by_id(id.0).lock_exclusive().one(tx).await.sql()?.map(convert::job).transpose()
+}
+
+async fn owned_avatar(
+    tx: &DatabaseTransaction,
+    owner: UserId,
+    id: aisha_domain::AvatarId,
+) -> Result<Option<Avatar>, StoreError> {
+    avatars::Entity::find_by_id(id.0)
+        .filter(avatars::Column::UserId.eq(owner.0))
+        .lock_exclusive()
+        .one(tx)
+        .await
+        .sql()?
+        .map(convert::avatar)
+        .transpose()
+}
+
+async fn count_in_flight(db: &impl ConnectionTrait, owner: UserId) -> Result<u32, StoreError> {
+    let n = jobs::Entity::find()
+        .filter(jobs::Column::UserId.eq(owner.0))
+        .filter(jobs::Column::Status.is_in(non_terminal()))
+        .count(db)
+        .await
+        .sql()?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Writes an ending: compare-and-set on the status and version the job was read with.
+async fn write_ending(tx: &DatabaseTransaction, job: &Job, was: (JobStatus, i64)) -> Result<bool, StoreError> {
+    let mut row = jobs::ActiveModel::default();
+    convert::set_job_progress(&mut row, job)?;
+    let result = jobs::Entity::update_many()
+        .set(row)
+        .filter(jobs::Column::Id.eq(job.id.0))
+        .filter(jobs::Column::Status.eq(was.0.as_str()))
+        .filter(jobs::Column::Version.eq(was.1))
+        .exec(tx)
+        .await
+        .sql()?;
+    Ok(result.rows_affected == 1)
+}
+
+impl Db {
+    async fn create_in_tx(&self, new: &NewJob, limits: &JobLimits) -> Result<CreatedJob, TxFail<CreateJobError>> {
+        let tx = self.begin().await?;
+        // Lock the payer's balance row first: on PostgreSQL this serialises every money change
+        // of this user until commit, so the in-flight count below cannot go stale.
+        let balance = balances::Entity::find_by_id(new.owner.0).lock_exclusive().one(&tx).await?;
+        if balance.is_none() {
+            return Err(TxFail::Err(CreateJobError::UnknownUser));
+        }
+        if let Some(existing) = load(&tx, new.id).await? {
+            return Ok(CreatedJob { job: existing, replayed: true });
+        }
+        let in_flight = count_in_flight(&tx, new.owner).await?;
+        if !limits.in_flight.allows_another(in_flight) {
+            return Err(TxFail::Err(CreateJobError::TooManyInFlight { limit: limits.in_flight.0 }));
+        }
+        let mut job = new.clone().into_job();
+        job.created_at = truncate(job.created_at);
+        job.updated_at = truncate(job.updated_at);
+        job.next_attempt_at = truncate(job.next_attempt_at);
+        job.deadline = truncate(job.deadline);
+
+        match &new.spec {
+            JobSpec::Imagen { .. } => {}
+            JobSpec::AvatarPhotos { avatar, .. } => {
+                let found = owned_avatar(&tx, new.owner, *avatar).await?;
+                match found {
+                    None => return Err(TxFail::Err(AvatarRefusal::NotFound.into())),
+                    Some(a) if !a.is_usable() => return Err(TxFail::Err(AvatarRefusal::NotUsable.into())),
+                    Some(_) => {}
+                }
+            }
+            JobSpec::Training { avatar } => {
+                let Some(a) = owned_avatar(&tx, new.owner, *avatar).await? else {
+                    return Err(TxFail::Err(AvatarRefusal::NotFound.into()));
+                };
+                if let Err(refusal) = a.check_trainable(&limits.photos) {
+                    return Err(TxFail::Err(AvatarRefusal::Train(refusal).into()));
+                }
+                avatars::Entity::update_many()
+                    .set(avatars::ActiveModel {
+                        status: Set(AvatarStatus::Training.as_str().to_owned()),
+                        training_job_id: Set(Some(new.id.0)),
+                        updated_at: Set(job.created_at),
+                        ..Default::default()
+                    })
+                    .filter(avatars::Column::Id.eq(a.id.0))
+                    .exec(&tx)
+                    .await?;
+            }
+        }
+
+        let debit = NewLedgerEntry {
+            id: new.debit_entry,
+            owner: new.owner,
+            amount: -new.quote.total.get(),
+            reason: LedgerReason::JobCharge { job: new.id, job_kind: new.spec.kind(), units: new.quote.units },
+            idempotency_key: keys::job_charge(new.id),
+            created_at: job.created_at,
+        };
+        match ledger::append(&tx, &debit).await? {
+            Ok(_) => {}
+            Err(Refused::Insufficient(balance)) => {
+                return Err(TxFail::Err(CreateJobError::InsufficientFunds { balance, needed: new.quote.total }));
+            }
+            Err(Refused::UnknownUser) => return Err(TxFail::Err(CreateJobError::UnknownUser)),
+        }
+        jobs::Entity::insert(convert::job_row(&job)?).exec_without_returning(&tx).await?;
+        tx.commit().await.sql()?;
+        Ok(CreatedJob { job, replayed: false })
+    }
+
+    /// The shared part of `succeed` and `fail`: lock, refuse an ended job, let the domain
+    /// decide the transition and the refund, write it all, commit.
+    async fn settle(
+        &self,
+        id: JobId,
+        now: DateTime<Utc>,
+        end: impl FnOnce(&mut Job) -> Result<aisha_domain::Coins, SettleError>,
+        output: Option<JobOutput>,
+        failure: Option<FailureKind>,
+    ) -> Result<Settled, SettleError> {
+        let now = truncate(now);
+        let tx = self.begin().await?;
+        let Some(mut job) = load_for_update(&tx, id).await? else {
+            return Err(SettleError::NotFound);
+        };
+        if job.status.is_terminal() {
+            return Err(SettleError::AlreadyEnded(Box::new(job)));
+        }
+        let was = (job.status, job.version);
+        let refund = end(&mut job)?;
+        job.version += 1;
+        if !write_ending(&tx, &job, was).await? {
+            drop(tx);
+            let current = load(&self.conn, id).await?.ok_or(SettleError::NotFound)?;
+            return Err(SettleError::AlreadyEnded(Box::new(current)));
+        }
+
+        let mut avatar = None;
+        match output {
+            Some(JobOutput::Images(records)) => {
+                for record in &records {
+                    images::Entity::insert(convert::image_row(record)?).exec_without_returning(&tx).await.sql()?;
+                }
+            }
+            Some(JobOutput::Lora(lora)) => {
+                avatar = self.finish_training(&tx, &job, Ok(lora), now).await?;
+            }
+            None => {
+                if job.spec.kind() == JobKind::Training {
+                    avatar = self.finish_training(&tx, &job, Err(failure), now).await?;
+                }
+            }
+        }
+
+        let refund_row = if refund.is_zero() {
+            None
+        } else {
+            let entry = NewLedgerEntry {
+                id: LedgerEntryId(self.new_id()),
+                owner: job.owner,
+                amount: refund.get(),
+                reason: LedgerReason::JobRefund { job: job.id, units: job.quote.units - job.delivered },
+                idempotency_key: keys::job_refund(job.id),
+                created_at: now,
+            };
+            match ledger::append(&tx, &entry).await.sql()? {
+                Ok(row) => Some(row),
+                Err(_) => return Err(StoreError::Internal(format!("no balance row for {}", job.owner)).into()),
+            }
+        };
+        tx.commit().await.sql()?;
+        Ok(Settled { job, refund: refund_row, avatar })
+    }
+
+    /// A training ended: with a LoRA the avatar is ready (and main if its owner has none);
+    /// without one it failed, or went back to draft when the user cancelled.
+    async fn finish_training(
+        &self,
+        tx: &DatabaseTransaction,
+        job: &Job,
+        result: Result<aisha_domain::avatar::Lora, Option<FailureKind>>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Avatar>, StoreError> {
+        let JobSpec::Training { avatar: avatar_id } = job.spec else { return Ok(None) };
+        let Some(mut a) = owned_avatar(tx, job.owner, avatar_id).await? else { return Ok(None) };
+        match result {
+            Ok(lora) => {
+                let has_main = avatars::Entity::find()
+                    .filter(avatars::Column::UserId.eq(job.owner.0))
+                    .filter(avatars::Column::IsMain.eq(true))
+                    .count(tx)
+                    .await
+                    .sql()?
+                    > 0;
+                a.status = AvatarStatus::Ready;
+                a.lora = Some(lora);
+                a.is_main = a.is_main || !has_main;
+            }
+            Err(Some(FailureKind::Cancelled)) => a.status = AvatarStatus::Draft,
+            Err(_) => a.status = AvatarStatus::Failed,
+        }
+        a.updated_at = now;
+        avatars::Entity::update_many()
+            .set(avatars::ActiveModel {
+                status: Set(a.status.as_str().to_owned()),
+                lora_url: Set(a.lora.as_ref().map(|l| l.url.clone())),
+                lora_config_url: Set(a.lora.as_ref().and_then(|l| l.config_url.clone())),
+                is_main: Set(a.is_main),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .filter(avatars::Column::Id.eq(a.id.0))
+            .exec(tx)
+            .await
+            .sql()?;
+        Ok(Some(a))
+    }
+
+    async fn claim_postgres(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Job>, StoreError> {
+        // SKIP LOCKED: concurrent workers take disjoint rows instead of queueing behind each
+        // other; a row another worker claimed and committed meanwhile fails the re-checked
+        // `next_attempt_at <= now` and is left out.
+        let sql = "WITH due AS ( \
+                SELECT id, next_attempt_at AS due_at FROM jobs \
+                WHERE status IN ($1, $2, $3) AND next_attempt_at <= $4 \
+                ORDER BY next_attempt_at, id LIMIT $5 \
+                FOR UPDATE SKIP LOCKED) \
+            UPDATE jobs SET next_attempt_at = $6, version = jobs.version + 1 \
+            FROM due WHERE jobs.id = due.id \
+            RETURNING jobs.*, due.due_at";
+        let [a, b, c] = non_terminal();
+        let stmt = Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            sql,
+            [a.into(), b.into(), c.into(), now.into(), i64::from(limit).into(), lease_until.into()],
+        );
+        let rows = self.conn.query_all_raw(stmt).await.sql()?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let due_at: DateTime<Utc> = row.try_get("", "due_at").sql()?;
+            let model = jobs::Model::from_query_result(&row, "").sql()?;
+            claimed.push((due_at, convert::job(model)?));
+        }
+        claimed.sort_by_key(|(due, job)| (*due, job.id));
+        Ok(claimed.into_iter().map(|(_, job)| job).collect())
+    }
+
+    async fn claim_sqlite(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Job>, StoreError> {
+        // No row locks here: each candidate is taken with a compare-and-set on its version,
+        // so a concurrent claimer (another process on the same file) makes it miss, not share.
+        let candidates = jobs::Entity::find()
+            .filter(jobs::Column::Status.is_in(non_terminal()))
+            .filter(jobs::Column::NextAttemptAt.lte(now))
+            .order_by_asc(jobs::Column::NextAttemptAt)
+            .order_by_asc(jobs::Column::Id)
+            .limit(u64::from(limit))
+            .all(&self.conn)
+            .await
+            .sql()?;
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for row in candidates {
+            let result = jobs::Entity::update_many()
+                .col_expr(jobs::Column::NextAttemptAt, Expr::val(lease_until))
+                .col_expr(jobs::Column::Version, Expr::col(jobs::Column::Version).add(1))
+                .filter(jobs::Column::Id.eq(row.id))
+                .filter(jobs::Column::Version.eq(row.version))
+                .exec(&self.conn)
+                .await
+                .sql()?;
+            if result.rows_affected == 1 {
+                let mut job = convert::job(row)?;
+                job.next_attempt_at = lease_until;
+                job.version += 1;
+                claimed.push(job);
+            }
+        }
+        Ok(claimed)
+    }
+}
+
+#[async_trait]
+impl Jobs for Db {
+    async fn create_charged(&self, job: NewJob, limits: &JobLimits) -> Result<CreatedJob, CreateJobError> {
+        match self.create_in_tx(&job, limits).await {
+            Ok(created) => Ok(created),
+            Err(TxFail::Err(e)) => Err(e),
+            // the same job id (or its charge key) committed by a concurrent call: a replay
+            Err(TxFail::Duplicate(e)) => match load(&self.conn, job.id).await? {
+                Some(existing) => Ok(CreatedJob { job: existing, replayed: true }),
+                None => Err(StoreError::Internal(format!("job {} conflicts with existing rows: {e}", job.id)).into()),
+            },
+        }
+    }
+
+    async fn get(&self, owner: UserId, id: JobId) -> Result<Option<Job>, StoreError> {
+        jobs::Entity::find_by_id(id.0)
+            .filter(jobs::Column::UserId.eq(owner.0))
+            .one(&self.conn)
+            .await
+            .sql()?
+            .map(convert::job)
+            .transpose()
+    }
+
+    async fn find(&self, id: JobId) -> Result<Option<Job>, StoreError> {
+        load(&self.conn, id).await
+    }
+
+    async fn by_request(&self, request_id: &str) -> Result<Option<Job>, StoreError> {
+        jobs::Entity::find()
+            .filter(jobs::Column::RequestId.eq(request_id))
+            .order_by_desc(jobs::Column::CreatedAt)
+            .one(&self.conn)
+            .await
+            .sql()?
+            .map(convert::job)
+            .transpose()
+    }
+
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Job>, StoreError> {
+        let (now, lease_until) = (truncate(now), truncate(lease_until));
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        match self.backend {
+            Backend::Postgres => self.claim_postgres(now, lease_until, limit).await,
+            Backend::Sqlite => self.claim_sqlite(now, lease_until, limit).await,
+        }
+    }
+
+    async fn save(&self, job: &Job) -> Result<Job, SaveError> {
+        let stored = load(&self.conn, job.id).await?.ok_or(SaveError::NotFound)?;
+        if stored.version != job.version {
+            return Err(SaveError::Conflict);
+        }
+        if job.status.is_terminal() || stored.status.is_terminal() {
+            return Err(SaveError::Terminal);
+        }
+        if stored.status != job.status && !stored.status.can_become(job.status) {
+            return Err(aisha_domain::generation::TransitionError::Illegal {
+                job: job.id,
+                from: stored.status,
+                to: job.status,
+            }
+            .into());
+        }
+        let mut row = jobs::ActiveModel::default();
+        convert::set_job_work(&mut row, &Job { version: job.version + 1, ..job.clone() })?;
+        let result = jobs::Entity::update_many()
+            .set(row)
+            .filter(jobs::Column::Id.eq(job.id.0))
+            .filter(jobs::Column::Version.eq(job.version))
+            .filter(jobs::Column::Status.is_in(non_terminal()))
+            .exec(&self.conn)
+            .await
+            .sql()?;
+        if result.rows_affected != 1 {
+            return Err(SaveError::Conflict);
+        }
+        load(&self.conn, job.id).await?.ok_or(SaveError::NotFound)
+    }
+
+    async fn succeed(&self, id: JobId, output: JobOutput, now: DateTime<Utc>) -> Result<Settled, SettleError> {
+        let delivered = match &output {
+            JobOutput::Images(images) => u8::try_from(images.len()).unwrap_or(u8::MAX),
+            JobOutput::Lora(_) => 1,
+        };
+        let now = truncate(now);
+        self.settle(id, now, |job| Ok(job.succeed(delivered, now)?), Some(output), None).await
+    }
+
+    async fn fail(&self, id: JobId, failure: Failure, now: DateTime<Utc>) -> Result<Settled, SettleError> {
+        let now = truncate(now);
+        let kind = failure.kind;
+        self.settle(id, now, |job| Ok(job.fail(failure, now)?), None, Some(kind)).await
+    }
+
+    async fn in_flight(&self, owner: UserId) -> Result<u32, StoreError> {
+        count_in_flight(&self.conn, owner).await
+    }
+
+    async fn overdue(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Job>, StoreError> {
+        jobs::Entity::find()
+            .filter(jobs::Column::Status.is_in(non_terminal()))
+            .filter(jobs::Column::Deadline.lte(truncate(now)))
+            .order_by_asc(jobs::Column::Deadline)
+            .order_by_asc(jobs::Column::Id)
+            .limit(u64::from(limit))
+            .all(&self.conn)
+            .await
+            .sql()?
+            .into_iter()
+            .map(convert::job)
+            .collect()
+    }
+
+    async fn non_terminal(&self, limit: u32) -> Result<Vec<Job>, StoreError> {
+        jobs::Entity::find()
+            .filter(jobs::Column::Status.is_in(non_terminal()))
+            .order_by_asc(jobs::Column::CreatedAt)
+            .order_by_asc(jobs::Column::Id)
+            .limit(u64::from(limit))
+            .all(&self.conn)
+            .await
+            .sql()?
+            .into_iter()
+            .map(convert::job)
+            .collect()
+    }
+
+    async fn count_by_status(&self) -> Result<Vec<(JobStatus, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> = jobs::Entity::find()
+            .select_only()
+            .column(jobs::Column::Status)
+            .column_as(jobs::Column::Id.count(), "n")
+            .group_by(jobs::Column::Status)
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .sql()?;
+        let mut counts = Vec::with_capacity(rows.len());
+        for (status, n) in rows {
+            let parsed = JobStatus::parse(&status).ok_or_else(|| crate::error::corrupt("jobs.status", &status))?;
+            counts.push((parsed, u64::try_from(n).unwrap_or(0)));
+        }
+        counts.sort_by_key(|(s, _)| JobStatus::ALL.iter().position(|x| x == s));
+        Ok(counts)
+    }
+}

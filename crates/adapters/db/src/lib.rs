@@ -1,0 +1,219 @@
+#![doc = include_str!("../README.md")]
+
+mod avatars;
+mod convert;
+mod entity;
+mod error;
+mod gallery;
+mod jobs;
+mod ledger;
+mod payments;
+mod sessions;
+mod users;
+
+use aisha_domain::ports::StoreError;
+use aisha_domain::{Clock, IdGen, truncate};
+use aisha_migrations::{Migrator, MigratorTrait};
+use chrono::{DateTime, Utc};
+use error::SqlResult;
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Which database a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// One migration and whether it has been applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationState {
+    pub name: String,
+    pub applied: bool,
+}
+
+/// What [`Db::migrate`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Migrated {
+    /// Migrations applied by this call, oldest first (empty when the schema was current).
+    pub applied_now: Vec<String>,
+    /// Every known migration with its state after the call.
+    pub status: Vec<MigrationState>,
+}
+
+/// Pool settings beyond the URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolOptions {
+    /// PostgreSQL connections (SQLite always uses exactly one, see [`Db::connect`]).
+    pub max_connections: u32,
+    /// How long a caller waits for a free connection before the store reports `Unavailable`.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self { max_connections: 10, acquire_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// The relational store: every persistence port of the domain on one connection pool.
+///
+/// Cloning is cheap and shares the pool.
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    backend: Backend,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+impl Db {
+    /// Connects to `postgres://…`, `sqlite://path?mode=rwc` or `sqlite::memory:`.
+    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        Self::connect_with(url, PoolOptions::default()).await
+    }
+
+    /// Like [`Db::connect`], with explicit pool settings.
+    ///
+    /// SQLite gets a single connection that is never recycled: writers are serialised by the
+    /// pool instead of failing with `SQLITE_BUSY` halfway through a transaction, and an
+    /// in-memory database (which lives only as long as its connection) survives idle periods.
+    pub async fn connect_with(url: &str, pool: PoolOptions) -> Result<Db, StoreError> {
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::Internal(format!(
+                "unsupported database URL scheme in {:?}: use postgres:// or sqlite:",
+                url.split(':').next().unwrap_or_default()
+            )));
+        };
+        let mut options = ConnectOptions::new(url.to_owned());
+        options.sqlx_logging(false).acquire_timeout(pool.acquire_timeout).connect_timeout(pool.acquire_timeout);
+        match backend {
+            Backend::Postgres => {
+                options.max_connections(pool.max_connections);
+            }
+            Backend::Sqlite => {
+                options
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None::<Duration>)
+                    .max_lifetime(None::<Duration>)
+                    .map_sqlx_sqlite_opts(|o| o.foreign_keys(true).busy_timeout(Duration::from_secs(5)));
+            }
+        }
+        let conn = sea_orm::Database::connect(options).await.map_err(error::connect_err)?;
+        Ok(Db { conn, backend, clock: Arc::new(SystemClock), ids: Arc::new(UuidV7) })
+    }
+
+    /// Uses `clock` for session expiry instead of the system clock (tests move time).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Uses `ids` for the rows the store makes up itself (refund ledger rows, promo ids).
+    pub fn with_ids(mut self, ids: Arc<dyn IdGen>) -> Self {
+        self.ids = ids;
+        self
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Brings the schema up to date and reports every migration's state; the entry point
+    /// behind `aisha migrate`.
+    pub async fn migrate(&self) -> Result<Migrated, StoreError> {
+        let applied_now =
+            Migrator::get_pending_migrations(&self.conn).await.sql()?.iter().map(|m| m.name().to_owned()).collect();
+        Migrator::up(&self.conn, None).await.sql()?;
+        Ok(Migrated { applied_now, status: self.migration_status().await? })
+    }
+
+    /// Every known migration and whether it is applied, without changing anything.
+    pub async fn migration_status(&self) -> Result<Vec<MigrationState>, StoreError> {
+        let all = Migrator::get_migration_with_status(&self.conn).await.sql()?;
+        Ok(all
+            .iter()
+            .map(|m| MigrationState {
+                name: m.name().to_owned(),
+                applied: matches!(m.status(), aisha_migrations::MigrationStatus::Applied),
+            })
+            .collect())
+    }
+
+    /// The user tables in the database, sorted (for `doctor` and the schema parity test).
+    pub async fn table_names(&self) -> Result<Vec<String>, StoreError> {
+        let sql = match self.backend {
+            Backend::Postgres => {
+                "SELECT table_name AS name FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1"
+            }
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+            }
+        };
+        let rows = self.conn.query_all_raw(sea_orm::Statement::from_string(self.db_backend(), sql)).await.sql()?;
+        rows.iter().map(|r| r.try_get::<String>("", "name").sql()).collect()
+    }
+
+    /// Removes expired session values; reads already ignore them, this only reclaims space.
+    pub async fn purge_expired_sessions(&self) -> Result<u64, StoreError> {
+        sessions::purge_expired(self).await
+    }
+
+    /// Checks that the database answers (for `/readyz` and `aisha doctor`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.conn.ping().await.sql()
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.conn.close().await.sql()
+    }
+
+    fn db_backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    async fn begin(&self) -> Result<DatabaseTransaction, StoreError> {
+        self.conn.begin().await.sql()
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        truncate(self.clock.now())
+    }
+
+    fn new_id(&self) -> Uuid {
+        self.ids.new_uuid()
+    }
+}
+
+struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        truncate(Utc::now())
+    }
+}
+
+/// Time-ordered ids, so rows the store creates sort roughly by creation like the rest.
+struct UuidV7;
+
+impl IdGen for UuidV7 {
+    fn new_uuid(&self) -> Uuid {
+        Uuid::now_v7()
+    }
+}

@@ -1,0 +1,351 @@
+//! The `ImageGenerator` port over FAL's queue API.
+//!
+//! Every call goes to a URL FAL gave us when it can (the submit answer's status, response and
+//! cancel URLs); the `{queue}/{owner}/{app}/requests/{id}` form is only a fallback for a job
+//! stored without them. Transient failures are retried a few times with jittered backoff
+//! inside the call; everything else is returned at once, classified.
+
+use crate::config::FalConfig;
+use crate::errors::{self, Attempt};
+use crate::models::{FluxLoraInput, ImagenInput, ModelKind, TrainerInput, decode_output, owner_app};
+use crate::webhook::WebhookVerifier;
+use aisha_domain::generation::{ImagenVariant, ProviderRef};
+use aisha_domain::ports::{
+    CancelOutcome, ImageGenerator, ProviderError, ProviderErrorKind, ProviderOutput, ProviderRequest, ProviderStatus,
+    Submitted,
+};
+use async_trait::async_trait;
+use backon::{ExponentialBuilder, Retryable};
+use bytes::Bytes;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::{Method, RequestBuilder, StatusCode, Url};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Building the client failed: a setting is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("the FAL key contains characters that cannot go in an HTTP header")]
+    Key,
+    #[error("invalid FAL URL setting {name}: {reason}")]
+    Url { name: &'static str, reason: String },
+    #[error("could not build the HTTP client: {0}")]
+    Http(String),
+}
+
+/// The FAL adapter. Cheap to share behind an `Arc`; one connection pool for all calls.
+#[derive(Clone, Debug)]
+pub struct FalClient {
+    http: reqwest::Client,
+    config: FalConfig,
+    auth: HeaderValue,
+}
+
+/// What an accepted HTTP answer carried.
+struct Answer {
+    status: StatusCode,
+    body: Bytes,
+}
+
+impl FalClient {
+    pub fn new(config: FalConfig) -> Result<Self, SetupError> {
+        for (name, url) in [
+            ("queue_base", Some(&config.queue_base)),
+            ("rest_base", Some(&config.rest_base)),
+            ("jwks_url", Some(&config.jwks_url)),
+            ("webhook_url", config.webhook_url.as_ref()),
+        ] {
+            if let Some(url) = url {
+                Url::parse(url).map_err(|e| SetupError::Url { name, reason: e.to_string() })?;
+            }
+        }
+        let mut auth =
+            HeaderValue::from_str(&format!("Key {}", config.key.expose_secret())).map_err(|_| SetupError::Key)?;
+        auth.set_sensitive(true);
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .user_agent(concat!("aisha/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SetupError::Http(e.to_string()))?;
+        Ok(Self { http, config, auth })
+    }
+
+    pub fn config(&self) -> &FalConfig {
+        &self.config
+    }
+
+    /// The family a stored job's model belongs to, for reading its webhook.
+    pub fn model_kind(&self, model: &str) -> ModelKind {
+        ModelKind::of(&self.config.models, model)
+    }
+
+    /// A webhook verifier that fetches keys from the configured JWKS URL with this client's
+    /// connection pool.
+    pub fn webhook_verifier(&self) -> WebhookVerifier {
+        WebhookVerifier::new(self.http.clone(), &self.config.jwks_url)
+    }
+
+    /// The model and its input for a request.
+    pub fn input_for(&self, request: &ProviderRequest) -> (String, Value) {
+        let c = &self.config;
+        let to_value = |v: Result<Value, serde_json::Error>| v.expect("model inputs always serialize");
+        match request {
+            ProviderRequest::Imagen { prompt, aspect, count, variant } => {
+                let model = match variant {
+                    ImagenVariant::Standard => &c.models.imagen_standard,
+                    ImagenVariant::Fast => &c.models.imagen_fast,
+                    ImagenVariant::Ultra => &c.models.imagen_ultra,
+                };
+                let input = ImagenInput::new(prompt, *aspect, *count, c.output_format);
+                (model.clone(), to_value(serde_json::to_value(input)))
+            }
+            ProviderRequest::LoraImages { prompt, lora_url, aspect, count } => {
+                let input = FluxLoraInput::new(prompt, lora_url, c.lora_scale, *aspect, *count, c.output_format);
+                (c.models.flux_lora.clone(), to_value(serde_json::to_value(input)))
+            }
+            ProviderRequest::Training { archive_url, trigger } => {
+                let input = TrainerInput::new(c.models.trainer_kind, archive_url, trigger, c.training_steps);
+                (c.models.trainer.clone(), to_value(serde_json::to_value(input)))
+            }
+        }
+    }
+
+    fn fallback(&self, job: &ProviderRef, tail: &str) -> String {
+        format!(
+            "{}/{}/requests/{}{tail}",
+            self.config.queue_base.trim_end_matches('/'),
+            owner_app(&job.model),
+            job.request_id
+        )
+    }
+
+    fn backoff(&self) -> ExponentialBuilder {
+        let p = self.config.retry;
+        ExponentialBuilder::default()
+            .with_min_delay(p.min_delay)
+            .with_max_delay(p.max_delay)
+            .with_max_times(p.retries)
+            .with_jitter()
+    }
+
+    /// Sends an authenticated API request, retrying transient failures. Answers outside 2xx
+    /// are errors unless listed in `accept`.
+    async fn api(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        accept: &[StatusCode],
+    ) -> Result<Answer, ProviderError> {
+        let url = Url::parse(url)
+            .map_err(|e| ProviderError::new(ProviderErrorKind::NotFound, format!("bad FAL URL {url:?}: {e}")))?;
+        let body = body.map(|b| Bytes::from(serde_json::to_vec(b).expect("JSON values serialize")));
+        let attempt = || async {
+            let mut req = self
+                .http
+                .request(method.clone(), url.clone())
+                .header(AUTHORIZATION, self.auth.clone())
+                .timeout(self.config.request_timeout);
+            if let Some(b) = &body {
+                req = req.header(CONTENT_TYPE, "application/json").body(b.clone());
+            }
+            send(req, accept).await
+        };
+        attempt
+            .retry(self.backoff())
+            .when(|a: &Attempt| a.retry)
+            .notify(|a: &Attempt, after| {
+                tracing::debug!(%method, error = %a.error, ?after, "FAL call failed; trying again");
+            })
+            .await
+            .map_err(|a| a.error)
+    }
+}
+
+async fn send(req: RequestBuilder, accept: &[StatusCode]) -> Result<Answer, Attempt> {
+    let resp = req.send().await.map_err(|e| errors::transport(&e))?;
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = resp.bytes().await.map_err(|e| errors::transport(&e))?;
+    if status.is_success() || accept.contains(&status) {
+        Ok(Answer { status, body })
+    } else {
+        Err(errors::classify(status.as_u16(), &headers, &body))
+    }
+}
+
+fn json(answer: &Answer) -> Result<Value, ProviderError> {
+    serde_json::from_slice(&answer.body).map_err(|e| {
+        ProviderError::new(
+            ProviderErrorKind::Transient,
+            format!("FAL answered {} with unreadable JSON: {e}", answer.status),
+        )
+    })
+}
+
+#[derive(Deserialize)]
+struct SubmitBody {
+    request_id: Option<String>,
+    status_url: Option<String>,
+    response_url: Option<String>,
+    cancel_url: Option<String>,
+    queue_position: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct StatusBody {
+    status: Option<String>,
+    queue_position: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct CancelBody {
+    status: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct UploadTarget {
+    upload_url: String,
+    file_url: String,
+}
+
+#[async_trait]
+impl ImageGenerator for FalClient {
+    async fn submit(&self, request: &ProviderRequest, webhook: bool) -> Result<Submitted, ProviderError> {
+        let (model, input) = self.input_for(request);
+        let mut url = Url::parse(&format!("{}/{model}", self.config.queue_base.trim_end_matches('/')))
+            .map_err(|e| ProviderError::new(ProviderErrorKind::InvalidInput, format!("bad model id {model:?}: {e}")))?;
+        match (&self.config.webhook_url, webhook) {
+            (Some(hook), true) => {
+                url.query_pairs_mut().append_pair("fal_webhook", hook);
+            }
+            (None, true) => tracing::debug!("a webhook was asked for but none is configured; the job will be polled"),
+            _ => {}
+        }
+        let answer = self.api(Method::POST, url.as_str(), Some(&input), &[]).await?;
+        let body: SubmitBody = serde_json::from_value(json(&answer)?).map_err(|e| {
+            ProviderError::new(ProviderErrorKind::Transient, format!("unreadable submit answer from FAL: {e}"))
+        })?;
+        let request_id = body.request_id.filter(|id| !id.is_empty()).ok_or_else(|| {
+            ProviderError::new(ProviderErrorKind::Transient, "FAL accepted the job without a request id")
+        })?;
+        tracing::debug!(%model, %request_id, "submitted to FAL");
+        Ok(Submitted {
+            provider: ProviderRef {
+                request_id,
+                model,
+                status_url: body.status_url,
+                response_url: body.response_url,
+                cancel_url: body.cancel_url,
+            },
+            queue_position: body.queue_position,
+        })
+    }
+
+    async fn status(&self, job: &ProviderRef) -> Result<ProviderStatus, ProviderError> {
+        let url = job.status_url.clone().unwrap_or_else(|| self.fallback(job, "/status"));
+        let answer = self.api(Method::GET, &url, None, &[]).await?;
+        let body: StatusBody = serde_json::from_value(json(&answer)?).map_err(|e| {
+            ProviderError::new(ProviderErrorKind::Transient, format!("unreadable status from FAL: {e}"))
+        })?;
+        Ok(match body.status.as_deref() {
+            Some("IN_QUEUE") => ProviderStatus::Queued { position: body.queue_position },
+            Some("IN_PROGRESS") => ProviderStatus::Running,
+            Some("COMPLETED") => ProviderStatus::Completed,
+            other => {
+                // not one of the three documented states: keep following it rather than guess
+                tracing::warn!(request_id = %job.request_id, status = ?other, "unknown FAL status; treated as running");
+                ProviderStatus::Running
+            }
+        })
+    }
+
+    async fn result(&self, job: &ProviderRef) -> Result<ProviderOutput, ProviderError> {
+        let url = job.response_url.clone().unwrap_or_else(|| self.fallback(job, ""));
+        let answer = self.api(Method::GET, &url, None, &[]).await?;
+        decode_output(Some(self.model_kind(&job.model)), &json(&answer)?)
+    }
+
+    async fn cancel(&self, job: &ProviderRef) -> Result<CancelOutcome, ProviderError> {
+        let url = job.cancel_url.clone().unwrap_or_else(|| self.fallback(job, "/cancel"));
+        let accept = [StatusCode::BAD_REQUEST, StatusCode::NOT_FOUND];
+        let answer = self.api(Method::PUT, &url, None, &accept).await?;
+        let status = serde_json::from_slice::<CancelBody>(&answer.body).ok().and_then(|b| b.status);
+        match (answer.status, status.as_deref()) {
+            (_, Some("ALREADY_COMPLETED")) => Ok(CancelOutcome::AlreadyCompleted),
+            (_, Some("NOT_FOUND")) | (StatusCode::NOT_FOUND, _) => Ok(CancelOutcome::NotFound),
+            (StatusCode::BAD_REQUEST, _) => {
+                Err(errors::classify(400, &reqwest::header::HeaderMap::new(), &answer.body).error)
+            }
+            _ => Ok(CancelOutcome::Requested),
+        }
+    }
+
+    async fn upload_archive(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError> {
+        let url =
+            format!("{}/storage/upload/initiate?storage_type=fal-cdn-v3", self.config.rest_base.trim_end_matches('/'));
+        let ask = serde_json::json!({"file_name": file_name, "content_type": "application/zip"});
+        let answer = self.api(Method::POST, &url, Some(&ask), &[]).await?;
+        let target: UploadTarget = serde_json::from_value(json(&answer)?).map_err(|e| {
+            ProviderError::new(ProviderErrorKind::Transient, format!("unreadable upload answer from FAL: {e}"))
+        })?;
+        let bytes = Bytes::from(bytes);
+        // a signed URL: no key goes with it
+        let put = || async {
+            let req = self
+                .http
+                .put(&target.upload_url)
+                .header(CONTENT_TYPE, "application/zip")
+                .timeout(self.config.transfer_timeout)
+                .body(bytes.clone());
+            send(req, &[]).await
+        };
+        put.retry(self.backoff()).when(|a: &Attempt| a.retry).await.map_err(|a| a.error)?;
+        Ok(target.file_url)
+    }
+
+    async fn download(&self, url: &str) -> Result<Vec<u8>, ProviderError> {
+        let cap = self.config.max_download_bytes;
+        let attempt = || async {
+            // result files are public CDN objects: no key goes with them
+            let mut resp = self
+                .http
+                .get(url)
+                .timeout(self.config.transfer_timeout)
+                .send()
+                .await
+                .map_err(|e| errors::transport(&e))?;
+            let status = resp.status();
+            if !status.is_success() {
+                let transient = status.is_server_error() || matches!(status.as_u16(), 408 | 429);
+                let kind = if transient { ProviderErrorKind::Transient } else { ProviderErrorKind::NotFound };
+                let error = ProviderError::new(kind, format!("downloading a result failed: HTTP {status}"));
+                return Err(Attempt { error, retry: transient });
+            }
+            let too_large = |size: u64| Attempt {
+                error: ProviderError::new(
+                    ProviderErrorKind::InvalidInput,
+                    format!("a result file is larger than the {cap}-byte limit ({size} bytes or more)"),
+                ),
+                retry: false,
+            };
+            let declared = resp.content_length();
+            if let Some(len) = declared
+                && len > cap
+            {
+                return Err(too_large(len));
+            }
+            let mut buf = Vec::with_capacity(usize::try_from(declared.unwrap_or(0).min(cap)).unwrap_or(0));
+            while let Some(chunk) = resp.chunk().await.map_err(|e| errors::transport(&e))? {
+                let size = (buf.len() + chunk.len()) as u64;
+                if size > cap {
+                    return Err(too_large(size));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(buf)
+        };
+        attempt.retry(self.backoff()).when(|a: &Attempt| a.retry).await.map_err(|a| a.error)
+    }
+}

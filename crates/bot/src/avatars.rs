@@ -1,0 +1,753 @@
+//! Avatars: the list, creating one (name → gender → photos), the upload screen that takes
+//! photos, image documents and albums, reviewing and removing photos, training with its
+//! confirmation, the card (main, rename, delete), and "photos with me", whose order then
+//! follows the create flow.
+//!
+//! Every avatar id a button carries is looked up with the user as owner: someone else's id is
+//! "not found" and changes nothing.
+
+use crate::bot::{Bot, Ctx, button};
+use crate::callback::Cb;
+use crate::create::elapsed;
+use crate::dialogue::Dialogue;
+use crate::html::{clip, escape};
+use crate::io::{AlbumItem, FetchError, Keyboard, Media, MessageId, Outgoing, Reply};
+use crate::texts::{Texts, fill};
+use aisha_domain::avatar::{Avatar, AvatarStatus, Gender, PhotoRejection, PhotoRules, TrainRefusal};
+use aisha_domain::generation::JobSpec;
+use aisha_domain::media::ImageFormat;
+use aisha_domain::ports::{AvatarRefusal, DeleteAvatar, RemovePhoto, SetMain, StoreError};
+use aisha_domain::services::avatars::PhotoError;
+use aisha_domain::services::generation::StartError;
+use aisha_domain::{AspectRatio, AvatarId, AvatarName, ImageCount, ImagenVariant, JobId, Timezone, ValidationError};
+use chrono::{DateTime, Datelike, Timelike, Utc};
+
+/// At most this many avatars are listed as buttons (Telegram allows 100 buttons a message).
+const LISTED: usize = 30;
+
+/// "21 Nov 14:05" in the user's timezone.
+fn local_time(t: &Texts, at: DateTime<Utc>, tz: Timezone) -> String {
+    let local = at.with_timezone(&tz.tz());
+    format!("{} {} {:02}:{:02}", local.day(), t.months[local.month0() as usize], local.hour(), local.minute())
+}
+
+/// "7/10 — 3 more needed", "12 photos — enough to train", "20/20 — the maximum".
+fn progress(t: &Texts, rules: &PhotoRules, count: u32) -> String {
+    if count < rules.min_photos {
+        fill(t.progress_need, &[&count, &rules.min_photos, &(rules.min_photos - count)])
+    } else if count < rules.max_photos {
+        fill(t.progress_enough, &[&count, &rules.max_photos])
+    } else {
+        fill(t.progress_full, &[&count, &rules.max_photos])
+    }
+}
+
+fn gender_name(t: &Texts, g: Gender) -> &'static str {
+    match g {
+        Gender::Male => t.gender_names[0],
+        Gender::Female => t.gender_names[1],
+    }
+}
+
+/// Why a photo was not taken, in words.
+fn rejection(t: &Texts, r: &PhotoRejection) -> String {
+    match r {
+        PhotoRejection::NotAnImage => t.reason_not_image.to_owned(),
+        PhotoRejection::TooLarge { max_bytes } => fill(t.reason_too_big, &[&megabytes(*max_bytes)]),
+        PhotoRejection::TooSmall { width, height, min_side } => fill(t.reason_too_small, &[width, height, min_side]),
+        PhotoRejection::Duplicate => t.reason_duplicate.to_owned(),
+        PhotoRejection::AvatarFull { max } => fill(t.reason_full, &[max]),
+        PhotoRejection::NotAccepting => t.reason_closed.to_owned(),
+    }
+}
+
+fn megabytes(bytes: u64) -> u64 {
+    bytes / (1024 * 1024)
+}
+
+/// A button label with the avatar's name (labels are plain text: not escaped, only shortened).
+fn labelled(prefix: &str, name: &AvatarName) -> String {
+    format!("{prefix} {}", clip(name.as_str(), 30))
+}
+
+fn train_refusal(t: &Texts, r: TrainRefusal) -> String {
+    match r {
+        TrainRefusal::NotEnoughPhotos { have, need } => fill(t.train_not_enough_photos, &[&have, &need]),
+        TrainRefusal::AlreadyTraining => t.train_already.to_owned(),
+        TrainRefusal::AlreadyTrained => t.train_done_already.to_owned(),
+    }
+}
+
+impl Bot {
+    fn rules(&self) -> &PhotoRules {
+        &self.avatars.rules
+    }
+
+    fn training_price(&self, avatar: AvatarId) -> aisha_domain::Coins {
+        self.generation.quote(&JobSpec::Training { avatar }).total
+    }
+
+    /// The buttons under the upload screen and every acknowledgement of photos.
+    fn upload_keyboard(&self, t: &Texts, a: &Avatar) -> Keyboard {
+        let mut rows = Vec::new();
+        let mut first = Vec::new();
+        if a.photo_count > 0 {
+            first.push(button(fill(t.btn_review, &[&a.photo_count]), Cb::AvatarReview(a.id)));
+        }
+        if a.photo_count >= self.rules().min_photos {
+            first.push(button(fill(t.btn_train, &[&self.training_price(a.id)]), Cb::AvatarTrain(a.id)));
+        }
+        if !first.is_empty() {
+            rows.push(first);
+        }
+        rows.push(vec![button(t.btn_avatar_card, Cb::AvatarOpen(a.id)), button(t.btn_menu, Cb::Menu)]);
+        rows
+    }
+
+    pub(crate) async fn show_avatars(&self, cx: &mut Ctx, message: Option<MessageId>) -> Result<(), StoreError> {
+        let t = cx.t;
+        let list = self.avatars.list(cx.user.id).await?;
+        let rules = *self.rules();
+        if list.is_empty() {
+            let text = fill(t.avatars_empty, &[&rules.min_photos, &rules.max_photos, &self.generation.prices.training]);
+            let keyboard = vec![vec![button(t.btn_avatar_new, Cb::AvatarNew)], vec![button(t.btn_menu, Cb::Menu)]];
+            cx.edit_or_send(message, text, Some(keyboard));
+            return Ok(());
+        }
+        let tz = cx.user.settings.timezone;
+        let mut lines = Vec::new();
+        for (n, a) in list.iter().take(LISTED).enumerate() {
+            let status = match a.status {
+                AvatarStatus::Draft => fill(t.status_draft, &[&a.photo_count, &rules.min_photos]),
+                AvatarStatus::Training => {
+                    fill(t.status_training, &[&local_time(t, self.training_since(cx, a).await?, tz)])
+                }
+                AvatarStatus::Ready => t.status_ready.to_owned(),
+                AvatarStatus::Failed => t.status_failed.to_owned(),
+            };
+            let main = if a.is_main { t.main_mark } else { "" };
+            lines.push(fill(t.avatar_line, &[&(n + 1), &escape(a.name.as_str()), &main, &status]));
+        }
+        let mut rows: Keyboard = list
+            .iter()
+            .take(LISTED)
+            .map(|a| {
+                let mark = match a.status {
+                    AvatarStatus::Draft => "📤",
+                    AvatarStatus::Training => "⏳",
+                    AvatarStatus::Ready if a.is_main => "⭐",
+                    AvatarStatus::Ready => "✅",
+                    AvatarStatus::Failed => "❌",
+                };
+                button(labelled(mark, &a.name), Cb::AvatarOpen(a.id))
+            })
+            .collect::<Vec<_>>()
+            .chunks(2)
+            .map(<[_]>::to_vec)
+            .collect();
+        let mut last = vec![button(t.btn_avatar_new, Cb::AvatarNew)];
+        if list.iter().any(Avatar::is_usable) {
+            last.push(button(t.btn_with_me, Cb::WithMe));
+        }
+        rows.push(last);
+        rows.push(vec![button(t.btn_menu, Cb::Menu)]);
+        cx.edit_or_send(message, fill(t.avatars, &[&lines.join("\n")]), Some(rows));
+        Ok(())
+    }
+
+    /// When the avatar's training was paid for: its job's start, not `updated_at` (a rename
+    /// moves that).
+    async fn training_since(&self, cx: &Ctx, a: &Avatar) -> Result<DateTime<Utc>, StoreError> {
+        Ok(match a.training_job {
+            Some(job) => self.jobs.get(cx.user.id, job).await?.map_or(a.updated_at, |j| j.created_at),
+            None => a.updated_at,
+        })
+    }
+
+    /// The card of one avatar; a toast when it is not the user's.
+    pub(crate) async fn show_avatar_card(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        id: AvatarId,
+    ) -> Result<Option<String>, StoreError> {
+        let t = cx.t;
+        let Some(a) = self.avatars.get(cx.user.id, id).await? else { return Ok(Some(t.not_found.into())) };
+        let rules = *self.rules();
+        let status = match a.status {
+            AvatarStatus::Draft if a.photo_count >= rules.min_photos => t.card_draft_ready.to_owned(),
+            AvatarStatus::Draft => fill(t.card_draft, &[&a.photo_count, &rules.min_photos]),
+            AvatarStatus::Training => {
+                let since = self.training_since(cx, &a).await?;
+                let now = self.generation.env.now();
+                fill(t.card_training, &[&local_time(t, since, cx.user.settings.timezone), &elapsed(t, since, now)])
+            }
+            AvatarStatus::Ready => t.card_ready.to_owned(),
+            AvatarStatus::Failed => t.card_failed.to_owned(),
+        };
+        let main = if a.is_main { t.card_main } else { "" };
+        let text =
+            fill(t.avatar_card, &[&escape(a.name.as_str()), &main, &status, &a.photo_count, &gender_name(t, a.gender)]);
+        let mut rows = Vec::new();
+        match a.status {
+            AvatarStatus::Draft | AvatarStatus::Failed => {
+                let mut row = vec![button(t.btn_add_photos, Cb::AvatarUpload(a.id))];
+                if a.photo_count > 0 {
+                    row.push(button(fill(t.btn_review, &[&a.photo_count]), Cb::AvatarReview(a.id)));
+                }
+                rows.push(row);
+                if a.photo_count >= rules.min_photos {
+                    rows.push(vec![button(fill(t.btn_train, &[&self.training_price(a.id)]), Cb::AvatarTrain(a.id))]);
+                }
+            }
+            AvatarStatus::Training => {
+                let mut row = Vec::new();
+                if let Some(job) = a.training_job {
+                    row.push(button(t.btn_cancel_training, Cb::CancelJob(job)));
+                }
+                row.push(button(t.btn_refresh, Cb::AvatarOpen(a.id)));
+                rows.push(row);
+            }
+            AvatarStatus::Ready => {
+                let mut row = vec![button(t.btn_create_photos, Cb::WithAvatar(a.id))];
+                if !a.is_main && a.is_usable() {
+                    row.push(button(t.btn_set_main, Cb::AvatarMain(a.id)));
+                }
+                rows.push(row);
+            }
+        }
+        rows.push(vec![
+            button(t.btn_rename, Cb::AvatarRename(a.id)),
+            button(t.btn_delete_avatar, Cb::AvatarDelete(a.id)),
+        ]);
+        rows.push(vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]);
+        cx.edit_or_send(message, text, Some(rows));
+        Ok(None)
+    }
+
+    pub(crate) async fn avatar_button(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        cb: Cb,
+    ) -> Result<Option<String>, StoreError> {
+        let t = cx.t;
+        let owner = cx.user.id;
+        match cb {
+            Cb::Avatars => self.show_avatars(cx, message).await?,
+            Cb::AvatarNew => {
+                self.set_dialogue(cx, &Dialogue::AvatarName).await?;
+                cx.edit_or_send(message, t.ask_avatar_name.into(), Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
+            }
+            Cb::Gender(gender) => {
+                // a second press finds the avatar made already: nothing more happens
+                let Some(Dialogue::AvatarGender { name }) = self.dialogue(cx).await? else {
+                    return Ok(Some(t.outdated.into()));
+                };
+                let avatar = self.avatars.create(owner, name, gender).await?;
+                self.set_dialogue(cx, &Dialogue::Upload { avatar: avatar.id }).await?;
+                self.upload_screen(cx, message, &avatar);
+            }
+            Cb::AvatarOpen(id) => return self.show_avatar_card(cx, message, id).await,
+            Cb::AvatarUpload(id) => {
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(t.not_found.into())) };
+                if !a.accepts_photos() {
+                    return Ok(Some(fill(t.upload_closed, &[&a.name])));
+                }
+                self.set_dialogue(cx, &Dialogue::Upload { avatar: id }).await?;
+                self.upload_screen(cx, message, &a);
+            }
+            Cb::AvatarReview(id) => {
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(t.not_found.into())) };
+                if !a.accepts_photos() {
+                    return Ok(Some(fill(t.upload_closed, &[&a.name])));
+                }
+                self.set_dialogue(cx, &Dialogue::Upload { avatar: id }).await?;
+                self.review_screen(cx, message, &a).await?;
+            }
+            Cb::AvatarShowPhotos(id) => {
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(t.not_found.into())) };
+                if !a.accepts_photos() {
+                    return Ok(Some(fill(t.upload_closed, &[&a.name])));
+                }
+                let photos = self.avatars.photos(owner, id).await?;
+                let numbered: Vec<(Media, Option<String>)> = photos
+                    .iter()
+                    .enumerate()
+                    .map(|(n, p)| {
+                        (
+                            Media::Stored { key: p.object.key.clone(), image: None },
+                            Some(fill(t.photo_number, &[&(n + 1)])),
+                        )
+                    })
+                    .collect();
+                for chunk in numbered.chunks(10) {
+                    let reply = match chunk {
+                        [(photo, caption)] => Reply::SendPhoto {
+                            chat: cx.chat,
+                            photo: photo.clone(),
+                            caption: caption.clone(),
+                            keyboard: None,
+                        },
+                        many => Reply::SendAlbum { chat: cx.chat, photos: many.to_vec() },
+                    };
+                    cx.out.push(Outgoing::normal(reply));
+                }
+                self.set_dialogue(cx, &Dialogue::Upload { avatar: id }).await?;
+                self.review_screen(cx, None, &a).await?;
+            }
+            Cb::PhotoRemove(photo) => {
+                let avatar = match self.dialogue(cx).await? {
+                    Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => avatar,
+                    _ => return Ok(Some(t.outdated.into())),
+                };
+                match self.avatars.remove_photo(owner, avatar, photo).await? {
+                    RemovePhoto::Removed { .. } => {
+                        let Some(a) = self.avatars.get(owner, avatar).await? else {
+                            return Ok(Some(t.not_found.into()));
+                        };
+                        self.set_dialogue(cx, &Dialogue::Upload { avatar }).await?;
+                        self.review_screen(cx, message, &a).await?;
+                        return Ok(Some(t.photo_removed.into()));
+                    }
+                    RemovePhoto::NotFound => return Ok(Some(t.not_found.into())),
+                    RemovePhoto::NotAccepting => return Ok(Some(t.reason_closed.into())),
+                }
+            }
+            Cb::AvatarTrain(id) => return self.train_confirmation(cx, message, id).await,
+            Cb::TrainConfirm(job) => return self.start_training(cx, message, job).await,
+            Cb::AvatarMain(id) => match self.avatars.set_main(owner, id).await? {
+                SetMain::Done(_) => {
+                    self.show_avatar_card(cx, message, id).await?;
+                    return Ok(Some(t.main_set.into()));
+                }
+                SetMain::NotFound => return Ok(Some(t.not_found.into())),
+                SetMain::NotUsable => return Ok(Some(t.not_usable.into())),
+            },
+            Cb::AvatarRename(id) => {
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(t.not_found.into())) };
+                self.set_dialogue(cx, &Dialogue::Rename { avatar: id }).await?;
+                let text = fill(t.ask_rename, &[&escape(a.name.as_str())]);
+                cx.edit_or_send(message, text, Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
+            }
+            Cb::AvatarDelete(id) => {
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(t.not_found.into())) };
+                if a.status == AvatarStatus::Training {
+                    self.busy_screen(cx, message, &a);
+                    return Ok(None);
+                }
+                let text = fill(t.confirm_avatar_delete, &[&escape(a.name.as_str()), &a.photo_count]);
+                let keyboard = vec![vec![
+                    button(t.btn_delete_avatar_yes, Cb::AvatarDeleteYes(id)),
+                    button(t.btn_avatar_card, Cb::AvatarOpen(id)),
+                ]];
+                cx.edit_or_send(message, text, Some(keyboard));
+            }
+            Cb::AvatarDeleteYes(id) => match self.avatars.delete(owner, id).await? {
+                DeleteAvatar::Deleted { avatar, .. } => {
+                    let stale = match self.dialogue(cx).await? {
+                        Some(
+                            Dialogue::Upload { avatar: a }
+                            | Dialogue::Train { avatar: a, .. }
+                            | Dialogue::Rename { avatar: a },
+                        ) => a == id,
+                        Some(Dialogue::Prompt { avatar: Some(a), .. }) => a == id,
+                        Some(Dialogue::Create { draft }) => draft.avatar == Some(id),
+                        _ => false,
+                    };
+                    if stale {
+                        self.clear_dialogue(cx).await?;
+                    }
+                    let text = fill(t.avatar_deleted, &[&escape(avatar.name.as_str())]);
+                    let keyboard = vec![vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]];
+                    cx.edit_or_send(message, text, Some(keyboard));
+                }
+                DeleteAvatar::NotFound => return Ok(Some(t.not_found.into())),
+                DeleteAvatar::Busy => {
+                    let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(t.not_found.into())) };
+                    self.busy_screen(cx, message, &a);
+                }
+            },
+            Cb::WithMe => return self.with_me(cx, message, None, None).await,
+            Cb::WithAvatar(id) => return self.with_me(cx, message, Some(id), None).await,
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    fn upload_screen(&self, cx: &mut Ctx, message: Option<MessageId>, a: &Avatar) {
+        let t = cx.t;
+        let r = self.rules();
+        let text = fill(
+            t.upload,
+            &[
+                &escape(a.name.as_str()),
+                &r.min_photos,
+                &r.max_photos,
+                &megabytes(r.max_bytes),
+                &r.min_side,
+                &progress(t, r, a.photo_count),
+            ],
+        );
+        let keyboard = self.upload_keyboard(t, a);
+        cx.edit_or_send(message, text, Some(keyboard));
+    }
+
+    /// The photos, numbered, with a remove button each (the avatar is the dialogue's).
+    async fn review_screen(&self, cx: &mut Ctx, message: Option<MessageId>, a: &Avatar) -> Result<(), StoreError> {
+        let t = cx.t;
+        let photos = self.avatars.photos(cx.user.id, a.id).await?;
+        let name = escape(a.name.as_str());
+        let progress = progress(t, self.rules(), a.photo_count);
+        let tz = cx.user.settings.timezone;
+        let text = if photos.is_empty() {
+            fill(t.review_empty, &[&name, &progress])
+        } else {
+            let lines: Vec<String> = photos
+                .iter()
+                .enumerate()
+                .map(|(n, p)| {
+                    let format = match p.object.format {
+                        ImageFormat::Jpeg => "JPEG",
+                        ImageFormat::Png => "PNG",
+                        ImageFormat::Webp => "WebP",
+                    };
+                    let when = local_time(t, p.created_at, tz);
+                    fill(t.review_line, &[&(n + 1), &p.object.width, &p.object.height, &format, &when])
+                })
+                .collect();
+            fill(t.review, &[&name, &lines.join("\n"), &progress])
+        };
+        let mut rows: Keyboard = photos
+            .iter()
+            .enumerate()
+            .map(|(n, p)| button(fill(t.btn_remove_photo, &[&(n + 1)]), Cb::PhotoRemove(p.id)))
+            .collect::<Vec<_>>()
+            .chunks(5)
+            .map(<[_]>::to_vec)
+            .collect();
+        let mut more = Vec::new();
+        if !photos.is_empty() {
+            more.push(button(t.btn_show_photos, Cb::AvatarShowPhotos(a.id)));
+        }
+        if a.photo_count >= self.rules().min_photos {
+            more.push(button(fill(t.btn_train, &[&self.training_price(a.id)]), Cb::AvatarTrain(a.id)));
+        }
+        if !more.is_empty() {
+            rows.push(more);
+        }
+        rows.push(vec![
+            button(t.btn_add_photos, Cb::AvatarUpload(a.id)),
+            button(t.btn_avatar_card, Cb::AvatarOpen(a.id)),
+        ]);
+        cx.edit_or_send(message, text, Some(rows));
+        Ok(())
+    }
+
+    fn busy_screen(&self, cx: &mut Ctx, message: Option<MessageId>, a: &Avatar) {
+        let t = cx.t;
+        let mut row = Vec::new();
+        if let Some(job) = a.training_job {
+            row.push(button(t.btn_cancel_training, Cb::CancelJob(job)));
+        }
+        row.push(button(t.btn_avatar_card, Cb::AvatarOpen(a.id)));
+        cx.edit_or_send(message, fill(t.avatar_busy, &[&escape(a.name.as_str())]), Some(vec![row]));
+    }
+
+    async fn train_confirmation(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        id: AvatarId,
+    ) -> Result<Option<String>, StoreError> {
+        let t = cx.t;
+        let Some(a) = self.avatars.get(cx.user.id, id).await? else { return Ok(Some(t.not_found.into())) };
+        if let Err(r) = a.check_trainable(&self.generation.limits.photos) {
+            return Ok(Some(train_refusal(t, r)));
+        }
+        let offer = self.generation.offer(cx.user.id, &JobSpec::Training { avatar: id }).await?;
+        let Some(after) = offer.balance_after else {
+            let text = fill(t.not_enough, &[&offer.quote.total, &offer.balance]);
+            let keyboard =
+                vec![vec![button(t.btn_top_up, Cb::TopUp)], vec![button(t.btn_avatar_card, Cb::AvatarOpen(id))]];
+            cx.edit_or_send(message, text, Some(keyboard));
+            return Ok(None);
+        };
+        let job = JobId(self.generation.env.ids.new_uuid());
+        self.set_dialogue(cx, &Dialogue::Train { avatar: id, job }).await?;
+        let text = fill(t.train_confirm, &[&escape(a.name.as_str()), &a.photo_count, &offer.quote.total, &after]);
+        let keyboard = vec![
+            vec![button(fill(t.btn_train_yes, &[&offer.quote.total]), Cb::TrainConfirm(job))],
+            vec![button(t.btn_avatar_card, Cb::AvatarOpen(id))],
+        ];
+        cx.edit_or_send(message, text, Some(keyboard));
+        Ok(None)
+    }
+
+    /// Starts the training minted into the dialogue; a second press finds the dialogue gone
+    /// (and the store would replay the same job id anyway): one job, one charge.
+    async fn start_training(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        job: JobId,
+    ) -> Result<Option<String>, StoreError> {
+        let t = cx.t;
+        let avatar = match self.dialogue(cx).await? {
+            Some(Dialogue::Train { avatar, job: minted }) if minted == job => avatar,
+            _ => {
+                return Ok(Some(match self.jobs.get(cx.user.id, job).await? {
+                    Some(_) => t.train_started_already.into(),
+                    None => t.outdated.into(),
+                }));
+            }
+        };
+        let spec = JobSpec::Training { avatar };
+        match self.generation.start(cx.user.id, job, spec, message.map(|m| m.0)).await {
+            Ok(job) => {
+                self.clear_dialogue(cx).await?;
+                let (text, keyboard) = crate::create::status_screen(t, &job, self.generation.env.now());
+                cx.edit_or_send(message, text, keyboard);
+                Ok(None)
+            }
+            Err(StartError::InsufficientFunds { price, balance }) => {
+                let text = fill(t.not_enough, &[&price, &balance]);
+                let keyboard = vec![
+                    vec![button(t.btn_top_up, Cb::TopUp)],
+                    vec![button(t.btn_avatar_card, Cb::AvatarOpen(avatar))],
+                ];
+                cx.edit_or_send(message, text, Some(keyboard));
+                Ok(None)
+            }
+            Err(StartError::TooManyInFlight { limit }) => Ok(Some(fill(t.too_many, &[&limit]))),
+            Err(StartError::Avatar(AvatarRefusal::Train(r))) => {
+                self.clear_dialogue(cx).await?;
+                Ok(Some(train_refusal(t, r)))
+            }
+            Err(StartError::Avatar(AvatarRefusal::NotFound | AvatarRefusal::NotUsable)) => {
+                self.clear_dialogue(cx).await?;
+                Ok(Some(t.not_found.into()))
+            }
+            Err(StartError::Store(e)) => Err(e),
+        }
+    }
+
+    /// "Photos with me": the chosen (or preferred) trained avatar, then a description; the
+    /// rest is the create flow with the avatar in the draft.
+    pub(crate) async fn with_me(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        avatar: Option<AvatarId>,
+        like: Option<(AspectRatio, ImageCount, ImagenVariant)>,
+    ) -> Result<Option<String>, StoreError> {
+        let t = cx.t;
+        let owner = cx.user.id;
+        let chosen = match avatar {
+            Some(id) => match self.avatars.get(owner, id).await? {
+                Some(a) if a.is_usable() => a,
+                Some(_) => return Ok(Some(t.with_me_not_ready.into())),
+                None => return Ok(Some(t.not_found.into())),
+            },
+            None => match self.avatars.preferred(owner).await? {
+                Some(a) => a,
+                None => {
+                    let keyboard = vec![vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]];
+                    cx.edit_or_send(message, t.with_me_none.into(), Some(keyboard));
+                    return Ok(None);
+                }
+            },
+        };
+        self.set_dialogue(cx, &Dialogue::Prompt { like, avatar: Some(chosen.id) }).await?;
+        let usable: Vec<Avatar> = self.avatars.list(owner).await?.into_iter().filter(Avatar::is_usable).collect();
+        let mut rows: Keyboard = Vec::new();
+        if usable.len() > 1 {
+            rows.extend(
+                usable
+                    .iter()
+                    .take(LISTED)
+                    .map(|a| {
+                        let mark = if a.id == chosen.id { "✓" } else { "🎭" };
+                        button(labelled(mark, &a.name), Cb::WithAvatar(a.id))
+                    })
+                    .collect::<Vec<_>>()
+                    .chunks(2)
+                    .map(<[_]>::to_vec),
+            );
+        }
+        rows.push(vec![button(t.btn_cancel, Cb::Cancel)]);
+        cx.edit_or_send(message, fill(t.with_me, &[&escape(chosen.name.as_str())]), Some(rows));
+        Ok(None)
+    }
+
+    fn name_problem(&self, t: &Texts, e: &ValidationError) -> String {
+        match e {
+            ValidationError::AvatarNameLength { min, max, got } => fill(t.avatar_name_length, &[min, max, got]),
+            _ => t.avatar_name_line.to_owned(),
+        }
+    }
+
+    pub(crate) async fn avatar_name_given(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
+        let t = cx.t;
+        match AvatarName::parse(text) {
+            Ok(name) => {
+                self.set_dialogue(cx, &Dialogue::AvatarGender { name: name.clone() }).await?;
+                self.ask_gender(cx, name).await?;
+            }
+            Err(e) => {
+                let reply = self.name_problem(t, &e);
+                cx.send(reply, Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
+            }
+        }
+        Ok(())
+    }
+
+    /// The gender question (again, when text arrives instead of a button press).
+    pub(crate) async fn ask_gender(&self, cx: &mut Ctx, name: AvatarName) -> Result<(), StoreError> {
+        let t = cx.t;
+        let keyboard = vec![
+            vec![button(t.btn_male, Cb::Gender(Gender::Male)), button(t.btn_female, Cb::Gender(Gender::Female))],
+            vec![button(t.btn_cancel, Cb::Cancel)],
+        ];
+        cx.send(fill(t.ask_gender, &[&escape(name.as_str())]), Some(keyboard));
+        Ok(())
+    }
+
+    /// Text while photos are expected: say so, with the count so far.
+    pub(crate) async fn waiting_for_photos(&self, cx: &mut Ctx, avatar: AvatarId) -> Result<(), StoreError> {
+        let t = cx.t;
+        match self.avatars.get(cx.user.id, avatar).await? {
+            Some(a) if a.accepts_photos() => {
+                let text =
+                    fill(t.upload_waiting, &[&escape(a.name.as_str()), &progress(t, self.rules(), a.photo_count)]);
+                let keyboard = self.upload_keyboard(t, &a);
+                cx.send(text, Some(keyboard));
+            }
+            _ => {
+                self.clear_dialogue(cx).await?;
+                let keyboard = self.menu_keyboard(cx).await?;
+                cx.send(t.unknown_text.into(), Some(keyboard));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn rename_given(&self, cx: &mut Ctx, avatar: AvatarId, text: &str) -> Result<(), StoreError> {
+        let t = cx.t;
+        let name = match AvatarName::parse(text) {
+            Ok(name) => name,
+            Err(e) => {
+                let reply = self.name_problem(t, &e);
+                cx.send(reply, Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
+                return Ok(());
+            }
+        };
+        self.clear_dialogue(cx).await?;
+        match self.avatars.rename(cx.user.id, avatar, &name).await? {
+            Some(_) => {
+                self.show_avatar_card(cx, None, avatar).await?;
+            }
+            None => {
+                let keyboard = vec![vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]];
+                cx.send(t.not_found.into(), Some(keyboard));
+            }
+        }
+        Ok(())
+    }
+
+    /// Photos, image documents and albums. While uploading they go to the avatar, each one
+    /// checked (size as Telegram reports it before downloading, then bytes); the answer is one
+    /// message per update (per album) with the new count and a reason for every refusal.
+    pub(crate) async fn files_received(&self, cx: &mut Ctx, items: Vec<AlbumItem>) -> Result<(), StoreError> {
+        let t = cx.t;
+        let id = match self.dialogue(cx).await? {
+            Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => avatar,
+            _ => {
+                let keyboard = self.menu_keyboard(cx).await?;
+                cx.send(t.photo_outside_upload.into(), Some(keyboard));
+                return Ok(());
+            }
+        };
+        let Some(avatar) = self.avatars.get(cx.user.id, id).await? else {
+            self.clear_dialogue(cx).await?;
+            let keyboard = vec![vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]];
+            cx.send(t.not_found.into(), Some(keyboard));
+            return Ok(());
+        };
+        if !avatar.accepts_photos() {
+            self.clear_dialogue(cx).await?;
+            let keyboard = vec![vec![button(t.btn_avatar_card, Cb::AvatarOpen(id))]];
+            cx.send(fill(t.upload_closed, &[&escape(avatar.name.as_str())]), Some(keyboard));
+            return Ok(());
+        }
+        // more photos make a shown training confirmation stale: back to uploading
+        self.set_dialogue(cx, &Dialogue::Upload { avatar: id }).await?;
+        let mut count = avatar.photo_count;
+        let mut refused = Vec::new();
+        for (n, item) in items.iter().enumerate() {
+            match self.take_photo(cx, id, item, count).await {
+                Ok(now) => count = now,
+                Err(reason) => refused.push((n + 1, item, reason)),
+            }
+        }
+        let added = items.len() - refused.len();
+        let mut text = match (items.len(), refused.first()) {
+            (1, None) => t.photo_added.to_owned(),
+            (1, Some((_, _, reason))) => fill(t.photo_refused, &[reason]),
+            (n, _) => {
+                let mut s = fill(t.photos_received, &[&n, &added]);
+                for (number, item, reason) in &refused {
+                    let name = item
+                        .file
+                        .file_name
+                        .as_deref()
+                        .filter(|_| item.is_document)
+                        .map(|f| fill(t.photo_file_name, &[&escape(&clip(f, 40))]))
+                        .unwrap_or_default();
+                    s.push_str(&fill(t.photo_refused_line, &[number, &name, reason]));
+                }
+                s
+            }
+        };
+        let avatar = self.avatars.get(cx.user.id, id).await?.unwrap_or(Avatar { photo_count: count, ..avatar });
+        text.push_str("\n\n");
+        text.push_str(&progress(t, self.rules(), avatar.photo_count));
+        let keyboard = self.upload_keyboard(t, &avatar);
+        cx.send(text, Some(keyboard));
+        Ok(())
+    }
+
+    /// One photo into the avatar: the new count, or why not (in words).
+    async fn take_photo(&self, cx: &Ctx, avatar: AvatarId, item: &AlbumItem, count: u32) -> Result<u32, String> {
+        let t = cx.t;
+        let rules = *self.rules();
+        if count >= rules.max_photos {
+            return Err(rejection(t, &PhotoRejection::AvatarFull { max: rules.max_photos }));
+        }
+        let declared = item.file.mime_type.as_deref();
+        if item.is_document && declared.is_some_and(|m| !m.starts_with("image/")) {
+            return Err(rejection(t, &PhotoRejection::NotAnImage));
+        }
+        let too_big = || rejection(t, &PhotoRejection::TooLarge { max_bytes: rules.max_bytes });
+        if item.file.size.is_some_and(|s| s > rules.max_bytes) {
+            return Err(too_big());
+        }
+        let bytes = match self.files.fetch(&item.file.file_id, rules.max_bytes).await {
+            Ok(b) => b,
+            Err(FetchError::TooLarge { .. }) => return Err(too_big()),
+            Err(FetchError::Unavailable(why)) => {
+                tracing::warn!(file = %item.file.file_id, why, "could not download an avatar photo");
+                return Err(t.reason_download.to_owned());
+            }
+        };
+        match self.avatars.add_photo(cx.user.id, avatar, bytes).await {
+            Ok(added) => Ok(added.count),
+            Err(PhotoError::Rejected(r)) => Err(rejection(t, &r)),
+            Err(PhotoError::AvatarNotFound) => Err(t.not_found.to_owned()),
+            Err(e @ (PhotoError::Storage(_) | PhotoError::Store(_))) => {
+                tracing::warn!(error = %e, "could not keep an avatar photo");
+                Err(t.reason_save.to_owned())
+            }
+        }
+    }
+}

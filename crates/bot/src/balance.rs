@@ -1,0 +1,203 @@
+//! Balance, history, Stars top-ups, payments and promo codes.
+
+use crate::bot::{Bot, Ctx, button};
+use crate::callback::Cb;
+use crate::dialogue::Dialogue;
+use crate::html::escape;
+use crate::io::{MessageId, Outgoing, Reply};
+use crate::texts::{Texts, fill};
+use aisha_domain::JobKind;
+use aisha_domain::ledger::{LedgerEntry, LedgerReason};
+use aisha_domain::payments::{PreCheckoutRefusal, PromoRefusal};
+use aisha_domain::ports::{RedeemError, StoreError};
+use aisha_domain::services::payments::{PaidInvoice, PromoError, TopUpError};
+
+const PAGE: usize = 10;
+
+fn signed(n: i64) -> String {
+    if n < 0 { format!("−{}", -n) } else { format!("+{n}") }
+}
+
+pub(crate) fn ledger_row(t: &Texts, e: &LedgerEntry) -> String {
+    match &e.reason {
+        LedgerReason::JobCharge { job_kind: JobKind::Imagen, units, .. } => {
+            fill(t.row_charge, &[&signed(e.amount), units])
+        }
+        LedgerReason::JobCharge { job_kind: JobKind::AvatarPhotos, units, .. } => {
+            fill(t.row_avatar_photos, &[&signed(e.amount), units])
+        }
+        LedgerReason::JobCharge { job_kind: JobKind::Training, .. } => fill(t.row_training, &[&signed(e.amount)]),
+        LedgerReason::JobRefund { .. } => fill(t.row_refund, &[&e.amount]),
+        LedgerReason::StarsTopUp { stars, .. } => fill(t.row_top_up, &[&e.amount, stars]),
+        LedgerReason::StarsRefund { .. } => fill(t.row_stars_refund, &[&signed(e.amount)]),
+        LedgerReason::Promo { code } => fill(t.row_promo, &[&e.amount, &escape(code.as_str())]),
+        LedgerReason::Welcome => fill(t.row_welcome, &[&e.amount]),
+        LedgerReason::Admin { note } => fill(t.row_admin, &[&signed(e.amount), &escape(&crate::html::clip(note, 80))]),
+    }
+}
+
+impl Bot {
+    pub(crate) async fn show_balance(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        page: u16,
+    ) -> Result<(), StoreError> {
+        let t = cx.t;
+        let balance = self.ledger.balance(cx.user.id).await?;
+        let upto = (usize::from(page) + 1) * PAGE;
+        let rows = self.ledger.history(cx.user.id, None, u32::try_from(upto + 1).unwrap_or(u32::MAX)).await?;
+        let more = rows.len() > upto;
+        let shown: Vec<&LedgerEntry> = rows.iter().skip(usize::from(page) * PAGE).take(PAGE).collect();
+        let history = if shown.is_empty() {
+            t.no_history.to_owned()
+        } else {
+            shown
+                .iter()
+                .map(|e| {
+                    let local = e.created_at.with_timezone(&cx.user.settings.timezone.tz());
+                    format!("{} · {}", local.format("%d.%m %H:%M"), ledger_row(t, e))
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let text = fill(t.balance, &[&balance, &history]);
+        let mut pager = Vec::new();
+        if more {
+            pager.push(button(t.btn_older, Cb::History(page.saturating_add(1))));
+        }
+        if page > 0 {
+            pager.push(button(t.btn_newer, Cb::History(page - 1)));
+        }
+        let mut keyboard = vec![vec![button(t.btn_top_up, Cb::TopUp), button(t.btn_promo, Cb::Promo)]];
+        if !pager.is_empty() {
+            keyboard.push(pager);
+        }
+        keyboard.push(vec![button(t.btn_menu, Cb::Menu)]);
+        cx.edit_or_send(message, text, Some(keyboard));
+        Ok(())
+    }
+
+    pub(crate) async fn balance_button(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        cb: Cb,
+    ) -> Result<(), StoreError> {
+        let t = cx.t;
+        match cb {
+            Cb::Balance => self.show_balance(cx, message, 0).await?,
+            Cb::History(page) => self.show_balance(cx, message, page).await?,
+            Cb::TopUp => {
+                let packages = &self.payments.packages;
+                let mut rows: Vec<Vec<_>> = packages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let bonus = packages.first().map_or(0, |base| p.bonus_percent(base));
+                        let mut label = fill(t.package, &[&p.coins, &p.stars]);
+                        if bonus > 0 {
+                            label.push_str(&fill(t.package_bonus, &[&bonus]));
+                        }
+                        vec![button(label, Cb::Buy(u8::try_from(i).unwrap_or(u8::MAX)))]
+                    })
+                    .collect();
+                rows.push(vec![button(t.btn_back, Cb::Balance)]);
+                cx.edit_or_send(message, t.top_up.into(), Some(rows));
+            }
+            Cb::Buy(i) => {
+                let Some(package) = self.payments.packages.get(usize::from(i)) else {
+                    cx.send(t.pre_gone.into(), None);
+                    return Ok(());
+                };
+                let Some((p, payload)) = self.payments.invoice(&package.id, cx.user.profile.telegram_id) else {
+                    return Ok(());
+                };
+                cx.out.push(Outgoing::critical(Reply::Invoice {
+                    chat: cx.chat,
+                    title: fill(t.invoice_title, &[&p.coins]),
+                    description: fill(t.invoice_description, &[&p.coins]),
+                    payload: payload.encode(),
+                    label: fill(t.package, &[&p.coins, &p.stars]),
+                    stars: p.stars,
+                }));
+            }
+            Cb::Promo => {
+                self.set_dialogue(cx, &Dialogue::Promo).await?;
+                cx.edit_or_send(message, t.ask_promo.into(), Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn pre_checkout(&self, cx: &mut Ctx, query_id: String, currency: &str, total: u32, payload: &str) {
+        let t = cx.t;
+        let verdict = self.payments.pre_checkout(cx.user.profile.telegram_id, payload, currency, total).await;
+        let error = verdict.err().map(|r| {
+            match r {
+                PreCheckoutRefusal::UnknownInvoice => t.pre_unknown,
+                PreCheckoutRefusal::PackageGone => t.pre_gone,
+                PreCheckoutRefusal::WrongBuyer => t.pre_buyer,
+                PreCheckoutRefusal::WrongAmount => t.pre_amount,
+                PreCheckoutRefusal::Blocked => t.pre_blocked,
+            }
+            .to_owned()
+        });
+        cx.out.push(Outgoing::critical(Reply::AnswerPreCheckout { query_id, ok: error.is_none(), error }));
+    }
+
+    pub(crate) async fn paid(
+        &self,
+        cx: &mut Ctx,
+        currency: String,
+        stars: u32,
+        payload: String,
+        charge_id: String,
+    ) -> Result<(), StoreError> {
+        let paid = PaidInvoice { payer: cx.user.profile.telegram_id, charge_id, payload, currency, stars };
+        match self.payments.complete(paid).await {
+            Ok(top_up) => {
+                if top_up.replayed {
+                    return Ok(()); // the receipt was sent the first time
+                }
+                let balance = self.ledger.balance(cx.user.id).await?;
+                let text = fill(cx.t.paid, &[&top_up.payment.coins, &balance]);
+                cx.out.push(Outgoing::critical(Reply::SendText {
+                    chat: cx.chat,
+                    text,
+                    keyboard: Some(self.menu_keyboard(cx).await?),
+                }));
+                Ok(())
+            }
+            Err(TopUpError::Store(e)) => Err(e),
+            Err(e @ TopUpError::UnknownPayer { .. }) => Err(StoreError::Internal(e.to_string())),
+        }
+    }
+
+    pub(crate) async fn promo_given(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
+        let t = cx.t;
+        let when = |d: chrono::DateTime<chrono::Utc>| {
+            d.with_timezone(&cx.user.settings.timezone.tz()).format("%d.%m.%Y %H:%M").to_string()
+        };
+        let reply = match self.payments.redeem(&cx.user, text).await {
+            Ok(r) => {
+                self.clear_dialogue(cx).await?;
+                fill(t.promo_ok, &[&r.coins, &r.entry.balance_after])
+            }
+            Err(PromoError::Format(_)) => t.promo_format.to_owned(),
+            Err(PromoError::Redeem(RedeemError::Refused(r))) => match r {
+                PromoRefusal::Unknown => t.promo_unknown.to_owned(),
+                PromoRefusal::Inactive => t.promo_inactive.to_owned(),
+                PromoRefusal::NotYetValid(d) => fill(t.promo_not_yet, &[&when(d)]),
+                PromoRefusal::Expired(d) => fill(t.promo_expired, &[&when(d)]),
+                PromoRefusal::UsedUp => t.promo_used_up.to_owned(),
+                PromoRefusal::AlreadyUsed => t.promo_already.to_owned(),
+            },
+            Err(PromoError::Redeem(RedeemError::Store(e))) => return Err(e),
+        };
+        let keyboard = self.menu_keyboard(cx).await?;
+        cx.send(reply, Some(keyboard));
+        Ok(())
+    }
+}

@@ -1,0 +1,410 @@
+//! The bot: one `handle` per update, returning the replies. Every handler reads what it needs
+//! through the domain's use cases, so the same code runs on memory adapters in tests and on
+//! PostgreSQL/Redis in production.
+
+use crate::callback::Cb;
+use crate::dialogue::Dialogue;
+use crate::io::{AlbumItem, Button, ButtonAction, ChatId, Event, Files, Keyboard, MessageId, Outgoing, Reply, Update};
+use crate::texts::{Texts, fill, texts};
+use aisha_domain::ports::{Jobs, Ledger, Payments, SessionStore, StoreError, Users};
+use aisha_domain::services::accounts::Accounts;
+use aisha_domain::services::avatars::AvatarService;
+use aisha_domain::services::gallery::GalleryService;
+use aisha_domain::services::generation::Generation;
+use aisha_domain::services::payments::PaymentService;
+use aisha_domain::services::runner::JobRunner;
+use aisha_domain::session::{self, SessionKey};
+use aisha_domain::{TelegramUserId, Timezone, User};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Operator settings the conversation needs.
+#[derive(Clone, Debug)]
+pub struct BotConfig {
+    /// Telegram ids that get `/stats`.
+    pub admins: Vec<TelegramUserId>,
+    /// How long an unanswered question stays open.
+    pub dialogue_ttl: Duration,
+    /// Timezones offered as buttons in Settings (any other can be typed).
+    pub timezones: Vec<Timezone>,
+}
+
+impl Default for BotConfig {
+    fn default() -> Self {
+        let tz = |s| Timezone::parse(s).expect("known zone");
+        Self {
+            admins: Vec::new(),
+            dialogue_ttl: Duration::from_secs(24 * 3600),
+            timezones: [
+                "Europe/Kaliningrad",
+                "Europe/Moscow",
+                "Europe/Samara",
+                "Asia/Yekaterinburg",
+                "Asia/Almaty",
+                "Asia/Novosibirsk",
+                "Asia/Vladivostok",
+                "UTC",
+            ]
+            .into_iter()
+            .map(tz)
+            .collect(),
+        }
+    }
+}
+
+pub struct Bot {
+    pub accounts: Accounts,
+    pub generation: Generation,
+    pub gallery: GalleryService,
+    pub avatars: AvatarService,
+    pub payments: PaymentService,
+    pub runner: Arc<JobRunner>,
+    pub users: Arc<dyn Users>,
+    pub ledger: Arc<dyn Ledger>,
+    pub jobs: Arc<dyn Jobs>,
+    pub stars: Arc<dyn Payments>,
+    pub sessions: Arc<dyn SessionStore>,
+    /// Downloads the photos users send for their avatars.
+    pub files: Arc<dyn Files>,
+    pub config: BotConfig,
+}
+
+/// Everything a handler needs about the update it answers.
+pub(crate) struct Ctx {
+    pub user: User,
+    pub chat: ChatId,
+    pub t: &'static Texts,
+    pub out: Vec<Outgoing>,
+}
+
+impl Ctx {
+    pub fn send(&mut self, text: String, keyboard: Option<Keyboard>) {
+        self.out.push(Outgoing::normal(Reply::SendText { chat: self.chat, text, keyboard }));
+    }
+
+    pub fn edit_or_send(&mut self, message: Option<MessageId>, text: String, keyboard: Option<Keyboard>) {
+        let reply = match message {
+            Some(message) => Reply::EditText { chat: self.chat, message, text, keyboard },
+            None => Reply::SendText { chat: self.chat, text, keyboard },
+        };
+        self.out.push(Outgoing::normal(reply));
+    }
+}
+
+pub(crate) fn button(text: impl Into<String>, cb: Cb) -> Button {
+    Button { text: text.into(), action: ButtonAction::Callback(cb.encode()) }
+}
+
+impl Bot {
+    /// Answers one update. Never panics on input; a store failure becomes an apology that
+    /// says nothing was lost (every money change is a single transaction).
+    pub async fn handle(&self, update: Update) -> Vec<Outgoing> {
+        let t = texts(aisha_domain::Language::from_telegram(update.from.language_code.as_deref()));
+        let query_id = match &update.event {
+            Event::Callback { query_id, .. } | Event::PreCheckout { query_id, .. } => Some(query_id.clone()),
+            _ => None,
+        };
+        match self.handle_inner(update).await {
+            Ok(out) => out,
+            Err(e) => {
+                tracing::error!(error = %e, "update failed");
+                match query_id {
+                    Some(id) => vec![Outgoing::critical(Reply::AnswerCallback {
+                        query_id: id,
+                        text: Some(t.error.into()),
+                        alert: true,
+                    })],
+                    None => Vec::new(),
+                }
+            }
+        }
+    }
+
+    async fn handle_inner(&self, update: Update) -> Result<Vec<Outgoing>, StoreError> {
+        let registered = self.accounts.register(update.from.clone()).await?;
+        let mut user = registered.user;
+        if user.blocked {
+            // they wrote to us, so Telegram delivers to them again
+            self.users.set_blocked(user.id, false).await?;
+            user.blocked = false;
+        }
+        let chat = update.event.chat().unwrap_or(ChatId(user.profile.telegram_id.get()));
+        let t = texts(user.settings.language);
+        let mut cx = Ctx { user, chat, t, out: Vec::new() };
+        match update.event {
+            Event::Command { name, args, .. } => self.command(&mut cx, &name, &args, registered.created).await?,
+            Event::Text { text, .. } => self.text(&mut cx, &text).await?,
+            Event::Photo { message, file, .. } => {
+                self.files_received(&mut cx, vec![AlbumItem { message, file, is_document: false }]).await?
+            }
+            Event::Document { message, file, .. } => {
+                self.files_received(&mut cx, vec![AlbumItem { message, file, is_document: true }]).await?
+            }
+            Event::Album { items, .. } => self.files_received(&mut cx, items).await?,
+            Event::Callback { message, query_id, data, .. } => self.callback(&mut cx, message, query_id, &data).await?,
+            Event::PreCheckout { query_id, currency, total_amount, payload } => {
+                self.pre_checkout(&mut cx, query_id, &currency, total_amount, &payload).await
+            }
+            Event::Payment { currency, total_amount, payload, telegram_charge_id, .. } => {
+                self.paid(&mut cx, currency, total_amount, payload, telegram_charge_id).await?
+            }
+        }
+        Ok(cx.out)
+    }
+
+    async fn command(&self, cx: &mut Ctx, name: &str, args: &str, new_user: bool) -> Result<(), StoreError> {
+        match name {
+            "start" => {
+                self.clear_dialogue(cx).await?;
+                if new_user {
+                    let hello = fill(cx.t.welcome, &[&crate::html::escape(&cx.user.profile.first_name)]);
+                    cx.send(hello, None);
+                }
+                self.show_menu(cx, None).await?;
+            }
+            "generate" | "create" => self.ask_prompt(cx, None, None).await?,
+            "gallery" => self.open_gallery(cx, None, false).await?,
+            "avatars" => self.show_avatars(cx, None).await?,
+            "balance" => self.show_balance(cx, None, 0).await?,
+            "settings" => self.show_settings(cx, None).await?,
+            "help" => self.show_help(cx, None),
+            "cancel" => self.cancel_dialogue(cx).await?,
+            "paysupport" => {
+                let text = cx.t.paysupport.to_owned();
+                cx.send(text, None);
+            }
+            "stats" => self.admin_stats(cx).await?,
+            _ => {
+                let _ = args;
+                let text = cx.t.unknown_text.to_owned();
+                cx.send(text, Some(self.menu_keyboard(cx).await?));
+            }
+        }
+        Ok(())
+    }
+
+    async fn text(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
+        match self.dialogue(cx).await? {
+            Some(Dialogue::Prompt { like, avatar }) => self.prompt_given(cx, text, like, avatar).await,
+            Some(Dialogue::AvatarName) => self.avatar_name_given(cx, text).await,
+            Some(Dialogue::Rename { avatar }) => self.rename_given(cx, avatar, text).await,
+            Some(Dialogue::AvatarGender { name }) => self.ask_gender(cx, name).await,
+            Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => {
+                self.waiting_for_photos(cx, avatar).await
+            }
+            Some(Dialogue::DateRange) => self.date_range_given(cx, text).await,
+            Some(Dialogue::Promo) => self.promo_given(cx, text).await,
+            Some(Dialogue::Timezone) => self.timezone_given(cx, text).await,
+            Some(Dialogue::Create { .. }) | None => {
+                let hint = cx.t.unknown_text.to_owned();
+                cx.send(hint, Some(self.menu_keyboard(cx).await?));
+                Ok(())
+            }
+        }
+    }
+
+    async fn callback(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        query_id: String,
+        data: &str,
+    ) -> Result<(), StoreError> {
+        let Some(cb) = Cb::decode(data) else {
+            cx.out.push(Outgoing::normal(Reply::AnswerCallback {
+                query_id,
+                text: Some(cx.t.outdated.into()),
+                alert: false,
+            }));
+            return self.show_menu(cx, None).await;
+        };
+        // answered first so the client's spinner stops at once; a toast replaces it below when
+        // a handler has something short to say
+        let answer_at = cx.out.len();
+        cx.out.push(Outgoing::normal(Reply::AnswerCallback { query_id: query_id.clone(), text: None, alert: false }));
+        let toast = self.route(cx, message, cb).await?;
+        if let Some(text) = toast {
+            cx.out[answer_at] = Outgoing::normal(Reply::AnswerCallback { query_id, text: Some(text), alert: false });
+        }
+        Ok(())
+    }
+
+    /// Routes a decoded button; returns a short toast for the callback answer, if any.
+    async fn route(&self, cx: &mut Ctx, message: Option<MessageId>, cb: Cb) -> Result<Option<String>, StoreError> {
+        match cb {
+            Cb::Menu => self.show_menu(cx, message).await?,
+            Cb::Noop => {}
+            Cb::Help => self.show_help(cx, message),
+            Cb::Cancel => self.cancel_dialogue_in(cx, message).await?,
+            Cb::Create
+            | Cb::Aspect(_)
+            | Cb::Count(_)
+            | Cb::Variant(_)
+            | Cb::Confirm(_)
+            | Cb::CancelJob(_)
+            | Cb::Again(_)
+            | Cb::EditPrompt(_)
+            | Cb::AgainImage(_)
+            | Cb::ResultFavorite(_) => return self.create_button(cx, message, cb).await,
+            Cb::Gallery
+            | Cb::GalleryReset
+            | Cb::Newer
+            | Cb::Older
+            | Cb::Open(_)
+            | Cb::Favorite(_)
+            | Cb::Prompt(_)
+            | Cb::Delete(_)
+            | Cb::DeleteYes(_)
+            | Cb::Card
+            | Cb::Filters
+            | Cb::Stats
+            | Cb::FilterType(_)
+            | Cb::FilterAvatarMenu
+            | Cb::FilterAvatar(_)
+            | Cb::FilterFavorites(_)
+            | Cb::FilterDateMenu
+            | Cb::FilterDate(_)
+            | Cb::FilterReset => return self.gallery_button(cx, message, cb).await,
+            Cb::Avatars
+            | Cb::AvatarNew
+            | Cb::Gender(_)
+            | Cb::AvatarOpen(_)
+            | Cb::AvatarUpload(_)
+            | Cb::AvatarReview(_)
+            | Cb::AvatarShowPhotos(_)
+            | Cb::PhotoRemove(_)
+            | Cb::AvatarTrain(_)
+            | Cb::TrainConfirm(_)
+            | Cb::AvatarMain(_)
+            | Cb::AvatarRename(_)
+            | Cb::AvatarDelete(_)
+            | Cb::AvatarDeleteYes(_)
+            | Cb::WithMe
+            | Cb::WithAvatar(_) => return self.avatar_button(cx, message, cb).await,
+            Cb::Balance | Cb::TopUp | Cb::Buy(_) | Cb::Promo | Cb::History(_) => {
+                self.balance_button(cx, message, cb).await?
+            }
+            Cb::Settings
+            | Cb::Language(_)
+            | Cb::TimezoneMenu
+            | Cb::Timezone(_)
+            | Cb::Defaults
+            | Cb::DefaultAspect(_)
+            | Cb::DefaultCount(_)
+            | Cb::DefaultVariant(_)
+            | Cb::Quick(_) => return self.settings_button(cx, message, cb).await,
+        }
+        Ok(None)
+    }
+
+    // ---- dialogue storage
+
+    pub(crate) async fn dialogue(&self, cx: &Ctx) -> Result<Option<Dialogue>, StoreError> {
+        let key = SessionKey::dialogue(cx.user.id);
+        Ok(self.sessions.get(&key).await?.and_then(|raw| session::decode(&key, &raw)))
+    }
+
+    pub(crate) async fn set_dialogue(&self, cx: &Ctx, d: &Dialogue) -> Result<(), StoreError> {
+        self.sessions.put(&SessionKey::dialogue(cx.user.id), session::encode(d), self.config.dialogue_ttl).await
+    }
+
+    pub(crate) async fn clear_dialogue(&self, cx: &Ctx) -> Result<(), StoreError> {
+        self.sessions.delete(&SessionKey::dialogue(cx.user.id)).await
+    }
+
+    async fn cancel_dialogue(&self, cx: &mut Ctx) -> Result<(), StoreError> {
+        self.cancel_dialogue_in(cx, None).await
+    }
+
+    async fn cancel_dialogue_in(&self, cx: &mut Ctx, message: Option<MessageId>) -> Result<(), StoreError> {
+        let t = cx.t;
+        let what = self.dialogue(cx).await?.map(|d| match d {
+            Dialogue::Prompt { avatar: Some(_), .. } => t.what_with_me,
+            Dialogue::Create { draft } if draft.avatar.is_some() => t.what_with_me,
+            Dialogue::Prompt { .. } | Dialogue::Create { .. } => t.what_create,
+            Dialogue::DateRange => t.what_date_range,
+            Dialogue::Promo => t.what_promo,
+            Dialogue::Timezone => t.what_timezone,
+            Dialogue::AvatarName | Dialogue::AvatarGender { .. } => t.what_avatar_new,
+            Dialogue::Upload { .. } => t.what_upload,
+            Dialogue::Train { .. } => t.what_train,
+            Dialogue::Rename { .. } => t.what_rename,
+        });
+        self.clear_dialogue(cx).await?;
+        let text = match what {
+            Some(w) => fill(cx.t.cancelled, &[&w]),
+            None => cx.t.nothing_to_cancel.to_owned(),
+        };
+        let keyboard = self.menu_keyboard(cx).await?;
+        cx.edit_or_send(message, text, Some(keyboard));
+        Ok(())
+    }
+
+    // ---- menu, help, admin
+
+    pub(crate) async fn menu_keyboard(&self, cx: &Ctx) -> Result<Keyboard, StoreError> {
+        let balance = self.ledger.balance(cx.user.id).await?;
+        let t = cx.t;
+        Ok(vec![
+            vec![button(t.btn_create, Cb::Create), button(t.btn_gallery, Cb::Gallery)],
+            vec![button(t.btn_avatars, Cb::Avatars), button(fill(t.btn_balance, &[&balance]), Cb::Balance)],
+            vec![button(t.btn_settings, Cb::Settings), button(t.btn_help, Cb::Help)],
+        ])
+    }
+
+    pub(crate) async fn show_menu(&self, cx: &mut Ctx, message: Option<MessageId>) -> Result<(), StoreError> {
+        let balance = self.ledger.balance(cx.user.id).await?;
+        let keyboard = self.menu_keyboard(cx).await?;
+        let text = fill(cx.t.menu, &[&balance]);
+        cx.edit_or_send(message, text, Some(keyboard));
+        Ok(())
+    }
+
+    fn show_help(&self, cx: &mut Ctx, message: Option<MessageId>) {
+        let p = &self.generation.prices;
+        let rules = &self.avatars.rules;
+        let text = fill(
+            cx.t.help,
+            &[
+                &p.imagen_fast,
+                &p.imagen_standard,
+                &p.imagen_ultra,
+                &self.generation.limits.in_flight.0,
+                &rules.min_photos,
+                &rules.max_photos,
+                &p.training,
+                &p.avatar_photo,
+            ],
+        );
+        let keyboard = vec![vec![button(cx.t.btn_menu, Cb::Menu)]];
+        cx.edit_or_send(message, text, Some(keyboard));
+    }
+
+    async fn admin_stats(&self, cx: &mut Ctx) -> Result<(), StoreError> {
+        if !self.config.admins.contains(&cx.user.profile.telegram_id) {
+            let text = cx.t.admin_only.to_owned();
+            cx.send(text, None);
+            return Ok(());
+        }
+        let users = self.users.count().await?;
+        let jobs = self.jobs.count_by_status().await?;
+        let jobs = jobs.iter().map(|(s, n)| format!("{} {n}", s.as_str())).collect::<Vec<_>>().join(", ");
+        let totals = self.ledger.totals().await?;
+        let stars = self.stars.stars_totals().await?;
+        let text = fill(
+            cx.t.admin_stats,
+            &[
+                &users,
+                &jobs,
+                &totals.credited,
+                &totals.spent,
+                &totals.withdrawn,
+                &stars.payments,
+                &stars.stars,
+                &stars.refunded_stars,
+            ],
+        );
+        cx.send(text, None);
+        Ok(())
+    }
+}

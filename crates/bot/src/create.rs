@@ -1,0 +1,509 @@
+//! Create: description → format → count → quality → confirmation with the price → a job whose
+//! progress message the runner's notices keep up to date.
+
+use crate::bot::{Bot, Ctx, button};
+use crate::callback::Cb;
+use crate::dialogue::{Dialogue, Draft};
+use crate::html::escape;
+use crate::io::{ChatAction, Keyboard, Media, MessageId, Outgoing, Reply};
+use crate::texts::{Texts, fill};
+use aisha_domain::gallery::{ImageKind, ImageRecord};
+use aisha_domain::generation::{FailureKind, JobSpec};
+use aisha_domain::ports::StoreError;
+use aisha_domain::services::generation::StartError;
+use aisha_domain::services::runner::Cancel;
+use aisha_domain::{AspectRatio, AvatarId, ImageCount, ImagenVariant, Job, JobId, JobStatus, Prompt, ValidationError};
+use chrono::{DateTime, Utc};
+
+pub(crate) fn variant_index(v: ImagenVariant) -> usize {
+    match v {
+        ImagenVariant::Fast => 0,
+        ImagenVariant::Standard => 1,
+        ImagenVariant::Ultra => 2,
+    }
+}
+
+impl Bot {
+    pub(crate) async fn ask_prompt(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        like: Option<(AspectRatio, ImageCount, ImagenVariant)>,
+    ) -> Result<(), StoreError> {
+        self.set_dialogue(cx, &Dialogue::Prompt { like, avatar: None }).await?;
+        let keyboard = vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]];
+        let text = cx.t.ask_prompt.to_owned();
+        cx.edit_or_send(message, text, Some(keyboard));
+        Ok(())
+    }
+
+    pub(crate) async fn prompt_given(
+        &self,
+        cx: &mut Ctx,
+        text: &str,
+        like: Option<(AspectRatio, ImageCount, ImagenVariant)>,
+        avatar: Option<AvatarId>,
+    ) -> Result<(), StoreError> {
+        let prompt = match Prompt::parse(text) {
+            Ok(p) => p,
+            Err(ValidationError::PromptTooShort { min }) => {
+                let reply = fill(cx.t.prompt_too_short, &[&min]);
+                cx.send(reply, Some(vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]]));
+                return Ok(());
+            }
+            Err(ValidationError::PromptTooLong { max, got }) => {
+                let reply = fill(cx.t.prompt_too_long, &[&got, &max]);
+                cx.send(reply, Some(vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]]));
+                return Ok(());
+            }
+            Err(other) => {
+                cx.send(escape(&other.to_string()), None);
+                return Ok(());
+            }
+        };
+        let defaults = cx.user.settings.defaults;
+        let quick = cx.user.settings.quick_mode;
+        let (aspect, count, variant) = match like {
+            Some((a, c, v)) => (Some(a), Some(c), Some(v)),
+            None if quick => (Some(defaults.aspect), Some(defaults.count), Some(defaults.variant)),
+            None => (None, None, None),
+        };
+        // photos with an avatar have no quality to choose
+        let variant = variant.filter(|_| avatar.is_none());
+        let draft = Draft { prompt, aspect, count, variant, job: JobId(self.generation.env.ids.new_uuid()), avatar };
+        self.advance_draft(cx, None, draft).await
+    }
+
+    /// Shows the next question of the draft, or the confirmation once everything is chosen.
+    async fn advance_draft(&self, cx: &mut Ctx, message: Option<MessageId>, draft: Draft) -> Result<(), StoreError> {
+        self.set_dialogue(cx, &Dialogue::Create { draft: draft.clone() }).await?;
+        let t = cx.t;
+        let cancel = vec![button(t.btn_cancel, Cb::Cancel)];
+        let (text, keyboard): (String, Keyboard) = if draft.aspect.is_none() {
+            let row = AspectRatio::ALL.iter().map(|a| button(a.as_str(), Cb::Aspect(*a))).collect();
+            (t.ask_aspect.into(), vec![row, cancel])
+        } else if draft.count.is_none() {
+            let row = (1..=4).map(|n| button(n.to_string(), Cb::Count(n))).collect();
+            (t.ask_count.into(), vec![row, cancel])
+        } else if draft.variant.is_none() && draft.avatar.is_none() {
+            let mut rows: Keyboard = ImagenVariant::ALL
+                .iter()
+                .map(|v| {
+                    let spec = JobSpec::Imagen {
+                        prompt: draft.prompt.clone(),
+                        aspect: AspectRatio::Square,
+                        count: ImageCount::ONE,
+                        variant: *v,
+                    };
+                    let price = self.generation.quote(&spec).unit_price;
+                    vec![button(
+                        fill(t.variant_button, &[&t.variant_names[variant_index(*v)], &price]),
+                        Cb::Variant(*v),
+                    )]
+                })
+                .collect();
+            rows.push(cancel);
+            (t.ask_variant.into(), rows)
+        } else {
+            return self.confirmation(cx, message, &draft).await;
+        };
+        cx.edit_or_send(message, text, Some(keyboard));
+        Ok(())
+    }
+
+    async fn confirmation(&self, cx: &mut Ctx, message: Option<MessageId>, draft: &Draft) -> Result<(), StoreError> {
+        let spec = draft.spec().expect("complete draft");
+        let t = cx.t;
+        let avatar = match draft.avatar {
+            Some(id) => match self.avatars.get(cx.user.id, id).await? {
+                Some(a) if a.is_usable() => Some(a),
+                _ => {
+                    self.clear_dialogue(cx).await?;
+                    let keyboard = vec![vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]];
+                    cx.edit_or_send(message, t.not_found.into(), Some(keyboard));
+                    return Ok(());
+                }
+            },
+            None => None,
+        };
+        let offer = self.generation.offer(cx.user.id, &spec).await?;
+        let (aspect, count) = (draft.aspect.expect("set"), draft.count.expect("set"));
+        let Some(after) = offer.balance_after else {
+            let text = fill(t.not_enough, &[&offer.quote.total, &offer.balance]);
+            let keyboard = vec![vec![button(t.btn_top_up, Cb::TopUp)], vec![button(t.btn_cancel, Cb::Cancel)]];
+            cx.edit_or_send(message, text, Some(keyboard));
+            return Ok(());
+        };
+        let text = match (&avatar, draft.variant) {
+            (Some(a), _) => fill(
+                t.confirm_with_me,
+                &[
+                    &escape(a.name.as_str()),
+                    &escape(draft.prompt.as_str()),
+                    &aspect,
+                    &count.get(),
+                    &offer.quote.total,
+                    &count.get(),
+                    &offer.quote.unit_price,
+                    &after,
+                ],
+            ),
+            (None, variant) => fill(
+                t.confirm,
+                &[
+                    &escape(draft.prompt.as_str()),
+                    &aspect,
+                    &count.get(),
+                    &t.variant_names[variant_index(variant.expect("set"))],
+                    &offer.quote.total,
+                    &after,
+                ],
+            ),
+        };
+        let keyboard = vec![
+            vec![button(fill(t.btn_confirm, &[&offer.quote.total]), Cb::Confirm(draft.job))],
+            vec![button(t.btn_cancel, Cb::Cancel)],
+        ];
+        cx.edit_or_send(message, text, Some(keyboard));
+        Ok(())
+    }
+
+    pub(crate) async fn create_button(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        cb: Cb,
+    ) -> Result<Option<String>, StoreError> {
+        let draft = match self.dialogue(cx).await? {
+            Some(Dialogue::Create { draft }) => Some(draft),
+            _ => None,
+        };
+        match (cb, draft) {
+            (Cb::Create, _) => self.ask_prompt(cx, message, None).await?,
+            (Cb::Aspect(a), Some(mut d)) => {
+                d.aspect = Some(a);
+                self.advance_draft(cx, message, d).await?;
+            }
+            (Cb::Count(n), Some(mut d)) => {
+                d.count = ImageCount::new(n).ok();
+                self.advance_draft(cx, message, d).await?;
+            }
+            (Cb::Variant(v), Some(mut d)) => {
+                d.variant = Some(v);
+                self.advance_draft(cx, message, d).await?;
+            }
+            (Cb::Confirm(job), draft) => return self.confirm(cx, message, job, draft).await,
+            (Cb::CancelJob(job), _) => return self.cancel_job(cx, message, job).await,
+            (Cb::Again(job), _) | (Cb::EditPrompt(job), _) => {
+                let Some(old) = self.jobs.get(cx.user.id, job).await? else { return Ok(Some(cx.t.not_found.into())) };
+                let (prompt, aspect, count, variant, avatar) = match old.spec {
+                    JobSpec::Imagen { prompt, aspect, count, variant } => (prompt, aspect, count, Some(variant), None),
+                    JobSpec::AvatarPhotos { avatar, prompt, aspect, count } => {
+                        (prompt, aspect, count, None, Some(avatar))
+                    }
+                    JobSpec::Training { .. } => return Ok(Some(cx.t.not_found.into())),
+                };
+                if matches!(cb, Cb::EditPrompt(_)) {
+                    let like = Some((aspect, count, variant.unwrap_or(cx.user.settings.defaults.variant)));
+                    match avatar {
+                        Some(a) => return self.with_me(cx, None, Some(a), like).await,
+                        None => self.ask_prompt(cx, None, like).await?,
+                    }
+                } else {
+                    let draft = Draft {
+                        prompt,
+                        aspect: Some(aspect),
+                        count: Some(count),
+                        variant,
+                        job: JobId(self.generation.env.ids.new_uuid()),
+                        avatar,
+                    };
+                    self.advance_draft(cx, None, draft).await?;
+                }
+            }
+            (Cb::AgainImage(image), _) => {
+                let Some(img) = self.gallery.image(&cx.user, image).await? else {
+                    return Ok(Some(cx.t.not_found.into()));
+                };
+                // an avatar photo is made again with its avatar while it exists
+                let avatar = match img.avatar {
+                    Some(a) if img.kind == ImageKind::AvatarPhoto => {
+                        self.avatars.get(cx.user.id, a).await?.filter(|a| a.is_usable()).map(|a| a.id)
+                    }
+                    _ => None,
+                };
+                let variant = ImagenVariant::ALL
+                    .into_iter()
+                    .find(|v| img.model.ends_with(v.as_str()))
+                    .unwrap_or(cx.user.settings.defaults.variant);
+                let draft = Draft {
+                    prompt: img.prompt,
+                    aspect: Some(img.aspect),
+                    count: Some(cx.user.settings.defaults.count),
+                    variant: Some(variant).filter(|_| avatar.is_none()),
+                    job: JobId(self.generation.env.ids.new_uuid()),
+                    avatar,
+                };
+                self.advance_draft(cx, None, draft).await?;
+            }
+            (Cb::ResultFavorite(image), _) => {
+                let Some(img) = self.gallery.image(&cx.user, image).await? else {
+                    return Ok(Some(cx.t.not_found.into()));
+                };
+                self.gallery.gallery.set_favorite(cx.user.id, image, !img.favorite).await?;
+                if let (Some(message), Some(job)) = (message, img.job) {
+                    let images = self.job_images(cx, job).await?;
+                    if let Some(done) = self.jobs.get(cx.user.id, job).await? {
+                        let keyboard = result_keyboard(cx.t, &done, &images);
+                        cx.out.push(Outgoing::normal(Reply::EditKeyboard {
+                            chat: cx.chat,
+                            message,
+                            keyboard: Some(keyboard),
+                        }));
+                    }
+                }
+                return Ok(Some(if img.favorite { cx.t.unfavorited } else { cx.t.favorited }.into()));
+            }
+            // a draft button after the draft is gone (cancelled, expired, finished)
+            (_, None) => {
+                cx.out.push(Outgoing::normal(Reply::SendText {
+                    chat: cx.chat,
+                    text: cx.t.outdated.into(),
+                    keyboard: None,
+                }));
+                self.show_menu(cx, None).await?;
+            }
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    async fn confirm(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        job: JobId,
+        draft: Option<Draft>,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(draft) = draft.filter(|d| d.job == job) else {
+            // pressed again after the job started: show where it is instead of starting another
+            return Ok(Some(match self.jobs.get(cx.user.id, job).await? {
+                Some(_) => cx.t.job_ended.into(),
+                None => cx.t.outdated.into(),
+            }));
+        };
+        let Some(spec) = draft.spec() else { return Ok(Some(cx.t.outdated.into())) };
+        match self.generation.start(cx.user.id, job, spec, message.map(|m| m.0)).await {
+            Ok(job) => {
+                self.clear_dialogue(cx).await?;
+                let (text, keyboard) = status_screen(cx.t, &job, self.generation.env.now());
+                cx.edit_or_send(message, text, keyboard);
+                cx.out.push(Outgoing::normal(Reply::Action { chat: cx.chat, action: ChatAction::UploadPhoto }));
+            }
+            Err(StartError::InsufficientFunds { price, balance }) => {
+                let text = fill(cx.t.not_enough, &[&price, &balance]);
+                let keyboard =
+                    vec![vec![button(cx.t.btn_top_up, Cb::TopUp)], vec![button(cx.t.btn_cancel, Cb::Cancel)]];
+                cx.edit_or_send(message, text, Some(keyboard));
+            }
+            Err(StartError::TooManyInFlight { limit }) => return Ok(Some(fill(cx.t.too_many, &[&limit]))),
+            Err(StartError::Avatar(_)) => return Ok(Some(cx.t.not_found.into())),
+            Err(StartError::Store(e)) => return Err(e),
+        }
+        Ok(None)
+    }
+
+    async fn cancel_job(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        job: JobId,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(Some(match self.runner.cancel(cx.user.id, job).await? {
+            Cancel::NotFound => cx.t.not_found.into(),
+            Cancel::AlreadyEnded(_) => cx.t.job_ended.into(),
+            Cancel::Cancelled(settled) => {
+                let (text, keyboard) = match settled.job.spec {
+                    JobSpec::Training { avatar } => {
+                        let name = self.avatars.get(cx.user.id, avatar).await?.map(|a| a.name.to_string());
+                        training_failure_screen(cx.t, &settled.job, name.as_deref())
+                    }
+                    _ => failure_screen(cx.t, &settled.job),
+                };
+                cx.edit_or_send(message, text, keyboard);
+                cx.t.job_cancelled.into()
+            }
+            Cancel::Requested(job) => {
+                if let (Some(message), Some(status)) = (message, job.status_message)
+                    && message.0 == status
+                {
+                    let (text, keyboard) = status_screen(cx.t, &job, self.generation.env.now());
+                    cx.edit_or_send(Some(message), text, keyboard);
+                } else if let (Some(message), JobSpec::Training { avatar }) = (message, &job.spec) {
+                    self.show_avatar_card(cx, Some(message), *avatar).await?;
+                }
+                cx.t.job_cancel_requested.into()
+            }
+            Cancel::TooLate(job) if job.spec.kind() == aisha_domain::JobKind::Training => cx.t.training_too_late.into(),
+            Cancel::TooLate(_) => cx.t.job_too_late.into(),
+        }))
+    }
+
+    pub(crate) async fn job_images(&self, cx: &Ctx, job: JobId) -> Result<Vec<ImageRecord>, StoreError> {
+        self.gallery.gallery.of_job(cx.user.id, job).await
+    }
+}
+
+/// The progress message of a job that has not ended.
+pub(crate) fn status_screen(t: &Texts, job: &Job, now: DateTime<Utc>) -> (String, Option<Keyboard>) {
+    if let JobSpec::Training { avatar } = job.spec {
+        return training_status_screen(t, job, avatar, now);
+    }
+    let text = match job.status {
+        JobStatus::Pending => t.status_pending.to_owned(),
+        JobStatus::Queued => {
+            let pos = job.queue_position.filter(|p| *p > 0).map(|p| fill(t.status_position, &[&p])).unwrap_or_default();
+            fill(t.status_queued, &[&pos])
+        }
+        _ => t.status_running.to_owned(),
+    };
+    let keyboard = matches!(job.status, JobStatus::Pending | JobStatus::Queued)
+        .then(|| vec![vec![button(t.btn_cancel_job, Cb::CancelJob(job.id))]]);
+    (text, keyboard)
+}
+
+/// "3 min", "1 h 5 min".
+pub(crate) fn elapsed(t: &Texts, since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - since).num_minutes().max(0);
+    if minutes < 60 {
+        fill(t.elapsed_minutes, &[&minutes])
+    } else {
+        fill(t.elapsed_hours, &[&(minutes / 60), &(minutes % 60)])
+    }
+}
+
+/// A training's progress: its state, the time since it was paid for, Cancel (while the
+/// provider can still be asked to stop) and the avatar's card.
+fn training_status_screen(t: &Texts, job: &Job, avatar: AvatarId, now: DateTime<Utc>) -> (String, Option<Keyboard>) {
+    let state = if job.cancel_requested {
+        t.training_cancelling.to_owned()
+    } else {
+        match job.status {
+            JobStatus::Pending => t.training_pending.to_owned(),
+            JobStatus::Queued => {
+                let pos =
+                    job.queue_position.filter(|p| *p > 0).map(|p| fill(t.status_position, &[&p])).unwrap_or_default();
+                fill(t.training_queued, &[&pos])
+            }
+            _ => t.training_running.to_owned(),
+        }
+    };
+    let text = fill(t.training_status, &[&state, &elapsed(t, job.created_at, now)]);
+    let mut rows = Vec::new();
+    if !job.cancel_requested && !job.status.is_terminal() {
+        rows.push(vec![button(t.btn_cancel_training, Cb::CancelJob(job.id))]);
+    }
+    rows.push(vec![button(t.btn_avatar_card, Cb::AvatarOpen(avatar))]);
+    (text, Some(rows))
+}
+
+/// The reason a job failed, in words.
+fn failure_reason(t: &Texts, job: &Job) -> String {
+    let failure = job.failure.as_ref();
+    match failure.map(|f| f.kind) {
+        Some(FailureKind::ContentPolicy) => t.fail_policy.to_owned(),
+        Some(FailureKind::InvalidInput) => {
+            fill(t.fail_params, &[&escape(&crate::html::clip(failure.map_or("", |f| f.detail.as_str()), 300))])
+        }
+        Some(FailureKind::Nsfw) => t.fail_nsfw.to_owned(),
+        Some(FailureKind::NoResult) => t.fail_no_result.to_owned(),
+        Some(FailureKind::TimedOut) => t.fail_timeout.to_owned(),
+        Some(FailureKind::Cancelled) => t.fail_cancelled.to_owned(),
+        Some(FailureKind::ProviderUnavailable) | None => t.fail_outage.to_owned(),
+    }
+}
+
+/// What a failed, timed-out or cancelled job says: the reason, and that the coins came back.
+pub(crate) fn failure_screen(t: &Texts, job: &Job) -> (String, Option<Keyboard>) {
+    if let JobSpec::Training { .. } = job.spec {
+        return training_failure_screen(t, job, None);
+    }
+    let text = format!("{}\n{}", failure_reason(t, job), fill(t.refunded, &[&job.refunded]));
+    let mut rows = Vec::new();
+    if matches!(job.spec, JobSpec::Imagen { .. } | JobSpec::AvatarPhotos { .. }) {
+        rows.push(vec![button(t.btn_again, Cb::Again(job.id)), button(t.btn_edit_prompt, Cb::EditPrompt(job.id))]);
+    }
+    rows.push(vec![button(t.btn_menu, Cb::Menu)]);
+    (text, Some(rows))
+}
+
+/// A training that ended without a LoRA: why (or that it was cancelled) and the refund, with
+/// the way back to the avatar, whose photos can be changed and trained again.
+pub(crate) fn training_failure_screen(t: &Texts, job: &Job, name: Option<&str>) -> (String, Option<Keyboard>) {
+    let name = escape(name.unwrap_or(t.avatar_fallback));
+    let refunded = fill(t.refunded, &[&job.refunded]);
+    let text = match job.failure.as_ref().map(|f| f.kind) {
+        Some(FailureKind::Cancelled) => fill(t.training_cancelled, &[&name, &refunded]),
+        _ => fill(t.training_failed, &[&name, &failure_reason(t, job), &refunded]),
+    };
+    let mut rows = Vec::new();
+    if let JobSpec::Training { avatar } = job.spec {
+        rows.push(vec![button(t.btn_avatar_card, Cb::AvatarOpen(avatar))]);
+    }
+    rows.push(vec![button(t.btn_menu, Cb::Menu)]);
+    (text, Some(rows))
+}
+
+/// The buttons under a finished job's images.
+pub(crate) fn result_keyboard(t: &Texts, job: &Job, images: &[ImageRecord]) -> Keyboard {
+    let mut rows = Vec::new();
+    if matches!(job.spec, JobSpec::Imagen { .. } | JobSpec::AvatarPhotos { .. }) {
+        rows.push(vec![button(t.btn_again, Cb::Again(job.id)), button(t.btn_edit_prompt, Cb::EditPrompt(job.id))]);
+    }
+    if !images.is_empty() {
+        rows.push(
+            images
+                .iter()
+                .enumerate()
+                .map(|(n, i)| {
+                    let label = if i.favorite { t.btn_unfavorite } else { t.btn_favorite };
+                    button(fill(label, &[&(n + 1)]), Cb::ResultFavorite(i.id))
+                })
+                .collect(),
+        );
+        rows.push(vec![button(t.btn_gallery, Cb::Open(images[0].id)), button(t.btn_menu, Cb::Menu)]);
+    } else {
+        rows.push(vec![button(t.btn_menu, Cb::Menu)]);
+    }
+    rows
+}
+
+/// The replies that deliver a finished job: the images (an album when more than one), then
+/// a message with what happened and the buttons.
+pub(crate) fn delivery(t: &Texts, chat: crate::io::ChatId, job: &Job, images: &[ImageRecord]) -> Vec<Outgoing> {
+    let mut out = Vec::new();
+    if let Some(message) = job.status_message {
+        out.push(Outgoing::normal(Reply::Delete { chat, message: MessageId(message) }));
+    }
+    let media = |i: &ImageRecord| match &i.telegram_file_id {
+        Some(id) => Media::FileId(id.clone()),
+        None => Media::Stored { key: i.object.key.clone(), image: Some(i.id) },
+    };
+    match images {
+        [] => {}
+        [one] => {
+            out.push(Outgoing::critical(Reply::SendPhoto { chat, photo: media(one), caption: None, keyboard: None }))
+        }
+        many => out.push(Outgoing::critical(Reply::SendAlbum {
+            chat,
+            photos: many.iter().map(|i| (media(i), None)).collect(),
+        })),
+    }
+    let mut text = fill(t.result, &[&job.delivered, &job.quote.units]);
+    if !job.refunded.is_zero() {
+        text.push('\n');
+        text.push_str(&fill(t.result_partial, &[&(job.quote.units - job.delivered), &job.refunded]));
+    }
+    out.push(Outgoing::critical(Reply::SendText { chat, text, keyboard: Some(result_keyboard(t, job, images)) }));
+    out
+}

@@ -1,0 +1,91 @@
+//! What the bot is waiting for from a user: one value per user, stored through the domain's
+//! `SessionStore` with a TTL, so a restart or another replica continues the conversation.
+
+use aisha_domain::generation::JobSpec;
+use aisha_domain::{AspectRatio, AvatarId, AvatarName, ImageCount, ImagenVariant, JobId, Prompt};
+use serde::{Deserialize, Serialize};
+
+/// A description being turned into an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub prompt: Prompt,
+    pub aspect: Option<AspectRatio>,
+    pub count: Option<ImageCount>,
+    /// Imagen's quality; not asked for photos with an avatar.
+    pub variant: Option<ImagenVariant>,
+    /// Minted when the draft is made: confirming twice starts one job.
+    pub job: JobId,
+    /// "Photos with me": the avatar (FLUX with its LoRA) instead of Imagen.
+    #[serde(default)]
+    pub avatar: Option<AvatarId>,
+}
+
+impl Draft {
+    /// The job, once every question is answered.
+    pub fn spec(&self) -> Option<JobSpec> {
+        Some(match self.avatar {
+            Some(avatar) => {
+                JobSpec::AvatarPhotos { avatar, prompt: self.prompt.clone(), aspect: self.aspect?, count: self.count? }
+            }
+            None => JobSpec::Imagen {
+                prompt: self.prompt.clone(),
+                aspect: self.aspect?,
+                count: self.count?,
+                variant: self.variant?,
+            },
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "awaiting", rename_all = "snake_case")]
+pub enum Dialogue {
+    /// A description for a new picture; `like` carries the settings of the job being edited,
+    /// `avatar` the avatar of "photos with me".
+    Prompt {
+        like: Option<(AspectRatio, ImageCount, ImagenVariant)>,
+        #[serde(default)]
+        avatar: Option<AvatarId>,
+    },
+    /// Choosing format, count and quality, then confirming.
+    Create {
+        draft: Draft,
+    },
+    /// A custom date range for the gallery filter.
+    DateRange,
+    Promo,
+    Timezone,
+    /// The name of a new avatar.
+    AvatarName,
+    /// The gender of a new avatar, named already.
+    AvatarGender {
+        name: AvatarName,
+    },
+    /// Photos (and albums, and image documents) go to this avatar.
+    Upload {
+        avatar: AvatarId,
+    },
+    /// The training confirmation is on screen; `job` makes a double press one charge.
+    Train {
+        avatar: AvatarId,
+        job: JobId,
+    },
+    /// A new name for this avatar.
+    Rename {
+        avatar: AvatarId,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_prompt_dialogue_from_before_avatars_still_decodes() {
+        let old = r#"{"awaiting":"prompt","like":null}"#;
+        assert_eq!(serde_json::from_str::<Dialogue>(old).unwrap(), Dialogue::Prompt { like: None, avatar: None });
+        let draft = r#"{"awaiting":"create","draft":{"prompt":"a cat","aspect":null,"count":null,"variant":null,"job":"00000000-0000-0000-0000-000000000001"}}"#;
+        let Dialogue::Create { draft } = serde_json::from_str::<Dialogue>(draft).unwrap() else { panic!() };
+        assert_eq!(draft.avatar, None);
+    }
+}

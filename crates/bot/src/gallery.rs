@@ -1,0 +1,379 @@
+//! The gallery card view: a photo message whose caption and buttons are edited in place as the
+//! user moves, filters, favorites and deletes. Text screens (prompt, stats, empty result) are
+//! separate messages.
+
+use crate::bot::{Bot, Ctx, button};
+use crate::callback::{Cb, DatePick};
+use crate::dialogue::Dialogue;
+use crate::html::escape;
+use crate::io::{Keyboard, Media, MessageId, Outgoing, Reply};
+use crate::texts::{Texts, fill};
+use aisha_domain::Timezone;
+use aisha_domain::gallery::{DateFilter, DateRange, Filter, ImageKind};
+use aisha_domain::ports::StoreError;
+use aisha_domain::services::gallery::{Card, Nav, View};
+use chrono::{Datelike, Timelike};
+
+/// Where the button that led here lives: edit a photo in place, or send a new one.
+#[derive(Clone, Copy)]
+enum Origin {
+    Card(MessageId),
+    Text(Option<MessageId>),
+}
+
+pub(crate) fn caption(t: &Texts, card: &Card, tz: Timezone) -> String {
+    let img = &card.image;
+    let model = match img.kind {
+        ImageKind::Imagen => t.model_imagen.to_owned(),
+        ImageKind::AvatarPhoto => escape(img.avatar_name.as_deref().unwrap_or("FLUX")),
+    };
+    let local = img.created_at.with_timezone(&tz.tz());
+    let when =
+        format!("{} {} {:02}:{:02}", local.day(), t.months[local.month0() as usize], local.hour(), local.minute());
+    let mut text = fill(t.caption, &[&card.position.index, &card.position.total, &model, &img.aspect, &when]);
+    if img.favorite {
+        text.push_str(" · ⭐");
+    }
+    text
+}
+
+/// The filter's indicators on the Filters button: 🎨/🎭 type, 🎭 avatar, ⭐, 📅.
+fn indicators(f: &Filter) -> String {
+    let mut s = String::new();
+    match f.kind {
+        Some(ImageKind::Imagen) => s.push('🎨'),
+        Some(ImageKind::AvatarPhoto) => s.push('🎭'),
+        None => {}
+    }
+    if f.avatar.is_some() && f.kind != Some(ImageKind::AvatarPhoto) {
+        s.push('🎭');
+    }
+    if f.favorites_only {
+        s.push('⭐');
+    }
+    if f.date.is_some() {
+        s.push('📅');
+    }
+    if s.is_empty() { s } else { format!(" ({s})") }
+}
+
+pub(crate) fn card_keyboard(t: &Texts, card: &Card) -> Keyboard {
+    let img = &card.image;
+    let mut nav = Vec::new();
+    nav.push(button(
+        if card.position.has_newer() { "⬅️" } else { "·" },
+        if card.position.has_newer() { Cb::Newer } else { Cb::Noop },
+    ));
+    nav.push(button(if img.favorite { "⭐" } else { "☆" }, Cb::Favorite(img.id)));
+    nav.push(button(
+        if card.position.has_older() { "➡️" } else { "·" },
+        if card.position.has_older() { Cb::Older } else { Cb::Noop },
+    ));
+    vec![
+        nav,
+        vec![
+            button(t.btn_prompt, Cb::Prompt(img.id)),
+            button(t.btn_again, Cb::AgainImage(img.id)),
+            button(t.btn_delete, Cb::Delete(img.id)),
+        ],
+        vec![button(fill(t.btn_filters, &[&indicators(&card.filter)]), Cb::Filters), button(t.btn_stats, Cb::Stats)],
+        vec![button(t.btn_menu, Cb::Menu)],
+    ]
+}
+
+/// The filter in words: HTML for a message, plain text (`html: false`) for a toast.
+fn filter_summary(t: &Texts, f: &Filter, avatar_name: Option<&str>, html: bool) -> String {
+    if f.is_empty() {
+        return t.filter_none.to_owned();
+    }
+    let mut lines = Vec::new();
+    match f.kind {
+        Some(ImageKind::Imagen) => lines.push(t.filter_type[1].to_owned()),
+        Some(ImageKind::AvatarPhoto) => lines.push(t.filter_type[2].to_owned()),
+        None => {}
+    }
+    if f.avatar.is_some() {
+        let name = avatar_name.unwrap_or("?");
+        lines.push(fill(t.filter_avatar, &[&if html { escape(name) } else { name.to_owned() }]));
+    }
+    if f.favorites_only {
+        lines.push(t.filter_favorites.to_owned());
+    }
+    if let Some(d) = f.date {
+        let label = match d {
+            DateFilter::Today => t.dates[1].to_owned(),
+            DateFilter::Yesterday => t.dates[2].to_owned(),
+            DateFilter::Last7Days => t.dates[3].to_owned(),
+            DateFilter::Last30Days => t.dates[4].to_owned(),
+            DateFilter::Range { range } => {
+                format!("{} – {}", range.from.format("%d.%m.%Y"), range.to.format("%d.%m.%Y"))
+            }
+        };
+        lines.push(fill(t.filter_date, &[&label]));
+    }
+    lines.join("\n")
+}
+
+/// `avatar_name` is the filtered avatar's name (a button label: plain text, not escaped).
+fn filters_keyboard(t: &Texts, f: &Filter, avatar_name: Option<&str>) -> Keyboard {
+    let mark = |on: bool, s: &str| if on { format!("✓ {s}") } else { s.to_owned() };
+    let avatar = match (f.avatar, avatar_name) {
+        (Some(_), Some(name)) => format!("✓ {}", fill(t.filter_avatar, &[&crate::html::clip(name, 30)])),
+        (Some(_), None) => format!("✓ {}", fill(t.filter_avatar, &[&"?"])),
+        (None, _) => fill(t.filter_avatar, &[&t.filter_avatar_all]),
+    };
+    vec![
+        vec![
+            button(mark(f.kind.is_none(), t.filter_type[0]), Cb::FilterType(None)),
+            button(mark(f.kind == Some(ImageKind::Imagen), t.filter_type[1]), Cb::FilterType(Some(ImageKind::Imagen))),
+            button(
+                mark(f.kind == Some(ImageKind::AvatarPhoto), t.filter_type[2]),
+                Cb::FilterType(Some(ImageKind::AvatarPhoto)),
+            ),
+        ],
+        vec![button(avatar, Cb::FilterAvatarMenu)],
+        vec![button(mark(f.favorites_only, t.filter_favorites), Cb::FilterFavorites(!f.favorites_only))],
+        vec![button(fill(t.filter_date, &[&if f.date.is_some() { "✓" } else { "…" }]), Cb::FilterDateMenu)],
+        vec![button(t.btn_reset, Cb::FilterReset), button(t.btn_to_card, Cb::Card)],
+    ]
+}
+
+/// The user's avatars to filter by, and "any".
+fn avatars_keyboard(t: &Texts, f: &Filter, avatars: &[aisha_domain::avatar::Avatar]) -> Keyboard {
+    let mark = |on: bool, s: &str| if on { format!("✓ {s}") } else { s.to_owned() };
+    let mut rows = vec![vec![button(mark(f.avatar.is_none(), t.filter_avatar_all), Cb::FilterAvatar(None))]];
+    rows.extend(avatars.iter().take(30).map(|a| {
+        vec![button(
+            mark(f.avatar == Some(a.id), &format!("🎭 {}", crate::html::clip(a.name.as_str(), 30))),
+            Cb::FilterAvatar(Some(a.id)),
+        )]
+    }));
+    rows.push(vec![button(t.btn_back, Cb::Filters)]);
+    rows
+}
+
+fn dates_keyboard(t: &Texts, f: &Filter) -> Keyboard {
+    let current = match f.date {
+        None => DatePick::Any,
+        Some(DateFilter::Today) => DatePick::Today,
+        Some(DateFilter::Yesterday) => DatePick::Yesterday,
+        Some(DateFilter::Last7Days) => DatePick::Week,
+        Some(DateFilter::Last30Days) => DatePick::Month,
+        Some(DateFilter::Range { .. }) => DatePick::Custom,
+    };
+    let picks =
+        [DatePick::Any, DatePick::Today, DatePick::Yesterday, DatePick::Week, DatePick::Month, DatePick::Custom];
+    let b = |i: usize| {
+        let label = if picks[i] == current { format!("✓ {}", t.dates[i]) } else { t.dates[i].to_owned() };
+        button(label, Cb::FilterDate(picks[i]))
+    };
+    vec![vec![b(0), b(1), b(2)], vec![b(3), b(4), b(5)], vec![button(t.btn_back, Cb::Filters)]]
+}
+
+impl Bot {
+    /// Opens the gallery at the remembered card (or at `to`), as a new photo message.
+    pub(crate) async fn open_gallery(
+        &self,
+        cx: &mut Ctx,
+        to: Option<aisha_domain::ImageId>,
+        replace_text: bool,
+    ) -> Result<(), StoreError> {
+        let nav = to.map_or(Nav::Current, Nav::To);
+        let view = self.gallery.show(&cx.user, nav).await?;
+        self.present(cx, Origin::Text(None), view, replace_text);
+        Ok(())
+    }
+
+    fn present(&self, cx: &mut Ctx, origin: Origin, view: View, drop_text: bool) {
+        let t = cx.t;
+        match (view, origin) {
+            (View::Card(card), Origin::Card(message)) => {
+                let photo = media(&card);
+                let caption = Some(caption(t, &card, cx.user.settings.timezone));
+                let keyboard = Some(card_keyboard(t, &card));
+                cx.out.push(Outgoing::normal(Reply::EditPhoto { chat: cx.chat, message, photo, caption, keyboard }));
+            }
+            (View::Card(card), Origin::Text(message)) => {
+                if let (true, Some(message)) = (drop_text, message) {
+                    cx.out.push(Outgoing::normal(Reply::Delete { chat: cx.chat, message }));
+                }
+                let photo = media(&card);
+                let caption = Some(caption(t, &card, cx.user.settings.timezone));
+                let keyboard = Some(card_keyboard(t, &card));
+                cx.out.push(Outgoing::normal(Reply::SendPhoto { chat: cx.chat, photo, caption, keyboard }));
+            }
+            (View::Empty { filter }, origin) => {
+                let (text, keyboard) = if filter.is_empty() {
+                    (
+                        t.gallery_empty.to_owned(),
+                        vec![vec![button(t.btn_create, Cb::Create)], vec![button(t.btn_menu, Cb::Menu)]],
+                    )
+                } else {
+                    (
+                        t.gallery_empty_filtered.to_owned(),
+                        vec![vec![button(t.btn_reset, Cb::GalleryReset)], vec![button(t.btn_menu, Cb::Menu)]],
+                    )
+                };
+                match origin {
+                    Origin::Card(message) => {
+                        cx.out.push(Outgoing::normal(Reply::Delete { chat: cx.chat, message }));
+                        cx.send(text, Some(keyboard));
+                    }
+                    Origin::Text(message) => cx.edit_or_send(message, text, Some(keyboard)),
+                }
+            }
+        }
+    }
+
+    pub(crate) async fn gallery_button(
+        &self,
+        cx: &mut Ctx,
+        message: Option<crate::io::MessageId>,
+        cb: Cb,
+    ) -> Result<Option<String>, StoreError> {
+        let card_origin = message.map_or(Origin::Text(None), Origin::Card);
+        let user = cx.user.clone();
+        let g = &self.gallery;
+        let t = cx.t;
+        match cb {
+            Cb::Gallery => self.open_gallery(cx, None, false).await?,
+            Cb::Open(id) => {
+                if g.image(&user, id).await?.is_none() {
+                    return Ok(Some(t.not_found.into()));
+                }
+                self.open_gallery(cx, Some(id), false).await?;
+            }
+            Cb::GalleryReset => {
+                let view = g.set_filter(&user, |f| *f = Filter::default()).await?;
+                self.present(cx, Origin::Text(message), view, true);
+            }
+            Cb::Newer | Cb::Older | Cb::Card => {
+                let nav = match cb {
+                    Cb::Newer => Nav::Newer,
+                    Cb::Older => Nav::Older,
+                    _ => Nav::Current,
+                };
+                let view = g.show(&user, nav).await?;
+                self.present(cx, card_origin, view, false);
+            }
+            Cb::Favorite(id) => {
+                let Some(before) = g.image(&user, id).await? else { return Ok(Some(t.not_found.into())) };
+                let Some(view) = g.toggle_favorite(&user, id).await? else { return Ok(Some(t.not_found.into())) };
+                self.present(cx, card_origin, view, false);
+                return Ok(Some(if before.favorite { t.unfavorited } else { t.favorited }.into()));
+            }
+            Cb::Prompt(id) => {
+                let Some(img) = g.image(&user, id).await? else { return Ok(Some(t.not_found.into())) };
+                let text = fill(t.prompt_view, &[&escape(img.prompt.as_str())]);
+                cx.send(text, Some(vec![vec![button(t.btn_again, Cb::AgainImage(id)), button(t.btn_menu, Cb::Menu)]]));
+            }
+            Cb::Delete(id) => {
+                if g.image(&user, id).await?.is_none() {
+                    return Ok(Some(t.not_found.into()));
+                }
+                let keyboard = vec![vec![button(t.btn_delete_yes, Cb::DeleteYes(id)), button(t.btn_to_card, Cb::Card)]];
+                if let Some(message) = message {
+                    cx.out.push(Outgoing::normal(Reply::EditKeyboard {
+                        chat: cx.chat,
+                        message,
+                        keyboard: Some(keyboard),
+                    }));
+                }
+                return Ok(Some(t.confirm_delete.into()));
+            }
+            Cb::DeleteYes(id) => {
+                let Some(view) = g.delete(&user, id).await? else { return Ok(Some(t.not_found.into())) };
+                self.present(cx, card_origin, view, false);
+                return Ok(Some(t.deleted.into()));
+            }
+            Cb::Stats => {
+                let s = g.stats(&user).await?;
+                let c = &s.counts;
+                let mut text =
+                    fill(t.stats, &[&c.total, &c.imagen, &c.avatar_photos, &c.favorites, &c.this_month, &s.spent]);
+                for (name, n) in &c.by_avatar {
+                    text.push_str(&fill(t.stats_avatar, &[&escape(name), n]));
+                }
+                cx.send(text, Some(vec![vec![button(t.btn_gallery, Cb::Gallery), button(t.btn_menu, Cb::Menu)]]));
+            }
+            Cb::Filters | Cb::FilterDateMenu | Cb::FilterAvatarMenu => {
+                let filter = g.filter(&user).await?;
+                let name = match filter.avatar {
+                    Some(id) => self.avatars.get(user.id, id).await?.map(|a| a.name.to_string()),
+                    None => None,
+                };
+                let keyboard = match cb {
+                    Cb::FilterDateMenu => dates_keyboard(t, &filter),
+                    Cb::FilterAvatarMenu => avatars_keyboard(t, &filter, &self.avatars.list(user.id).await?),
+                    _ => filters_keyboard(t, &filter, name.as_deref()),
+                };
+                let summary = filter_summary(t, &filter, name.as_deref(), true);
+                match message {
+                    Some(message) => {
+                        cx.out.push(Outgoing::normal(Reply::EditKeyboard {
+                            chat: cx.chat,
+                            message,
+                            keyboard: Some(keyboard),
+                        }));
+                    }
+                    None if cb == Cb::FilterAvatarMenu => cx.send(t.choose_avatar_filter.into(), Some(keyboard)),
+                    None => cx.send(fill(t.filters, &[&summary]), Some(keyboard)),
+                }
+                let plain = filter_summary(t, &filter, name.as_deref(), false);
+                return Ok(Some(crate::html::clip(&plain, 190)));
+            }
+            Cb::FilterAvatar(Some(id)) if self.avatars.get(user.id, id).await?.is_none() => {
+                return Ok(Some(t.not_found.into()));
+            }
+            Cb::FilterDate(DatePick::Custom) => {
+                self.set_dialogue(cx, &Dialogue::DateRange).await?;
+                cx.send(t.ask_date_range.into(), Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
+            }
+            Cb::FilterType(_) | Cb::FilterAvatar(_) | Cb::FilterFavorites(_) | Cb::FilterDate(_) | Cb::FilterReset => {
+                let view = g
+                    .set_filter(&user, move |f| match cb {
+                        Cb::FilterType(k) => f.kind = k,
+                        Cb::FilterAvatar(a) => f.avatar = a,
+                        Cb::FilterFavorites(on) => f.favorites_only = on,
+                        Cb::FilterDate(d) => {
+                            f.date = match d {
+                                DatePick::Any | DatePick::Custom => None,
+                                DatePick::Today => Some(DateFilter::Today),
+                                DatePick::Yesterday => Some(DateFilter::Yesterday),
+                                DatePick::Week => Some(DateFilter::Last7Days),
+                                DatePick::Month => Some(DateFilter::Last30Days),
+                            }
+                        }
+                        _ => *f = Filter::default(),
+                    })
+                    .await?;
+                self.present(cx, card_origin, view, false);
+            }
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    pub(crate) async fn date_range_given(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
+        match DateRange::parse(text) {
+            Ok(range) => {
+                self.clear_dialogue(cx).await?;
+                let user = cx.user.clone();
+                let view = self.gallery.set_filter(&user, |f| f.date = Some(DateFilter::Range { range })).await?;
+                self.present(cx, Origin::Text(None), view, false);
+            }
+            Err(e) => {
+                let reply = fill(cx.t.bad_date_range, &[&escape(&e.to_string())]);
+                cx.send(reply, Some(vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]]));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn media(card: &Card) -> Media {
+    match &card.image.telegram_file_id {
+        Some(id) => Media::FileId(id.clone()),
+        None => Media::Stored { key: card.image.object.key.clone(), image: Some(card.image.id) },
+    }
+}

@@ -1,0 +1,160 @@
+//! Settings: language, timezone, generation defaults, quick mode.
+
+use crate::bot::{Bot, Ctx, button};
+use crate::callback::Cb;
+use crate::create::variant_index;
+use crate::dialogue::Dialogue;
+use crate::html::escape;
+use crate::io::MessageId;
+use crate::texts::{fill, texts};
+use aisha_domain::ports::StoreError;
+use aisha_domain::{AspectRatio, ImageCount, ImagenVariant, Language, Timezone};
+
+impl Bot {
+    pub(crate) async fn show_settings(&self, cx: &mut Ctx, message: Option<MessageId>) -> Result<(), StoreError> {
+        let t = cx.t;
+        let s = cx.user.settings;
+        let onoff = |b: bool| if b { t.on } else { t.off };
+        let text = fill(
+            t.settings,
+            &[
+                &t.language_name,
+                &s.timezone,
+                &s.defaults.aspect,
+                &s.defaults.count.get(),
+                &t.variant_names[variant_index(s.defaults.variant)],
+                &onoff(s.quick_mode),
+            ],
+        );
+        let other = match s.language {
+            Language::Ru => Language::En,
+            Language::En => Language::Ru,
+        };
+        let keyboard = vec![
+            vec![button(t.btn_language, Cb::Language(other)), button(t.btn_timezone, Cb::TimezoneMenu)],
+            vec![button(t.btn_defaults, Cb::Defaults)],
+            vec![button(fill(t.btn_quick, &[&onoff(s.quick_mode)]), Cb::Quick(!s.quick_mode))],
+            vec![button(t.btn_menu, Cb::Menu)],
+        ];
+        cx.edit_or_send(message, text, Some(keyboard));
+        Ok(())
+    }
+
+    async fn save_settings(&self, cx: &mut Ctx) -> Result<(), StoreError> {
+        self.users.update_settings(cx.user.id, cx.user.settings).await?;
+        cx.t = texts(cx.user.settings.language);
+        Ok(())
+    }
+
+    fn show_defaults(&self, cx: &mut Ctx, message: Option<MessageId>) {
+        let t = cx.t;
+        let d = cx.user.settings.defaults;
+        let mark = |on: bool, s: String| if on { format!("✓{s}") } else { s };
+        let text = fill(t.defaults, &[&d.aspect, &d.count.get(), &t.variant_names[variant_index(d.variant)]]);
+        let keyboard = vec![
+            AspectRatio::ALL
+                .iter()
+                .map(|a| button(mark(*a == d.aspect, a.as_str().to_owned()), Cb::DefaultAspect(*a)))
+                .collect(),
+            (1..=4u8).map(|n| button(mark(n == d.count.get(), n.to_string()), Cb::DefaultCount(n))).collect(),
+            ImagenVariant::ALL
+                .iter()
+                .map(|v| {
+                    button(mark(*v == d.variant, t.variant_names[variant_index(*v)].to_owned()), Cb::DefaultVariant(*v))
+                })
+                .collect(),
+            vec![button(t.btn_back, Cb::Settings)],
+        ];
+        cx.edit_or_send(message, text, Some(keyboard));
+    }
+
+    fn show_timezones(&self, cx: &mut Ctx, message: Option<MessageId>) {
+        let t = cx.t;
+        let current = cx.user.settings.timezone;
+        let mut rows: Vec<Vec<_>> = self
+            .config
+            .timezones
+            .chunks(2)
+            .enumerate()
+            .map(|(row, pair)| {
+                pair.iter()
+                    .enumerate()
+                    .map(|(i, tz)| {
+                        let label = if *tz == current { format!("✓ {tz}") } else { tz.to_string() };
+                        button(label, Cb::Timezone(u8::try_from(row * 2 + i).unwrap_or(u8::MAX)))
+                    })
+                    .collect()
+            })
+            .collect();
+        rows.push(vec![button(t.btn_back, Cb::Settings)]);
+        cx.edit_or_send(message, fill(t.choose_timezone, &[&current]), Some(rows));
+    }
+
+    pub(crate) async fn settings_button(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        cb: Cb,
+    ) -> Result<Option<String>, StoreError> {
+        match cb {
+            Cb::Settings => self.show_settings(cx, message).await?,
+            Cb::Language(l) => {
+                cx.user.settings.language = l;
+                self.save_settings(cx).await?;
+                self.show_settings(cx, message).await?;
+            }
+            Cb::Quick(on) => {
+                cx.user.settings.quick_mode = on;
+                self.save_settings(cx).await?;
+                self.show_settings(cx, message).await?;
+            }
+            Cb::Defaults => self.show_defaults(cx, message),
+            Cb::DefaultAspect(a) => {
+                cx.user.settings.defaults.aspect = a;
+                self.save_settings(cx).await?;
+                self.show_defaults(cx, message);
+            }
+            Cb::DefaultCount(n) => {
+                let Ok(count) = ImageCount::new(n) else { return Ok(Some(cx.t.outdated.into())) };
+                cx.user.settings.defaults.count = count;
+                self.save_settings(cx).await?;
+                self.show_defaults(cx, message);
+            }
+            Cb::DefaultVariant(v) => {
+                cx.user.settings.defaults.variant = v;
+                self.save_settings(cx).await?;
+                self.show_defaults(cx, message);
+            }
+            Cb::TimezoneMenu => {
+                self.set_dialogue(cx, &Dialogue::Timezone).await?;
+                self.show_timezones(cx, message);
+            }
+            Cb::Timezone(i) => {
+                let Some(tz) = self.config.timezones.get(usize::from(i)).copied() else {
+                    return Ok(Some(cx.t.outdated.into()));
+                };
+                self.set_timezone(cx, message, tz).await?;
+            }
+            _ => return Ok(None),
+        }
+        Ok(Some(cx.t.saved.into()).filter(|_| !matches!(cb, Cb::Settings | Cb::Defaults | Cb::TimezoneMenu)))
+    }
+
+    async fn set_timezone(&self, cx: &mut Ctx, message: Option<MessageId>, tz: Timezone) -> Result<(), StoreError> {
+        cx.user.settings.timezone = tz;
+        self.save_settings(cx).await?;
+        self.clear_dialogue(cx).await?;
+        self.show_settings(cx, message).await
+    }
+
+    pub(crate) async fn timezone_given(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
+        match Timezone::parse(text) {
+            Ok(tz) => self.set_timezone(cx, None, tz).await,
+            Err(_) => {
+                let reply = fill(cx.t.bad_timezone, &[&escape(&crate::html::clip(text.trim(), 64))]);
+                cx.send(reply, Some(vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]]));
+                Ok(())
+            }
+        }
+    }
+}

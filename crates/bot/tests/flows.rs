@@ -1,0 +1,360 @@
+//! The conversation, driven as a user would: commands, texts and button presses in, replies
+//! out, with the real use cases over memory adapters.
+
+mod harness;
+
+use aisha_bot::callback::Cb;
+use aisha_bot::io::{Event, Media, MessageId, Reply};
+use aisha_domain::gallery::ImageKind;
+use aisha_domain::{AspectRatio, ImagenVariant, JobStatus};
+use aisha_memory::ScriptedGenerator;
+use harness::{Harness, all_text, block, buttons, find};
+
+const U: i64 = 1001;
+
+fn start_job(h: &Harness, prompt: &str, aspect: AspectRatio, count: u8) -> aisha_domain::JobId {
+    h.command(U, "ru", "start");
+    h.press(U, "ru", Cb::Create, 10);
+    h.text(U, "ru", prompt);
+    h.press(U, "ru", Cb::Aspect(aspect), 11);
+    h.press(U, "ru", Cb::Count(count), 11);
+    let confirm = h.press(U, "ru", Cb::Variant(ImagenVariant::Standard), 11);
+    let Some(Cb::Confirm(job)) = find(&confirm, |c| matches!(c, Cb::Confirm(_))) else {
+        panic!("no confirm button:\n{}", harness::render(&confirm))
+    };
+    let started = h.press(U, "ru", Cb::Confirm(job), 11);
+    assert!(
+        all_text(&started).contains("⏳"),
+        "the confirmation becomes the status message:\n{}",
+        harness::render(&started)
+    );
+    job
+}
+
+#[test]
+fn create_two_images_favorite_one_and_find_it_in_the_gallery() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.fund(U, 100);
+    let job = start_job(&h, "маяк на рассвете", AspectRatio::Landscape16x9, 2);
+    assert_eq!(h.balance(U), 90, "2 × standard (5) charged once");
+
+    let submitted = h.work();
+    assert!(
+        submitted.iter().any(|o| matches!(o.reply, Reply::EditText { message: MessageId(11), .. })),
+        "progress edits the status message"
+    );
+    let request = h.generator.requests()[0].clone();
+    h.generator.finish(&request, Ok(ScriptedGenerator::images(1408, 768, 2, 0)));
+    let delivered = h.work();
+    let album = delivered.iter().find_map(|o| match &o.reply {
+        Reply::SendAlbum { photos, .. } => Some(photos.clone()),
+        _ => None,
+    });
+    let album = album.expect("two images arrive as one album");
+    assert_eq!(album.len(), 2);
+    assert!(album.iter().all(|(m, _)| matches!(m, Media::Stored { image: Some(_), .. })));
+    assert!(
+        delivered.iter().any(|o| matches!(o.reply, Reply::Delete { message: MessageId(11), .. })),
+        "the status message goes away"
+    );
+
+    let Some(Cb::ResultFavorite(first)) = find(&delivered, |c| matches!(c, Cb::ResultFavorite(_))) else {
+        panic!("no favorite button")
+    };
+    let fav = h.press(U, "ru", Cb::ResultFavorite(first), 12);
+    assert!(buttons(&fav).iter().any(|(label, _)| label.starts_with('⭐')), "the star turns on");
+
+    h.press(U, "ru", Cb::Gallery, 13);
+    let filtered = h.press(U, "ru", Cb::FilterFavorites(true), 14);
+    match &filtered
+        .iter()
+        .find(|o| matches!(o.reply, Reply::EditPhoto { .. }))
+        .expect("the card is edited in place")
+        .reply
+    {
+        Reply::EditPhoto { photo: Media::Stored { image, .. }, caption, .. } => {
+            assert_eq!(*image, Some(first));
+            assert!(caption.as_deref().unwrap_or("").starts_with("1 / 1"), "{caption:?}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(buttons(&filtered).iter().any(|(l, _)| l.contains("⭐")), "the filter shows its indicator");
+    let snapshot = h.store.snapshot();
+    assert_eq!(snapshot.jobs.iter().find(|j| j.id == job).unwrap().status, JobStatus::Succeeded);
+    h.assert_invariants();
+}
+
+#[test]
+fn not_enough_coins_offers_a_top_up_and_writes_nothing() {
+    let h = Harness::new();
+    h.command(U, "en", "start");
+    h.fund(U, 4);
+    h.press(U, "en", Cb::Create, 10);
+    h.text(U, "en", "a red bicycle");
+    h.press(U, "en", Cb::Aspect(AspectRatio::Square), 11);
+    h.press(U, "en", Cb::Count(1), 11);
+    let out = h.press(U, "en", Cb::Variant(ImagenVariant::Standard), 11);
+    assert!(all_text(&out).contains("Not enough coins: this costs 5, your balance is 4"), "{}", all_text(&out));
+    assert!(find(&out, |c| *c == Cb::TopUp).is_some());
+    assert!(find(&out, |c| matches!(c, Cb::Confirm(_))).is_none());
+    assert!(h.store.snapshot().jobs.is_empty());
+    assert_eq!(h.balance(U), 4);
+}
+
+#[test]
+fn cancel_leaves_any_dialogue() {
+    let h = Harness::new();
+    h.press(U, "ru", Cb::Create, 10);
+    let out = h.command(U, "ru", "cancel");
+    assert!(all_text(&out).contains("Отменено: создание изображения"), "{}", all_text(&out));
+    let after = h.text(U, "ru", "это уже не промпт");
+    assert!(all_text(&after).contains("Не понял"), "text after cancel is not taken as a prompt");
+    let nothing = h.command(U, "ru", "cancel");
+    assert!(all_text(&nothing).contains("Отменять нечего"));
+}
+
+#[test]
+fn prompt_limits_are_explained() {
+    let h = Harness::new();
+    h.press(U, "en", Cb::Create, 10);
+    assert!(all_text(&h.text(U, "en", "ab")).contains("at least 3"));
+    let long = "x".repeat(2001);
+    assert!(all_text(&h.text(U, "en", &long)).contains("2001 characters, the limit is 2000"));
+}
+
+#[test]
+fn user_text_is_escaped_and_intact() {
+    let h = Harness::new();
+    h.fund_after_start(U);
+    h.press(U, "ru", Cb::Create, 10);
+    let prompt = "<b>кот</b> & собака 🐱 שלום";
+    h.text(U, "ru", prompt);
+    h.press(U, "ru", Cb::Aspect(AspectRatio::Square), 11);
+    h.press(U, "ru", Cb::Count(1), 11);
+    let out = h.press(U, "ru", Cb::Variant(ImagenVariant::Fast), 11);
+    let text = all_text(&out);
+    assert!(text.contains("&lt;b&gt;кот&lt;/b&gt; &amp; собака 🐱 שלום"), "{text}");
+    assert!(!text.contains("<b>кот"));
+}
+
+#[test]
+fn confirming_twice_starts_one_job() {
+    let h = Harness::new();
+    h.fund_after_start(U);
+    let job = start_job(&h, "две кнопки", AspectRatio::Square, 1);
+    let again = h.press(U, "ru", Cb::Confirm(job), 11);
+    assert_eq!(h.store.snapshot().jobs.len(), 1);
+    assert!(all_text(&again).contains("уже завершено") || all_text(&again).contains("устарела"));
+    assert_eq!(h.balance(U), 95);
+}
+
+#[test]
+fn failures_say_why_and_that_coins_came_back() {
+    for (kind, expect) in [
+        (aisha_domain::ports::ProviderErrorKind::ContentPolicy, "правилам контента"),
+        (aisha_domain::ports::ProviderErrorKind::OutOfCredit, "недоступен"),
+        (aisha_domain::ports::ProviderErrorKind::InvalidInput, "не принял параметры: loc body.prompt"),
+    ] {
+        let h = Harness::new();
+        h.fund_after_start(U);
+        start_job(&h, "что-то", AspectRatio::Square, 2);
+        h.generator.fail_next_submit(aisha_domain::ports::ProviderError::new(kind, "loc body.prompt"));
+        let out = h.work();
+        let text = all_text(&out);
+        assert!(text.contains(expect), "{kind:?}: {text}");
+        assert!(text.contains("Монеты возвращены: 10"), "{kind:?}: {text}");
+        assert_eq!(h.balance(U), 100);
+        h.assert_invariants();
+    }
+}
+
+#[test]
+fn outdated_and_forged_buttons_are_refused_politely() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    let out = h.press_raw(U, "ru", "gallery_image_next:3", 5);
+    assert!(all_text(&out).contains("устарела"), "{}", all_text(&out));
+    assert!(find(&out, |c| *c == Cb::Gallery).is_some(), "the current screen (menu) follows");
+
+    // another user's image id
+    let owner = 2002;
+    h.command(owner, "ru", "start");
+    let img =
+        aisha_contract::fixtures::image(h.user(owner).id, None, ImageKind::Imagen, aisha_domain::Clock::now(&*h.clock));
+    block(aisha_contract::gallery::insert(
+        aisha_contract::Stores::of(&*h.store),
+        &h.user(owner),
+        std::slice::from_ref(&img),
+        aisha_domain::Clock::now(&*h.clock),
+    ));
+    for cb in [
+        Cb::Favorite(img.id),
+        Cb::Delete(img.id),
+        Cb::DeleteYes(img.id),
+        Cb::Prompt(img.id),
+        Cb::Open(img.id),
+        Cb::AgainImage(img.id),
+        Cb::ResultFavorite(img.id),
+    ] {
+        let out = h.press(U, "ru", cb, 5);
+        assert!(all_text(&out).contains("Не найдено"), "{cb:?}: {}", all_text(&out));
+    }
+    let still = h.store.snapshot().images;
+    assert_eq!(still.len(), 1);
+    assert!(!still[0].favorite, "nothing changed");
+}
+
+#[test]
+fn gallery_filter_and_position_survive_a_restart() {
+    let h = Harness::new();
+    h.fund_after_start(U);
+    let now = aisha_domain::Clock::now(&*h.clock);
+    let user = h.user(U);
+    let images: Vec<_> = (0..5)
+        .map(|i| {
+            let mut img =
+                aisha_contract::fixtures::image(user.id, None, ImageKind::Imagen, now - chrono::Duration::minutes(i));
+            img.favorite = i % 2 == 0;
+            img
+        })
+        .collect();
+    block(aisha_contract::gallery::insert(aisha_contract::Stores::of(&*h.store), &user, &images, now));
+    h.press(U, "ru", Cb::Gallery, 5);
+    h.press(U, "ru", Cb::FilterFavorites(true), 6);
+    let second = h.press(U, "ru", Cb::Older, 6);
+    assert!(all_text(&second).starts_with("2 / 3"), "{}", all_text(&second));
+
+    let after = h.restarted();
+    let out = after.press(U, "ru", Cb::Card, 6);
+    let text = all_text(&out);
+    assert!(text.starts_with("2 / 3"), "same card after a restart: {text}");
+    assert!(buttons(&out).iter().any(|(l, _)| l.contains("(⭐)")), "and the same filter");
+}
+
+#[test]
+fn deleting_a_card_asks_first_then_shows_the_neighbour() {
+    let h = Harness::new();
+    h.fund_after_start(U);
+    let now = aisha_domain::Clock::now(&*h.clock);
+    let user = h.user(U);
+    let images: Vec<_> = (0..3)
+        .map(|i| aisha_contract::fixtures::image(user.id, None, ImageKind::Imagen, now - chrono::Duration::minutes(i)))
+        .collect();
+    block(aisha_contract::gallery::insert(aisha_contract::Stores::of(&*h.store), &user, &images, now));
+    for img in &images {
+        block(aisha_domain::ports::ImageStore::put(&*h.images, &img.object.key, vec![0], "image/png")).unwrap();
+    }
+    h.press(U, "ru", Cb::Gallery, 5);
+    let ask = h.press(U, "ru", Cb::Delete(images[0].id), 7);
+    assert!(find(&ask, |c| *c == Cb::DeleteYes(images[0].id)).is_some());
+    assert_eq!(h.store.snapshot().images.len(), 3, "nothing deleted before confirming");
+    let out = h.press(U, "ru", Cb::DeleteYes(images[0].id), 7);
+    assert!(all_text(&out).contains("\n1 / 2 · "), "{}", all_text(&out));
+    assert_eq!(h.store.snapshot().images.len(), 2);
+    assert!(!h.images.keys().contains(&images[0].object.key.to_string()), "the stored object is removed too");
+}
+
+#[test]
+fn stars_top_up_replayed_five_times_credits_once() {
+    let h = Harness::new();
+    h.command(U, "en", "start");
+    let out = h.press(U, "en", Cb::Buy(0), 3);
+    let Some(Reply::Invoice { payload, stars, .. }) =
+        out.iter().map(|o| o.reply.clone()).find(|r| matches!(r, Reply::Invoice { .. }))
+    else {
+        panic!("no invoice")
+    };
+    let pre = h.send(
+        U,
+        "en",
+        Event::PreCheckout {
+            query_id: "pc".into(),
+            currency: "XTR".into(),
+            total_amount: stars,
+            payload: payload.clone(),
+        },
+    );
+    assert!(matches!(pre[0].reply, Reply::AnswerPreCheckout { ok: true, .. }));
+    let mut receipts = 0;
+    for _ in 0..5 {
+        let out = h.send(
+            U,
+            "en",
+            Event::Payment {
+                chat: aisha_bot::io::ChatId(U),
+                currency: "XTR".into(),
+                total_amount: stars,
+                payload: payload.clone(),
+                telegram_charge_id: "charge-1".into(),
+                provider_charge_id: String::new(),
+            },
+        );
+        receipts += out.iter().filter(|o| all_text(std::slice::from_ref(o)).contains("Payment received")).count();
+    }
+    assert_eq!(receipts, 1, "one receipt");
+    assert_eq!(h.balance(U), 100);
+    let history = h.press(U, "en", Cb::Balance, 3);
+    assert!(all_text(&history).contains("+100 Stars top-up (50 ⭐)"), "{}", all_text(&history));
+
+    let wrong = h.send(
+        2003,
+        "en",
+        Event::PreCheckout { query_id: "pc2".into(), currency: "XTR".into(), total_amount: stars, payload },
+    );
+    assert!(
+        matches!(&wrong[0].reply, Reply::AnswerPreCheckout { ok: false, error: Some(e), .. } if e.contains("another user"))
+    );
+    h.assert_invariants();
+}
+
+#[test]
+fn promo_dialogue_credits_once_with_reasons() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    let now = aisha_domain::Clock::now(&*h.clock);
+    block(aisha_domain::ports::Promos::create_promo(
+        &*h.store,
+        &aisha_domain::payments::Promo {
+            code: aisha_domain::PromoCode::parse("WELCOME").unwrap(),
+            coins: aisha_domain::Coins::new(50).unwrap(),
+            max_uses: None,
+            per_user: 1,
+            valid_from: None,
+            valid_until: None,
+            active: true,
+            uses: 0,
+            created_at: now,
+        },
+    ))
+    .unwrap();
+    h.press(U, "ru", Cb::Promo, 3);
+    assert!(all_text(&h.text(U, "ru", "welcome")).contains("+50"));
+    h.press(U, "ru", Cb::Promo, 3);
+    assert!(all_text(&h.text(U, "ru", "WELCOME")).contains("уже использовали"));
+    assert_eq!(h.balance(U), 50);
+}
+
+#[test]
+fn language_switch_changes_every_text() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    let out = h.press(U, "ru", Cb::Language(aisha_domain::Language::En), 3);
+    assert!(all_text(&out).contains("Settings"), "{}", all_text(&out));
+    let menu = h.command(U, "ru", "help");
+    assert!(all_text(&menu).contains("Help"), "the stored language wins over Telegram's");
+}
+
+#[test]
+fn admin_stats_only_for_operators() {
+    let h = Harness::new();
+    assert!(all_text(&h.command(U, "en", "stats")).contains("operators only"));
+    assert!(all_text(&h.command(999, "en", "stats")).contains("Users: "));
+}
+
+impl Harness {
+    fn fund_after_start(&self, tg: i64) {
+        self.command(tg, "ru", "start");
+        self.fund(tg, 100);
+    }
+}
