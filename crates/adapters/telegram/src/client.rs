@@ -1,6 +1,7 @@
 //! The bot's own account: identity, commands, webhook registration and file downloads.
 
 use crate::api::{Api, ApiError, TelegramConfig};
+use aisha_bot::io::{FetchError, Files};
 use frankenstein::methods::{DeleteWebhookParams, GetFileParams, SetMyCommandsParams, SetWebhookParams};
 use frankenstein::types::{AllowedUpdate, BotCommand};
 use futures::StreamExt;
@@ -97,8 +98,20 @@ impl Telegram {
     /// A user's file by its `file_id`, refused before any byte is fetched when Telegram says
     /// it is over 20 MB, and cut off if the body turns out larger than announced.
     pub async fn download(&self, file_id: &str) -> Result<Vec<u8>, DownloadError> {
-        let file: RawFile = self.api.call("getFile", &GetFileParams::builder().file_id(file_id).build()).await?;
-        if let Some(size) = file.file_size.filter(|s| *s > MAX_DOWNLOAD) {
+        self.download_at_most(file_id, MAX_DOWNLOAD).await
+    }
+
+    /// [`download`](Self::download) with a lower ceiling than Telegram's 20 MB.
+    pub async fn download_at_most(&self, file_id: &str, max: u64) -> Result<Vec<u8>, DownloadError> {
+        let max = max.min(MAX_DOWNLOAD);
+        let file: RawFile = match self.api.call("getFile", &GetFileParams::builder().file_id(file_id).build()).await {
+            // Telegram refuses getFile itself for files over its limit
+            Err(ApiError::Rejected { description, .. }) if description.contains("file is too big") => {
+                return Err(DownloadError::TooLarge(MAX_DOWNLOAD + 1));
+            }
+            other => other?,
+        };
+        if let Some(size) = file.file_size.filter(|s| *s > max) {
             return Err(DownloadError::TooLarge(size));
         }
         let path = file.file_path.ok_or(DownloadError::NoPath)?;
@@ -108,17 +121,29 @@ impl Telegram {
         if !status.is_success() {
             return Err(DownloadError::Http(format!("HTTP {status}")));
         }
-        if let Some(len) = response.content_length().filter(|l| *l > MAX_DOWNLOAD) {
+        if let Some(len) = response.content_length().filter(|l| *l > max) {
             return Err(DownloadError::TooLarge(len));
         }
         let mut bytes = Vec::with_capacity(usize::try_from(response.content_length().unwrap_or(0)).unwrap_or(0));
         let mut body = response.bytes_stream();
         while let Some(chunk) = body.next().await {
             bytes.extend_from_slice(&chunk.map_err(http_error)?);
-            if bytes.len() as u64 > MAX_DOWNLOAD {
+            if bytes.len() as u64 > max {
                 return Err(DownloadError::TooLarge(bytes.len() as u64));
             }
         }
         Ok(bytes)
+    }
+}
+
+/// The bot's port for user files: `max_bytes` is checked against Telegram's announced size
+/// before anything is fetched.
+#[async_trait::async_trait]
+impl Files for Telegram {
+    async fn fetch(&self, file_id: &str, max_bytes: u64) -> Result<Vec<u8>, FetchError> {
+        self.download_at_most(file_id, max_bytes).await.map_err(|e| match e {
+            DownloadError::TooLarge(_) => FetchError::TooLarge { max: max_bytes.min(MAX_DOWNLOAD) },
+            other => FetchError::Unavailable(other.to_string()),
+        })
     }
 }

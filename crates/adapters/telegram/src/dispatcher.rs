@@ -7,10 +7,13 @@
 //!   answered the callback query by `callback_deadline` after the update arrived (it may
 //!   still be queued behind the chat's previous update), an empty answer goes out, and the
 //!   handler's own answer, arriving later, is dropped as a duplicate Telegram would refuse;
-//! * a pre-checkout query has 10 s: it is handled at once, outside the chat lanes.
+//! * a pre-checkout query has 10 s: it is handled at once, outside the chat lanes;
+//! * Telegram delivers an album as one message per item; the items of one media group are
+//!   collected into a single [`Event::Album`], handled in the album's place in the chat once
+//!   no new item has arrived for `album_window`.
 
 use crate::outbox::Outbox;
-use aisha_bot::io::{ChatId, Event, Outgoing, Reply, Update};
+use aisha_bot::io::{AlbumItem, ChatId, Event, Outgoing, Reply, Update};
 use futures::FutureExt;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -20,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 #[derive(Clone, Debug)]
 pub struct DispatcherConfig {
@@ -29,11 +33,18 @@ pub struct DispatcherConfig {
     pub queue: usize,
     /// When a callback query gets an empty answer if the handler has not answered it.
     pub callback_deadline: Duration,
+    /// An album is complete once no new item of it has arrived for this long.
+    pub album_window: Duration,
 }
 
 impl Default for DispatcherConfig {
     fn default() -> Self {
-        Self { concurrency: 64, queue: 10_000, callback_deadline: Duration::from_secs(1) }
+        Self {
+            concurrency: 64,
+            queue: 10_000,
+            callback_deadline: Duration::from_secs(1),
+            album_window: Duration::from_millis(500),
+        }
     }
 }
 
@@ -44,18 +55,45 @@ struct CallbackGuard {
     timer: JoinHandle<()>,
 }
 
+/// The items of one media group collected so far, and when the last one came.
+struct AlbumBuf {
+    items: Vec<AlbumItem>,
+    last: Instant,
+}
+
+type Album = Arc<Mutex<AlbumBuf>>;
+
 struct Queued {
     update: Update,
     callback: Option<CallbackGuard>,
+    /// Set on the first item of a media group: the group and its growing buffer.
+    album: Option<(String, Album)>,
     _room: OwnedSemaphorePermit,
+}
+
+#[derive(Default)]
+struct Lanes {
+    /// A chat has an entry while its lane task runs.
+    queues: HashMap<ChatId, VecDeque<Queued>>,
+    /// Media groups still collecting items, by chat and group id.
+    albums: HashMap<(ChatId, String), Album>,
+}
+
+/// The album item an update is, if it is part of a media group.
+fn album_item(event: &Event) -> Option<(ChatId, &str, AlbumItem)> {
+    let (chat, message, file, group, is_document) = match event {
+        Event::Photo { chat, message, file, media_group: Some(g), .. } => (chat, message, file, g, false),
+        Event::Document { chat, message, file, media_group: Some(g), .. } => (chat, message, file, g, true),
+        _ => return None,
+    };
+    Some((*chat, group.as_str(), AlbumItem { message: *message, file: file.clone(), is_document }))
 }
 
 struct Inner<H> {
     handler: H,
     outbox: Outbox,
     config: DispatcherConfig,
-    /// A chat has an entry while its lane task runs.
-    lanes: Mutex<HashMap<ChatId, VecDeque<Queued>>>,
+    lanes: Mutex<Lanes>,
     running: Arc<Semaphore>,
     room: Arc<Semaphore>,
 }
@@ -83,7 +121,7 @@ where
             running: Arc::new(Semaphore::new(config.concurrency.max(1))),
             room: Arc::new(Semaphore::new(config.queue.max(1))),
             config,
-            lanes: Mutex::new(HashMap::new()),
+            lanes: Mutex::new(Lanes::default()),
         };
         Self { inner: Arc::new(inner) }
     }
@@ -95,7 +133,7 @@ where
             Event::Callback { query_id, .. } => Some(self.inner.start_callback_timer(query_id.clone())),
             _ => None,
         };
-        let queued = Queued { update, callback, _room: room };
+        let mut queued = Queued { update, callback, album: None, _room: room };
         let Some(chat) = queued.update.event.chat() else {
             let inner = self.inner.clone();
             tokio::spawn(async move { inner.handle(queued).await });
@@ -104,10 +142,22 @@ where
         // a user who writes has not blocked the bot (any more)
         self.inner.outbox.unblock(chat);
         let mut lanes = self.inner.lanes.lock().expect("dispatcher lock");
-        if let Some(lane) = lanes.get_mut(&chat) {
+        if let Some((_, group, item)) = album_item(&queued.update.event) {
+            let key = (chat, group.to_owned());
+            if let Some(album) = lanes.albums.get(&key) {
+                let mut album = album.lock().expect("album lock");
+                album.items.push(item);
+                album.last = Instant::now();
+                return;
+            }
+            let album = Arc::new(Mutex::new(AlbumBuf { items: vec![item], last: Instant::now() }));
+            lanes.albums.insert(key.clone(), album.clone());
+            queued.album = Some((key.1, album));
+        }
+        if let Some(lane) = lanes.queues.get_mut(&chat) {
             lane.push_back(queued);
         } else {
-            lanes.insert(chat, VecDeque::from([queued]));
+            lanes.queues.insert(chat, VecDeque::from([queued]));
             drop(lanes);
             let inner = self.inner.clone();
             tokio::spawn(async move { inner.run_lane(chat).await });
@@ -143,23 +193,52 @@ where
 
     async fn run_lane(self: Arc<Self>, chat: ChatId) {
         loop {
-            let next = {
+            let mut next = {
                 let mut lanes = self.lanes.lock().expect("dispatcher lock");
-                match lanes.get_mut(&chat).and_then(VecDeque::pop_front) {
+                match lanes.queues.get_mut(&chat).and_then(VecDeque::pop_front) {
                     Some(q) => q,
                     None => {
-                        lanes.remove(&chat);
+                        lanes.queues.remove(&chat);
                         return;
                     }
                 }
             };
+            if let Some((group, album)) = next.album.take() {
+                let items = self.seal(chat, &group, &album).await;
+                next.update.event = Event::Album { chat, media_group: group, items };
+            }
             let _running = self.running.acquire().await.expect("the semaphore is never closed");
             self.handle(next).await;
         }
     }
 
+    /// Waits until the album has had no new item for `album_window`, then closes it: later
+    /// items of the same group start a new album.
+    async fn seal(&self, chat: ChatId, group: &str, album: &Album) -> Vec<AlbumItem> {
+        loop {
+            let due = album.lock().expect("album lock").last + self.config.album_window;
+            if Instant::now() < due {
+                tokio::time::sleep_until(due).await;
+                continue;
+            }
+            // items are added under the lanes lock, so nothing slips in while closing
+            let mut lanes = self.lanes.lock().expect("dispatcher lock");
+            let mut buf = album.lock().expect("album lock");
+            if Instant::now() < buf.last + self.config.album_window {
+                continue;
+            }
+            let key = (chat, group.to_owned());
+            if lanes.albums.get(&key).is_some_and(|a| Arc::ptr_eq(a, album)) {
+                lanes.albums.remove(&key);
+            }
+            let mut items = std::mem::take(&mut buf.items);
+            items.sort_by_key(|i| i.message.0);
+            return items;
+        }
+    }
+
     async fn handle(&self, queued: Queued) {
-        let Queued { update, callback, _room } = queued;
+        let Queued { update, callback, _room, .. } = queued;
         let id = update.id;
         let mut replies = match AssertUnwindSafe((self.handler)(update)).catch_unwind().await {
             Ok(replies) => replies,

@@ -10,7 +10,8 @@
 //! * A 429 pauses only the lane that got it, for `retry_after`. A 403 marks the chat blocked:
 //!   its queue is dropped, [`Feedback::on_blocked`] is told once, and nothing more is sent until
 //!   [`Outbox::unblock`] (the user wrote again).
-//! * Classes: a progress edit replaces a pending edit of the same message; progress is shed
+//! * Classes: a progress edit replaces a pending edit of the same message (a chat action a
+//!   pending chat action); progress is shed
 //!   first when a lane or the whole outbox is over capacity and when it has waited too long;
 //!   critical replies are never shed and are retried until they go through or are refused.
 //! * Answers to callback and pre-checkout queries skip the lanes and the limits: they are not
@@ -18,7 +19,7 @@
 
 use crate::api::ApiError;
 use crate::client::Telegram;
-use crate::send::{SendError, Sender, Sent, edit_target, reply_chat};
+use crate::send::{SendError, Sender, Sent, reply_chat, supersedes};
 use aisha_bot::io::{ChatId, Class, Outgoing, Reply};
 use aisha_domain::ImageId;
 use aisha_domain::coordination::{Decision, Rate, RateLimiter};
@@ -200,11 +201,11 @@ impl Outbox {
             return;
         }
         if item.class == Class::Progress {
-            if let Some(target) = edit_target(&item.reply)
+            if let Some(target) = supersedes(&item.reply)
                 && let Some(slot) = lane
                     .queue
                     .iter_mut()
-                    .find(|queued| queued.class == Class::Progress && edit_target(&queued.reply) == Some(target))
+                    .find(|queued| queued.class == Class::Progress && supersedes(&queued.reply) == Some(target))
             {
                 // the newest edit takes the older one's place; the older one is superseded
                 let old = std::mem::replace(slot, item);

@@ -80,10 +80,15 @@ impl Poller {
             match batch {
                 Ok(updates) => {
                     backoff = Duration::from_millis(500);
-                    for update in updates {
-                        sink(update).await;
+                    // short polling answers at once: pause on an empty batch instead of spinning
+                    if updates.is_empty() && self.timeout == 0 {
+                        backoff = Duration::from_millis(100);
+                    } else {
+                        for update in updates {
+                            sink(update).await;
+                        }
+                        continue;
                     }
-                    continue;
                 }
                 Err(ApiError::RetryAfter(wait)) => backoff = wait,
                 Err(e @ ApiError::Conflict(_)) => {

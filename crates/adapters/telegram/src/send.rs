@@ -124,12 +124,14 @@ pub fn reply_chat(reply: &Reply) -> Option<ChatId> {
     }
 }
 
-/// The message an edit targets, for coalescing progress edits.
-pub fn edit_target(reply: &Reply) -> Option<(ChatId, MessageId)> {
+/// What a progress reply supersedes: an older edit of the same message, or an older chat
+/// action in the same chat (`None` as the message).
+pub fn supersedes(reply: &Reply) -> Option<(ChatId, Option<MessageId>)> {
     match reply {
         Reply::EditText { chat, message, .. }
         | Reply::EditPhoto { chat, message, .. }
-        | Reply::EditKeyboard { chat, message, .. } => Some((*chat, *message)),
+        | Reply::EditKeyboard { chat, message, .. } => Some((*chat, Some(*message))),
+        Reply::Action { chat, .. } => Some((*chat, None)),
         _ => None,
     }
 }

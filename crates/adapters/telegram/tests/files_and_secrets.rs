@@ -2,7 +2,7 @@
 
 mod common;
 
-use aisha_bot::io::{ChatId, Event, Outgoing, Reply};
+use aisha_bot::io::{ChatId, Event, FetchError, Files, Outgoing, Reply};
 use aisha_sandbox::telegram::{Fault, FaultKind, TelegramEmulator, png};
 use aisha_telegram::{ApiError, DownloadError, OutboxConfig, Poller, Telegram, TelegramConfig};
 use common::Harness;
@@ -27,10 +27,13 @@ async fn user_photos_and_documents_download_and_big_files_are_refused() {
     let Event::Document { file, .. } = &updates[1].event else { panic!("{:?}", updates[1]) };
     assert_eq!(file.size, Some(21 * 1024 * 1024));
     let refused = h.telegram.download(&file.file_id).await.unwrap_err();
-    assert!(
-        matches!(refused, DownloadError::Api(ApiError::Rejected { .. }) | DownloadError::TooLarge(_)),
-        "{refused:?}"
-    );
+    assert!(matches!(refused, DownloadError::TooLarge(_)), "{refused:?}");
+    // through the bot's port, with the bot's own ceiling
+    let files: &dyn Files = &h.telegram;
+    let Event::Photo { file: photo_file, .. } = &updates[0].event else { unreachable!() };
+    assert_eq!(files.fetch(&photo_file.file_id, 1_000_000).await.unwrap(), photo);
+    assert_eq!(files.fetch(&photo_file.file_id, 100).await, Err(FetchError::TooLarge { max: 100 }));
+    assert!(matches!(files.fetch("no-such-file", 100).await, Err(FetchError::Unavailable(_))));
     assert!(matches!(h.telegram.download("no-such-file").await, Err(DownloadError::Api(ApiError::Rejected { .. }))));
 }
 

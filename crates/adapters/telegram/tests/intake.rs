@@ -237,3 +237,40 @@ async fn pre_checkout_is_answered_in_time_while_the_outbox_is_saturated() {
     assert!(outbox.pending() > 100, "the progress backlog is still there: {}", outbox.pending());
     stop.cancel();
 }
+
+#[tokio::test]
+async fn an_album_reaches_the_handler_as_one_event_in_its_place() {
+    let h = Harness::start().await;
+    let outbox = h.outbox(fast());
+    let seen = Arc::new(Mutex::new(Vec::<Event>::new()));
+    let sink = seen.clone();
+    let handler = move |u: Update| {
+        sink.lock().unwrap().push(u.event);
+        async { Vec::new() }
+    };
+    let config = DispatcherConfig { album_window: Duration::from_millis(300), ..DispatcherConfig::default() };
+    let dispatcher = Dispatcher::new(handler, outbox, config);
+    let mut poller = Poller::new(h.telegram.clone()).with_timeout(0);
+    let photos = (0..3).map(|i| aisha_sandbox::telegram::png(20 + i, 20)).collect();
+    h.emulator.send_text(81, "before");
+    let ids = h.emulator.send_album(81, photos).unwrap();
+    h.emulator.send_text(81, "after");
+    // the album split over two polls, as Telegram may deliver it
+    let mut updates = poller.poll_once().await.unwrap();
+    let tail = updates.split_off(3);
+    for u in updates {
+        dispatcher.dispatch(u).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for u in tail {
+        dispatcher.dispatch(u).await;
+    }
+    assert!(eventually(Duration::from_secs(3), || seen.lock().unwrap().len() == 3).await);
+    let seen = seen.lock().unwrap().clone();
+    assert!(matches!(&seen[0], Event::Text { text, .. } if text == "before"));
+    let Event::Album { items, media_group, .. } = &seen[1] else { panic!("{:?}", seen[1]) };
+    assert!(!media_group.is_empty());
+    assert_eq!(items.iter().map(|i| i.message.0).collect::<Vec<_>>(), ids);
+    assert!(items.iter().all(|i| !i.is_document && i.file.width.is_some()));
+    assert!(matches!(&seen[2], Event::Text { text, .. } if text == "after"));
+}

@@ -9,6 +9,7 @@ use aisha_domain::storage::StorageKey;
 use aisha_sandbox::telegram::{Call, Fault, FaultKind, png};
 use aisha_telegram::{OutboxConfig, SendError};
 use common::{Harness, eventually, fast, rate};
+use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -248,4 +249,105 @@ async fn critical_replies_survive_server_errors() {
     outbox.submit(Outgoing { reply: text(11, "your images").reply, class: Class::Critical }).await.unwrap();
     assert_eq!(h.emulator.messages(11).len(), 1);
     assert!(eventually(Duration::from_secs(1), || outbox.pending() == 0).await);
+}
+
+#[tokio::test]
+async fn pending_chat_actions_collapse_into_one() {
+    let h = Harness::start().await;
+    h.emulator.add_user(12, "J", None);
+    let outbox = h.outbox(OutboxConfig { chat_rate: rate(4, 1), ..fast() });
+    outbox.submit(text(12, "working")).await.unwrap();
+    for _ in 0..5 {
+        let action = Reply::Action { chat: ChatId(12), action: aisha_bot::io::ChatAction::UploadPhoto };
+        outbox.send(Outgoing::progress(action));
+    }
+    outbox.submit(Outgoing::critical(text(12, "done").reply)).await.unwrap();
+    let actions = h.emulator.calls().iter().filter(|c| c.method == "sendChatAction").count();
+    assert_eq!(actions, 1);
+}
+
+/// A store with public URLs, served by a small HTTP server; keys under `broken/` 404 there.
+struct UrlStore {
+    inner: aisha_memory::MemoryImageStore,
+    base: String,
+}
+
+#[async_trait::async_trait]
+impl ImageStore for UrlStore {
+    fn bucket(&self) -> &str {
+        "public"
+    }
+    async fn put(&self, key: &StorageKey, bytes: Vec<u8>, ct: &str) -> Result<(), aisha_domain::ports::StorageError> {
+        self.inner.put(key, bytes, ct).await
+    }
+    async fn get(&self, key: &StorageKey) -> Result<Vec<u8>, aisha_domain::ports::StorageError> {
+        self.inner.get(key).await
+    }
+    async fn delete(&self, key: &StorageKey) -> Result<(), aisha_domain::ports::StorageError> {
+        self.inner.delete(key).await
+    }
+    async fn exists(&self, key: &StorageKey) -> Result<bool, aisha_domain::ports::StorageError> {
+        self.inner.exists(key).await
+    }
+    async fn public_url(
+        &self,
+        key: &StorageKey,
+        _: Duration,
+    ) -> Result<Option<String>, aisha_domain::ports::StorageError> {
+        Ok(Some(format!("{}/{}", self.base, key.as_str())))
+    }
+}
+
+#[tokio::test]
+async fn public_urls_are_used_and_an_unreachable_one_falls_back_to_an_upload() {
+    use aisha_telegram::{NoFeedback, Outbox};
+    use axum::extract::{Path, State};
+    let h = Harness::start().await;
+    h.emulator.add_user(13, "K", None);
+    let served = Arc::new(aisha_memory::MemoryImageStore::default());
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new()
+        .route(
+            "/{*key}",
+            axum::routing::get(
+                |State(store): State<Arc<aisha_memory::MemoryImageStore>>, Path(key): Path<String>| async move {
+                    match StorageKey::parse(&key) {
+                        Ok(k) if !key.starts_with("broken/") => {
+                            store.get(&k).await.map_err(|_| axum::http::StatusCode::NOT_FOUND)
+                        }
+                        _ => Err(axum::http::StatusCode::NOT_FOUND),
+                    }
+                },
+            ),
+        )
+        .with_state(served.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let store = Arc::new(UrlStore { inner: aisha_memory::MemoryImageStore::default(), base });
+    let good = StorageKey::parse("images/ok.png").unwrap();
+    let broken = StorageKey::parse("broken/gone.png").unwrap();
+    served.put(&good, png(30, 30), "image/png").await.unwrap();
+    store.put(&good, png(30, 30), "image/png").await.unwrap();
+    store.put(&broken, png(31, 31), "image/png").await.unwrap();
+    let outbox = Outbox::new(
+        &h.telegram,
+        store,
+        Arc::new(aisha_memory::MemoryRateLimiter::new(Arc::new(common::SystemClock))),
+        Arc::new(NoFeedback),
+        fast(),
+    );
+    for key in [good, broken] {
+        let reply = Reply::SendPhoto {
+            chat: ChatId(13),
+            photo: Media::Stored { key, image: None },
+            caption: None,
+            keyboard: None,
+        };
+        outbox.submit(Outgoing::critical(reply)).await.unwrap();
+    }
+    let widths: Vec<u32> = h.emulator.messages(13).iter().map(|m| m.photo.as_ref().unwrap()[1].width).collect();
+    assert_eq!(widths, [30, 31]);
+    let photo_calls: Vec<u16> =
+        h.emulator.calls().iter().filter(|c| c.method == "sendPhoto").map(|c| c.status).collect();
+    assert_eq!(photo_calls, [200, 400, 200], "by URL, by URL refused, by upload");
 }
