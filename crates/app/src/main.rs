@@ -1,7 +1,6 @@
 //! `aisha`: the bot's one binary. See `aisha --help`.
 
 mod admin;
-mod albums;
 mod cli;
 mod config;
 mod doctor;

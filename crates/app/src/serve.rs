@@ -3,12 +3,11 @@
 //! order on SIGINT/SIGTERM. Without a Telegram token it runs the sandbox: both emulators on
 //! loopback, so the whole bot works offline.
 
-use crate::albums::Albums;
 use crate::cli::Command;
 use crate::config::{Settings, TelegramMode};
 use crate::http;
 use crate::wiring::{Stack, StarsRefunds};
-use aisha_bot::io::{ChatId, FetchError, Files, Outgoing};
+use aisha_bot::io::{ChatId, Outgoing};
 use aisha_bot::{Bot, BotConfig};
 use aisha_domain::ports::{Notice, Notifier};
 use aisha_domain::services::runner::{JobRunner, RunnerConfig};
@@ -78,23 +77,6 @@ impl Feedback for StoreFeedback {
         {
             tracing::debug!(error = %e, "file id not stored; the next view uploads again");
         }
-    }
-}
-
-/// Avatar photos come from Telegram's file API.
-struct TelegramFiles(Telegram);
-
-#[async_trait]
-impl Files for TelegramFiles {
-    async fn fetch(&self, file_id: &str, max_bytes: u64) -> Result<Vec<u8>, FetchError> {
-        let bytes = self.0.download(file_id).await.map_err(|e| match e {
-            aisha_telegram::DownloadError::TooLarge { .. } => FetchError::TooLarge { max: max_bytes },
-            other => FetchError::Unavailable(other.to_string()),
-        })?;
-        if bytes.len() as u64 > max_bytes {
-            return Err(FetchError::TooLarge { max: max_bytes });
-        }
-        Ok(bytes)
     }
 }
 
@@ -204,7 +186,7 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
         jobs: stack.jobs.clone(),
         stars: stack.payments.clone(),
         sessions: stack.sessions.clone(),
-        files: Arc::new(TelegramFiles(telegram.clone())),
+        files: Arc::new(telegram.clone()),
         config: BotConfig {
             admins: settings.telegram.admins.iter().filter_map(|a| TelegramUserId::new(*a).ok()).collect(),
             dialogue_ttl: Duration::from_secs(settings.limits.dialogue_hours * 3600),
@@ -216,8 +198,7 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
         tracing::warn!(error = %e, "setMyCommands failed; the command menu may be stale");
     }
 
-    // intake → dispatcher
-    let albums = Albums::default();
+    // intake → dispatcher (which also collects albums into one event)
     let handler = {
         let bot = bot.clone();
         move |update| {
@@ -230,25 +211,9 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
     let mut tasks = tokio::task::JoinSet::new();
     let intake = {
         let dispatcher = dispatcher.clone();
-        let outbox = outbox.clone();
-        let bot = bot.clone();
         move |update: aisha_bot::io::Update| {
             let dispatcher = dispatcher.clone();
-            let late = {
-                let bot = bot.clone();
-                let outbox = outbox.clone();
-                move |album| {
-                    tokio::spawn(async move {
-                        handle(&bot, album).await.into_iter().for_each(|r| outbox.send(r));
-                    });
-                }
-            };
-            let albums = albums.clone();
-            async move {
-                if let Some(update) = albums.offer(update, late) {
-                    dispatcher.dispatch(update).await;
-                }
-            }
+            async move { dispatcher.dispatch(update).await }
         }
     };
     let webhook_secret = settings.telegram.webhook_secret.as_ref().map(|s| s.expose_secret().to_owned());

@@ -155,8 +155,15 @@ impl Bot {
         payload: String,
         charge_id: String,
     ) -> Result<(), StoreError> {
-        let paid = PaidInvoice { payer: cx.user.profile.telegram_id, charge_id, payload, currency, stars };
-        match self.payments.complete(paid).await {
+        let paid =
+            PaidInvoice { payer: cx.user.profile.telegram_id, charge_id: charge_id.clone(), payload, currency, stars };
+        let result = self.payments.complete(paid).await;
+        if let Err(e) = &result {
+            // Telegram sends a successful payment once: this line is what an operator credits from
+            tracing::error!(charge_id = %charge_id, telegram_id = cx.user.profile.telegram_id.get(), stars, error = %e,
+                "PAYMENT NOT CREDITED: credit it with `aisha admin balance add` once the store is back");
+        }
+        match result {
             Ok(top_up) => {
                 if top_up.replayed {
                     return Ok(()); // the receipt was sent the first time

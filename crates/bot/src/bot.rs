@@ -101,21 +101,36 @@ impl Bot {
     pub async fn handle(&self, update: Update) -> Vec<Outgoing> {
         let t = texts(aisha_domain::Language::from_telegram(update.from.language_code.as_deref()));
         let query_id = match &update.event {
-            Event::Callback { query_id, .. } | Event::PreCheckout { query_id, .. } => Some(query_id.clone()),
+            Event::Callback { query_id, .. } => Some(query_id.clone()),
             _ => None,
         };
+        let pre_checkout = match &update.event {
+            Event::PreCheckout { query_id, .. } => Some(query_id.clone()),
+            _ => None,
+        };
+        let chat = update.event.chat();
         match self.handle_inner(update).await {
             Ok(out) => out,
             Err(e) => {
                 tracing::error!(error = %e, "update failed");
-                match query_id {
-                    Some(id) => vec![Outgoing::critical(Reply::AnswerCallback {
+                let mut out = Vec::new();
+                if let Some(id) = query_id {
+                    out.push(Outgoing::critical(Reply::AnswerCallback {
                         query_id: id,
                         text: Some(t.error.into()),
                         alert: true,
-                    })],
-                    None => Vec::new(),
+                    }));
+                } else if let Some(id) = pre_checkout {
+                    // refusing is safe: no money has moved yet
+                    out.push(Outgoing::critical(Reply::AnswerPreCheckout {
+                        query_id: id,
+                        ok: false,
+                        error: Some(t.error.into()),
+                    }));
+                } else if let Some(chat) = chat {
+                    out.push(Outgoing::critical(Reply::SendText { chat, text: t.error.into(), keyboard: None }));
                 }
+                out
             }
         }
     }

@@ -1,0 +1,199 @@
+//! End-to-end journeys through the real binary: `aisha` with no configuration (SQLite, a local
+//! image directory, the Telegram and FAL emulators), driven as a user would through the Telegram
+//! emulator's user API.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct App {
+    child: Child,
+    tg: String,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl App {
+    /// Starts the binary in a fresh directory and waits for its banner.
+    fn start(extra_env: &[(&str, &str)]) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_aisha"));
+        cmd.current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AISHA__HTTP__BIND", "127.0.0.1:0")
+            .env("AISHA__LOGGING__LEVEL", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("the binary starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut tg = None;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if let Some(rest) = line.trim().strip_prefix("telegram   emulator at ") {
+                tg = rest.split_whitespace().next().map(str::to_owned);
+            }
+            if line.starts_with("Stop with") {
+                break;
+            }
+        }
+        let tg = tg.expect("the banner names the Telegram emulator");
+        App { child, tg, http: reqwest::Client::new(), _dir: dir }
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let r = self.http.post(format!("{}{path}", self.tg)).json(&body).send().await.unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().await.unwrap_or(Value::Null)
+    }
+
+    async fn messages(&self, user: i64) -> Vec<Value> {
+        let r = self.http.get(format!("{}/sandbox/chats/{user}/messages", self.tg)).send().await.unwrap();
+        r.json::<Vec<Value>>().await.unwrap()
+    }
+
+    async fn say(&self, user: i64, text: &str) {
+        self.post(&format!("/sandbox/users/{user}/text"), json!({ "text": text })).await;
+    }
+
+    /// Waits until some message satisfies `f`, and returns it.
+    async fn wait_for(&self, user: i64, what: &str, f: impl Fn(&Value) -> bool) -> Value {
+        let start = Instant::now();
+        loop {
+            if let Some(m) = self.messages(user).await.into_iter().rev().find(|m| f(m)) {
+                return m;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "timed out waiting for {what}; chat: {:#?}",
+                self.messages(user).await
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Presses the first button whose label contains `label` (newest messages first).
+    async fn press(&self, user: i64, label: &str) {
+        let found = self
+            .wait_for(user, &format!("a button {label:?}"), |m| buttons(m).iter().any(|(t, _)| t.contains(label)))
+            .await;
+        let data = buttons(&found).into_iter().find(|(t, _)| t.contains(label)).unwrap().1;
+        self.post(&format!("/sandbox/users/{user}/press"), json!({ "message_id": found["message_id"], "data": data }))
+            .await;
+    }
+
+    async fn album(&self, user: i64, photos: Vec<Vec<u8>>) {
+        let mut form = reqwest::multipart::Form::new();
+        for (n, p) in photos.into_iter().enumerate() {
+            form = form.part(format!("photo{n}"), reqwest::multipart::Part::bytes(p).file_name(format!("{n}.png")));
+        }
+        let r = self.http.post(format!("{}/sandbox/users/{user}/album", self.tg)).multipart(form).send().await.unwrap();
+        assert!(r.status().is_success(), "album: {}", r.status());
+    }
+}
+
+fn buttons(m: &Value) -> Vec<(String, String)> {
+    m["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+        .filter_map(|b| Some((b["text"].as_str()?.to_owned(), b["callback_data"].as_str()?.to_owned())))
+        .collect()
+}
+
+fn text(m: &Value) -> String {
+    m["text"].as_str().or(m["caption"].as_str()).unwrap_or_default().to_owned()
+}
+
+fn photo_size(m: &Value) -> Option<(u64, u64)> {
+    let p = m["photo"].as_array()?.last()?;
+    Some((p["width"].as_u64()?, p["height"].as_u64()?))
+}
+
+fn png(w: u32, h: u32, shade: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([shade, (x % 256) as u8, (y % 256) as u8]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn create_two_images_favorite_one_and_filter_the_gallery() {
+    let app = App::start(&[("AISHA__LIMITS__WELCOME_BONUS", "100")]);
+    let u = 501;
+    app.say(u, "/start").await;
+    app.press(u, "Создать").await;
+    app.wait_for(u, "the prompt question", |m| text(m).contains("Опишите картинку")).await;
+    app.say(u, "маяк на рассвете, акварель").await;
+    app.press(u, "16:9").await;
+    app.press(u, "2").await;
+    app.press(u, "стандарт").await;
+    app.press(u, "Создать за 10").await;
+    let done = app.wait_for(u, "the result message", |m| text(m).contains("Готово: 2 из 2")).await;
+    let photos: Vec<_> = app.messages(u).await.iter().filter_map(photo_size).collect();
+    assert_eq!(photos, vec![(1408, 768), (1408, 768)], "two 16:9 images at Imagen 4's 1K size");
+    let fav = buttons(&done).into_iter().find(|(t, _)| t == "☆ 1").expect("a favorite button per image").1;
+    app.post(&format!("/sandbox/users/{u}/press"), json!({ "message_id": done["message_id"], "data": fav })).await;
+    app.wait_for(u, "the star turning on", |m| buttons(m).iter().any(|(t, _)| t == "⭐ 1")).await;
+    app.press(u, "Моя галерея").await;
+    app.press(u, "Фильтры").await;
+    app.press(u, "Только избранное").await;
+    let card = app.wait_for(u, "the favorites-only card", |m| text(m).starts_with("1 / 1 ·")).await;
+    assert!(buttons(&card).iter().any(|(t, _)| t.contains("(⭐)")), "the filter shows its indicator");
+    app.say(u, "/balance").await;
+    app.wait_for(u, "the charge in the history", |m| text(m).contains("−10 Imagen 4 ×2")).await;
+}
+
+#[tokio::test]
+async fn pay_with_stars_and_see_the_top_up() {
+    let app = App::start(&[]);
+    let u = 502;
+    app.say(u, "/balance").await;
+    app.press(u, "Пополнить").await;
+    app.press(u, "100 мон.").await;
+    let invoice = app.wait_for(u, "the invoice", |m| !m["invoice"].is_null()).await;
+    app.post(&format!("/sandbox/users/{u}/pay"), json!({ "message_id": invoice["message_id"] })).await;
+    app.wait_for(u, "the receipt", |m| text(m).contains("Оплата прошла: +100 мон.")).await;
+    app.say(u, "/balance").await;
+    app.wait_for(u, "the top-up in the history", |m| text(m).contains("+100 пополнение (50 ⭐)")).await;
+}
+
+#[tokio::test]
+async fn train_an_avatar_from_two_albums_and_get_portrait_photos() {
+    let app = App::start(&[("AISHA__LIMITS__WELCOME_BONUS", "500")]);
+    let u = 503;
+    app.say(u, "/avatars").await;
+    app.press(u, "Новый аватар").await;
+    app.wait_for(u, "the name question", |m| text(m).contains("Как его назвать")).await;
+    app.say(u, "Аня <3").await;
+    app.press(u, "Женщина").await;
+    app.wait_for(u, "the upload screen", |m| text(m).contains("Фото для «Аня &lt;3»")).await;
+    app.album(u, (0..5).map(|n| png(640, 800, n * 20)).collect()).await;
+    app.wait_for(u, "5 photos counted", |m| text(m).contains("5/10 — нужно ещё 5")).await;
+    app.album(u, (5..10).map(|n| png(640, 800, n * 20)).collect()).await;
+    app.wait_for(u, "10 photos counted", |m| text(m).contains("Фото: 10 — достаточно")).await;
+    app.press(u, "Обучить — 150").await;
+    app.press(u, "Обучить за 150").await;
+    app.wait_for(u, "the ready notice", |m| text(m).contains("Аватар «Аня &lt;3» готов")).await;
+    app.press(u, "Создать фото").await;
+    app.wait_for(u, "the prompt question", |m| text(m).contains("Фото со мной")).await;
+    app.say(u, "на пляже на закате").await;
+    app.press(u, "3:4").await;
+    app.press(u, "2").await;
+    app.press(u, "Создать за 10").await;
+    app.wait_for(u, "the result message", |m| text(m).contains("Готово: 2 из 2")).await;
+    let portrait: Vec<_> = app.messages(u).await.iter().filter_map(photo_size).filter(|(w, h)| h > w).collect();
+    assert!(portrait.len() >= 2, "3:4 photos are portrait: {portrait:?}");
+}
