@@ -105,7 +105,74 @@ pub struct NewLedgerEntry {
     pub created_at: DateTime<Utc>,
 }
 
+/// The rows each money operation writes, built in one place so every store writes the same
+/// reason and idempotency key.
 impl NewLedgerEntry {
+    /// The charge written together with a new job.
+    pub fn job_charge(job: &crate::generation::NewJob) -> Self {
+        Self {
+            id: job.debit_entry,
+            owner: job.owner,
+            amount: -job.quote.total.get(),
+            reason: LedgerReason::JobCharge { job: job.id, job_kind: job.spec.kind(), units: job.quote.units },
+            idempotency_key: keys::job_charge(job.id),
+            created_at: job.created_at,
+        }
+    }
+
+    /// The refund a settled job is owed (`job.refunded`), or `None` when nothing is owed.
+    pub fn job_refund(job: &crate::Job, id: LedgerEntryId, now: DateTime<Utc>) -> Option<Self> {
+        (!job.refunded.is_zero()).then(|| Self {
+            id,
+            owner: job.owner,
+            amount: job.refunded.get(),
+            reason: LedgerReason::JobRefund { job: job.id, units: job.quote.units - job.delivered },
+            idempotency_key: keys::job_refund(job.id),
+            created_at: now,
+        })
+    }
+
+    /// The credit for a recorded Stars payment.
+    pub fn stars_top_up(payment: &crate::payments::StarsPayment, id: LedgerEntryId) -> Self {
+        Self {
+            id,
+            owner: payment.owner,
+            amount: payment.coins.get(),
+            reason: LedgerReason::StarsTopUp { charge_id: payment.charge_id.clone(), stars: payment.stars },
+            idempotency_key: keys::stars_top_up(&payment.charge_id),
+            created_at: payment.created_at,
+        }
+    }
+
+    /// Taking back `coins` of a refunded Stars payment.
+    pub fn stars_refund(
+        payment: &crate::payments::StarsPayment,
+        coins: Coins,
+        id: LedgerEntryId,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            owner: payment.owner,
+            amount: -coins.get(),
+            reason: LedgerReason::StarsRefund { charge_id: payment.charge_id.clone() },
+            idempotency_key: keys::stars_refund(&payment.charge_id),
+            created_at: now,
+        }
+    }
+
+    /// The credit of a redeemed promo code.
+    pub fn promo(owner: UserId, code: &PromoCode, coins: Coins, id: LedgerEntryId, now: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            owner,
+            amount: coins.get(),
+            reason: LedgerReason::Promo { code: code.clone() },
+            idempotency_key: keys::promo(id),
+            created_at: now,
+        }
+    }
+
     /// The row this change becomes on a balance of `before`, or `None` if it would go negative.
     pub fn on_balance(&self, before: Coins) -> Option<LedgerEntry> {
         let balance_after = before.apply(self.amount)?;

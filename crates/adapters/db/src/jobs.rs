@@ -7,7 +7,7 @@ use crate::ledger::{self, Refused};
 use crate::{Backend, Db, convert};
 use aisha_domain::avatar::{Avatar, AvatarStatus};
 use aisha_domain::generation::{Failure, FailureKind, JobKind, JobLimits, NewJob};
-use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
+use aisha_domain::ledger::NewLedgerEntry;
 use aisha_domain::ports::{
     AvatarRefusal, CreateJobError, CreatedJob, JobOutput, Jobs, SaveError, SettleError, Settled, StoreError,
 };
@@ -127,14 +127,7 @@ impl Db {
             }
         }
 
-        let debit = NewLedgerEntry {
-            id: new.debit_entry,
-            owner: new.owner,
-            amount: -new.quote.total.get(),
-            reason: LedgerReason::JobCharge { job: new.id, job_kind: new.spec.kind(), units: new.quote.units },
-            idempotency_key: keys::job_charge(new.id),
-            created_at: job.created_at,
-        };
+        let debit = NewLedgerEntry::job_charge(new);
         match ledger::append(&tx, &debit).await? {
             Ok(_) => {}
             Err(Refused::Insufficient(balance)) => {
@@ -166,7 +159,7 @@ impl Db {
             return Err(SettleError::AlreadyEnded(Box::new(job)));
         }
         let was = (job.status, job.version);
-        let refund = end(&mut job)?;
+        end(&mut job)?; // sets job.refunded, the amount the refund row below credits
         job.version += 1;
         if !write_ending(&tx, &job, was).await? {
             drop(tx);
@@ -191,21 +184,12 @@ impl Db {
             }
         }
 
-        let refund_row = if refund.is_zero() {
-            None
-        } else {
-            let entry = NewLedgerEntry {
-                id: LedgerEntryId(self.new_id()),
-                owner: job.owner,
-                amount: refund.get(),
-                reason: LedgerReason::JobRefund { job: job.id, units: job.quote.units - job.delivered },
-                idempotency_key: keys::job_refund(job.id),
-                created_at: now,
-            };
-            match ledger::append(&tx, &entry).await.sql()? {
+        let refund_row = match NewLedgerEntry::job_refund(&job, LedgerEntryId(self.new_id()), now) {
+            None => None,
+            Some(entry) => match ledger::append(&tx, &entry).await.sql()? {
                 Ok(row) => Some(row),
                 Err(_) => return Err(StoreError::Internal(format!("no balance row for {}", job.owner)).into()),
-            }
+            },
         };
         tx.commit().await.sql()?;
         Ok(Settled { job, refund: refund_row, avatar })

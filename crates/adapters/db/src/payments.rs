@@ -5,7 +5,7 @@ use crate::entity::{balances, promo_codes, promo_redemptions, stars_payments};
 use crate::error::{SqlResult, TxFail};
 use crate::ledger::{self, Refused, sum_as_bigint};
 use crate::{Db, convert};
-use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
+use aisha_domain::ledger::NewLedgerEntry;
 use aisha_domain::payments::{Promo, PromoRefusal, StarsPayment};
 use aisha_domain::ports::{
     CreatePromoError, PaymentRecorded, Payments, Promos, RedeemError, Redeemed, StarsRefundError, StarsRefunded,
@@ -62,14 +62,7 @@ impl Db {
         let payment = StarsPayment { created_at: truncate(payment.created_at), ..payment.clone() };
         // the unique charge id makes a concurrent second recording fail here, before any credit
         stars_payments::Entity::insert(convert::payment_row(&payment, entry)).exec_without_returning(&tx).await?;
-        let credit = NewLedgerEntry {
-            id: entry,
-            owner: payment.owner,
-            amount: payment.coins.get(),
-            reason: LedgerReason::StarsTopUp { charge_id: payment.charge_id.clone(), stars: payment.stars },
-            idempotency_key: keys::stars_top_up(&payment.charge_id),
-            created_at: payment.created_at,
-        };
+        let credit = NewLedgerEntry::stars_top_up(&payment, entry);
         let row = match ledger::append(&tx, &credit).await? {
             Ok(row) => row,
             Err(_) => return Err(TxFail::Err(no_balance(payment.owner))),
@@ -127,14 +120,7 @@ impl Db {
         let entry = if taken_back.is_zero() {
             None
         } else {
-            let debit = NewLedgerEntry {
-                id: entry,
-                owner: payment.owner,
-                amount: -taken_back.get(),
-                reason: LedgerReason::StarsRefund { charge_id: charge_id.to_owned() },
-                idempotency_key: keys::stars_refund(charge_id),
-                created_at: now,
-            };
+            let debit = NewLedgerEntry::stars_refund(&payment, taken_back, entry, now);
             match ledger::append(&tx, &debit).await.sql()? {
                 Ok(row) => Some(row),
                 Err(Refused::Insufficient(balance)) => {
@@ -195,14 +181,7 @@ impl Db {
         .exec_without_returning(&tx)
         .await
         .sql()?;
-        let credit = NewLedgerEntry {
-            id: entry,
-            owner,
-            amount: coins.get(),
-            reason: LedgerReason::Promo { code: code.clone() },
-            idempotency_key: keys::promo(entry),
-            created_at: now,
-        };
+        let credit = NewLedgerEntry::promo(owner, code, coins, entry, now);
         let row = match ledger::append(&tx, &credit).await.sql()? {
             Ok(row) => row,
             Err(_) => return Err(no_balance(owner).into()),

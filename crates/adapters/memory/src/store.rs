@@ -8,7 +8,7 @@
 use aisha_domain::avatar::{Avatar, AvatarPhoto, AvatarStatus, PhotoRejection, PhotoRules, next_main};
 use aisha_domain::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageKind, ImageRecord, Position};
 use aisha_domain::generation::{Failure, Job, JobLimits, JobSpec, JobStatus, NewJob};
-use aisha_domain::ledger::{self, Applied, LedgerEntry, LedgerReason, LedgerTotals, NewLedgerEntry, keys};
+use aisha_domain::ledger::{self, Applied, LedgerEntry, LedgerTotals, NewLedgerEntry};
 use aisha_domain::payments::{Promo, StarsPayment};
 use aisha_domain::ports::*;
 use aisha_domain::user::{Settings, User};
@@ -76,18 +76,8 @@ impl State {
     }
 
     fn refund(&mut self, job: &Job, now: DateTime<Utc>) -> Option<LedgerEntry> {
-        if job.refunded.is_zero() {
-            return None;
-        }
         let id = self.own_id();
-        let entry = NewLedgerEntry {
-            id,
-            owner: job.owner,
-            amount: job.refunded.get(),
-            reason: LedgerReason::JobRefund { job: job.id, units: job.quote.units - job.delivered },
-            idempotency_key: keys::job_refund(job.id),
-            created_at: now,
-        };
+        let entry = NewLedgerEntry::job_refund(job, id, now)?;
         // a credit to an existing user cannot be refused
         self.apply(entry).ok().map(|a| a.entry().clone())
     }
@@ -242,14 +232,7 @@ impl Jobs for MemoryStore {
                 a.check_trainable(&limits.photos).map_err(AvatarRefusal::Train)?;
             }
         }
-        let debit = NewLedgerEntry {
-            id: new.debit_entry,
-            owner: new.owner,
-            amount: -new.quote.total.get(),
-            reason: LedgerReason::JobCharge { job: new.id, job_kind: new.spec.kind(), units: new.quote.units },
-            idempotency_key: keys::job_charge(new.id),
-            created_at: new.created_at,
-        };
+        let debit = NewLedgerEntry::job_charge(&new);
         s.apply(debit).map_err(|e| match e {
             ApplyError::InsufficientFunds { balance, needed } => CreateJobError::InsufficientFunds { balance, needed },
             ApplyError::UnknownUser => CreateJobError::UnknownUser,
@@ -623,14 +606,7 @@ impl Payments for MemoryStore {
         if let Some(existing) = s.payments.get(&payment.charge_id) {
             return Ok(PaymentRecorded::Replayed { payment: existing.clone() });
         }
-        let credit = NewLedgerEntry {
-            id: entry,
-            owner: payment.owner,
-            amount: payment.coins.get(),
-            reason: LedgerReason::StarsTopUp { charge_id: payment.charge_id.clone(), stars: payment.stars },
-            idempotency_key: keys::stars_top_up(&payment.charge_id),
-            created_at: payment.created_at,
-        };
+        let credit = NewLedgerEntry::stars_top_up(&payment, entry);
         let row = s.apply(credit).map_err(|e| StoreError::Internal(e.to_string()))?.entry().clone();
         s.payments.insert(payment.charge_id.clone(), payment.clone());
         Ok(PaymentRecorded::Credited { payment, entry: row })
@@ -660,14 +636,7 @@ impl Payments for MemoryStore {
         let row = if taken_back.is_zero() {
             None
         } else {
-            let debit = NewLedgerEntry {
-                id: entry,
-                owner: payment.owner,
-                amount: -taken_back.get(),
-                reason: LedgerReason::StarsRefund { charge_id: charge_id.to_owned() },
-                idempotency_key: keys::stars_refund(charge_id),
-                created_at: now,
-            };
+            let debit = NewLedgerEntry::stars_refund(&payment, taken_back, entry, now);
             Some(s.apply(debit).map_err(|e| StoreError::Internal(e.to_string()))?.entry().clone())
         };
         let stored = s.payments.get_mut(charge_id).expect("read above");
@@ -726,14 +695,7 @@ impl Promos for MemoryStore {
         let promo = s.promos.get(code).cloned().ok_or(aisha_domain::payments::PromoRefusal::Unknown)?;
         let used = s.redemptions.get(&(code.clone(), owner)).copied().unwrap_or(0);
         let coins = promo.check(used, now)?;
-        let credit = NewLedgerEntry {
-            id: entry,
-            owner,
-            amount: coins.get(),
-            reason: LedgerReason::Promo { code: code.clone() },
-            idempotency_key: keys::promo(entry),
-            created_at: now,
-        };
+        let credit = NewLedgerEntry::promo(owner, code, coins, entry, now);
         let row = s.apply(credit).map_err(|e| StoreError::Internal(e.to_string()))?.entry().clone();
         s.promos.get_mut(code).expect("read above").uses += 1;
         *s.redemptions.entry((code.clone(), owner)).or_default() += 1;
