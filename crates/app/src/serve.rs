@@ -305,7 +305,7 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
         }
     });
 
-    banner(&settings, sandboxed, &me.username.unwrap_or_default(), addr, sandbox.as_ref());
+    banner(&settings, &me.username.unwrap_or_default(), addr, sandbox.as_ref());
     wait_for_signal().await;
     tracing::info!("shutting down: intake stops, updates in hand finish, jobs stay for the next start");
     shutdown.cancel();
@@ -378,7 +378,7 @@ async fn handle(bot: &Bot, update: aisha_bot::io::Update) -> Vec<Outgoing> {
     out
 }
 
-fn banner(settings: &Settings, sandboxed: bool, username: &str, addr: std::net::SocketAddr, sandbox: Option<&Sandbox>) {
+fn banner(settings: &Settings, username: &str, addr: std::net::SocketAddr, sandbox: Option<&Sandbox>) {
     println!("AISHA is running.");
     println!("  database   {}", crate::doctor::redact(&settings.database.url));
     println!("  sessions   {}", settings.redis.url.as_deref().map_or("database".to_owned(), crate::doctor::redact));
@@ -400,13 +400,7 @@ fn banner(settings: &Settings, sandboxed: bool, username: &str, addr: std::net::
     } else {
         println!(
             "  telegram   @{username} ({})",
-            if sandboxed {
-                "sandbox"
-            } else if settings.telegram.mode == TelegramMode::Webhook {
-                "webhook"
-            } else {
-                "long polling"
-            }
+            if settings.telegram.mode == TelegramMode::Webhook { "webhook" } else { "long polling" }
         );
     }
     println!("  http       http://{addr}/healthz  /readyz  /metrics");

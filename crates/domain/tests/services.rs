@@ -58,6 +58,28 @@ fn welcome_bonus_is_paid_once() {
 }
 
 #[test]
+fn registering_again_keeps_settings_and_refreshes_a_changed_profile() {
+    let w = World::new();
+    let u = w.user(6);
+    let mut settings = u.settings;
+    settings.quick_mode = true;
+    assert!(block(aisha_domain::ports::Users::update_settings(&*w.store, u.id, settings)).unwrap());
+    let same = block(w.accounts.register(u.profile.clone())).unwrap();
+    assert_eq!(
+        (same.created, same.user.id, same.user.settings.quick_mode),
+        (false, u.id, true),
+        "unchanged contact: the stored user"
+    );
+    let mut renamed = u.profile.clone();
+    renamed.first_name = "Новое".into();
+    let again = block(w.accounts.register(renamed)).unwrap();
+    assert_eq!((again.created, again.user.profile.first_name.as_str()), (false, "Новое"));
+    let stored = block(aisha_domain::ports::Users::get(&*w.store, u.id)).unwrap().unwrap();
+    assert_eq!(stored.profile.first_name, "Новое", "a changed profile is written");
+    assert!(stored.settings.quick_mode, "settings survive");
+}
+
+#[test]
 fn history_pages_continue() {
     let w = World::new();
     let u = w.user(1);

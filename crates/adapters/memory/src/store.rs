@@ -109,6 +109,16 @@ impl MemoryStore {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Every broken money or image invariant (`aisha_domain::invariants`), checking recorded
+    /// images against `images`, the store the jobs wrote to. Empty when all hold.
+    pub fn violations(&self, images: &crate::MemoryImageStore) -> Vec<String> {
+        let snap = self.snapshot();
+        let keys: std::collections::HashSet<String> = images.keys().into_iter().collect();
+        aisha_domain::invariants::check(&snap.balances, &snap.ledger, &snap.jobs, &snap.images, &|k| {
+            keys.contains(k.as_str())
+        })
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         let s = self.lock();
         Snapshot {

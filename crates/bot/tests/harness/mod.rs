@@ -283,12 +283,16 @@ impl Harness {
     }
 
     pub fn assert_invariants(&self) {
-        let snap = self.store.snapshot();
-        let keys = self.images.keys();
-        let v = aisha_domain::invariants::check(&snap.balances, &snap.ledger, &snap.jobs, &snap.images, &|k| {
-            keys.iter().any(|s| s == k.as_str())
-        });
-        assert!(v.is_empty(), "{}", v.join("\n"));
+        let violations = self.store.violations(&self.images);
+        assert!(
+            violations.is_empty(),
+            "invariants broken:
+{}",
+            violations.join(
+                "
+"
+            )
+        );
     }
 }
 

@@ -19,7 +19,15 @@ pub struct Accounts {
 impl Accounts {
     /// Get-or-create on every contact; a new user gets the welcome bonus exactly once (the
     /// ledger key makes a retried registration harmless).
+    ///
+    /// Runs on every update, so a known user whose profile did not change costs one read and
+    /// no write.
     pub async fn register(&self, profile: Profile) -> Result<Upserted, StoreError> {
+        if let Some(user) = self.users.by_telegram(profile.telegram_id).await?
+            && user.profile == profile
+        {
+            return Ok(Upserted { user, created: false });
+        }
         let now = self.env.now();
         let language = Language::from_telegram(profile.language_code.as_deref());
         let candidate = User {

@@ -141,13 +141,16 @@ impl World {
 
     /// Panics with every broken invariant.
     pub fn assert_invariants(&self) {
-        let snap = self.store.snapshot();
-        let keys = self.images.keys();
-        let violations =
-            aisha_domain::invariants::check(&snap.balances, &snap.ledger, &snap.jobs, &snap.images, &|k| {
-                keys.iter().any(|s| s == k.as_str())
-            });
-        assert!(violations.is_empty(), "invariants broken:\n{}", violations.join("\n"));
+        let violations = self.store.violations(&self.images);
+        assert!(
+            violations.is_empty(),
+            "invariants broken:
+{}",
+            violations.join(
+                "
+"
+            )
+        );
     }
 }
 
