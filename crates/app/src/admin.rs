@@ -92,6 +92,7 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
                 .ok();
             }
         }
+        Admin::Audit => audit(stack, &mut out).await?,
         Admin::Stats => {
             let t = stack.ledger.totals().await?;
             let s = stack.payments.stars_totals().await?;
@@ -217,4 +218,39 @@ fn new_promo(p: PromoCreate, now: DateTime<Utc>) -> Result<Promo, AdminError> {
         uses: 0,
         created_at: now,
     })
+}
+
+/// `admin audit`: the invariants of `aisha_domain::invariants` over the database and storage.
+async fn audit(stack: &Stack, out: &mut String) -> Result<(), AdminError> {
+    let snap = stack.db.audit_snapshot().await?;
+    let mut present = std::collections::HashSet::new();
+    for image in &snap.images {
+        let exists = stack.images.exists(&image.object.key).await;
+        if exists.map_err(|e| refused(format!("storage: {e}")))? {
+            present.insert(image.object.key.as_str().to_owned());
+        }
+    }
+    let mut violations =
+        aisha_domain::invariants::check(&snap.balances, &snap.ledger, &snap.jobs, &snap.images, &|k| {
+            present.contains(k.as_str())
+        });
+    let now = stack.env.now();
+    for job in snap.jobs.iter().filter(|j| j.is_overdue(now)) {
+        violations.push(format!("job {} is {} past its deadline {}", job.id, job.status.as_str(), job.deadline));
+    }
+    writeln!(
+        out,
+        "audited {} users, {} ledger rows, {} jobs, {} images",
+        snap.balances.len(),
+        snap.ledger.len(),
+        snap.jobs.len(),
+        snap.images.len()
+    )
+    .ok();
+    if violations.is_empty() {
+        writeln!(out, "ok: every invariant holds").ok();
+        Ok(())
+    } else {
+        Err(refused(format!("{} violations:\n{}", violations.len(), violations.join("\n"))))
+    }
 }

@@ -71,6 +71,11 @@ pub enum Admin {
         #[command(subcommand)]
         command: PaymentsCmd,
     },
+    /// Check the money and image invariants over the whole database and storage.
+    ///
+    /// Every balance equals its ledger, one charge and at most one refund per job, every recorded
+    /// image in storage, no job unfinished past its deadline. Exits non-zero on any violation.
+    Audit,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@ mod gallery;
 mod jobs;
 mod ledger;
 mod payments;
+pub mod scratch;
 mod sessions;
 mod users;
 
@@ -215,5 +216,40 @@ struct UuidV7;
 impl IdGen for UuidV7 {
     fn new_uuid(&self) -> Uuid {
         Uuid::now_v7()
+    }
+}
+
+/// Everything the money and image invariants are checked over, read in one consistent pass
+/// (one read transaction) — for `aisha admin audit` and the end-to-end fault runs.
+#[derive(Clone, Debug, Default)]
+pub struct AuditSnapshot {
+    pub balances: std::collections::HashMap<aisha_domain::UserId, aisha_domain::Coins>,
+    pub ledger: Vec<aisha_domain::ledger::LedgerEntry>,
+    pub jobs: Vec<aisha_domain::Job>,
+    pub images: Vec<aisha_domain::gallery::ImageRecord>,
+}
+
+impl Db {
+    /// Reads every balance, ledger row, job and image. This is a full scan: an operator's
+    /// audit, not something for the request path.
+    pub async fn audit_snapshot(&self) -> Result<AuditSnapshot, StoreError> {
+        use entity::{balances, images, jobs, ledger_entries};
+        use sea_orm::EntityTrait;
+        let tx = self.begin().await?;
+        let mut snap = AuditSnapshot::default();
+        for b in balances::Entity::find().all(&tx).await.sql()? {
+            snap.balances.insert(aisha_domain::UserId(b.user_id), convert::coins(b.coins, "balances.coins")?);
+        }
+        for e in ledger_entries::Entity::find().all(&tx).await.sql()? {
+            snap.ledger.push(convert::entry(e)?);
+        }
+        for j in jobs::Entity::find().all(&tx).await.sql()? {
+            snap.jobs.push(convert::job(j)?);
+        }
+        for i in images::Entity::find().all(&tx).await.sql()? {
+            snap.images.push(convert::image(i)?);
+        }
+        tx.commit().await.sql()?;
+        Ok(snap)
     }
 }

@@ -91,21 +91,7 @@ pub async fn sqlite_file() -> TestDb {
     TestDb { db: migrated(db).await, cleanup: Cleanup::File(path) }
 }
 
-/// The server's URL with another database name in its path.
-pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
-    let mut out = format!("{}/{name}", &base[..path_start]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
+pub use aisha_db::scratch::with_database;
 
 /// A fresh, migrated PostgreSQL database, or `None` (with a line saying so) when the variable
 /// is unset. Panics when the variable is set and the server does not answer: a configured test
@@ -160,14 +146,4 @@ macro_rules! on_every_backend {
             }
         }
     };
-}
-
-#[test]
-fn database_name_is_replaced() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
-    assert_eq!(with_database("postgres://h:5432", "x"), "postgres://h:5432/x");
 }

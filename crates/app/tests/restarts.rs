@@ -1,0 +1,58 @@
+//! The process killed without warning (SIGKILL) and started again: jobs in flight finish,
+//! money stays consistent, nothing the user sees happens twice. Runs on PostgreSQL, Redis and
+//! S3 when their `AISHA_TEST_*` variables are set, on SQLite and a local directory otherwise.
+
+use aisha_tests::{AppProcess, Backend, Chat, Emulators};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_aisha"))
+}
+
+/// /start → Create → prompt → 16:9 → 2 → standard → confirm (10 coins).
+async fn order_two_images(chat: &Chat<'_>, prompt: &str) {
+    chat.say("/start");
+    chat.press("Создать").await;
+    chat.wait_text("Опишите картинку").await;
+    chat.say(prompt);
+    chat.press("16:9").await;
+    chat.press("2").await;
+    chat.press("стандарт").await;
+    chat.press("Создать за 10").await;
+}
+
+async fn until(what: &str, f: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_in_flight_survives_sigkill_and_is_delivered_once_after_restart() {
+    let emu = Emulators::start().await;
+    emu.fal.update(|k| {
+        k.queue_ms = 1_000;
+        k.run_ms = 2_000;
+    });
+    let backend = Backend::from_env().await;
+    println!("stores: {}", backend.describe());
+    let mut app = AppProcess::start(bin(), &emu, &backend, &[("AISHA__LIMITS__WELCOME_BONUS", "100")]);
+    let chat = emu.user(7001, "ru");
+    order_two_images(&chat, "маяк на рассвете").await;
+    until("the provider to receive the job", || !emu.fal.requests().is_empty()).await;
+
+    app.kill9();
+    app.restart();
+
+    chat.wait_text("Готово: 2 из 2").await;
+    assert_eq!(chat.photos().len(), 2, "both images arrive, once each");
+    assert_eq!(emu.fal.requests().len(), 1, "the job was submitted once, not again after the restart");
+    let done = chat.messages().iter().filter(|m| m.from_bot && Chat::text(m).contains("Готово")).count();
+    assert_eq!(done, 1, "one result message");
+    app.assert_audit();
+    chat.say("/balance");
+    chat.wait_text("−10 Imagen 4 ×2").await;
+}

@@ -1,0 +1,184 @@
+//! The real `aisha` binary under test, and the emulators it talks to.
+
+use crate::backend::Backend;
+use crate::chat::Chat;
+use aisha_sandbox::fal::FalEmulator;
+use aisha_sandbox::telegram::TelegramEmulator;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Both emulators, in the test process: they keep their state (chats, pending updates,
+/// provider requests) while the app is killed and started again.
+pub struct Emulators {
+    pub telegram: TelegramEmulator,
+    pub fal: FalEmulator,
+}
+
+impl Emulators {
+    pub async fn start() -> Emulators {
+        let telegram = TelegramEmulator::start().await.expect("the Telegram emulator starts");
+        let fal = FalEmulator::start().await.expect("the FAL emulator starts");
+        Emulators { telegram, fal }
+    }
+
+    /// A user of the bot, registered with a name and a Telegram language (`"ru"`, `"en"`).
+    pub fn user(&self, id: i64, language: &str) -> Chat<'_> {
+        self.telegram.add_user(id, &format!("User{id}"), Some(language));
+        Chat::new(&self.telegram, id)
+    }
+
+    /// The settings that point the real (non-sandbox) wiring at these emulators.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let fal = self.fal.url();
+        vec![
+            ("AISHA__TELEGRAM__TOKEN".into(), self.telegram.token().to_owned()),
+            ("AISHA__TELEGRAM__API_URL".into(), self.telegram.base_url()),
+            ("AISHA__FAL__KEY".into(), "e2e-key".into()),
+            ("AISHA__FAL__QUEUE_URL".into(), fal.clone()),
+            ("AISHA__FAL__REST_URL".into(), fal),
+            ("AISHA__FAL__JWKS_URL".into(), self.fal.jwks_url()),
+        ]
+    }
+}
+
+/// The `aisha` binary of this build: next to the running executable (`target/<profile>/`),
+/// or `AISHA_BIN`. Tests in the `aisha` package pass `env!("CARGO_BIN_EXE_aisha")` instead.
+pub fn default_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("AISHA_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("the running executable");
+    let dir = exe.parent().expect("a directory");
+    // tests run from target/<profile>/deps, binaries from target/<profile>
+    let candidates = [dir.join("aisha"), dir.parent().map(|d| d.join("aisha")).unwrap_or_default()];
+    candidates.into_iter().find(|p| p.is_file()).unwrap_or_else(|| {
+        panic!("no aisha binary next to {}; build it first (cargo build [--release] -p aisha)", exe.display())
+    })
+}
+
+/// A free loopback port (for settings that must name the port before the app starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+/// One running `aisha serve` process.
+pub struct AppProcess {
+    child: Child,
+    bin: PathBuf,
+    dir: PathBuf,
+    env: Vec<(String, String)>,
+    /// `http://127.0.0.1:<port>` of its HTTP server.
+    pub http: String,
+}
+
+impl AppProcess {
+    /// Starts `bin serve` in the backend's directory with the backend's and the emulators'
+    /// settings plus `extra` (later entries win), and waits for its banner.
+    pub fn start(bin: &Path, emulators: &Emulators, backend: &Backend, extra: &[(&str, &str)]) -> AppProcess {
+        let mut env = vec![
+            ("AISHA__HTTP__BIND".to_owned(), "127.0.0.1:0".to_owned()),
+            ("AISHA__LOGGING__LEVEL".to_owned(), "warn".to_owned()),
+        ];
+        env.extend(emulators.env());
+        env.extend(backend.env.iter().cloned());
+        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        Self::spawn(bin.to_owned(), backend.dir.path().to_owned(), env)
+    }
+
+    fn spawn(bin: PathBuf, dir: PathBuf, env: Vec<(String, String)>) -> AppProcess {
+        let mut cmd = Command::new(&bin);
+        cmd.arg("serve").current_dir(&dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("the aisha binary starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // read the banner, then keep draining so the app never blocks on a full pipe
+        std::thread::spawn(move || {
+            let mut http = None;
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.trim().strip_prefix("http       ") {
+                    http = rest.split_whitespace().next().map(|u| u.trim_end_matches("/healthz").to_owned());
+                }
+                if line.starts_with("Stop with") {
+                    let _ = tx.send(http.take());
+                }
+            }
+        });
+        let http = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(Some(http)) => http,
+            other => {
+                let _ = child.kill();
+                let status = child.wait().ok();
+                panic!("aisha did not print its banner (got {other:?}, exit {status:?})");
+            }
+        };
+        AppProcess { child, bin, dir, env, http }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then waits (up to `limit`) for the exit status.
+    pub fn terminate(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// The same binary with the same settings, started again (after [`kill9`](Self::kill9) or
+    /// [`terminate`](Self::terminate)).
+    pub fn restart(&mut self) {
+        self.kill9();
+        let next = Self::spawn(self.bin.clone(), self.dir.clone(), self.env.clone());
+        drop(std::mem::replace(self, next)); // the old process is already reaped
+    }
+
+    /// Runs `aisha <args>` (an operator's command) with this app's settings.
+    pub fn command(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(&self.bin);
+        cmd.args(args).current_dir(&self.dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("the aisha binary runs")
+    }
+
+    /// `aisha admin audit`: panics with the violations if any invariant is broken.
+    pub fn assert_audit(&self) -> String {
+        let out = self.command(&["admin", "audit"]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "invariants broken:\n{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        stdout
+    }
+
+    /// GET a path of the app's HTTP server; returns status and body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = reqwest::get(format!("{}{path}", self.http)).await.expect("the app's HTTP server answers");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    }
+}
+
+impl Drop for AppProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
