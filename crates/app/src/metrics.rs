@@ -28,6 +28,11 @@ pub fn update_handled(took: Duration) {
     metrics::histogram!("aisha_update_handler_seconds").record(took.as_secs_f64());
 }
 
+/// An update Telegram delivered again after it had been handled (skipped).
+pub fn update_repeated() {
+    metrics::counter!("aisha_updates_repeated_total").increment(1);
+}
+
 pub fn fal_webhook(outcome: &'static str) {
     metrics::counter!("aisha_fal_webhooks_total", "outcome" => outcome).increment(1);
 }

@@ -200,10 +200,10 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
 
     // intake → dispatcher (which also collects albums into one event)
     let handler = {
-        let bot = bot.clone();
+        let (bot, claims) = (bot.clone(), stack.locks.clone());
         move |update| {
-            let bot = bot.clone();
-            async move { handle(&bot, update).await }
+            let (bot, claims) = (bot.clone(), claims.clone());
+            async move { handle(&bot, claims.as_ref(), update).await }
         }
     };
     let dispatcher = Dispatcher::new(handler, outbox.clone(), DispatcherConfig::default());
@@ -225,7 +225,18 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
         // one poller across replicas: whoever holds the lock polls; the others wait to take over
         let (locks, telegram, token, intake) =
             (stack.locks.clone(), telegram.clone(), shutdown.clone(), intake.clone());
-        tasks.spawn(async move { lead_polling(locks, telegram, intake, token).await });
+        let settled = {
+            let dispatcher = dispatcher.clone();
+            move || {
+                let dispatcher = dispatcher.clone();
+                async move {
+                    if !dispatcher.settled(BATCH_SETTLE_LIMIT).await {
+                        tracing::warn!("a batch of updates is still in hand after 10 s; confirming it anyway");
+                    }
+                }
+            }
+        };
+        tasks.spawn(async move { lead_polling(locks, telegram, intake, settled, token).await });
     } else if let (Some(url), Some(secret)) = (&settings.telegram.webhook_url, &webhook_secret) {
         telegram.set_webhook(url, secret).await.map_err(|e| format!("setWebhook failed: {e}"))?;
     }
@@ -329,14 +340,21 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
 const LEADER_TTL: Duration = Duration::from_secs(15);
 const LEADER_RENEW: Duration = Duration::from_secs(5);
 
-async fn lead_polling<F, Fut>(
+/// How long the poller waits for a batch to be handled before confirming it to Telegram
+/// anyway (so one slow handler cannot stop intake for everybody).
+const BATCH_SETTLE_LIMIT: Duration = Duration::from_secs(10);
+
+async fn lead_polling<F, Fut, S, SFut>(
     locks: Arc<dyn aisha_domain::coordination::Locks>,
     telegram: Telegram,
     intake: F,
+    settled: S,
     shutdown: CancellationToken,
 ) where
     F: FnMut(aisha_bot::io::Update) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
+    S: FnMut() -> SFut + Clone + Send + 'static,
+    SFut: std::future::Future<Output = ()> + Send + 'static,
 {
     let holder = uuid::Uuid::now_v7().to_string();
     while !shutdown.is_cancelled() {
@@ -345,7 +363,7 @@ async fn lead_polling<F, Fut>(
                 tracing::info!(%holder, "this replica polls Telegram");
                 let term = shutdown.child_token();
                 let poller = Poller::new(telegram.clone());
-                let polling = tokio::spawn(poller.run(intake.clone(), term.clone()));
+                let polling = tokio::spawn(poller.run_settled(intake.clone(), settled.clone(), term.clone()));
                 loop {
                     tokio::select! {
                         _ = shutdown.cancelled() => break,
@@ -370,7 +388,39 @@ async fn lead_polling<F, Fut>(
     let _ = locks.release("telegram-poller", &holder).await;
 }
 
-async fn handle(bot: &Bot, update: aisha_bot::io::Update) -> Vec<Outgoing> {
+/// How long an update's claim is kept: longer than any restart or Telegram's redelivery of an
+/// unanswered webhook takes, short enough that the claims of a busy day do not pile up.
+const UPDATE_CLAIM_TTL: Duration = Duration::from_secs(600);
+
+/// Whether this update is handled here for the first time. Telegram delivers an update again
+/// when the process that fetched it died before confirming it (polling), or did not answer in
+/// time (webhook); the claim makes the second delivery a no-op, so a user never sees an
+/// answer twice. Payments are exempt: crediting is idempotent per charge id, and a payment
+/// must never be skipped because a claim outlived a crash between claiming and crediting.
+async fn first_delivery(claims: &dyn aisha_domain::coordination::Locks, update: &aisha_bot::io::Update) -> bool {
+    if matches!(update.event, aisha_bot::io::Event::Payment { .. }) {
+        return true;
+    }
+    match claims.acquire(&format!("update:{}", update.id), "handled", UPDATE_CLAIM_TTL).await {
+        Ok(first) => first,
+        Err(e) => {
+            // better to risk a repeated answer than to drop what the user did
+            tracing::warn!(update_id = update.id, error = %e, "could not claim an update; handling it anyway");
+            true
+        }
+    }
+}
+
+async fn handle(
+    bot: &Bot,
+    claims: &dyn aisha_domain::coordination::Locks,
+    update: aisha_bot::io::Update,
+) -> Vec<Outgoing> {
+    if !first_delivery(claims, &update).await {
+        tracing::info!(update_id = update.id, "update delivered again; already handled");
+        crate::metrics::update_repeated();
+        return Vec::new();
+    }
     let started = std::time::Instant::now();
     let span = tracing::info_span!("update", id = update.id, user = update.from.telegram_id.get());
     let out = tracing::Instrument::instrument(bot.handle(update), span).await;
@@ -425,4 +475,47 @@ async fn wait_for_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_delivery;
+    use aisha_bot::io::{ChatId, Event, MessageId, Update};
+    use aisha_domain::user::Profile;
+    use aisha_domain::{Clock, TelegramUserId};
+    use std::sync::Arc;
+
+    fn update(id: i64, event: Event) -> Update {
+        let from = Profile {
+            telegram_id: TelegramUserId::new(5).unwrap(),
+            first_name: "A".into(),
+            last_name: None,
+            username: None,
+            language_code: None,
+        };
+        Update { id, from, event }
+    }
+
+    #[tokio::test]
+    async fn an_update_is_handled_once_but_a_payment_every_time() {
+        let clock: Arc<dyn Clock> = Arc::new(aisha_memory::ManualClock::default());
+        let claims = aisha_memory::MemoryLocks::new(clock);
+        let text = update(10, Event::Text { chat: ChatId(5), message: MessageId(1), text: "hi".into() });
+        assert!(first_delivery(&claims, &text).await);
+        assert!(!first_delivery(&claims, &text).await, "the same update again is skipped");
+        assert!(first_delivery(&claims, &update(11, text.event.clone())).await, "another update id is new");
+        let paid = update(
+            12,
+            Event::Payment {
+                chat: ChatId(5),
+                currency: "XTR".into(),
+                total_amount: 50,
+                payload: "p".into(),
+                telegram_charge_id: "c".into(),
+                provider_charge_id: String::new(),
+            },
+        );
+        assert!(first_delivery(&claims, &paid).await);
+        assert!(first_delivery(&claims, &paid).await, "payments are credited idempotently, never skipped");
+    }
 }

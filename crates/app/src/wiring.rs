@@ -122,14 +122,11 @@ impl Stack {
                 let redis = aisha_redis::connect(config).await.map_err(WiringError::Redis)?;
                 (Arc::new(redis.clone()), Arc::new(redis.clone()), Arc::new(redis.clone()), Some(redis))
             }
-            // one process: sessions in the database survive restarts; limits and locks
-            // only need to hold within this process
-            None => (
-                store.clone(),
-                Arc::new(aisha_memory::MemoryRateLimiter::new(env.clock.clone())),
-                Arc::new(aisha_memory::MemoryLocks::new(env.clock.clone())),
-                None,
-            ),
+            // one process: sessions and locks (update claims among them) in the database
+            // survive restarts; send limits only need to hold within this process
+            None => {
+                (store.clone(), Arc::new(aisha_memory::MemoryRateLimiter::new(env.clock.clone())), store.clone(), None)
+            }
         };
         let images = images(&settings).map_err(WiringError::Storage)?;
         let accounts = Accounts {

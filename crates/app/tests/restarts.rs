@@ -56,3 +56,48 @@ async fn a_job_in_flight_survives_sigkill_and_is_delivered_once_after_restart() 
     chat.say("/balance");
     chat.wait_text("−10 Imagen 4 ×2").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_a_burst_of_updates_repeats_no_answer() {
+    let emu = Emulators::start().await;
+    let backend = Backend::from_env().await;
+    // replies leave as fast as Telegram takes them, so the kill lands with work in hand
+    let fast = [("AISHA__TELEGRAM__PER_CHAT_PER_SECOND", "1000"), ("AISHA__TELEGRAM__GLOBAL_PER_SECOND", "10000")];
+    let mut app = AppProcess::start(bin(), &emu, &backend, &fast);
+    let users: Vec<i64> = (7100..7120).collect();
+    let chats: Vec<Chat<'_>> = users.iter().map(|u| emu.user(*u, "en")).collect();
+    let rounds = 10;
+    for round in 0..rounds {
+        for chat in &chats {
+            chat.say("/help");
+        }
+        if round == rounds / 2 {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            app.kill9();
+        }
+    }
+    app.restart();
+    // everything Telegram holds is fetched, handled and confirmed
+    until("every update to be confirmed", || emu.telegram.pending_updates() == 0).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let help = |c: &Chat<'_>| c.messages().iter().filter(|m| m.from_bot && Chat::text(m).contains("/generate")).count();
+    let mut answered = 0;
+    for chat in &chats {
+        let n = help(chat);
+        assert!(n <= rounds, "user {} sent /help {rounds} times and saw {n} answers", chat.user);
+        answered += n;
+    }
+    // the second half of the burst came after the restart: all of it is answered
+    assert!(answered >= chats.len() * rounds / 2, "only {answered} answers");
+    let (_, metrics) = app.get("/metrics").await;
+    println!(
+        "answers: {answered} of {}; after restart: {}",
+        chats.len() * rounds,
+        metric(&metrics, "aisha_updates_repeated_total")
+    );
+    app.assert_audit();
+}
+
+fn metric(text: &str, name: &str) -> String {
+    text.lines().find(|l| l.starts_with(name)).unwrap_or("(none)").to_owned()
+}

@@ -58,3 +58,63 @@ impl SessionStore for Db {
         Ok(())
     }
 }
+
+/// Locks in the same table, under `lock:<name>` keys (sessions are `dialogue:…`/`gallery:…`),
+/// so one process without Redis keeps its locks — and the update claims made with them —
+/// across restarts. Taking, extending and freeing are single conditional statements.
+#[async_trait]
+impl aisha_domain::coordination::Locks for Db {
+    async fn acquire(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool, StoreError> {
+        use sea_orm::ExprTrait;
+        use sea_orm::sea_query::Expr;
+        let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::Internal(format!("ttl: {e}")))?;
+        let now = self.now();
+        let row = sessions::ActiveModel {
+            key: Set(lock_key(name)),
+            value: Set(holder.to_owned()),
+            expires_at: Set(now + ttl),
+        };
+        // a free (expired) lock is taken over; a held one is left alone and nothing changes
+        let taken = sessions::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(sessions::Column::Key)
+                    .update_columns([sessions::Column::Value, sessions::Column::ExpiresAt])
+                    .action_and_where(Expr::col((sessions::Entity, sessions::Column::ExpiresAt)).lte(now))
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.conn)
+            .await
+            .sql()?;
+        Ok(taken == 1)
+    }
+
+    async fn extend(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool, StoreError> {
+        use sea_orm::sea_query::Expr;
+        let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::Internal(format!("ttl: {e}")))?;
+        let now = self.now();
+        let updated = sessions::Entity::update_many()
+            .col_expr(sessions::Column::ExpiresAt, Expr::value(now + ttl))
+            .filter(sessions::Column::Key.eq(lock_key(name)))
+            .filter(sessions::Column::Value.eq(holder))
+            .filter(sessions::Column::ExpiresAt.gt(now))
+            .exec(&self.conn)
+            .await
+            .sql()?;
+        Ok(updated.rows_affected == 1)
+    }
+
+    async fn release(&self, name: &str, holder: &str) -> Result<bool, StoreError> {
+        let deleted = sessions::Entity::delete_many()
+            .filter(sessions::Column::Key.eq(lock_key(name)))
+            .filter(sessions::Column::Value.eq(holder))
+            .filter(sessions::Column::ExpiresAt.gt(self.now()))
+            .exec(&self.conn)
+            .await
+            .sql()?;
+        Ok(deleted.rows_affected == 1)
+    }
+}
+
+fn lock_key(name: &str) -> String {
+    format!("lock:{name}")
+}

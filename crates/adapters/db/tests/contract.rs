@@ -47,3 +47,19 @@ mod sessions {
 
     crate::on_every_backend!(body);
 }
+
+mod locks {
+    use super::*;
+
+    async fn body(db: &Db) {
+        let clock = Arc::new(ManualClock::default());
+        let store = db.clone().with_clock(clock.clone());
+        let wait: Wait = Arc::new(move |d: Duration| {
+            clock.advance(chrono::Duration::from_std(d).expect("small duration"));
+            Box::pin(async {})
+        });
+        aisha_contract::coordination::locks(&store, wait, Duration::from_secs(30)).await;
+    }
+
+    crate::on_every_backend!(body);
+}

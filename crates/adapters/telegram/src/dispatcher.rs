@@ -96,6 +96,8 @@ struct Inner<H> {
     lanes: Mutex<Lanes>,
     running: Arc<Semaphore>,
     room: Arc<Semaphore>,
+    /// Woken whenever the last update in hand has been handled.
+    idle: tokio::sync::Notify,
 }
 
 /// Cheap to clone; clones share the lanes.
@@ -122,6 +124,7 @@ where
             room: Arc::new(Semaphore::new(config.queue.max(1))),
             config,
             lanes: Mutex::new(Lanes::default()),
+            idle: tokio::sync::Notify::new(),
         };
         Self { inner: Arc::new(inner) }
     }
@@ -166,7 +169,25 @@ where
 
     /// Updates accepted and not yet fully handled.
     pub fn in_flight(&self) -> usize {
-        self.inner.config.queue.max(1) - self.inner.room.available_permits()
+        self.inner.in_flight()
+    }
+
+    /// Resolves once every update accepted so far has been handled (its replies are with the
+    /// outbox), or after `limit`, whichever comes first; `true` when settled. Albums still
+    /// collecting items do not count: their next items may be in the next batch.
+    pub async fn settled(&self, limit: Duration) -> bool {
+        tokio::time::timeout(limit, async {
+            loop {
+                // registered before the check, so a wake-up between the two is not missed
+                let woken = self.inner.idle.notified();
+                if self.inner.settled() {
+                    return;
+                }
+                woken.await;
+            }
+        })
+        .await
+        .is_ok()
     }
 }
 
@@ -175,6 +196,16 @@ where
     H: Fn(Update) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Vec<Outgoing>> + Send + 'static,
 {
+    fn in_flight(&self) -> usize {
+        self.config.queue.max(1) - self.room.available_permits()
+    }
+
+    /// Nothing in hand but the first items of albums still collecting (one each).
+    fn settled(&self) -> bool {
+        let collecting = self.lanes.lock().expect("dispatcher lock").albums.len();
+        self.in_flight() <= collecting
+    }
+
     fn start_callback_timer(&self, query_id: String) -> CallbackGuard {
         let answered = Arc::new(AtomicBool::new(false));
         let flag = answered.clone();
@@ -265,6 +296,10 @@ where
         }
         for reply in replies {
             self.outbox.send(reply);
+        }
+        drop(_room);
+        if self.settled() {
+            self.idle.notify_waiters();
         }
     }
 }

@@ -66,10 +66,24 @@ impl Poller {
     /// Polls until `shutdown`, handing each update to `sink` in order (the sink may await, which
     /// holds back the next poll: that is the backpressure). Failures back off and retry; a 409
     /// means another poller or a webhook is active, which an operator must resolve.
-    pub async fn run<F, Fut>(mut self, mut sink: F, shutdown: CancellationToken)
+    pub async fn run<F, Fut>(self, sink: F, shutdown: CancellationToken)
     where
         F: FnMut(Update) -> Fut,
         Fut: Future<Output = ()>,
+    {
+        self.run_settled(sink, || async {}, shutdown).await;
+    }
+
+    /// [`run`](Self::run), awaiting `settled` after handing over each non-empty batch and
+    /// before the next `getUpdates` (which is what confirms the batch to Telegram). With a
+    /// `settled` that waits until the batch has been handled, a process that dies mid-batch
+    /// gets the whole batch again at its next start, instead of losing what was in hand.
+    pub async fn run_settled<F, Fut, S, SFut>(mut self, mut sink: F, mut settled: S, shutdown: CancellationToken)
+    where
+        F: FnMut(Update) -> Fut,
+        Fut: Future<Output = ()>,
+        S: FnMut() -> SFut,
+        SFut: Future<Output = ()>,
     {
         let mut backoff = Duration::from_millis(500);
         loop {
@@ -86,6 +100,10 @@ impl Poller {
                     } else {
                         for update in updates {
                             sink(update).await;
+                        }
+                        tokio::select! {
+                            () = shutdown.cancelled() => return,
+                            () = settled() => {}
                         }
                         continue;
                     }

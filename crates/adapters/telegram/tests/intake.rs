@@ -274,3 +274,35 @@ async fn an_album_reaches_the_handler_as_one_event_in_its_place() {
     assert!(items.iter().all(|i| !i.is_document && i.file.width.is_some()));
     assert!(matches!(&seen[2], Event::Text { text, .. } if text == "after"));
 }
+
+#[tokio::test]
+async fn a_batch_is_confirmed_only_once_it_has_been_handled() {
+    let h = Harness::start().await;
+    let outbox = h.outbox(fast());
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let dispatcher = echo_dispatcher(outbox, Duration::from_millis(800), log.clone());
+    let stop = CancellationToken::new();
+    let (poller, token, d) = (Poller::new(h.telegram.clone()).with_timeout(1), stop.clone(), dispatcher.clone());
+    let settled = move || {
+        let d = d.clone();
+        async move {
+            d.settled(Duration::from_secs(10)).await;
+        }
+    };
+    let sink = move |u| {
+        let d = dispatcher.clone();
+        async move { d.dispatch(u).await }
+    };
+    tokio::spawn(async move { poller.run_settled(sink, settled, token).await });
+    for chat in 70..73 {
+        h.emulator.send_text(chat, "hi");
+    }
+    // fetched and in hand, but not confirmed: a process dying now gets them all again
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(log.lock().unwrap().is_empty(), "the handlers are still running");
+    assert_eq!(h.emulator.pending_updates(), 3, "nothing is confirmed while the batch is in hand");
+    // handled: the next getUpdates confirms the batch
+    assert!(eventually(Duration::from_secs(5), || h.emulator.pending_updates() == 0).await);
+    assert_eq!(log.lock().unwrap().len(), 3);
+    stop.cancel();
+}
