@@ -14,6 +14,11 @@ pub fn install() {
         PrometheusBuilder::new()
             .set_buckets(&[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
             .expect("static buckets")
+            .set_buckets_for_metric(
+                metrics_exporter_prometheus::Matcher::Full("aisha_job_seconds".into()),
+                &[1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0],
+            )
+            .expect("static buckets")
             .install_recorder()
             .expect("the only recorder")
     });
@@ -35,6 +40,23 @@ pub fn update_repeated() {
 
 pub fn fal_webhook(outcome: &'static str) {
     metrics::counter!("aisha_fal_webhooks_total", "outcome" => outcome).increment(1);
+}
+
+/// A job that ended: counted by kind and status, its run time (creation to settlement)
+/// recorded in `aisha_job_seconds`. Progress notices are ignored.
+pub fn job_ended(notice: &aisha_domain::ports::Notice) {
+    use aisha_domain::ports::Notice;
+    let job = match notice {
+        Notice::Progress { .. } => return,
+        Notice::Succeeded { job, .. }
+        | Notice::Failed { job }
+        | Notice::TrainingReady { job, .. }
+        | Notice::TrainingFailed { job, .. } => job,
+    };
+    let (kind, status) = (job.spec.kind().as_str(), job.status.as_str());
+    metrics::counter!("aisha_jobs_ended_total", "kind" => kind, "status" => status).increment(1);
+    let took = (job.updated_at - job.created_at).to_std().unwrap_or_default();
+    metrics::histogram!("aisha_job_seconds", "kind" => kind, "status" => status).record(took.as_secs_f64());
 }
 
 /// Refreshes the gauges that come from the stores.

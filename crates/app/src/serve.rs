@@ -42,6 +42,7 @@ struct BotNotifier {
 #[async_trait]
 impl Notifier for BotNotifier {
     async fn notify(&self, owner: UserId, notice: Notice) {
+        crate::metrics::job_ended(&notice);
         let Some(bot) = self.bot.get() else { return };
         match bot.render_notice(owner, notice).await {
             Ok(replies) => replies.into_iter().for_each(|r| self.outbox.send(r)),

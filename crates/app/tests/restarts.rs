@@ -55,6 +55,16 @@ async fn a_job_in_flight_survives_sigkill_and_is_delivered_once_after_restart() 
     app.assert_audit();
     chat.say("/balance");
     chat.wait_text("−10 Imagen 4 ×2").await;
+    // the restarted process accounts for what it did
+    let (_, metrics) = app.get("/metrics").await;
+    for series in [
+        "aisha_jobs_ended_total{kind=\"imagen\",status=\"succeeded\"} 1",
+        "aisha_job_seconds_count{kind=\"imagen\",status=\"succeeded\"} 1",
+        "aisha_telegram_calls_total{method=\"sendMediaGroup\",outcome=\"ok\"}",
+        "aisha_updates_total",
+    ] {
+        assert!(metrics.contains(series), "/metrics lacks {series}:\n{metrics}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

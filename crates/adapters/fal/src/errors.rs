@@ -29,7 +29,22 @@ pub(crate) fn classify(status: u16, headers: &HeaderMap, body: &[u8]) -> Attempt
         error.detail = format!("the request did not start within its own timeout: {}", error.detail);
     }
     let retry = error.kind == ProviderErrorKind::Transient && !user_timeout;
+    counted(&error);
     Attempt { error, retry }
+}
+
+/// Counts a provider error by class (`aisha_fal_errors_total{class}`) and hands it back.
+pub(crate) fn counted(error: &ProviderError) -> &ProviderError {
+    let class = match error.kind {
+        ProviderErrorKind::ContentPolicy => "content_policy",
+        ProviderErrorKind::InvalidInput => "invalid_input",
+        ProviderErrorKind::OutOfCredit => "out_of_credit",
+        ProviderErrorKind::Auth => "auth",
+        ProviderErrorKind::NotFound => "not_found",
+        ProviderErrorKind::Transient => "transient",
+    };
+    metrics::counter!("aisha_fal_errors_total", "class" => class).increment(1);
+    error
 }
 
 /// Classifies an error body as FAL sends it in HTTP answers, result calls and webhooks.
@@ -65,7 +80,9 @@ pub(crate) fn transport(e: &reqwest::Error) -> Attempt {
     } else {
         "connection failed"
     };
-    Attempt { error: ProviderError::new(ProviderErrorKind::Transient, clip(format!("FAL {what}: {e}"))), retry: true }
+    let error = ProviderError::new(ProviderErrorKind::Transient, clip(format!("FAL {what}: {e}")));
+    counted(&error);
+    Attempt { error, retry: true }
 }
 
 /// `detail` as a plain string, or FastAPI's list of `{loc, msg, type}` rendered as

@@ -239,7 +239,9 @@ impl From<TrainerOutput> for ProviderOutput {
 pub fn decode_output(kind: Option<ModelKind>, body: &serde_json::Value) -> Result<ProviderOutput, ProviderError> {
     let has = |k: &str| body.get(k).is_some_and(|v| !v.is_null());
     if !has("images") && !has("diffusers_lora_file") && (has("detail") || has("error")) {
-        return Err(errors::from_error_body(422, body));
+        let error = errors::from_error_body(422, body);
+        errors::counted(&error);
+        return Err(error);
     }
     let kind = kind.unwrap_or(if has("diffusers_lora_file") || has("config_file") {
         ModelKind::Trainer

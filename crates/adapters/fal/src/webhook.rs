@@ -142,6 +142,7 @@ pub fn parse(body: &[u8], kind: Option<ModelKind>) -> Result<Completion, Webhook
                     if e.detail == format!("HTTP {code}") && !error.is_empty() {
                         e.detail = error;
                     }
+                    errors::counted(&e);
                     Err(e)
                 }
                 None => {

@@ -203,7 +203,7 @@ impl Api {
         O: DeserializeOwned,
     {
         let response: Result<MethodResponse<O>, _> = self.bot.request(method, Some(params)).await;
-        response.map(|r| r.result).map_err(|e| self.classify(e))
+        counted(method, response.map(|r| r.result).map_err(|e| self.classify(e)))
     }
 
     /// A call whose parameters refer to local files: `files` pairs a form field name with a
@@ -220,7 +220,7 @@ impl Api {
     {
         let response: Result<MethodResponse<O>, _> =
             self.bot.request_with_possible_form_data(method, params, files).await;
-        response.map(|r| r.result).map_err(|e| self.classify(e))
+        counted(method, response.map(|r| r.result).map_err(|e| self.classify(e)))
     }
 
     fn classify(&self, error: frankenstein::Error) -> ApiError {
@@ -248,6 +248,24 @@ impl Api {
             other => ApiError::Unavailable(self.redact(&other.to_string())),
         }
     }
+}
+
+/// Counts a Bot API call by method and outcome (`aisha_telegram_calls_total{method,outcome}`;
+/// `outcome="429"` are Telegram's flood limits).
+fn counted<O>(method: &str, result: Result<O, ApiError>) -> Result<O, ApiError> {
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(ApiError::RetryAfter(_)) => "429",
+        Err(ApiError::Forbidden(_)) => "403",
+        Err(ApiError::Unauthorized) => "401",
+        Err(ApiError::Conflict(_)) => "409",
+        Err(ApiError::NotModified) => "not_modified",
+        Err(ApiError::Unavailable(_)) => "unavailable",
+        Err(ApiError::Rejected { .. }) => "rejected",
+        Err(ApiError::File(_)) => "file",
+    };
+    metrics::counter!("aisha_telegram_calls_total", "method" => method.to_owned(), "outcome" => outcome).increment(1);
+    result
 }
 
 pub(crate) fn redact(text: &str, token: &str) -> String {
