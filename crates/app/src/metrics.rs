@@ -33,6 +33,11 @@ pub fn update_handled(took: Duration) {
     metrics::histogram!("aisha_update_handler_seconds").record(took.as_secs_f64());
 }
 
+/// Whether this replica holds the polling lock (1) or waits to take over (0).
+pub fn polling_leader(leads: bool) {
+    metrics::gauge!("aisha_polling_leader").set(if leads { 1.0 } else { 0.0 });
+}
+
 /// An update Telegram delivered again after it had been handled (skipped).
 pub fn update_repeated() {
     metrics::counter!("aisha_updates_repeated_total").increment(1);

@@ -362,6 +362,7 @@ async fn lead_polling<F, Fut, S, SFut>(
         match locks.acquire("telegram-poller", &holder, LEADER_TTL).await {
             Ok(true) => {
                 tracing::info!(%holder, "this replica polls Telegram");
+                crate::metrics::polling_leader(true);
                 let term = shutdown.child_token();
                 let poller = Poller::new(telegram.clone());
                 let polling = tokio::spawn(poller.run_settled(intake.clone(), settled.clone(), term.clone()));
@@ -377,6 +378,7 @@ async fn lead_polling<F, Fut, S, SFut>(
                 }
                 term.cancel();
                 let _ = polling.await;
+                crate::metrics::polling_leader(false);
             }
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "could not reach the lock store; polling paused"),
