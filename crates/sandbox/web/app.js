@@ -28,6 +28,8 @@ const state = {
   pendingPresses: new Map(), // query id -> button
   refusals: new Map(), // invoice message id -> text
   paid: new Set(), // invoice message ids paid from this page
+  loading: false,
+  buffer: [], // events that came while the chat was loading
 };
 
 // ---- the API -----------------------------------------------------------------------------
@@ -280,12 +282,17 @@ function blockNode(members) {
   if (first.invoice) bubble.append(invoiceNode(first));
   const captioned = members.find((m) => m.caption);
   const source = first.text ?? (captioned ? captioned.caption : null);
-  const body = formatted(captioned && !first.text ? captioned : first, source);
-  if (hasMedia && !source) bubble.classList.add('bare');
-  bubble.append(body);
   const last = members[members.length - 1];
-  body.append(meta(members.reduce((a, m) => (m.edits > a.edits ? m : a), last)));
-  bubble.append(el('div', { class: 'clear' }));
+  const stamp = meta(members.reduce((a, m) => (m.edits > a.edits ? m : a), last));
+  if (hasMedia && !source) {
+    // a photo alone: the time sits on the picture
+    bubble.classList.add('bare');
+    bubble.append(stamp);
+  } else {
+    const body = formatted(captioned && !first.text ? captioned : first, source);
+    body.append(stamp);
+    bubble.append(body, el('div', { class: 'clear' }));
+  }
   row.append(bubble);
   for (const m of members) {
     const kb = keyboardNode(m);
@@ -352,6 +359,11 @@ function renderAll() {
 // ---- live events -------------------------------------------------------------------------
 
 function onEvent(event) {
+  // while a chat loads, its events wait and are replayed on what was loaded
+  if (state.loading && event.chat === state.current) {
+    state.buffer.push(event);
+    return;
+  }
   const mine = event.chat === state.current;
   switch (event.type) {
     case 'message': {
@@ -519,14 +531,21 @@ async function openChat(id, focus) {
   history.replaceState(null, '', `#user=${id}`);
   setAction(null);
   renderUsers();
+  state.loading = true;
+  state.buffer = [];
+  let loaded = [];
   try {
-    state.messages = await api('GET', `/sandbox/chats/${id}/messages`);
+    loaded = await api('GET', `/sandbox/chats/${id}/messages`);
   } catch (e) {
-    state.messages = [];
     toast(`Could not load the chat: ${e.message}`, true);
   }
   if (state.current !== id) return;
+  state.loading = false;
+  state.messages = loaded;
   renderAll();
+  const missed = state.buffer;
+  state.buffer = [];
+  missed.forEach(onEvent);
   if (focus) $('text').focus();
 }
 
