@@ -95,7 +95,8 @@ async fn sandbox_mode_serves_the_chat_page_and_names_it_last_in_the_banner() {
     assert_eq!(r.text().await.unwrap(), "[]");
 }
 
-#[tokio::test]
+// multi-threaded: the emulator must answer the app while this thread reads the banner
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_real_token_nothing_of_the_sandbox_is_served() {
     // a "real" Telegram: an emulator the app treats as api.telegram.org
     let tg = aisha_sandbox::telegram::TelegramEmulator::start().await.unwrap();
