@@ -203,11 +203,12 @@ function invoiceNode(message) {
     el('h3', { text: inv.title }),
     el('p', { text: inv.description }),
     el('div', { class: 'amount', text: inv.currency === 'XTR' ? `⭐ ${inv.total_amount}` : `${inv.total_amount} ${inv.currency}` }));
+  const paid = state.paid.has(message.message_id);
   const hasPayButton = buttonsOf(message).some((b) => b.pay);
-  if (!hasPayButton) {
+  if (!hasPayButton && !paid) {
     card.append(el('button', { type: 'button', class: 'primary pay', text: `Pay ⭐ ${inv.total_amount}`, onclick: (e) => pay(message, e.currentTarget) }));
   }
-  if (state.paid.has(message.message_id)) card.append(el('p', { class: 'paid-note', text: 'Paid ✓' }));
+  if (paid) card.append(el('p', { class: 'paid-note', text: 'Paid ✓' }));
   const refusal = state.refusals.get(message.message_id);
   if (refusal) card.append(el('p', { class: 'refusal', role: 'alert', text: `Payment refused: ${refusal}` }));
   return card;

@@ -148,6 +148,13 @@ async function main() {
   await press(page, 'стандарт');
   await botSays(page, 'Проверьте заказ').waitFor();
   await shot(page, 'confirm-order');
+  // the chat action ("AISHA is sending a photo") shows in the header while the job runs
+  await page.evaluate(() => {
+    const status = document.getElementById('status');
+    window.seenStatuses = [];
+    new MutationObserver(() => window.seenStatuses.push(status.textContent))
+      .observe(status, { childList: true, characterData: true, subtree: true });
+  });
   await press(page, 'Создать за 10');
 
   // 5. the photos arrive (and are real, loaded images)
@@ -158,6 +165,8 @@ async function main() {
     [...document.querySelectorAll('#messages .photo img')].every((img) => img.complete && img.naturalWidth > 0));
   const width = await photos.first().evaluate((img) => img.naturalWidth);
   assert.equal(width, 1408, '16:9 at Imagen 4 size');
+  const statuses = await page.evaluate(() => window.seenStatuses);
+  assert.ok(statuses.includes('AISHA is sending a photo'), `the action indicator showed: ${JSON.stringify(statuses)}`);
   await page.locator('#messages').evaluate((el) => { el.scrollTop = el.scrollHeight; });
   await shot(page, 'images-arrived');
 
@@ -188,6 +197,8 @@ async function main() {
   await invoice.getByRole('button', { name: /Pay/ }).click();
   await botSays(page, 'Оплата прошла: +100 мон.').waitFor();
   await page.locator('#messages .service-pill').filter({ hasText: 'You paid ⭐ 50' }).waitFor();
+  await invoice.getByText('Paid ✓').waitFor();
+  assert.equal(await invoice.getByRole('button', { name: /Pay/ }).count(), 0, 'a paid invoice has no Pay button');
   const receipt = await botSays(page, 'Оплата прошла').innerText();
   const balance = Number((/Баланс: (\d+) мон\./.exec(receipt) || [])[1]);
   assert.equal(balance, 190, `100 welcome − 10 for the images + 100 bought: ${receipt}`);
