@@ -26,6 +26,7 @@ const state = {
   commands: null,
   actionTimer: null,
   pendingPresses: new Map(), // query id -> button
+  answered: new Set(), // query ids answered before their press returned
   refusals: new Map(), // invoice message id -> text
   paid: new Set(), // invoice message ids paid from this page
   loading: false,
@@ -270,7 +271,7 @@ function blockNode(members) {
   const hasMedia = members.some((m) => m.photo);
   if (hasMedia) bubble.classList.add('media');
   if (members.length > 1) {
-    const grid = el('div', { class: `album${members.length % 3 === 0 ? ' n3' : ''}`, role: 'group', 'aria-label': `Album of ${members.length}` });
+    const grid = el('div', { class: `album${members.length % 3 === 0 ? ' n3' : ''}${members.length > 2 ? ' many' : ''}`, role: 'group', 'aria-label': `Album of ${members.length}` });
     members.forEach((m, i) => {
       const node = m.photo ? photoNode(m, `Photo ${i + 1} of ${members.length}`) : m.document ? documentNode(m.document) : null;
       if (node) grid.append(node);
@@ -402,6 +403,9 @@ function onEvent(event) {
       if (button) {
         button.classList.remove('pending');
         state.pendingPresses.delete(event.query_id);
+      } else {
+        // answered before the press request returned its id
+        state.answered.add(event.query_id);
       }
       if (!mine || !event.text) return;
       if (event.show_alert) showAlert(event.text);
@@ -572,8 +576,14 @@ async function press(message, data, button) {
   button.classList.add('pending');
   try {
     const { query_id: queryId } = await api('POST', `/sandbox/users/${state.current}/press`, { message_id: message.message_id, data });
-    state.pendingPresses.set(queryId, button);
-    setTimeout(() => button.classList.remove('pending'), 4000);
+    if (state.answered.delete(queryId)) button.classList.remove('pending');
+    else {
+      state.pendingPresses.set(queryId, button);
+      setTimeout(() => {
+        button.classList.remove('pending');
+        state.pendingPresses.delete(queryId);
+      }, 4000);
+    }
   } catch (e) {
     button.classList.remove('pending');
     toast(`The button did nothing: ${e.message}`, true);

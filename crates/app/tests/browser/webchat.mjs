@@ -1,6 +1,6 @@
 // The sandbox web chat in headless Chromium: a person creates a user, starts the bot, creates
-// an image, opens the gallery, stars an image and pays for coins with Telegram Stars, all
-// through the page. A screenshot is taken after each step.
+// an image, opens the gallery, stars an image, pays for coins with Telegram Stars and trains an
+// avatar from two uploaded albums, all through the page. A screenshot is taken after each step.
 //
 //   node webchat.mjs <path to the aisha binary> <path to chromium> <screenshot directory>
 //
@@ -13,6 +13,7 @@ import { mkdtempSync, mkdirSync, rmSync, readdirSync, unlinkSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { deflateSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 
 const [binary, browserPath, shotsDir] = process.argv.slice(2);
@@ -26,6 +27,45 @@ const work = mkdtempSync(join(tmpdir(), 'aisha-webchat-'));
 const profile = mkdtempSync(join(tmpdir(), 'aisha-chromium-'));
 mkdirSync(shotsDir, { recursive: true });
 for (const f of readdirSync(shotsDir)) if (f.endsWith('.png')) unlinkSync(join(shotsDir, f));
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const crc32 = (buf) => {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+
+/** A width×height RGB PNG, a gradient tinted by `shade`, so every photo is different. */
+function png(width, height, shade) {
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    for (let x = 0; x < width; x++) raw.set([shade, x % 256, y % 256], row + 1 + x * 3);
+  }
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'ascii');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const signature = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const portraits = (from, to) =>
+  Array.from({ length: to - from }, (_, i) => ({
+    name: `me-${from + i}.png`, mimeType: 'image/png', buffer: png(640, 800, (from + i) * 20),
+  }));
 
 /** Starts the binary and resolves with the chat page URL from its banner. */
 function startApp() {
@@ -210,11 +250,34 @@ async function main() {
   await botSays(page, '+100 пополнение (50 ⭐)').waitFor();
   await shot(page, 'balance-history');
 
-  // 11. a reload shows the chat as it is now
+  // 11. an avatar: a name, albums uploaded from the page, training paid from the new balance
+  await box.fill('/avatars');
+  await box.press('Enter');
+  await press(page, 'Новый аватар');
+  await botSays(page, 'Как его назвать').waitFor();
+  await box.fill('Аня <3');
+  await box.press('Enter');
+  await press(page, 'Женщина');
+  // the name is shown as text, its "<3" escaped by the bot and not taken for a tag by the page
+  await botSays(page, 'Фото для «Аня <3»').waitFor();
+  await page.setInputFiles('#file-input', portraits(0, 5));
+  await page.locator('#messages .row.user .album .photo img').nth(4).waitFor();
+  await botSays(page, '5/10 — нужно ещё 5').waitFor();
+  await page.setInputFiles('#file-input', portraits(5, 10));
+  await botSays(page, 'Фото: 10 — достаточно').waitFor();
+  assert.equal(await page.locator('#messages .row.user .album').count(), 2, 'two albums, one bubble each');
+  await page.locator('#messages').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await shot(page, 'avatar-photos');
+  await press(page, 'Обучить — 150');
+  await press(page, 'Обучить за 150');
+  await botSays(page, 'Аватар «Аня <3» готов').waitFor({ timeout: 60_000 });
+  await shot(page, 'avatar-ready');
+
+  // 12. a reload shows the chat as it is now
   const before = await page.locator('#messages .row').count();
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]');
-  await botSays(page, '+100 пополнение (50 ⭐)').waitFor();
+  await botSays(page, 'Аватар «Аня <3» готов').waitFor();
   assert.equal(await page.locator('#messages .row').count(), before, 'the same chat after a reload');
   assert.equal(await page.locator('#users .user[aria-current="true"] .user-name').innerText(), 'Анна');
   await shot(page, 'after-reload');
