@@ -401,7 +401,10 @@ fn banner(settings: &Settings, username: &str, addr: std::net::SocketAddr, sandb
     if let Some(s) = sandbox {
         println!("  telegram   emulator at {} (bot @{username})", s.telegram.base_url());
         println!("  fal        emulator at {}", s.fal.url());
-        println!("  users      the emulator's user API under http://{addr}/sandbox (and {}/sandbox)", s.telegram.base_url());
+        println!(
+            "  users      the emulator's user API under http://{addr}/sandbox (and {}/sandbox)",
+            s.telegram.base_url()
+        );
     } else {
         println!(
             "  telegram   @{username} ({})",

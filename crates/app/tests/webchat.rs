@@ -74,7 +74,8 @@ async fn sandbox_mode_serves_the_chat_page_and_names_it_last_in_the_banner() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let users: serde_json::Value = http.get(format!("{base}/sandbox/users")).send().await.unwrap().json().await.unwrap();
+    let users: serde_json::Value =
+        http.get(format!("{base}/sandbox/users")).send().await.unwrap().json().await.unwrap();
     assert_eq!(users[0]["first_name"], "Ann");
     assert_eq!(users[0]["language_code"], "en");
     let commands: serde_json::Value =

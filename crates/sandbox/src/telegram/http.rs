@@ -411,7 +411,10 @@ struct UserBody {
 async fn put_user(Axum(sandbox): Axum<TelegramSandbox>, Path(user): Path<i64>, Json(b): Json<UserBody>) -> Response {
     let name = b.first_name.trim();
     if user <= 0 || name.is_empty() || name.chars().count() > 64 {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": "a user needs a positive id and a name of 1-64 characters"})))
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "a user needs a positive id and a name of 1-64 characters"})),
+        )
             .into_response();
     }
     let language = b.language_code.as_deref().map(str::trim).filter(|l| !l.is_empty());
