@@ -282,6 +282,16 @@ async function main() {
   assert.equal(await page.locator('#users .user[aria-current="true"] .user-name').innerText(), 'Анна');
   await shot(page, 'after-reload');
 
+  // what people type is text, never markup
+  const sneaky = '<i>not italic</i> <img src=x onerror="document.title=1"> &amp;';
+  await box.fill(sneaky);
+  await box.press('Enter');
+  const mine = page.locator('#messages .row.user .bubble').filter({ hasText: '<i>not italic</i>' }).last();
+  await mine.waitFor();
+  assert.ok((await mine.innerText()).includes(sneaky), 'shown exactly as typed');
+  assert.equal(await mine.locator('i, img').count(), 0, 'no element made from user text');
+  assert.equal(await page.title(), 'AISHA — sandbox chat');
+
   assert.deepEqual(problems, [], 'no script errors on the page');
 
   // the app stops promptly on SIGTERM even with the page's event stream open
