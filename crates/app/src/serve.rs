@@ -308,7 +308,11 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {} (http.bind): {e}", settings.http.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let router = http::router(state);
+    let mut router = http::router(state);
+    if let Some(s) = &sandbox {
+        // the web chat and the emulator's user API, on this server's origin
+        router = router.merge(aisha_sandbox::web::router(&s.telegram.sandbox()));
+    }
     let token = shutdown.clone();
     tasks.spawn(async move {
         let serve = axum::serve(listener, router).with_graceful_shutdown(async move { token.cancelled().await });
@@ -320,6 +324,10 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
     banner(&settings, &me.username.unwrap_or_default(), addr, sandbox.as_ref());
     wait_for_signal().await;
     tracing::info!("shutting down: intake stops, updates in hand finish, jobs stay for the next start");
+    if let Some(s) = &sandbox {
+        // open chat pages hold event streams; end them so the server can stop
+        s.telegram.end_event_streams();
+    }
     shutdown.cancel();
     let drained = tokio::time::timeout(Duration::from_secs(10), async {
         while tasks.join_next().await.is_some() {}
@@ -447,7 +455,7 @@ fn banner(settings: &Settings, username: &str, addr: std::net::SocketAddr, sandb
         println!("  telegram   emulator at {} (bot @{username})", s.telegram.base_url());
         println!("  fal        emulator at {}", s.fal.url());
         println!(
-            "  users      talk to the bot through the emulator's user API under {}/sandbox",
+            "  users      the emulator's user API under http://{addr}/sandbox (and {}/sandbox)",
             s.telegram.base_url()
         );
     } else {
@@ -457,6 +465,14 @@ fn banner(settings: &Settings, username: &str, addr: std::net::SocketAddr, sandb
         );
     }
     println!("  http       http://{addr}/healthz  /readyz  /metrics");
+    if sandbox.is_some() {
+        // a wildcard bind is reachable on loopback; a browser cannot open 0.0.0.0
+        let mut page = addr;
+        if page.ip().is_unspecified() {
+            page.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        println!("  chat       open http://{page}/ in a browser");
+    }
     println!("Stop with Ctrl+C.");
 }
 

@@ -2,3 +2,4 @@
 
 pub mod fal;
 pub mod telegram;
+pub mod web;

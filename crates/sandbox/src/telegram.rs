@@ -13,7 +13,9 @@ mod params;
 mod state;
 
 pub use media::png;
-pub use model::{Call, ChatEvent, ChatMessage, Document, Fault, FaultKind, Invoice, PaymentOutcome, PhotoSize};
+pub use model::{
+    Call, ChatEvent, ChatMessage, Document, Fault, FaultKind, Invoice, PaymentOutcome, PhotoSize, SandboxUser,
+};
 
 use media::{Upload, UploadKind};
 use serde_json::{Value, json};
@@ -78,6 +80,8 @@ pub(crate) struct Shared {
     pub updates_changed: Notify,
     pub events: broadcast::Sender<ChatEvent>,
     pub http: reqwest::Client,
+    /// Cancelled to end the open event streams (a server shutting down waits for them).
+    pub closing: tokio_util::sync::CancellationToken,
 }
 
 impl Shared {
@@ -208,6 +212,7 @@ impl TelegramEmulator {
             updates_changed: Notify::new(),
             events,
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(std::io::Error::other)?,
+            closing: tokio_util::sync::CancellationToken::new(),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
@@ -239,6 +244,36 @@ impl TelegramEmulator {
 impl TelegramSandbox {
     pub fn token(&self) -> &str {
         &self.shared.token
+    }
+
+    /// The `/sandbox/...` endpoints alone (no Bot API, no token-guarded files), to mount on
+    /// another server, as the web chat does.
+    pub fn user_api(&self) -> axum::Router {
+        http::user_router(self.clone())
+    }
+
+    /// Ends every open `/sandbox/events` stream, so a server can shut down without waiting
+    /// for browsers to hang up. Later streams end at once.
+    pub fn end_event_streams(&self) {
+        self.shared.closing.cancel();
+    }
+
+    /// Every user the emulator knows, by id.
+    pub fn users(&self) -> Vec<SandboxUser> {
+        self.shared.with(|s| {
+            let mut users: Vec<SandboxUser> = s
+                .users
+                .iter()
+                .map(|(id, u)| SandboxUser {
+                    id: *id,
+                    first_name: u.first_name.clone(),
+                    language_code: u.language_code.clone(),
+                    blocked: u.blocked,
+                })
+                .collect();
+            users.sort_by_key(|u| u.id);
+            users
+        })
     }
 
     // ---- the people ------------------------------------------------------------------------

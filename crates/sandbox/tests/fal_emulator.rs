@@ -167,6 +167,12 @@ async fn uploads_feed_trainings_that_return_a_lora() {
     assert!(put.status().is_success());
     let file_url = target["file_url"].as_str().unwrap();
     assert_eq!(download(&http, file_url).await, zip);
+    // a real training set (10–20 phone photos) is tens of megabytes
+    let big: Value = init("big.zip").await.unwrap().json().await.unwrap();
+    let mut big_zip = b"PK\x03\x04".to_vec();
+    big_zip.resize(24 * 1024 * 1024, 7);
+    let put = http.put(big["upload_url"].as_str().unwrap()).body(big_zip).send().await.unwrap();
+    assert!(put.status().is_success(), "a 24 MB upload: {}", put.status());
 
     let (_, sub) = submit(
         &http,

@@ -21,11 +21,15 @@ use tokio::sync::Notify;
 
 type AppState = State<Arc<Shared>>;
 
+/// The largest storage upload taken (FAL's own limit is far higher; this is a memory guard).
+const UPLOAD_MAX: usize = 512 * 1024 * 1024;
+
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/.well-known/jwks.json", get(jwks))
         .route("/storage/upload/initiate", post(initiate))
-        .route("/_upload/{token}", put(upload))
+        // a training set is a zip of up to 20 full-size photos: far above axum's 2 MB default
+        .route("/_upload/{token}", put(upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_MAX)))
         .route("/_files/{*path}", get(file))
         .route("/_control/knobs", get(knobs).put(set_knobs))
         .fallback(queue)

@@ -23,6 +23,19 @@ pub(crate) fn router(sandbox: TelegramSandbox) -> Router {
     Router::new()
         .route("/{bot}/{method}", post(bot_api).get(bot_api))
         .route("/file/{bot}/{*path}", get(download))
+        // uploads up to Telegram's 50 MB, plus form overhead
+        .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
+        .with_state(sandbox.clone())
+        .merge(user_router(sandbox))
+}
+
+/// The people's side alone (`/sandbox/...`), without the Bot API: what a web chat mounts on
+/// its own origin.
+pub(crate) fn user_router(sandbox: TelegramSandbox) -> Router {
+    Router::new()
+        .route("/sandbox/users", get(list_users))
+        .route("/sandbox/users/{user}", post(put_user))
+        .route("/sandbox/commands", get(commands))
         .route("/sandbox/users/{user}/text", post(user_text))
         .route("/sandbox/users/{user}/photo", post(user_photo))
         .route("/sandbox/users/{user}/document", post(user_document))
@@ -385,6 +398,38 @@ struct TextBody {
     text: String,
 }
 
+async fn list_users(Axum(sandbox): Axum<TelegramSandbox>) -> Response {
+    Json(sandbox.users()).into_response()
+}
+
+#[derive(Deserialize)]
+struct UserBody {
+    first_name: String,
+    language_code: Option<String>,
+}
+
+async fn put_user(Axum(sandbox): Axum<TelegramSandbox>, Path(user): Path<i64>, Json(b): Json<UserBody>) -> Response {
+    let name = b.first_name.trim();
+    if user <= 0 || name.is_empty() || name.chars().count() > 64 {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "a user needs a positive id and a name of 1-64 characters"})),
+        )
+            .into_response();
+    }
+    let language = b.language_code.as_deref().map(str::trim).filter(|l| !l.is_empty());
+    if language.is_some_and(|l| l.len() > 8 || !l.bytes().all(|c| c.is_ascii_alphabetic() || c == b'-')) {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "language_code is an IETF tag such as ru or en"})))
+            .into_response();
+    }
+    sandbox.add_user(user, name, language);
+    Json(sandbox.users().into_iter().find(|u| u.id == user)).into_response()
+}
+
+async fn commands(Axum(sandbox): Axum<TelegramSandbox>) -> Response {
+    Json(sandbox.commands()).into_response()
+}
+
 async fn user_text(
     Axum(sandbox): Axum<TelegramSandbox>,
     Path(user): Path<i64>,
@@ -492,6 +537,7 @@ async fn file_bytes(Axum(sandbox): Axum<TelegramSandbox>, Path(file_id): Path<St
 /// Server-sent events: one `ChatEvent` JSON per event, for a live chat view.
 async fn events(Axum(sandbox): Axum<TelegramSandbox>) -> impl IntoResponse {
     let rx = sandbox.subscribe();
+    let closing = sandbox.shared.closing.clone();
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         loop {
             match rx.recv().await {
@@ -504,6 +550,8 @@ async fn events(Axum(sandbox): Axum<TelegramSandbox>) -> impl IntoResponse {
             }
         }
     });
+    // a server shutting down gracefully waits for open responses; this one ends when told
+    let stream = futures::StreamExt::take_until(stream, closing.cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 

@@ -32,6 +32,16 @@ pub struct Invoice {
     pub total_amount: u32,
 }
 
+/// A person the emulator plays.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxUser {
+    pub id: i64,
+    pub first_name: String,
+    pub language_code: Option<String>,
+    /// Has blocked the bot.
+    pub blocked: bool,
+}
+
 /// One message in a chat, with edits applied.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatMessage {
