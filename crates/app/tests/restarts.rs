@@ -42,7 +42,14 @@ async fn a_job_in_flight_survives_sigkill_and_is_delivered_once_after_restart() 
     let mut app = AppProcess::start(bin(), &emu, &backend, &[("AISHA__LIMITS__WELCOME_BONUS", "100")]);
     let chat = emu.user(7001, "ru");
     order_two_images(&chat, "маяк на рассвете").await;
-    until("the provider to receive the job", || !emu.fal.requests().is_empty()).await;
+    // killed once the submission is on record (the status says queued or running); a kill
+    // between FAL accepting a request and our record of it makes the restart submit again
+    // (FAL has no idempotency key): the user still gets one result and pays once
+    chat.wait_for("the job to be queued", |m| {
+        let t = Chat::text(m);
+        t.contains("В очереди") || t.contains("Рисую")
+    })
+    .await;
 
     app.kill9();
     app.restart();
