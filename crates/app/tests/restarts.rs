@@ -118,3 +118,24 @@ async fn sigkill_during_a_burst_of_updates_repeats_no_answer() {
 fn metric(text: &str, name: &str) -> String {
     text.lines().find(|l| l.starts_with(name)).unwrap_or("(none)").to_owned()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_cleanly_and_a_job_in_flight_finishes_after_the_next_start() {
+    let emu = Emulators::start().await;
+    emu.fal.update(|k| {
+        k.queue_ms = 1_000;
+        k.run_ms = 1_500;
+    });
+    let backend = Backend::from_env().await;
+    let mut app = AppProcess::start(bin(), &emu, &backend, &[("AISHA__LIMITS__WELCOME_BONUS", "100")]);
+    let chat = emu.user(7201, "ru");
+    order_two_images(&chat, "сад камней").await;
+    chat.wait_for("the job to be queued", |m| Chat::text(m).contains("В очереди") || Chat::text(m).contains("Рисую"))
+        .await;
+    let status = app.terminate(Duration::from_secs(20)).expect("the process exits on SIGTERM");
+    assert!(status.success(), "a clean stop exits 0, got {status:?}");
+    app.restart();
+    chat.wait_text("Готово: 2 из 2").await;
+    assert_eq!(chat.photos().len(), 2);
+    app.assert_audit();
+}
