@@ -161,6 +161,28 @@ impl AppProcess {
         cmd.output().expect("the aisha binary runs")
     }
 
+    /// Runs `aisha admin <args>`, panics unless it succeeds, and returns what it printed.
+    pub fn admin(&self, args: &[&str]) -> String {
+        let mut all = vec!["admin"];
+        all.extend_from_slice(args);
+        let out = self.command(&all);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "aisha {} failed: {stdout}{}",
+            all.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
+    /// A user's balance as `aisha admin balance show` reports it.
+    pub fn balance(&self, telegram_id: i64) -> i64 {
+        let out = self.admin(&["balance", "show", &telegram_id.to_string(), "--rows", "1"]);
+        let line = out.lines().find_map(|l| l.strip_prefix("balance ")).expect("a balance line");
+        line.trim().parse().unwrap_or_else(|_| panic!("a number of coins in {line:?}"))
+    }
+
     /// `aisha admin audit`: panics with the violations if any invariant is broken.
     pub fn assert_audit(&self) -> String {
         let out = self.command(&["admin", "audit"]);
