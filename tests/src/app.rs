@@ -29,6 +29,26 @@ impl Emulators {
         Chat::new(&self.telegram, id)
     }
 
+    /// The bytes of a file the bot sent (a photo's `file_id`), fetched the way a client would:
+    /// `getFile`, then the file URL.
+    pub async fn file_bytes(&self, file_id: &str) -> Vec<u8> {
+        let (base, token) = (self.telegram.base_url(), self.telegram.token().to_owned());
+        let http = reqwest::Client::new();
+        let r: serde_json::Value = http
+            .post(format!("{base}/bot{token}/getFile"))
+            .json(&serde_json::json!({ "file_id": file_id }))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("getFile answers")
+            .json()
+            .await
+            .expect("getFile returns JSON");
+        let path = r["result"]["file_path"].as_str().expect("a file_path").to_owned();
+        let bytes = http.get(format!("{base}/file/bot{token}/{path}")).send().await.expect("the file downloads");
+        bytes.bytes().await.expect("the file's bytes").to_vec()
+    }
+
     /// The settings that point the real (non-sandbox) wiring at these emulators.
     pub fn env(&self) -> Vec<(String, String)> {
         let fal = self.fal.url();
