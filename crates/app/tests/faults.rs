@@ -503,39 +503,56 @@ async fn order_round(chat: &Chat<'_>, prompt: &str) -> aisha_sandbox::telegram::
     confirm
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_at_random_points_twenty_times_in_a_row() {
+/// Twenty orders from two users and twenty SIGKILLs at random moments of their jobs, then a
+/// restart. Asserts that every job ended once, with one charge, each image submitted and sent
+/// at most once and all of them in the gallery; returns, per user, how many results were shown
+/// and how many photos arrived.
+async fn twenty_kills() -> Vec<(usize, usize)> {
     let (emu, backend) = setup().await;
+    // jobs long enough that the kills land before, during and after the provider's work
     emu.fal.update(|k| {
-        k.queue_ms = 200;
-        k.run_ms = 500;
+        k.queue_ms = 1_500;
+        k.run_ms = 2_500;
     });
-    let mut app = start(&emu, &backend, &[("AISHA__LIMITS__WELCOME_BONUS", "300")]);
+    let mut app = start(&emu, &backend, &[("AISHA__LIMITS__WELCOME_BONUS", "300"), ("AISHA__LIMITS__IN_FLIGHT", "10")]);
     let users = [emu.user(9121, "ru"), emu.user(9122, "ru")];
     let mut rng = 13u64;
+    let mut kills = 0;
+    let mut orders: Vec<(usize, String, aisha_sandbox::telegram::ChatMessage)> = Vec::new();
+    for batch in 0..2 {
+        // ten orders (five each), then ten kills at random moments of their jobs; the first
+        // order of the second batch also waits for the restarted app to take over polling
+        for n in 0..10 {
+            let who = n % 2;
+            let prompt = format!("кот номер {batch}-{n}");
+            let confirm = order_round(&users[who], &prompt).await;
+            orders.push((who, prompt, confirm));
+        }
+        for _ in 0..10 {
+            let delay = next(&mut rng) % 1_500;
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+            app.kill9();
+            app.restart();
+            kills += 1;
+        }
+    }
+    assert_eq!(kills, 20);
+    // a press taken from Telegram but not yet handled dies with the process (updates are
+    // confirmed when the next batch is fetched): the user sees the confirmation still there
+    // and presses again, which must not charge twice
+    let reached = |prompt: &str| emu.fal.requests().iter().any(|r| r.input["prompt"] == prompt);
     let mut pressed_again = 0;
-    for round in 0..20 {
-        let chat = &users[round % 2];
-        let prompt = format!("кот номер {round}");
-        let confirm = order_round(chat, &prompt).await;
-        // somewhere between the confirmation and well after the provider is done
-        let delay = next(&mut rng) % 2_500;
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-        app.kill9();
-        app.restart();
-        // a press taken from Telegram but not yet handled dies with the process (updates are
-        // confirmed when the next batch is fetched): the user sees the confirmation still
-        // there and presses again, which must not charge twice
-        let reached = |emu: &Emulators| emu.fal.requests().iter().any(|r| r.input["prompt"] == prompt.as_str());
+    for (who, prompt, confirm) in &orders {
         let start = Instant::now();
-        while !reached(&emu) && start.elapsed() < Duration::from_secs(5) {
+        while !reached(prompt) && start.elapsed() < Duration::from_secs(30) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        if !reached(&emu) {
-            println!("round {round} (kill after {delay} ms): no job yet; pressing again");
+        if !reached(prompt) {
+            println!("{prompt}: no job; pressing its confirmation again");
             pressed_again += 1;
-            chat.tg.press(chat.user, confirm.message_id, &confirm_data(&confirm)).ok();
-            until("the job at the provider", Duration::from_secs(30), || reached(&emu)).await;
+            let chat = &users[*who];
+            chat.tg.press(chat.user, confirm.message_id, &confirm_data(confirm)).ok();
+            until("the job at the provider", Duration::from_secs(30), || reached(prompt)).await;
         }
     }
     println!("{pressed_again} confirmations pressed again");
@@ -546,10 +563,12 @@ async fn sigkill_at_random_points_twenty_times_in_a_row() {
     assert_eq!(emu.fal.requests().len(), 20, "each job submitted once, not again after a restart");
 
     tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut seen = Vec::new();
     for (chat, id) in users.iter().zip([9121, 9122]) {
         let done = chat.count("Готово: 2 из 2");
         let photos = chat.photos().len();
         println!("user {id}: {done} of 10 results shown, {photos} photos");
+        seen.push((done, photos));
         assert_eq!(app.balance(id), 300 - 10 * 10, "ten charges, no more, no refunds");
         assert_no_duplicates(&photo_digests(&emu, chat).await);
         assert!(done <= 10, "no result is announced twice");
@@ -557,6 +576,26 @@ async fn sigkill_at_random_points_twenty_times_in_a_row() {
         // every image is in the gallery whatever the user was sent
         chat.say("/gallery");
         chat.wait_for("the gallery", |m| m.photo.is_some() && Chat::text(m).starts_with("1 / 20 ·")).await;
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_at_random_points_twenty_times_in_a_row() {
+    twenty_kills().await;
+}
+
+/// KNOWN DEFECT, not fixed yet: a job's outcome is settled in the database and then handed to
+/// the in-memory outbox; a SIGKILL between the two loses the "Готово" message and the album for
+/// good (the images are in the gallery, the money is right, but the user is never told). Seen
+/// in about one job of ten in the scenario above. The fix needs a durable "outcome delivered"
+/// mark on jobs, set when the outbox confirms the critical replies, and a re-send of unmarked
+/// outcomes at start-up. Run with `--run-ignored only` to see it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known defect: an outcome settled just before a SIGKILL is never sent"]
+async fn after_sigkills_every_user_hears_about_every_job() {
+    for (done, photos) in twenty_kills().await {
+        assert_eq!((done, photos), (10, 20), "every result and every image reached the user");
     }
 }
 
