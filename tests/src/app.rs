@@ -29,6 +29,26 @@ impl Emulators {
         Chat::new(&self.telegram, id)
     }
 
+    /// The bytes of a file the bot sent (a photo's `file_id`), fetched the way a client would:
+    /// `getFile`, then the file URL.
+    pub async fn file_bytes(&self, file_id: &str) -> Vec<u8> {
+        let (base, token) = (self.telegram.base_url(), self.telegram.token().to_owned());
+        let http = reqwest::Client::new();
+        let r: serde_json::Value = http
+            .post(format!("{base}/bot{token}/getFile"))
+            .json(&serde_json::json!({ "file_id": file_id }))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("getFile answers")
+            .json()
+            .await
+            .expect("getFile returns JSON");
+        let path = r["result"]["file_path"].as_str().expect("a file_path").to_owned();
+        let bytes = http.get(format!("{base}/file/bot{token}/{path}")).send().await.expect("the file downloads");
+        bytes.bytes().await.expect("the file's bytes").to_vec()
+    }
+
     /// The settings that point the real (non-sandbox) wiring at these emulators.
     pub fn env(&self) -> Vec<(String, String)> {
         let fal = self.fal.url();
@@ -159,6 +179,28 @@ impl AppProcess {
             cmd.env(k, v);
         }
         cmd.output().expect("the aisha binary runs")
+    }
+
+    /// Runs `aisha admin <args>`, panics unless it succeeds, and returns what it printed.
+    pub fn admin(&self, args: &[&str]) -> String {
+        let mut all = vec!["admin"];
+        all.extend_from_slice(args);
+        let out = self.command(&all);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "aisha {} failed: {stdout}{}",
+            all.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
+    /// A user's balance as `aisha admin balance show` reports it.
+    pub fn balance(&self, telegram_id: i64) -> i64 {
+        let out = self.admin(&["balance", "show", &telegram_id.to_string(), "--rows", "1"]);
+        let line = out.lines().find_map(|l| l.strip_prefix("balance ")).expect("a balance line");
+        line.trim().parse().unwrap_or_else(|_| panic!("a number of coins in {line:?}"))
     }
 
     /// `aisha admin audit`: panics with the violations if any invariant is broken.

@@ -78,6 +78,13 @@ impl Backend {
         )
     }
 
+    /// PostgreSQL only: cuts every connection to this test's database, as a failover would.
+    /// Returns how many were cut; panics on SQLite.
+    pub async fn disconnect_database(&self) -> u64 {
+        let (admin, name) = self.postgres.as_ref().expect("only a PostgreSQL backend has connections to cut");
+        aisha_db::scratch::disconnect(admin, name).await.expect("pg_terminate_backend runs")
+    }
+
     pub fn images_dir(&self) -> PathBuf {
         self.dir.path().join("images")
     }
@@ -101,7 +108,7 @@ impl Drop for Backend {
 }
 
 /// A RESP PING over a plain TCP connection (host and port from a `redis://` URL).
-fn redis_answers(url: &str) -> bool {
+pub(crate) fn redis_answers(url: &str) -> bool {
     use std::io::{Read, Write};
     let rest = url.trim_start_matches("redis://");
     let authority = rest.split('/').next().unwrap_or(rest);

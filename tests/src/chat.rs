@@ -69,6 +69,40 @@ impl<'a> Chat<'a> {
         m
     }
 
+    /// Presses the button labelled exactly `label` on the newest message that has one (for
+    /// labels that are part of others, as `2` of `2:3`).
+    pub async fn press_exact(&self, label: &str) -> ChatMessage {
+        let m = self.wait_for(&format!("a button {label:?}"), |m| Self::labels(m).iter().any(|l| l == label)).await;
+        let rows = m.reply_markup.as_ref().and_then(|r| r.get("inline_keyboard")).and_then(|r| r.as_array());
+        let data = rows
+            .into_iter()
+            .flatten()
+            .filter_map(|row| row.as_array())
+            .flatten()
+            .find(|b| b.get("text").and_then(|t| t.as_str()) == Some(label))
+            .and_then(|b| b.get("callback_data")?.as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("message {} has no button {label:?}", m.message_id));
+        self.tg.press(self.user, m.message_id, &data).expect("the button is on the message");
+        m
+    }
+
+    /// The order screens of the Russian UI, from the prompt question on: types `prompt`, picks
+    /// the format, the count and (for Imagen) the quality, each once its question is shown,
+    /// and confirms at `price`.
+    pub async fn order(&self, prompt: &str, aspect: &str, count: u8, quality: Option<&str>, price: i64) {
+        self.say(prompt);
+        self.wait_text("Выберите формат").await;
+        self.press_exact(aspect).await;
+        self.wait_text("Сколько вариантов").await;
+        self.press_exact(&count.to_string()).await;
+        if let Some(q) = quality {
+            self.wait_text("Выберите качество").await;
+            self.press(q).await;
+        }
+        self.wait_text("Проверьте заказ").await;
+        self.press(&format!("Создать за {price} ")).await;
+    }
+
     /// Presses the button whose label contains `label` on message `m`.
     pub fn press_on(&self, m: &ChatMessage, label: &str) {
         let rows = m.reply_markup.as_ref().and_then(|r| r.get("inline_keyboard")).and_then(|r| r.as_array());
@@ -87,6 +121,21 @@ impl<'a> Chat<'a> {
     pub async fn pay_invoice(&self) -> PaymentOutcome {
         let invoice = self.wait_for("an invoice", |m| m.invoice.is_some()).await;
         self.tg.pay(self.user, invoice.message_id).await.expect("an invoice to pay")
+    }
+
+    /// The text or caption of every bot message, oldest first.
+    pub fn bot_texts(&self) -> Vec<String> {
+        self.messages().iter().filter(|m| m.from_bot).map(Self::text).collect()
+    }
+
+    /// How many bot messages contain `needle`.
+    pub fn count(&self, needle: &str) -> usize {
+        self.bot_texts().iter().filter(|t| t.contains(needle)).count()
+    }
+
+    /// Sends 2–10 photos as one album.
+    pub fn send_album(&self, photos: Vec<Vec<u8>>) {
+        self.tg.send_album(self.user, photos).expect("the photos are images Telegram takes");
     }
 
     pub fn photos(&self) -> Vec<ChatMessage> {

@@ -8,7 +8,11 @@
 pub mod app;
 pub mod backend;
 pub mod chat;
+pub mod proxy;
+pub mod redis_server;
 
 pub use app::{AppProcess, Emulators};
 pub use backend::Backend;
 pub use chat::Chat;
+pub use proxy::TcpProxy;
+pub use redis_server::RedisServer;

@@ -100,8 +100,17 @@ pub struct Limits {
 #[derive(Clone, Debug, Deserialize)]
 pub struct Timeouts {
     pub images_minutes: i64,
+    /// Replaces `images_minutes` when set: deadlines of seconds, for tests and drills.
+    pub images_seconds: Option<i64>,
     pub training_minutes: i64,
     pub poll_seconds: i64,
+}
+
+impl Timeouts {
+    /// How long an image job may take before it is failed and refunded.
+    pub fn images(&self) -> chrono::Duration {
+        self.images_seconds.map_or(chrono::Duration::minutes(self.images_minutes), chrono::Duration::seconds)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -242,6 +251,7 @@ impl Settings {
         need(l.photo_max_mb >= 1 && l.photo_max_mb <= 20, "limits.photo_max_mb", "1 to 20 (Telegram's download limit)");
         let to = &self.timeouts;
         need(to.images_minutes >= 1, "timeouts.images_minutes", "must be at least 1");
+        need(to.images_seconds.is_none_or(|s| s >= 1), "timeouts.images_seconds", "must be at least 1");
         need(to.training_minutes >= 1, "timeouts.training_minutes", "must be at least 1");
         need(to.poll_seconds >= 1, "timeouts.poll_seconds", "must be at least 1");
         need(
@@ -329,6 +339,17 @@ mod tests {
     fn a_wrongly_typed_value_names_its_setting() {
         let err = Settings::load(None, env(&[("AISHA__LIMITS__IN_FLIGHT", "many")])).unwrap_err().to_string();
         assert!(err.contains("in_flight"), "{err}");
+    }
+
+    #[test]
+    fn an_image_deadline_in_seconds_replaces_the_minutes() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        assert_eq!(s.timeouts.images_seconds, None);
+        assert_eq!(s.timeouts.images(), chrono::Duration::minutes(10));
+        let s = Settings::load(None, env(&[("AISHA__TIMEOUTS__IMAGES_SECONDS", "8")])).unwrap();
+        assert_eq!(s.timeouts.images(), chrono::Duration::seconds(8));
+        let err = Settings::load(None, env(&[("AISHA__TIMEOUTS__IMAGES_SECONDS", "0")])).unwrap_err().to_string();
+        assert!(err.contains("timeouts.images_seconds (AISHA__TIMEOUTS__IMAGES_SECONDS)"), "{err}");
     }
 
     #[test]

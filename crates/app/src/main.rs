@@ -46,13 +46,22 @@ async fn run(command: Command, settings: config::Settings) -> ExitCode {
             if checks.iter().all(|c| c.ok) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
         Command::Admin { command } => {
-            let stack = match wiring::Stack::build(settings, true).await {
+            let refunds = match payments::cli_refunds(&settings) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let mut stack = match wiring::Stack::build(settings, true).await {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("{e}");
                     return ExitCode::FAILURE;
                 }
             };
+            // without this, `admin payments refund` had no way to return the Stars
+            stack.stars_refunds = refunds;
             match admin::run(&stack, command).await {
                 Ok(out) => {
                     print!("{out}");

@@ -2,8 +2,30 @@
 //! Telegram returns the Stars. If Telegram refuses, the coins are restored with a ledger row.
 
 use crate::admin::AdminError;
-use crate::wiring::Stack;
+use crate::config::Settings;
+use crate::wiring::{Stack, StarsRefunds};
 use aisha_domain::ports::StarsRefundError;
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// Telegram's `refundStarPayment` for an operator's command, when a token is configured.
+struct BotApiRefunds(aisha_telegram::Telegram);
+
+#[async_trait]
+impl StarsRefunds for BotApiRefunds {
+    async fn refund_star_payment(&self, user: aisha_domain::TelegramUserId, charge_id: &str) -> Result<(), String> {
+        self.0.refund_star_payment(user.get(), charge_id).await.map_err(|e| e.to_string())
+    }
+}
+
+/// The Bot API client `admin payments refund` returns Stars through: the configured token at
+/// `telegram.api_url`, or `None` without a token.
+pub fn cli_refunds(settings: &Settings) -> Result<Option<Arc<dyn StarsRefunds>>, String> {
+    let Some(token) = settings.telegram.token.clone() else { return Ok(None) };
+    let config = aisha_telegram::TelegramConfig::with_base(token, &settings.telegram.api_url);
+    let telegram = aisha_telegram::Telegram::new(&config).map_err(|e| format!("Telegram client: {e}"))?;
+    Ok(Some(Arc::new(BotApiRefunds(telegram))))
+}
 
 pub async fn refund(stack: &Stack, charge_id: &str, force: bool) -> Result<String, AdminError> {
     let Some(payment) = stack.payments.stars_payment(charge_id).await? else {

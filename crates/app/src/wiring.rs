@@ -198,10 +198,7 @@ impl Stack {
             ledger: self.ledger.clone(),
             env: self.env.clone(),
             prices: self.prices(),
-            deadlines: Deadlines {
-                images: chrono::Duration::minutes(t.images_minutes),
-                training: chrono::Duration::minutes(t.training_minutes),
-            },
+            deadlines: Deadlines { images: t.images(), training: chrono::Duration::minutes(t.training_minutes) },
             limits: JobLimits { in_flight: InFlightLimit(self.settings.limits.in_flight), photos: self.photo_rules() },
         }
     }

@@ -39,6 +39,21 @@ pub async fn drop(admin_url: &str, name: &str) -> Result<(), StoreError> {
     admin.close().await.sql()
 }
 
+/// Cuts every connection to database `name` (as a failover or a network blip would) and
+/// returns how many were cut. The database itself stays.
+pub async fn disconnect(admin_url: &str, name: &str) -> Result<u64, StoreError> {
+    let admin = Database::connect(admin_url).await.sql()?;
+    let cut = admin
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
+            name.replace('\'', "''")
+        ))
+        .await
+        .sql()?;
+    admin.close().await.sql()?;
+    Ok(cut.rows_affected())
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -1,0 +1,296 @@
+//! Whole journeys through the real binary, as a user (and an operator) lives them: top up with
+//! Stars and make images, then use the gallery; train an avatar and get photos with it; redeem
+//! a promo code; have a payment refunded by an operator; switch the language. Each ends with
+//! `aisha admin audit`. PostgreSQL, Redis and S3 when their `AISHA_TEST_*` variables are set,
+//! SQLite and a local directory otherwise.
+
+use aisha_sandbox::telegram::PaymentOutcome;
+use aisha_tests::{AppProcess, Backend, Chat, Emulators};
+use std::path::Path;
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_aisha"))
+}
+
+/// A distinct portrait photo (the shade makes each one a different file).
+fn photo(shade: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(640, 800, |x, y| image::Rgb([shade, (x % 256) as u8, (y % 256) as u8]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).expect("a PNG");
+    out.into_inner()
+}
+
+async fn start(extra: &[(&str, &str)]) -> (Emulators, Backend, AppProcess) {
+    let emu = Emulators::start().await;
+    let backend = Backend::from_env().await;
+    println!("stores: {}", backend.describe());
+    let mut env = vec![("AISHA__TELEGRAM__PER_CHAT_PER_SECOND", "10")];
+    env.extend_from_slice(extra);
+    let app = AppProcess::start(bin(), &emu, &backend, &env);
+    (emu, backend, app)
+}
+
+/// /balance → Top up → the 100-coin package → pay. Returns the charge id.
+async fn top_up_100(chat: &Chat<'_>) -> String {
+    chat.say("/balance");
+    chat.press("Пополнить").await;
+    chat.press("100 мон.").await;
+    let PaymentOutcome::Paid { telegram_payment_charge_id } = chat.pay_invoice().await else {
+        panic!("the bot accepts the payment")
+    };
+    telegram_payment_charge_id
+}
+
+/// The caption of the newest gallery card that satisfies `f`.
+async fn card(chat: &Chat<'_>, what: &str, f: impl Fn(&str) -> bool) -> String {
+    let m = chat.wait_for(what, |m| m.photo.is_some() && Chat::labels(m).iter().any(|l| l.contains("Фильтры"))).await;
+    let first = Chat::text(&m);
+    if f(&first) {
+        return first;
+    }
+    let m = chat
+        .wait_for(what, |m| {
+            m.photo.is_some() && Chat::labels(m).iter().any(|l| l.contains("Фильтры")) && f(&Chat::text(m))
+        })
+        .await;
+    Chat::text(&m)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn top_up_create_four_images_then_filter_favorite_delete_and_see_stats() {
+    let (emu, _backend, app) = start(&[]).await;
+    let chat = emu.user(8101, "ru");
+
+    chat.say("/start");
+    chat.wait_text("Привет, User8101").await;
+    chat.wait_text("Баланс: 0 мон.").await;
+    top_up_100(&chat).await;
+    chat.wait_text("Оплата прошла: +100 мон. Баланс: 100 мон.").await;
+    assert_eq!(app.balance(8101), 100);
+
+    chat.say("/start");
+    chat.press("Создать").await;
+    chat.wait_text("Опишите картинку").await;
+    chat.order("сад камней в Киото, туман", "1:1", 4, Some("стандарт"), 20).await;
+    let done = chat.wait_text("Готово: 4 из 4").await;
+    let photos = chat.photos();
+    assert_eq!(photos.len(), 4, "four images, once each");
+    assert!(photos.iter().all(|p| p.media_group_id.is_some()), "sent as one album");
+    assert_eq!(app.balance(8101), 80);
+
+    // favorite the second image from the result message
+    chat.press_on(&done, "☆ 2");
+    chat.wait_for("the star of image 2", |m| Chat::labels(m).iter().any(|l| l == "⭐ 2")).await;
+
+    // the gallery: newest first, 4 cards
+    chat.press("Моя галерея").await;
+    let first = card(&chat, "the gallery card", |c| c.starts_with("1 / 4 · Imagen 4 · 1:1")).await;
+    assert!(!first.contains('⭐'), "the newest image is not a favorite: {first}");
+    // favorites only: the one starred image
+    chat.press("Фильтры").await;
+    chat.press("Только избранное").await;
+    let fav = card(&chat, "the favorites-only card", |c| c.starts_with("1 / 1 ·")).await;
+    assert!(fav.ends_with("· ⭐"), "the card shows its star: {fav}");
+    // type: photos with an avatar — none
+    chat.press("Фильтры").await;
+    chat.press("С аватаром").await;
+    chat.wait_text("Под выбранные фильтры ничего не подходит").await;
+    chat.press("Сбросить фильтры").await;
+    card(&chat, "all four again", |c| c.contains(" / 4 ·")).await;
+    // made today
+    chat.press("Фильтры").await;
+    chat.press("Период").await;
+    chat.press("сегодня").await;
+    card(&chat, "today's images", |c| c.contains(" / 4 ·")).await;
+    chat.press("Фильтры").await;
+    chat.press("Сбросить фильтры").await;
+
+    // delete the current card (not the favorite: move on if it is)
+    let mut current = card(&chat, "a card", |c| c.contains(" / 4 ·")).await;
+    if current.contains('⭐') {
+        let m = chat.press("➡️").await;
+        let before = Chat::text(&m);
+        current = card(&chat, "the next card", |c| c.contains(" / 4 ·") && c != before).await;
+    }
+    assert!(!current.contains('⭐'));
+    chat.press("Удалить").await;
+    chat.press("Да, удалить").await;
+    card(&chat, "three cards left", |c| c.contains(" / 3 ·")).await;
+
+    chat.press("Статистика").await;
+    let stats = chat.wait_text("Статистика</b>").await;
+    let stats = Chat::text(&stats);
+    for line in ["Всего изображений: 3", "Imagen 4: 3", "С аватаром: 0", "В избранном: 1", "Потрачено: 20 мон."]
+    {
+        assert!(stats.contains(line), "{line:?} missing from the stats:\n{stats}");
+    }
+    chat.say("/balance");
+    let history = Chat::text(&chat.wait_text("Баланс: 80 мон.</b>").await);
+    assert!(history.contains("−20 Imagen 4 ×4") && history.contains("+100 пополнение (50 ⭐)"), "{history}");
+    app.assert_audit();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_avatar_from_uploaded_albums_gives_photos_with_me() {
+    let (emu, _backend, app) = start(&[("AISHA__LIMITS__WELCOME_BONUS", "500")]).await;
+    let chat = emu.user(8102, "ru");
+    chat.say("/avatars");
+    chat.press("Новый аватар").await;
+    chat.wait_text("Как его назвать").await;
+    chat.say("Марина");
+    chat.press("Женщина").await;
+    chat.wait_text("Фото для «Марина»").await;
+    chat.send_album((0..6).map(|n| photo(n * 30)).collect());
+    chat.wait_text("6/10 — нужно ещё 4").await;
+    // a photo already sent is refused by name, the new ones counted
+    chat.send_album(vec![photo(0), photo(200), photo(210), photo(220), photo(230)]);
+    chat.wait_text("такое фото уже есть").await;
+    chat.wait_text("Фото: 10 — достаточно").await;
+    chat.press("Обучить — 150").await;
+    chat.wait_text("Цена: <b>150 мон.</b>").await;
+    chat.press("Обучить за 150").await;
+    chat.wait_text("Аватар «Марина» готов").await;
+    assert_eq!(app.balance(8102), 350);
+    let trainings = emu.fal.requests().into_iter().filter(|r| r.model.contains("trainer")).count();
+    assert_eq!(trainings, 1, "one training submitted");
+
+    chat.press("Создать фото").await;
+    chat.wait_text("Фото со мной").await;
+    chat.order("в скафандре на Марсе", "3:4", 2, None, 10).await;
+    chat.wait_text("Готово: 2 из 2").await;
+    let sizes: Vec<(u32, u32)> =
+        chat.photos().iter().filter_map(|m| m.photo.as_ref()?.last().map(|p| (p.width, p.height))).collect();
+    assert_eq!(sizes.len(), 2);
+    assert!(sizes.iter().all(|(w, h)| h > w), "3:4 photos are portrait: {sizes:?}");
+    let lora = emu.fal.requests().into_iter().find(|r| r.model.contains("lora") && !r.model.contains("trainer"));
+    let prompt = lora.expect("a flux-lora request").input["prompt"].as_str().unwrap_or_default().to_owned();
+    assert!(prompt.contains("в скафандре на Марсе"), "the user's prompt reaches the model: {prompt}");
+    assert_eq!(app.balance(8102), 340);
+
+    // the gallery knows them as photos with the avatar
+    chat.say("/gallery");
+    card(&chat, "a card", |c| c.contains(" / 2 · Марина · 3:4")).await;
+    chat.press("Статистика").await;
+    let stats = Chat::text(&chat.wait_text("Статистика</b>").await);
+    assert!(stats.contains("С аватаром: 2") && stats.contains("• Марина: 2"), "{stats}");
+    app.assert_audit();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_promo_code_from_the_operator_is_redeemed_once() {
+    let (emu, _backend, app) = start(&[]).await;
+    let out = app.admin(&["promo", "create", "SPRING26", "50", "--max-uses", "10"]);
+    assert!(out.contains("created SPRING26 for 50 coins"), "{out}");
+
+    let chat = emu.user(8103, "ru");
+    chat.say("/balance");
+    chat.press("Промокод").await;
+    chat.wait_text("Введите промокод").await;
+    chat.say("spring26");
+    chat.wait_text("Промокод принят: +50 мон. Баланс: 50 мон.").await;
+    // a second time: refused, nothing credited
+    chat.say("/balance");
+    chat.press("Промокод").await;
+    chat.say("SPRING26");
+    chat.wait_text("Вы уже использовали этот промокод").await;
+    assert_eq!(app.balance(8103), 50);
+    chat.say("/balance");
+    let history = Chat::text(&chat.wait_text("Баланс: 50 мон.</b>").await);
+    assert_eq!(history.matches("промокод SPRING26").count(), 1, "one promo row: {history}");
+    // an unknown code, then the operator switches the code off for everyone else
+    chat.press("Промокод").await;
+    chat.say("NOSUCHCODE");
+    chat.wait_text("Такого промокода нет").await;
+    assert!(app.admin(&["promo", "list"]).contains("used 1/10"));
+    app.admin(&["promo", "disable", "SPRING26"]);
+    let other = emu.user(8104, "ru");
+    other.say("/balance");
+    other.press("Промокод").await;
+    other.say("SPRING26");
+    other.wait_text("Этот промокод отключён").await;
+    assert_eq!(app.balance(8104), 0);
+    app.assert_audit();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_refunds_a_stars_payment() {
+    let (emu, _backend, app) = start(&[]).await;
+    let chat = emu.user(8105, "ru");
+    let charge = top_up_100(&chat).await;
+    chat.wait_text("Оплата прошла: +100 мон.").await;
+    // spend 10 of the 100 coins
+    chat.say("/generate");
+    chat.wait_text("Опишите картинку").await;
+    chat.order("бумажный кораблик в луже", "16:9", 2, Some("стандарт"), 10).await;
+    chat.wait_text("Готово: 2 из 2").await;
+
+    // the coins were partly spent: refused unless forced
+    let refused = app.command(&["admin", "payments", "refund", &charge]);
+    assert!(!refused.status.success(), "a refund of spent coins needs --force");
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("--force") && why.contains("90"), "{why}");
+    assert_eq!(app.balance(8105), 90, "nothing taken back");
+
+    let out = app.admin(&["payments", "refund", &charge, "--force"]);
+    assert!(out.contains("refunded 50 ⭐") && out.contains("took back 90 of 100 coins"), "{out}");
+    assert_eq!(app.balance(8105), 0);
+    // Telegram tells the user the Stars came back
+    let refund = chat
+        .messages()
+        .into_iter()
+        .find_map(|m| m.refunded_payment)
+        .expect("a refunded_payment service message in the user's chat");
+    assert_eq!(refund["total_amount"], 50);
+    assert_eq!(refund["telegram_payment_charge_id"], charge.as_str());
+    chat.say("/balance");
+    let history = Chat::text(&chat.wait_text("Баланс: 0 мон.</b>").await);
+    assert!(history.contains("−90 возврат платежа Stars"), "{history}");
+
+    // twice: refused, the balance untouched
+    let again = app.command(&["admin", "payments", "refund", &charge, "--force"]);
+    assert!(!again.status.success(), "a second refund of the same charge is refused");
+    assert_eq!(app.balance(8105), 0);
+    let stats = app.admin(&["stats"]);
+    assert!(stats.contains("1 payments, 50 received, 50 refunded"), "{stats}");
+    app.assert_audit();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_to_english_changes_every_screen() {
+    let (emu, _backend, app) = start(&[("AISHA__LIMITS__WELCOME_BONUS", "20")]).await;
+    let chat = emu.user(8106, "ru");
+    chat.say("/settings");
+    chat.wait_text("Язык: Русский").await;
+    chat.press("English").await;
+    chat.wait_text("Language: English").await;
+
+    chat.say("/start");
+    chat.wait_text("Main menu").await;
+    chat.press("Create").await;
+    chat.wait_text("Describe the picture").await;
+    chat.say("a lighthouse at dawn");
+    chat.wait_text("Choose the format").await;
+    chat.press_exact("16:9").await;
+    chat.wait_text("How many variants").await;
+    chat.press_exact("2").await;
+    chat.wait_text("Choose the quality").await;
+    chat.press("standard").await;
+    chat.wait_text("Check your order").await;
+    chat.press("Create for 10 coins").await;
+    chat.wait_text("Done: 2 of 2").await;
+    chat.say("/balance");
+    chat.wait_text("Balance: 10 coins</b>").await;
+    chat.say("/help");
+    let help = Chat::text(&chat.wait_for("the help screen", |m| Chat::text(m).contains("/paysupport")).await);
+    assert!(!help.chars().any(|c| ('а'..='я').contains(&c)), "no Russian left in the help: {help}");
+
+    // and back
+    chat.say("/settings");
+    chat.press("Русский").await;
+    chat.wait_text("Язык: Русский").await;
+    // a user whose Telegram speaks English gets English from the first message
+    let en = emu.user(8107, "en");
+    en.say("/start");
+    en.wait_text("Hi, User8107").await;
+    app.assert_audit();
+}
