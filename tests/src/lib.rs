@@ -8,6 +8,7 @@
 pub mod app;
 pub mod backend;
 pub mod chat;
+pub mod proxy;
 
 pub use app::{AppProcess, Emulators};
 pub use backend::Backend;

@@ -198,7 +198,8 @@ impl TelegramEmulator {
     }
 
     pub async fn start_with_token(token: &str) -> std::io::Result<Self> {
-        let (events, _) = broadcast::channel(1024);
+        // roomy: a load generator follows every chat through it at thousands of events a second
+        let (events, _) = broadcast::channel(1 << 16);
         let shared = Arc::new(Shared {
             token: token.to_owned(),
             started: Instant::now(),
