@@ -125,7 +125,6 @@ impl Parser {
         }
         self.buf.drain(..at);
     }
-
 }
 
 /// One PostgreSQL frontend message: its length if complete. `startup`: still in the untyped

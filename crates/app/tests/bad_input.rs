@@ -103,7 +103,7 @@ impl Rng {
         ];
         let mut s = String::new();
         while s.chars().count() < len {
-            s.push_str(*self.pick(PIECES));
+            s.push_str(self.pick::<&str>(PIECES));
         }
         s
     }

@@ -606,7 +606,8 @@ async fn main() {
     // warm the direct app's connections and statement caches
     let _ = sim.closed_loop(o.concurrency, 3, None).await;
 
-    let (app0, me0, m0, c0) = (cpu_seconds(pid), cpu_seconds(std::process::id()), machine_ticks(), sim.emu.telegram.calls().len());
+    let (app0, me0, m0, c0) =
+        (cpu_seconds(pid), cpu_seconds(std::process::id()), machine_ticks(), sim.emu.telegram.calls().len());
     let t = Instant::now();
     let done = sim.closed_loop(o.concurrency, o.max_secs, None).await;
     let took = t.elapsed().as_secs_f64();
