@@ -7,7 +7,19 @@ use aisha_sandbox::telegram::TelegramEmulator;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// How much of the app's stderr [`AppProcess::stderr`] keeps (the start is kept; later lines
+/// are still echoed and still counted by [`AppProcess::panics`]).
+const STDERR_KEEP: usize = 16 << 20;
+
+/// What the app wrote to stderr, over all its restarts.
+#[derive(Default)]
+struct StderrLog {
+    text: String,
+    panics: usize,
+}
 
 /// Both emulators, in the test process: they keep their state (chats, pending updates,
 /// provider requests) while the app is killed and started again.
@@ -89,6 +101,7 @@ pub struct AppProcess {
     bin: PathBuf,
     dir: PathBuf,
     env: Vec<(String, String)>,
+    stderr: Arc<Mutex<StderrLog>>,
     /// `http://127.0.0.1:<port>` of its HTTP server.
     pub http: String,
 }
@@ -104,17 +117,34 @@ impl AppProcess {
         env.extend(emulators.env());
         env.extend(backend.env.iter().cloned());
         env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        Self::spawn(bin.to_owned(), backend.dir.path().to_owned(), env)
+        Self::spawn(bin.to_owned(), backend.dir.path().to_owned(), env, Arc::default())
     }
 
-    fn spawn(bin: PathBuf, dir: PathBuf, env: Vec<(String, String)>) -> AppProcess {
+    fn spawn(bin: PathBuf, dir: PathBuf, env: Vec<(String, String)>, log: Arc<Mutex<StderrLog>>) -> AppProcess {
         let mut cmd = Command::new(&bin);
         cmd.arg("serve").current_dir(&dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
         for (k, v) in &env {
             cmd.env(k, v);
         }
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("the aisha binary starts");
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the aisha binary starts");
         let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let stderr_log = log.clone();
+        // echoed (the test harness shows it for a failing test) and kept for `stderr()`
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                eprintln!("{line}");
+                let mut log = stderr_log.lock().expect("stderr log");
+                if line.contains("panicked") {
+                    log.panics += 1;
+                }
+                if log.text.len() < STDERR_KEEP {
+                    log.text.push_str(&line);
+                    log.text.push('\n');
+                }
+            }
+        });
         let (tx, rx) = std::sync::mpsc::channel();
         // read the banner, then keep draining so the app never blocks on a full pipe
         std::thread::spawn(move || {
@@ -137,11 +167,26 @@ impl AppProcess {
                 panic!("aisha did not print its banner (got {other:?}, exit {status:?})");
             }
         };
-        AppProcess { child, bin, dir, env, http }
+        AppProcess { child, bin, dir, env, stderr: log, http }
     }
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Whether the process is still running (it has not exited or been killed).
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Everything the app wrote to stderr so far, over all its restarts (the first 16 MiB).
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().expect("stderr log").text.clone()
+    }
+
+    /// How many stderr lines so far said "panicked" (a Rust panic message), over all restarts.
+    pub fn panics(&self) -> usize {
+        self.stderr.lock().expect("stderr log").panics
     }
 
     /// SIGKILL: no shutdown code runs.
@@ -167,7 +212,7 @@ impl AppProcess {
     /// [`terminate`](Self::terminate)).
     pub fn restart(&mut self) {
         self.kill9();
-        let next = Self::spawn(self.bin.clone(), self.dir.clone(), self.env.clone());
+        let next = Self::spawn(self.bin.clone(), self.dir.clone(), self.env.clone(), self.stderr.clone());
         drop(std::mem::replace(self, next)); // the old process is already reaped
     }
 

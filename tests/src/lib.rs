@@ -8,6 +8,7 @@
 pub mod app;
 pub mod backend;
 pub mod chat;
+pub mod counting;
 pub mod proxy;
 pub mod redis_server;
 

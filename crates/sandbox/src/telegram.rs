@@ -202,7 +202,8 @@ impl TelegramEmulator {
     }
 
     pub async fn start_with_token(token: &str) -> std::io::Result<Self> {
-        let (events, _) = broadcast::channel(1024);
+        // roomy: a load generator follows every chat through it at thousands of events a second
+        let (events, _) = broadcast::channel(1 << 16);
         let shared = Arc::new(Shared {
             token: token.to_owned(),
             started: Instant::now(),
@@ -367,6 +368,26 @@ impl TelegramSandbox {
                 "chat_instance": format!("ci-{user}"), "data": data});
             s.push_update("callback_query", payload);
             Ok(query_id)
+        })
+    }
+
+    /// A press a modified client could send: any `data` (not checked against the buttons), on
+    /// message `message_id` of the user's chat whether or not it exists. The query is
+    /// registered like a real one, so the bot's answer shows up as
+    /// [`ChatEvent::CallbackAnswered`]. Returns the callback query id.
+    pub fn forge_press(&self, user: i64, message_id: i32, data: &str) -> String {
+        self.shared.with(|s| {
+            let message = match s.message_mut(user, message_id, "").map(|m| m.clone()) {
+                Ok(m) => s.render(user, &m),
+                Err(_) => json!({"message_id": message_id, "chat": s.chat_json(user), "date": 0}),
+            };
+            let query_id = format!("{}", 3_000_000_000_000u64 + s.next_query);
+            s.next_query += 1;
+            s.callbacks.insert(query_id.clone(), state::Callback { chat: user, answered: false });
+            let payload = json!({"id": query_id, "from": s.user_json(user), "message": message,
+                "chat_instance": format!("ci-{user}"), "data": data});
+            s.push_update("callback_query", payload);
+            query_id
         })
     }
 
