@@ -202,8 +202,6 @@ impl Settings {
             "telegram.webhook_secret",
             "required when telegram.mode is webhook",
         );
-        need(t.per_chat_per_second >= 1, "telegram.per_chat_per_second", "must be at least 1");
-        need(t.global_per_second >= 1, "telegram.global_per_second", "must be at least 1");
         need(t.admins.iter().all(|a| *a > 0), "telegram.admins", "Telegram ids are positive numbers");
         need(
             t.token.is_none() || self.fal.key.is_some(),

@@ -147,6 +147,7 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
         stack.limiter.clone(),
         Arc::new(StoreFeedback { stack: stack.clone() }),
         OutboxConfig {
+            // 0 lifts a limit (a local Bot API server, a benchmark): no limiter call at all
             chat_rate: aisha_domain::coordination::Rate::per_second(per_chat, per_chat.max(3)).ok(),
             global_rate: aisha_domain::coordination::Rate::per_second(
                 settings.telegram.global_per_second,

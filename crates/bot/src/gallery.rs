@@ -257,10 +257,11 @@ impl Bot {
                 self.present(cx, card_origin, view, false);
             }
             Cb::Favorite(id) => {
-                let Some(before) = g.image(&user, id).await? else { return Ok(Some(t.not_found.into())) };
-                let Some(view) = g.toggle_favorite(&user, id).await? else { return Ok(Some(t.not_found.into())) };
+                let Some((now, view)) = g.toggle_favorite(&user, id).await? else {
+                    return Ok(Some(t.not_found.into()));
+                };
                 self.present(cx, card_origin, view, false);
-                return Ok(Some(if before.favorite { t.unfavorited } else { t.favorited }.into()));
+                return Ok(Some(if now { t.favorited } else { t.unfavorited }.into()));
             }
             Cb::Prompt(id) => {
                 let Some(img) = g.image(&user, id).await? else { return Ok(Some(t.not_found.into())) };

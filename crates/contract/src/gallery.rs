@@ -18,9 +18,12 @@ async fn walk(s: Stores<'_>, owner: UserId, q: &GalleryQuery, expected: &[&Image
         assert_eq!(got.as_ref().map(|i| i.id), Some(want.id), "{what}: card {} going older", n + 1);
         let pos = s.gallery.position(owner, q, want.cursor()).await.unwrap();
         assert_eq!(pos, Position { index: n as u64 + 1, total }, "{what}: position of card {}", n + 1);
+        let both = s.gallery.card_with_position(owner, q, at).await.unwrap();
+        assert_eq!(both, Some(((*want).clone(), pos)), "{what}: card {} with its position at once", n + 1);
         at = CardAt::Older(want.cursor());
     }
     assert_eq!(s.gallery.card(owner, q, at).await.unwrap(), None, "{what}: nothing older than the last card");
+    assert_eq!(s.gallery.card_with_position(owner, q, at).await.unwrap(), None, "{what}: none with a position");
     if let Some(last) = expected.last() {
         let mut at = CardAt::Newer(last.cursor());
         for want in expected.iter().rev().skip(1) {
@@ -124,6 +127,7 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     let theirs0 = &theirs[0];
     assert_eq!(s.gallery.get(owner.id, theirs0.id).await.unwrap(), None, "another user's image is not found");
     assert_eq!(s.gallery.set_favorite(owner.id, theirs0.id, true).await.unwrap(), None);
+    assert_eq!(s.gallery.toggle_favorite(owner.id, theirs0.id).await.unwrap(), None);
     assert_eq!(s.gallery.delete(owner.id, theirs0.id).await.unwrap(), None);
     assert_eq!(
         s.gallery.card(owner.id, &GalleryQuery::default(), CardAt::Exact(theirs0.cursor())).await.unwrap(),
@@ -159,6 +163,12 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     // favorite, file id, delete
     let fav = s.gallery.set_favorite(owner.id, not_fav.id, true).await.unwrap().expect("own image");
     assert!(fav.favorite);
+    let off = s.gallery.toggle_favorite(owner.id, not_fav.id).await.unwrap().expect("own image");
+    assert!(!off.favorite, "a toggle turns it off");
+    assert_eq!(off.id, not_fav.id);
+    let on = s.gallery.toggle_favorite(owner.id, not_fav.id).await.unwrap().expect("own image");
+    assert!(on.favorite, "and on again");
+    assert!(s.gallery.get(owner.id, not_fav.id).await.unwrap().unwrap().favorite, "as stored");
     s.gallery.set_file_id(owner.id, not_fav.id, "AgACAgIAAxkBAAIB").await.unwrap();
     assert_eq!(
         s.gallery.get(owner.id, not_fav.id).await.unwrap().unwrap().telegram_file_id.as_deref(),

@@ -154,7 +154,9 @@ fn filters_survive_a_restart_and_favorites_leave_the_filter() {
     assert_eq!((c.image.id, c.filter.favorites_only), (favs[1].id, true), "filter and position survive");
 
     // un-favoriting the current card under "favorites only" moves to its neighbour
-    let c = card(block(again.toggle_favorite(&u, favs[1].id)).unwrap().unwrap());
+    let (now, view) = block(again.toggle_favorite(&u, favs[1].id)).unwrap().unwrap();
+    assert!(!now, "toggled off");
+    let c = card(view);
     assert_eq!((c.image.id, c.position.total), (favs[2].id, favs.len() as u64 - 1));
 
     // a filter with no match is an empty view that remembers the filter

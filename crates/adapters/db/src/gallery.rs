@@ -12,7 +12,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select,
+};
 
 /// The owner's images matching `query`; the same predicate as `GalleryQuery::matches`.
 fn matching(owner: UserId, query: &GalleryQuery) -> Select<images::Entity> {
@@ -65,6 +68,21 @@ fn count_if(cond: SimpleExpr) -> Expr {
     sum_as_bigint(Expr::case(cond, Expr::val(1i64)).finally(Expr::val(0i64)).into())
 }
 
+/// The one card `at` points to, under `query` (limit it to one row).
+fn card_select(owner: UserId, query: &GalleryQuery, at_: CardAt) -> Select<images::Entity> {
+    match at_ {
+        CardAt::Newest => newest_first(matching(owner, query)),
+        CardAt::Exact(c) => matching(owner, query)
+            .filter(images::Column::Id.eq(c.id.0))
+            .filter(images::Column::CreatedAt.eq(truncate(c.created_at))),
+        CardAt::Older(c) => newest_first(matching(owner, query).filter(key().lt(at(&c)))),
+        CardAt::Newer(c) => matching(owner, query)
+            .filter(key().gt(at(&c)))
+            .order_by_asc(images::Column::CreatedAt)
+            .order_by_asc(images::Column::Id),
+    }
+}
+
 #[derive(FromQueryResult)]
 struct PositionRow {
     newer_or_equal: i64,
@@ -87,18 +105,7 @@ fn count(v: i64) -> u64 {
 #[async_trait]
 impl Gallery for Db {
     async fn card(&self, owner: UserId, query: &GalleryQuery, at_: CardAt) -> Result<Option<ImageRecord>, StoreError> {
-        let select = match at_ {
-            CardAt::Newest => newest_first(matching(owner, query)),
-            CardAt::Exact(c) => matching(owner, query)
-                .filter(images::Column::Id.eq(c.id.0))
-                .filter(images::Column::CreatedAt.eq(truncate(c.created_at))),
-            CardAt::Older(c) => newest_first(matching(owner, query).filter(key().lt(at(&c)))),
-            CardAt::Newer(c) => matching(owner, query)
-                .filter(key().gt(at(&c)))
-                .order_by_asc(images::Column::CreatedAt)
-                .order_by_asc(images::Column::Id),
-        };
-        select.limit(1).one(&self.conn).await.sql()?.map(convert::image).transpose()
+        card_select(owner, query, at_).limit(1).one(&self.conn).await.sql()?.map(convert::image).transpose()
     }
 
     async fn position(&self, owner: UserId, query: &GalleryQuery, cursor: Cursor) -> Result<Position, StoreError> {
@@ -120,6 +127,47 @@ impl Gallery for Db {
             index: count(r.newer_or_equal),
             total: count(r.newer_or_equal) + count(r.older),
         }))
+    }
+
+    async fn card_with_position(
+        &self,
+        owner: UserId,
+        query: &GalleryQuery,
+        at_: CardAt,
+    ) -> Result<Option<(ImageRecord, Position)>, StoreError> {
+        // the card as a one-row subquery `c`, and the two counts of `position` bounded by the
+        // card's own key: one statement, one round trip
+        let ordered = counted_in_index_order(query);
+        let card_key = Expr::tuple([Expr::col(("c", "created_at")), Expr::col(("c", "id"))]);
+        let side = |bound: Expr| -> Expr {
+            let rows = matching(owner, query).filter(bound).select_only().expr(Expr::cust("1"));
+            let rows = if ordered { newest_first(rows) } else { rows };
+            Query::select().expr(Expr::cust("COUNT(*)")).from_subquery(rows.into_query(), "side").to_owned().into()
+        };
+        let stmt = Query::select()
+            .column((sea_orm::sea_query::Alias::new("c"), sea_orm::sea_query::Asterisk))
+            .expr_as(side(key().gte(card_key.clone())), "newer_or_equal")
+            .expr_as(side(key().lt(card_key)), "older")
+            .from_subquery(card_select(owner, query, at_).limit(1).into_query(), "c")
+            .to_owned();
+        let Some(row) = self.conn.query_one_raw(self.db_backend().build(&stmt)).await.sql()? else {
+            return Ok(None);
+        };
+        let image = convert::image(images::Model::from_query_result(&row, "").sql()?)?;
+        let (newer_or_equal, older) =
+            (row.try_get::<i64>("", "newer_or_equal").sql()?, row.try_get::<i64>("", "older").sql()?);
+        Ok(Some((image, Position { index: count(newer_or_equal), total: count(newer_or_equal) + count(older) })))
+    }
+
+    async fn toggle_favorite(&self, owner: UserId, id: ImageId) -> Result<Option<ImageRecord>, StoreError> {
+        let flipped = images::Entity::update_many()
+            .col_expr(images::Column::Favorite, Expr::col(images::Column::Favorite).not())
+            .filter(images::Column::Id.eq(id.0))
+            .filter(images::Column::UserId.eq(owner.0))
+            .exec_with_returning(&self.conn)
+            .await
+            .sql()?;
+        flipped.into_iter().next().map(convert::image).transpose()
     }
 
     async fn get(&self, owner: UserId, id: ImageId) -> Result<Option<ImageRecord>, StoreError> {

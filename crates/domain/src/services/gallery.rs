@@ -71,25 +71,29 @@ impl GalleryService {
         let q = s.filter.resolve(self.env.now(), user.settings.timezone);
         let owner = user.id;
         let cursor = s.cursor;
+        let at = |at: CardAt| self.gallery.card_with_position(owner, &q, at);
         let mut found = match (nav, cursor) {
             (Nav::To(id), _) => match self.gallery.get(owner, id).await? {
-                Some(img) if q.matches(&img) => Some(img),
                 Some(img) => {
-                    // the image is outside the filter: show it unfiltered rather than hide it
-                    s.filter = Filter::default();
-                    Some(img)
+                    if !q.matches(&img) {
+                        // the image is outside the filter: show it unfiltered rather than hide it
+                        s.filter = Filter::default();
+                    }
+                    let q = s.filter.resolve(self.env.now(), user.settings.timezone);
+                    let position = self.gallery.position(owner, &q, img.cursor()).await?;
+                    Some((img, position))
                 }
                 None => None,
             },
-            (Nav::Older, Some(c)) => match self.gallery.card(owner, &q, CardAt::Older(c)).await? {
-                None => self.gallery.card(owner, &q, CardAt::Exact(c)).await?,
+            (Nav::Older, Some(c)) => match at(CardAt::Older(c)).await? {
+                None => at(CardAt::Exact(c)).await?,
                 some => some,
             },
-            (Nav::Newer, Some(c)) => match self.gallery.card(owner, &q, CardAt::Newer(c)).await? {
-                None => self.gallery.card(owner, &q, CardAt::Exact(c)).await?,
+            (Nav::Newer, Some(c)) => match at(CardAt::Newer(c)).await? {
+                None => at(CardAt::Exact(c)).await?,
                 some => some,
             },
-            (Nav::Current, Some(c)) => self.gallery.card(owner, &q, CardAt::Exact(c)).await?,
+            (Nav::Current, Some(c)) => at(CardAt::Exact(c)).await?,
             (Nav::Newest | Nav::Current | Nav::Older | Nav::Newer, _) => None,
         };
         if found.is_none()
@@ -97,21 +101,19 @@ impl GalleryService {
             && nav != Nav::Newest
         {
             // the remembered card is gone (deleted, or filtered out): its neighbour takes its place
-            found = match self.gallery.card(owner, &q, CardAt::Older(c)).await? {
-                None => self.gallery.card(owner, &q, CardAt::Newer(c)).await?,
+            found = match at(CardAt::Older(c)).await? {
+                None => at(CardAt::Newer(c)).await?,
                 some => some,
             };
         }
         if found.is_none() {
-            found = self.gallery.card(owner, &q, CardAt::Newest).await?;
+            found = at(CardAt::Newest).await?;
         }
-        let Some(image) = found else {
+        let Some((image, position)) = found else {
             s.cursor = None;
             self.save(user, &s).await?;
             return Ok(View::Empty { filter: s.filter });
         };
-        let q = s.filter.resolve(self.env.now(), user.settings.timezone);
-        let position = self.gallery.position(owner, &q, image.cursor()).await?;
         s.cursor = Some(image.cursor());
         self.save(user, &s).await?;
         Ok(View::Card(Box::new(Card { image, position, filter: s.filter })))
@@ -131,11 +133,11 @@ impl GalleryService {
     }
 
     /// Toggles a favorite and shows the same card again (or its neighbour, if the filter is
-    /// "favorites only" and it just left it). `None` if the image is not the user's.
-    pub async fn toggle_favorite(&self, user: &User, id: ImageId) -> Result<Option<View>, StoreError> {
-        let Some(img) = self.gallery.get(user.id, id).await? else { return Ok(None) };
-        self.gallery.set_favorite(user.id, id, !img.favorite).await?;
-        Ok(Some(self.show(user, Nav::Current).await?))
+    /// "favorites only" and it just left it), with whether the image is a favorite now. `None`
+    /// if the image is not the user's.
+    pub async fn toggle_favorite(&self, user: &User, id: ImageId) -> Result<Option<(bool, View)>, StoreError> {
+        let Some(image) = self.gallery.toggle_favorite(user.id, id).await? else { return Ok(None) };
+        Ok(Some((image.favorite, self.show(user, Nav::Current).await?)))
     }
 
     /// Deletes the row, then its stored object, and shows the neighbour. `None` if the image
