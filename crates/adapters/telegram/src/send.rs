@@ -136,6 +136,13 @@ pub fn supersedes(reply: &Reply) -> Option<(ChatId, Option<MessageId>)> {
     }
 }
 
+/// Telegram's refusals of `editMessageText` that a new message answers instead.
+fn cannot_edit_text(description: &str) -> bool {
+    ["there is no text in the message to edit", "message can't be edited", "message to edit not found"]
+        .iter()
+        .any(|d| description.contains(d))
+}
+
 impl Sender {
     pub fn new(api: Api, images: Arc<dyn ImageStore>, url_ttl: Duration) -> Self {
         Self { api, images, url_ttl }
@@ -160,8 +167,16 @@ impl Sender {
                     .maybe_parse_mode(html())
                     .maybe_reply_markup(keyboard.as_ref().map(markup))
                     .build();
-                let _: Edited = self.api.call("editMessageText", &params).await?;
-                Ok(Sent { messages: vec![*message], file_ids: Vec::new() })
+                match self.api.call::<_, Edited>("editMessageText", &params).await {
+                    Ok(_) => Ok(Sent { messages: vec![*message], file_ids: Vec::new() }),
+                    // a photo (a gallery card) has no text to replace, and old or deleted
+                    // messages cannot be edited: the screen comes as a new message instead
+                    Err(ApiError::Rejected { description, .. }) if cannot_edit_text(&description) => {
+                        let resend = Reply::SendText { chat: *chat, text: text.clone(), keyboard: keyboard.clone() };
+                        Box::pin(self.execute(&resend)).await
+                    }
+                    Err(e) => Err(e.into()),
+                }
             }
             Reply::SendPhoto { chat, photo, caption, keyboard } => {
                 self.send_photo(*chat, photo, caption.as_deref(), keyboard.as_ref()).await

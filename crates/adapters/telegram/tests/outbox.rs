@@ -187,6 +187,30 @@ async fn stored_photos_are_uploaded_and_their_file_ids_reported() {
 }
 
 #[tokio::test]
+async fn a_text_screen_over_a_photo_comes_as_a_new_message() {
+    // "Menu" pressed under a gallery card: the card is a photo, which has no text to replace
+    let h = Harness::start().await;
+    h.emulator.add_user(9, "F", None);
+    h.images.put(&key("card"), png(64, 48), "image/png").await.unwrap();
+    let outbox = h.outbox(fast());
+    let card = Reply::SendPhoto {
+        chat: ChatId(9),
+        photo: Media::Stored { key: key("card"), image: None },
+        caption: Some("1 / 1".into()),
+        keyboard: None,
+    };
+    let sent = outbox.submit(Outgoing::normal(card)).await.unwrap();
+    let menu = Reply::EditText { chat: ChatId(9), message: sent.messages[0], text: "🏠 Menu".into(), keyboard: None };
+    let shown = outbox.submit(Outgoing::normal(menu)).await.expect("the menu reaches the user");
+    let chat = h.emulator.messages(9);
+    assert_eq!(chat.len(), 2, "the card stays and the menu follows it");
+    assert_eq!(chat[1].text.as_deref(), Some("🏠 Menu"));
+    assert_eq!(shown.messages, vec![MessageId(chat[1].message_id)]);
+    let calls = h.emulator.calls();
+    assert!(calls.iter().any(|c| c.method == "editMessageText" && c.status == 400), "the edit was refused first");
+}
+
+#[tokio::test]
 async fn an_oversized_photo_goes_as_a_document() {
     let h = Harness::start().await;
     h.emulator.add_user(9, "F", None);
