@@ -33,6 +33,19 @@ const COMMANDS_RU: [(&str, &str); 9] = [
     ("paysupport", "Помощь с оплатой"),
 ];
 
+/// The same menu for users whose Telegram is in English.
+const COMMANDS_EN: [(&str, &str); 9] = [
+    ("start", "Main menu"),
+    ("generate", "Create an image"),
+    ("gallery", "My gallery"),
+    ("avatars", "My avatars"),
+    ("balance", "Balance and top-up"),
+    ("settings", "Settings"),
+    ("help", "Help"),
+    ("cancel", "Cancel the current action"),
+    ("paysupport", "Help with payments"),
+];
+
 /// Tells users what background work did, through the same outbox as every reply.
 struct BotNotifier {
     bot: OnceLock<Arc<Bot>>,
@@ -196,8 +209,10 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
         },
     });
     let _ = notifier.bot.set(bot.clone());
-    if let Err(e) = telegram.set_commands(&COMMANDS_RU).await {
-        tracing::warn!(error = %e, "setMyCommands failed; the command menu may be stale");
+    for (commands, language) in [(&COMMANDS_RU, None), (&COMMANDS_EN, Some("en"))] {
+        if let Err(e) = telegram.set_commands(commands, language).await {
+            tracing::warn!(error = %e, "setMyCommands failed; the command menu may be stale");
+        }
     }
 
     // intake → dispatcher (which also collects albums into one event)

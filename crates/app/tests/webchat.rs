@@ -82,6 +82,18 @@ async fn sandbox_mode_serves_the_chat_page_and_names_it_last_in_the_banner() {
         http.get(format!("{base}/sandbox/commands")).send().await.unwrap().json().await.unwrap();
     let names: Vec<_> = commands.as_array().unwrap().iter().filter_map(|c| c["command"].as_str()).collect();
     assert!(names.contains(&"start") && names.contains(&"balance"), "{commands}");
+    // the menu follows the user's language, as in Telegram
+    let menu = |lang: &'static str| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let v: serde_json::Value =
+                http.get(format!("{base}/sandbox/commands?lang={lang}")).send().await.unwrap().json().await.unwrap();
+            v.as_array().unwrap().iter().find(|c| c["command"] == "start").unwrap()["description"].clone()
+        }
+    };
+    assert_eq!(menu("en").await, "Main menu");
+    assert_eq!(menu("ru").await, "Главное меню");
+    assert_eq!(menu("de").await, "Главное меню", "other languages get the default list");
 
     // bad input is refused cleanly
     let r = http

@@ -438,9 +438,15 @@ impl TelegramSandbox {
         self.shared.with(|s| s.updates.len())
     }
 
-    /// The commands of the last `setMyCommands`.
+    /// The default command list (the last `setMyCommands` without a language).
     pub fn commands(&self) -> Value {
-        self.shared.with(|s| s.commands.clone())
+        self.commands_for("")
+    }
+
+    /// The command list a user with this Telegram language sees: the list set for it, else
+    /// the default one, as in Telegram.
+    pub fn commands_for(&self, language: &str) -> Value {
+        self.shared.with(|s| s.commands_for(language))
     }
 
     pub fn webhook_url(&self) -> Option<String> {

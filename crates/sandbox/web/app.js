@@ -647,16 +647,19 @@ async function sendFiles(files) {
 
 // ---- the command menu --------------------------------------------------------------------
 
+// the menu Telegram shows depends on the user's language
 async function loadCommands() {
+  const me = state.users.find((u) => u.id === state.current);
+  const lang = (me && me.language_code) || '';
   try {
-    state.commands = await api('GET', '/sandbox/commands');
+    state.commands = await api('GET', `/sandbox/commands?lang=${encodeURIComponent(lang)}`);
   } catch {
     state.commands = [];
   }
 }
 
 async function openMenu(filter = '') {
-  if (state.commands === null || state.commands.length === 0) await loadCommands();
+  await loadCommands();
   const list = $('menu-list');
   list.replaceChildren();
   const wanted = state.commands.filter((c) => `/${c.command}`.startsWith(filter || '/'));

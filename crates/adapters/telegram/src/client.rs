@@ -88,10 +88,12 @@ impl Telegram {
         self.api.call::<_, bool>("refundStarPayment", &params).await.map(drop)
     }
 
-    pub async fn set_commands(&self, commands: &[(&str, &str)]) -> Result<(), ApiError> {
+    /// The command menu for users whose Telegram is in `language` (`None`: everyone else).
+    pub async fn set_commands(&self, commands: &[(&str, &str)], language: Option<&str>) -> Result<(), ApiError> {
         let commands =
             commands.iter().map(|(c, d)| BotCommand::builder().command(*c).description(*d).build()).collect();
-        let params = SetMyCommandsParams::builder().commands(commands).build();
+        let params =
+            SetMyCommandsParams::builder().commands(commands).maybe_language_code(language.map(str::to_owned)).build();
         self.api.call::<_, bool>("setMyCommands", &params).await.map(drop)
     }
 

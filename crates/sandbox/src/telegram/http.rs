@@ -199,7 +199,7 @@ async fn call(shared: &Arc<Shared>, method: &str, p: &Params) -> Result<Value, B
         "refundstarpayment" => shared.with(|s| s.refund(p)),
         "getfile" => shared.with(|s| s.get_file(p)),
         "setmycommands" => shared.with(|s| set_commands(s, p)),
-        "getmycommands" => shared.with(|s| Ok(s.commands.clone())),
+        "getmycommands" => shared.with(|s| Ok(s.commands_for(&p.str("language_code").unwrap_or_default()))),
         _ => Err(BotError::new(404, "Not Found")),
     }
 }
@@ -283,7 +283,7 @@ fn set_commands(s: &mut State, p: &Params) -> Result<Value, BotError> {
             return Err(BotError::bad("BOT_COMMAND_DESCRIPTION_INVALID"));
         }
     }
-    s.commands = commands;
+    s.commands.insert(p.str("language_code").unwrap_or_default(), commands);
     Ok(json!(true))
 }
 
@@ -426,8 +426,14 @@ async fn put_user(Axum(sandbox): Axum<TelegramSandbox>, Path(user): Path<i64>, J
     Json(sandbox.users().into_iter().find(|u| u.id == user)).into_response()
 }
 
-async fn commands(Axum(sandbox): Axum<TelegramSandbox>) -> Response {
-    Json(sandbox.commands()).into_response()
+#[derive(serde::Deserialize)]
+struct CommandsQuery {
+    lang: Option<String>,
+}
+
+/// The command menu a user with Telegram language `lang` sees (the default list otherwise).
+async fn commands(Axum(sandbox): Axum<TelegramSandbox>, Query(q): Query<CommandsQuery>) -> Response {
+    Json(sandbox.commands_for(q.lang.as_deref().unwrap_or(""))).into_response()
 }
 
 async fn user_text(

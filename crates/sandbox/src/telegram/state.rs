@@ -72,7 +72,8 @@ pub(crate) struct State {
     pub callbacks: HashMap<String, Callback>,
     pub checkouts: HashMap<String, PendingCheckout>,
     pub charges: HashMap<String, Charge>,
-    pub commands: Value,
+    /// `setMyCommands` lists by `language_code` ("" for the default list).
+    pub commands: std::collections::HashMap<String, Value>,
     pub events: Vec<ChatEvent>,
     pub cooldowns: HashMap<Option<i64>, Instant>,
 }
@@ -113,6 +114,11 @@ pub(crate) fn visible_len(text: &str, html: bool) -> usize {
 }
 
 impl State {
+    pub fn commands_for(&self, language: &str) -> Value {
+        let list = self.commands.get(language).or_else(|| self.commands.get(""));
+        list.cloned().unwrap_or_else(|| json!([]))
+    }
+
     pub fn new() -> Self {
         Self {
             next_update: 1,
@@ -129,7 +135,7 @@ impl State {
             callbacks: HashMap::new(),
             checkouts: HashMap::new(),
             charges: HashMap::new(),
-            commands: json!([]),
+            commands: std::collections::HashMap::new(),
             events: Vec::new(),
             cooldowns: HashMap::new(),
         }
