@@ -233,6 +233,14 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
             async move { dispatcher.dispatch(update).await }
         }
     };
+    // a webhook answers Telegram once the update is handled, so one in hand at a crash comes again
+    let webhook_intake = {
+        let dispatcher = dispatcher.clone();
+        move |update: aisha_bot::io::Update| {
+            let dispatcher = dispatcher.clone();
+            async move { dispatcher.dispatch_handled(update).await }
+        }
+    };
     let webhook_secret = settings.telegram.webhook_secret.as_ref().map(|s| s.expose_secret().to_owned());
     let polling = sandboxed || settings.telegram.mode == TelegramMode::Polling;
     if polling {
@@ -318,7 +326,7 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
         verifier: Arc::new(fal.webhook_verifier()),
         telegram_webhook: (!polling).then(|| webhook_secret.clone()).flatten(),
         bot_username: me.username.clone(),
-        intake: Arc::new(move |u| Box::pin(intake(u))),
+        intake: Arc::new(move |u| Box::pin(webhook_intake(u))),
     };
     let listener = tokio::net::TcpListener::bind(&settings.http.bind)
         .await

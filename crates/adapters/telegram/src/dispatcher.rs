@@ -65,6 +65,8 @@ type Album = Arc<Mutex<AlbumBuf>>;
 
 struct Queued {
     update: Update,
+    /// Told once the update has been handled (its replies are with the outbox).
+    done: Option<tokio::sync::oneshot::Sender<()>>,
     callback: Option<CallbackGuard>,
     /// Set on the first item of a media group: the group and its growing buffer.
     album: Option<(String, Album)>,
@@ -131,12 +133,26 @@ where
 
     /// Accepts an update; waits only when `queue` updates are already waiting.
     pub async fn dispatch(&self, update: Update) {
+        self.accept(update, None).await;
+    }
+
+    /// Accepts an update and waits until it has been handled — for a webhook, which should
+    /// answer Telegram only then, so an update in hand when the process dies is delivered
+    /// again. An album item joining an album already collecting returns at once (the album's
+    /// first item waits for the whole album).
+    pub async fn dispatch_handled(&self, update: Update) {
+        let (done, handled) = tokio::sync::oneshot::channel();
+        self.accept(update, Some(done)).await;
+        let _ = handled.await;
+    }
+
+    async fn accept(&self, update: Update, done: Option<tokio::sync::oneshot::Sender<()>>) {
         let room = self.inner.room.clone().acquire_owned().await.expect("the semaphore is never closed");
         let callback = match &update.event {
             Event::Callback { query_id, .. } => Some(self.inner.start_callback_timer(query_id.clone())),
             _ => None,
         };
-        let mut queued = Queued { update, callback, album: None, _room: room };
+        let mut queued = Queued { update, done, callback, album: None, _room: room };
         let Some(chat) = queued.update.event.chat() else {
             let inner = self.inner.clone();
             tokio::spawn(async move { inner.handle(queued).await });
@@ -269,7 +285,7 @@ where
     }
 
     async fn handle(&self, queued: Queued) {
-        let Queued { update, callback, _room, .. } = queued;
+        let Queued { update, done, callback, _room, .. } = queued;
         let id = update.id;
         let mut replies = match AssertUnwindSafe((self.handler)(update)).catch_unwind().await {
             Ok(replies) => replies,
@@ -298,6 +314,9 @@ where
             self.outbox.send(reply);
         }
         drop(_room);
+        if let Some(done) = done {
+            let _ = done.send(());
+        }
         if self.settled() {
             self.idle.notify_waiters();
         }

@@ -306,3 +306,28 @@ async fn a_batch_is_confirmed_only_once_it_has_been_handled() {
     assert_eq!(log.lock().unwrap().len(), 3);
     stop.cancel();
 }
+
+#[tokio::test]
+async fn the_webhook_answers_telegram_once_the_update_is_handled() {
+    let h = Harness::start().await;
+    let outbox = h.outbox(fast());
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let dispatcher = echo_dispatcher(outbox, Duration::from_millis(300), log.clone());
+    let router = webhook_router("/telegram", "secret".into(), None, move |u| {
+        let d = dispatcher.clone();
+        async move { d.dispatch_handled(u).await }
+    });
+    let base = serve(router).await;
+    let body = json!({"update_id": 7, "message": {"message_id": 1, "date": 0, "chat": {"id": 77, "type": "private"},
+        "from": {"id": 77, "is_bot": false, "first_name": "W"}, "text": "slow"}});
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/telegram"))
+        .header(SECRET_HEADER, "secret")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    // by the time Telegram hears 200 the handler has run: a crash before it means redelivery
+    assert_eq!(*log.lock().unwrap(), vec![(77, "slow".to_owned())]);
+}
