@@ -160,6 +160,7 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
     let runner = Arc::new(JobRunner {
         jobs: stack.jobs.clone(),
         avatars: stack.avatars.clone(),
+        gallery: stack.gallery.clone(),
         images: stack.images.clone(),
         generator: fal.clone(),
         notifier: notifier.clone(),
