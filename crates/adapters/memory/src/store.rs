@@ -409,7 +409,7 @@ impl Jobs for MemoryStore {
 
     async fn mark_outcome_sent(&self, id: JobId, at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut s = self.lock();
-        if s.jobs.contains_key(&id) {
+        if s.jobs.get(&id).is_some_and(|j| j.status.is_terminal()) {
             s.outcomes_sent.entry(id).or_insert(at);
         }
         Ok(())
