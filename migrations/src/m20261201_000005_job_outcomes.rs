@@ -24,7 +24,10 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .alter_table(
-                Table::alter().table(Jobs::Table).add_column(s::timestamp_with_time_zone_null(Jobs::OutcomeSentAt)).to_owned(),
+                Table::alter()
+                    .table(Jobs::Table)
+                    .add_column(s::timestamp_with_time_zone_null(Jobs::OutcomeSentAt))
+                    .to_owned(),
             )
             .await?;
         let told_already = Query::update()

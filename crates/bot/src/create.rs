@@ -487,8 +487,11 @@ pub(crate) fn delivery(t: &Texts, chat: crate::io::ChatId, job: &Job, images: &[
     }
     // A photo with a Telegram file id is already in this chat: sent with the result before a
     // crash stopped the rest (the outcome is then sent again), or shown in the gallery since.
-    // It is not sent twice; the buttons still cover every image.
-    let fresh: Vec<&ImageRecord> = images.iter().filter(|i| i.telegram_file_id.is_none()).collect();
+    // Telegram takes an album whole or not at all, so one such photo means the album went out
+    // (even if the crash came before every file id was recorded): no photo is sent again. The
+    // buttons still cover every image.
+    let shown = images.iter().any(|i| i.telegram_file_id.is_some());
+    let fresh: Vec<&ImageRecord> = if shown { Vec::new() } else { images.iter().collect() };
     let media = |i: &ImageRecord| Media::Stored { key: i.object.key.clone(), image: Some(i.id) };
     match fresh.as_slice() {
         [] => {}
