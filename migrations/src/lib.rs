@@ -7,6 +7,7 @@ mod m20261122_000001_users_ledger;
 mod m20261122_000002_avatars_jobs_images;
 mod m20261122_000003_payments_promos;
 mod m20261122_000004_sessions;
+mod m20261201_000005_job_outcomes;
 
 /// Every migration, oldest first. Applied forward from an empty database on PostgreSQL or
 /// SQLite; each one runs in its own transaction where the backend allows DDL in one.
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_avatars_jobs_images::Migration),
             Box::new(m20261122_000003_payments_promos::Migration),
             Box::new(m20261122_000004_sessions::Migration),
+            Box::new(m20261201_000005_job_outcomes::Migration),
         ]
     }
 }

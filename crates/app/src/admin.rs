@@ -134,6 +134,7 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
             match stack.jobs.fail(JobId(id), failure, stack.env.now()).await {
                 Ok(settled) => {
                     writeln!(out, "job {} failed; refunded {} coins", settled.job.id, settled.job.refunded).ok();
+                    writeln!(out, "the user is told by the running bot on its next sweep (within a minute)").ok();
                     stack
                         .notifier
                         .notify(settled.job.owner, aisha_domain::ports::Notice::Failed { job: settled.job })

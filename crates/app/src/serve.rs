@@ -7,16 +7,20 @@ use crate::cli::Command;
 use crate::config::{Settings, TelegramMode};
 use crate::http;
 use crate::wiring::{Stack, StarsRefunds};
-use aisha_bot::io::{ChatId, Outgoing};
+use aisha_bot::io::{ChatId, Class, Outgoing};
 use aisha_bot::{Bot, BotConfig};
-use aisha_domain::ports::{Notice, Notifier};
+use aisha_domain::ports::{Jobs, Notice, Notifier, Told};
+use aisha_domain::services::Env;
 use aisha_domain::services::runner::{JobRunner, RunnerConfig};
-use aisha_domain::{ImageId, TelegramUserId, UserId};
-use aisha_telegram::{Dispatcher, DispatcherConfig, Feedback, Outbox, OutboxConfig, Poller, Telegram, TelegramConfig};
+use aisha_domain::{ImageId, JobId, TelegramUserId, UserId};
+use aisha_telegram::{
+    Dispatcher, DispatcherConfig, Feedback, Outbox, OutboxConfig, Poller, SendError, Telegram, TelegramConfig,
+};
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashSet;
 use std::process::ExitCode;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -46,21 +50,98 @@ const COMMANDS_EN: [(&str, &str); 9] = [
     ("paysupport", "Help with payments"),
 ];
 
-/// Tells users what background work did, through the same outbox as every reply.
+/// Tells users what background work did, through the same outbox as every reply. Progress is
+/// fire and forget. An outcome is handed to the outbox at once and followed in the
+/// background: when Telegram has accepted its critical replies (or refused them for good: the
+/// user blocked the bot), the job is marked `outcome_sent`; until then the runner's sweep
+/// sends it again, so a crash in between delays the message instead of losing it.
 struct BotNotifier {
     bot: OnceLock<Arc<Bot>>,
     outbox: Outbox,
+    jobs: Arc<dyn Jobs>,
+    env: Env,
+    /// Outcomes handed to the outbox here and not through yet: a re-send of one of them (its
+    /// delivery outlasted the sweep's wait) is skipped rather than doubled.
+    delivering: Arc<Mutex<HashSet<JobId>>>,
+}
+
+impl BotNotifier {
+    fn delivering(&self) -> std::sync::MutexGuard<'_, HashSet<JobId>> {
+        self.delivering.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Outcomes still being delivered (shutdown waits for them, so none is sent again after a
+    /// restart for want of its mark).
+    fn in_flight(&self) -> usize {
+        self.delivering().len()
+    }
+
+    async fn tell(&self, owner: UserId, notice: Notice) -> Told {
+        let Some(bot) = self.bot.get() else { return Told::Pending };
+        let Some(job) = notice.outcome_of().map(|j| j.id) else {
+            match bot.render_notice(owner, notice).await {
+                Ok(replies) => replies.into_iter().for_each(|r| self.outbox.send(r)),
+                Err(e) => tracing::debug!(user = %owner, error = %e, "a progress notice could not be rendered"),
+            }
+            return Told::Pending;
+        };
+        if !self.delivering().insert(job) {
+            tracing::info!(job = %job, "outcome still being delivered; not sent again");
+            return Told::Pending;
+        }
+        let replies = match bot.render_notice(owner, notice).await {
+            Ok(replies) => replies,
+            Err(e) => {
+                tracing::warn!(user = %owner, job = %job, error = %e, "an outcome could not be rendered; it will be sent again");
+                self.delivering().remove(&job);
+                return Told::Pending;
+            }
+        };
+        let mut confirmations = Vec::new();
+        for reply in replies {
+            if reply.class == Class::Critical {
+                confirmations.push(self.outbox.submit(reply));
+            } else {
+                self.outbox.send(reply);
+            }
+        }
+        let (jobs, env, delivering) = (self.jobs.clone(), self.env.clone(), self.delivering.clone());
+        tokio::spawn(async move {
+            let mut through = true;
+            for confirmation in confirmations {
+                match confirmation.await {
+                    Ok(_) => {}
+                    // they blocked the bot: it can never reach them; the gallery has the images
+                    Err(SendError::Blocked) => {}
+                    // not sent (the outbox went away): the sweep sends it again
+                    Err(SendError::Dropped) => through = false,
+                    Err(e) if e.is_retryable() => through = false,
+                    Err(e) => {
+                        // refused for good (a bad request, a missing stored image): sending it
+                        // again would be refused again
+                        tracing::warn!(job = %job, error = %e, "an outcome reply was refused; not retried");
+                    }
+                }
+            }
+            if through && let Err(e) = jobs.mark_outcome_sent(job, env.now()).await {
+                tracing::warn!(job = %job, error = %e, "could not mark an outcome sent; it may be sent again");
+            }
+            delivering.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&job);
+        });
+        Told::Pending
+    }
 }
 
 #[async_trait]
 impl Notifier for BotNotifier {
-    async fn notify(&self, owner: UserId, notice: Notice) {
+    async fn notify(&self, owner: UserId, notice: Notice) -> Told {
         crate::metrics::job_ended(&notice);
-        let Some(bot) = self.bot.get() else { return };
-        match bot.render_notice(owner, notice).await {
-            Ok(replies) => replies.into_iter().for_each(|r| self.outbox.send(r)),
-            Err(e) => tracing::warn!(user = %owner, error = %e, "a notice could not be rendered"),
-        }
+        self.tell(owner, notice).await
+    }
+
+    /// Counted once, when the job ended; not again.
+    async fn resend(&self, owner: UserId, notice: Notice) -> Told {
+        self.tell(owner, notice).await
     }
 }
 
@@ -170,10 +251,17 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
             ..OutboxConfig::default()
         },
     );
-    let notifier = Arc::new(BotNotifier { bot: OnceLock::new(), outbox: outbox.clone() });
+    let notifier = Arc::new(BotNotifier {
+        bot: OnceLock::new(),
+        outbox: outbox.clone(),
+        jobs: stack.jobs.clone(),
+        env: stack.env.clone(),
+        delivering: Arc::default(),
+    });
     let runner = Arc::new(JobRunner {
         jobs: stack.jobs.clone(),
         avatars: stack.avatars.clone(),
+        gallery: stack.gallery.clone(),
         images: stack.images.clone(),
         generator: fal.clone(),
         notifier: notifier.clone(),
@@ -355,7 +443,7 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
     shutdown.cancel();
     let drained = tokio::time::timeout(Duration::from_secs(10), async {
         while tasks.join_next().await.is_some() {}
-        while dispatcher.in_flight() > 0 || outbox.pending() > 0 {
+        while dispatcher.in_flight() > 0 || outbox.pending() > 0 || notifier.in_flight() > 0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     })

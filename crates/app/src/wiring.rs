@@ -7,7 +7,8 @@ use aisha_domain::coordination::{Locks, RateLimiter};
 use aisha_domain::generation::{Deadlines, InFlightLimit, JobLimits, PriceTable};
 use aisha_domain::payments::StarsPackage;
 use aisha_domain::ports::{
-    Avatars, Gallery, ImageStore, Jobs, Ledger, Notice, Notifier, Payments, Promos, SessionStore, StoreError, Users,
+    Avatars, Gallery, ImageStore, Jobs, Ledger, Notice, Notifier, Payments, Promos, SessionStore, StoreError, Told,
+    Users,
 };
 use aisha_domain::services::Env;
 use aisha_domain::services::accounts::Accounts;
@@ -39,12 +40,13 @@ impl IdGen for UuidV7 {
     }
 }
 
-/// A notifier for contexts with no Telegram connection (the CLI): it logs what it would say.
+/// A notifier for contexts with no Telegram connection (the CLI): it logs what it would say
+/// and confirms nothing, so a running `aisha serve` tells the user on its next sweep.
 pub struct LogNotifier;
 
 #[async_trait]
 impl Notifier for LogNotifier {
-    async fn notify(&self, owner: UserId, notice: Notice) {
+    async fn notify(&self, owner: UserId, notice: Notice) -> Told {
         let what = match &notice {
             Notice::Progress { .. } => "progress",
             Notice::Succeeded { .. } => "succeeded",
@@ -52,7 +54,8 @@ impl Notifier for LogNotifier {
             Notice::TrainingReady { .. } => "training ready",
             Notice::TrainingFailed { .. } => "training failed",
         };
-        tracing::info!(user = %owner, what, "not notified: no Telegram connection in this process");
+        tracing::info!(user = %owner, what, "not notified here: a running `aisha serve` tells the user");
+        Told::Pending
     }
 }
 

@@ -86,12 +86,20 @@ async fn photo_digests(emu: &Emulators, chat: &Chat<'_>) -> Vec<u64> {
 }
 
 fn assert_no_duplicates(digests: &[u64]) {
+    assert_at_most_repeated(digests, 0);
+}
+
+/// No image reached the user more than twice, and at most `repeated` of them twice.
+fn assert_at_most_repeated(digests: &[u64], repeated: usize) {
     let mut seen = HashMap::new();
     for d in digests {
         *seen.entry(d).or_insert(0) += 1;
     }
     let dups: Vec<_> = seen.values().filter(|n| **n > 1).collect();
-    assert!(dups.is_empty(), "some images reached the user more than once: {dups:?}");
+    assert!(
+        dups.len() <= repeated && dups.iter().all(|n| **n <= 2),
+        "images reached the user more than once: {dups:?} (at most {repeated} may, twice)"
+    );
 }
 
 // ---- the image provider ------------------------------------------------------------------------
@@ -504,10 +512,12 @@ async fn order_round(chat: &Chat<'_>, prompt: &str) -> aisha_sandbox::telegram::
 }
 
 /// Twenty orders from two users and twenty SIGKILLs at random moments of their jobs, then a
-/// restart. Asserts that every job ended once, with one charge, each image submitted and sent
-/// at most once and all of them in the gallery; returns, per user, how many results were shown
-/// and how many photos arrived.
-async fn twenty_kills() -> Vec<(usize, usize)> {
+/// restart. Asserts that every job ended once, with one charge, each image submitted once,
+/// sent at most twice (one album per user may repeat, see below) and all of them in the gallery; returns, per user, how many results were shown
+/// and how many photos arrived. With `wait_for_all`, first waits (up to `RESEND_LIMIT`) for
+/// every result and photo to arrive: an outcome lost in a kill is re-sent by a sweep once it
+/// has been unconfirmed for 30 s.
+async fn twenty_kills(wait_for_all: bool) -> Vec<(usize, usize)> {
     let (emu, backend) = setup().await;
     // jobs long enough that the kills land before, during and after the provider's work
     emu.fal.update(|k| {
@@ -563,6 +573,14 @@ async fn twenty_kills() -> Vec<(usize, usize)> {
     assert_eq!(emu.fal.requests().len(), 20, "each job submitted once, not again after a restart");
 
     tokio::time::sleep(Duration::from_secs(2)).await;
+    if wait_for_all {
+        let all_told = || users.iter().all(|c| c.count("Готово: 2 из 2") >= 10 && c.photos().len() >= 20);
+        let started = Instant::now();
+        until("every result and photo, re-sent where a kill lost them", RESEND_LIMIT, all_told).await;
+        println!("all results shown {:?} after the jobs ended", started.elapsed());
+        // anything re-sent twice would show up in the next sweep or two
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
     let mut seen = Vec::new();
     for (chat, id) in users.iter().zip([9121, 9122]) {
         let done = chat.count("Готово: 2 из 2");
@@ -570,9 +588,13 @@ async fn twenty_kills() -> Vec<(usize, usize)> {
         println!("user {id}: {done} of 10 results shown, {photos} photos");
         seen.push((done, photos));
         assert_eq!(app.balance(id), 300 - 10 * 10, "ten charges, no more, no refunds");
-        assert_no_duplicates(&photo_digests(&emu, chat).await);
-        assert!(done <= 10, "no result is announced twice");
-        assert!(photos <= 20, "no image is sent twice");
+        // Outcomes are told at least once: a kill in the instant between Telegram taking a
+        // message and the bot recording it (the album's file ids, then the outcome's mark) makes
+        // the restarted bot send it again. Allowed once per user here, where twenty kills land
+        // among twenty deliveries; anything more would be a real repeat.
+        assert_at_most_repeated(&photo_digests(&emu, chat).await, 2);
+        assert!(done <= 11, "no result is announced twice but for one kill at the wrong instant");
+        assert!(photos <= 22, "no image is sent twice but for one kill at the wrong instant");
         // every image is in the gallery whatever the user was sent
         chat.say("/gallery");
         chat.wait_for("the gallery", |m| m.photo.is_some() && Chat::text(m).starts_with("1 / 20 ·")).await;
@@ -582,20 +604,22 @@ async fn twenty_kills() -> Vec<(usize, usize)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_points_twenty_times_in_a_row() {
-    twenty_kills().await;
+    twenty_kills(false).await;
 }
 
-/// KNOWN DEFECT, not fixed yet: a job's outcome is settled in the database and then handed to
-/// the in-memory outbox; a SIGKILL between the two loses the "Готово" message and the album for
-/// good (the images are in the gallery, the money is right, but the user is never told). Seen
-/// in about one job of ten in the scenario above. The fix needs a durable "outcome delivered"
-/// mark on jobs, set when the outbox confirms the critical replies, and a re-send of unmarked
-/// outcomes at start-up. Run with `--run-ignored only` to see it.
+/// How long an outcome lost in a kill may take to arrive: the sweep re-sends it once it has
+/// been unconfirmed for 30 s, and sweeps run every 15 s.
+const RESEND_LIMIT: Duration = Duration::from_secs(90);
+
+/// A job's outcome is settled in the database and then handed to the in-memory outbox; a
+/// SIGKILL between the two used to lose the "Готово" message and the album for good (about
+/// one job in ten here). Now the job stays unmarked until Telegram took its critical replies,
+/// and the restarted bot's sweep sends what was never confirmed, without the photos the chat
+/// already holds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known defect: an outcome settled just before a SIGKILL is never sent"]
 async fn after_sigkills_every_user_hears_about_every_job() {
-    for (done, photos) in twenty_kills().await {
-        assert_eq!((done, photos), (10, 20), "every result and every image reached the user");
+    for (done, photos) in twenty_kills(true).await {
+        assert!(done >= 10 && photos >= 20, "every result and every image reached the user: {done}, {photos}");
     }
 }
 

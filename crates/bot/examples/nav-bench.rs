@@ -53,6 +53,7 @@ fn main() {
     let runner = Arc::new(JobRunner {
         jobs: store.clone(),
         avatars: store.clone(),
+        gallery: store.clone(),
         images: images.clone(),
         generator: Arc::new(ScriptedGenerator::new()),
         notifier: Arc::new(RecordingNotifier::default()),

@@ -478,18 +478,22 @@ pub(crate) fn result_keyboard(t: &Texts, job: &Job, images: &[ImageRecord]) -> K
     rows
 }
 
-/// The replies that deliver a finished job: the images (an album when more than one), then
-/// a message with what happened and the buttons.
+/// The replies that deliver a finished job: the images the chat does not hold yet (an album
+/// when more than one), then a message with what happened and the buttons.
 pub(crate) fn delivery(t: &Texts, chat: crate::io::ChatId, job: &Job, images: &[ImageRecord]) -> Vec<Outgoing> {
     let mut out = Vec::new();
     if let Some(message) = job.status_message {
         out.push(Outgoing::normal(Reply::Delete { chat, message: MessageId(message) }));
     }
-    let media = |i: &ImageRecord| match &i.telegram_file_id {
-        Some(id) => Media::FileId(id.clone()),
-        None => Media::Stored { key: i.object.key.clone(), image: Some(i.id) },
-    };
-    match images {
+    // A photo with a Telegram file id is already in this chat: sent with the result before a
+    // crash stopped the rest (the outcome is then sent again), or shown in the gallery since.
+    // Telegram takes an album whole or not at all, so one such photo means the album went out
+    // (even if the crash came before every file id was recorded): no photo is sent again. The
+    // buttons still cover every image.
+    let shown = images.iter().any(|i| i.telegram_file_id.is_some());
+    let fresh: Vec<&ImageRecord> = if shown { Vec::new() } else { images.iter().collect() };
+    let media = |i: &ImageRecord| Media::Stored { key: i.object.key.clone(), image: Some(i.id) };
+    match fresh.as_slice() {
         [] => {}
         [one] => {
             out.push(Outgoing::critical(Reply::SendPhoto { chat, photo: media(one), caption: None, keyboard: None }))

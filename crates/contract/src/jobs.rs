@@ -1,5 +1,6 @@
 //! The `Jobs` contract: a job and its charge are one; settling a job and its refund are one;
-//! transitions are the domain's; leases are exclusive; reads are owner-scoped.
+//! transitions are the domain's; leases are exclusive; reads are owner-scoped; an ended job's
+//! outcome is claimed for re-sending until it is marked sent, by one claimer at a time.
 
 use crate::Stores;
 use crate::fixtures::{self, imagen, new_job};
@@ -59,6 +60,7 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     settle_failures(s, now).await;
     training(s, now).await;
     sweeps_and_counts(s, now).await;
+    outcomes(s, now).await;
 }
 
 async fn create_charges_once(s: Stores<'_>, now: DateTime<Utc>) {
@@ -325,4 +327,70 @@ async fn sweeps_and_counts(s: Stores<'_>, now: DateTime<Utc>) {
     let counts = s.jobs.count_by_status().await.unwrap();
     assert_eq!(count(&counts, JobStatus::Pending), count(&counts_before, JobStatus::Pending) + 1);
     assert_eq!(count(&counts, JobStatus::Cancelled), count(&counts_before, JobStatus::Cancelled) + 1);
+}
+
+async fn outcomes(s: Stores<'_>, now: DateTime<Utc>) {
+    // other suites leave unsent outcomes in the same store: look only at this suite's jobs
+    let all = 100_000;
+    let ids = |jobs: &[aisha_domain::Job]| jobs.iter().map(|j| j.id).collect::<Vec<_>>();
+    let u = funded_user(s, 100, now).await;
+    let owner = u.id;
+    let create = move || async move {
+        s.jobs.create_charged(new_job(owner, imagen(1, ImagenVariant::Fast), now), &limits(10)).await.unwrap().job
+    };
+    let (a, open) = (create().await, create().await);
+    let settled_at = now + Duration::minutes(1);
+    s.jobs.fail(a.id, Failure::new(FailureKind::ContentPolicy, "no"), settled_at).await.unwrap();
+    let a_version = s.jobs.find(a.id).await.unwrap().unwrap().version;
+
+    // not before it is old enough; never a job still running
+    let early = s.jobs.claim_unsent_outcomes(settled_at - Duration::seconds(1), settled_at, all).await.unwrap();
+    assert!(!ids(&early).contains(&a.id), "settled after older_than: not claimed");
+    s.jobs.mark_outcome_sent(open.id, settled_at).await.unwrap(); // ignored: it has no outcome yet
+    let t2 = settled_at + Duration::seconds(40);
+    let claimed = s.jobs.claim_unsent_outcomes(settled_at, t2, all).await.unwrap();
+    assert!(claimed.iter().all(|j| j.status.is_terminal()), "only ended jobs have an outcome to send");
+    assert!(!ids(&claimed).contains(&open.id));
+    let mine: Vec<_> = claimed.iter().filter(|j| j.id == a.id).collect();
+    assert_eq!(mine.len(), 1, "the unsent outcome is claimed once");
+    assert_eq!((mine[0].status, mine[0].updated_at, mine[0].version), (JobStatus::Failed, t2, a_version + 1));
+    assert_eq!(mine[0].refunded.get(), a.quote.total.get(), "claiming changes no money");
+    let stored = s.jobs.find(a.id).await.unwrap().unwrap();
+    assert_eq!((stored.updated_at, stored.version), (t2, a_version + 1), "the claim is stored");
+
+    // claimed: out of reach until it is older than older_than again
+    let again = s.jobs.claim_unsent_outcomes(settled_at, t2, all).await.unwrap();
+    assert!(!ids(&again).contains(&a.id), "a claimed outcome is not claimed again at once");
+    let t3 = t2 + Duration::seconds(40);
+    assert!(ids(&s.jobs.claim_unsent_outcomes(t2, t3, all).await.unwrap()).contains(&a.id), "claimed again later");
+
+    // marked: never again; marking twice or an unknown id is harmless
+    s.jobs.mark_outcome_sent(a.id, t3).await.unwrap();
+    s.jobs.mark_outcome_sent(a.id, t3 + Duration::seconds(1)).await.unwrap();
+    s.jobs.mark_outcome_sent(aisha_domain::JobId(fixtures::id()), t3).await.unwrap();
+    let far = t3 + Duration::days(1);
+    assert!(!ids(&s.jobs.claim_unsent_outcomes(far, far, all).await.unwrap()).contains(&a.id), "marked: done");
+
+    // the mark made while it ran did not count: once ended, its outcome is unsent
+    s.jobs.fail(open.id, Failure::new(FailureKind::Cancelled, "user"), t3).await.unwrap();
+    let ended = s.jobs.claim_unsent_outcomes(far, far, all).await.unwrap();
+    assert!(ids(&ended).contains(&open.id));
+    s.jobs.mark_outcome_sent(open.id, far).await.unwrap();
+
+    // two sweeps at once: each outcome goes to one of them
+    let racing: Vec<_> = futures::future::join_all((0..4).map(|_| create())).await;
+    for j in &racing {
+        s.jobs.fail(j.id, Failure::new(FailureKind::TimedOut, "late"), far).await.unwrap();
+    }
+    let (later, claim_at) = (far + Duration::minutes(1), far + Duration::minutes(2));
+    let (x, y) = futures::join!(
+        s.jobs.claim_unsent_outcomes(later, claim_at, all),
+        s.jobs.claim_unsent_outcomes(later, claim_at, all)
+    );
+    let (x, y) = (ids(&x.unwrap()), ids(&y.unwrap()));
+    for j in &racing {
+        let n = x.iter().chain(&y).filter(|id| **id == j.id).count();
+        assert_eq!(n, 1, "job {} claimed by {n} concurrent sweeps", j.id);
+    }
+    assert_eq!(charges(s, u.id).await, (6, 6), "claims and marks touch no money");
 }

@@ -218,6 +218,21 @@ pub trait Jobs: Send + Sync {
     /// Non-terminal jobs, oldest first (start-up reconciliation, `admin jobs list --stuck`).
     async fn non_terminal(&self, limit: u32) -> Result<Vec<Job>, StoreError>;
     async fn count_by_status(&self) -> Result<Vec<(JobStatus, u64)>, StoreError>;
+    /// Records that the outcome of the ended job `id` reached its owner (or never can: they
+    /// blocked the bot), so it is not sent again. Marking twice keeps the first mark; an
+    /// unknown id is not an error.
+    async fn mark_outcome_sent(&self, id: JobId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Claims up to `limit` ended jobs whose outcome was never marked sent and which were
+    /// settled, or last claimed here, at or before `older_than`, oldest first: each claimed
+    /// job's `updated_at` moves to `now`, so a concurrent claimer (another replica's sweep)
+    /// skips it and it is claimed again only once it is older than `older_than` again. For an
+    /// ended job, `updated_at` is thus when it was settled or its outcome last re-sent.
+    async fn claim_unsent_outcomes(
+        &self,
+        older_than: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Job>, StoreError>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -608,9 +623,42 @@ pub enum Notice {
     },
 }
 
-/// Best effort: implementations log their own delivery failures. A notice never decides
-/// anything about money or jobs; those are settled before it is sent.
+impl Notice {
+    /// The job whose outcome this is; `None` for progress.
+    pub fn outcome_of(&self) -> Option<&Job> {
+        match self {
+            Notice::Progress { .. } => None,
+            Notice::Succeeded { job, .. }
+            | Notice::Failed { job }
+            | Notice::TrainingReady { job, .. }
+            | Notice::TrainingFailed { job, .. } => Some(job),
+        }
+    }
+}
+
+/// What became of an outcome notice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Told {
+    /// It reached the user, or never can (they blocked the bot): the runner marks the outcome
+    /// sent (`Jobs::mark_outcome_sent`) and never sends it again.
+    Done,
+    /// Not confirmed by this call: delivery goes on in the background, in which case the
+    /// implementation marks the outcome itself once it is through, or it failed. An outcome
+    /// still unmarked a while after it was settled is sent again by `JobRunner::sweep`.
+    Pending,
+}
+
+/// Telling users what background work did. A notice never decides anything about money or
+/// jobs; those are settled before it is sent. Progress is best effort (the result is
+/// ignored); an outcome (every other notice) is sent until it is marked sent, so a crash
+/// between settling a job and telling its owner delays the message instead of losing it.
+/// Implementations log their own delivery failures.
 #[async_trait]
 pub trait Notifier: Send + Sync {
-    async fn notify(&self, owner: UserId, notice: Notice);
+    async fn notify(&self, owner: UserId, notice: Notice) -> Told;
+    /// The same outcome again, because it was never marked sent (the process that settled it
+    /// died, or delivery failed). The owner may already have part of it.
+    async fn resend(&self, owner: UserId, notice: Notice) -> Told {
+        self.notify(owner, notice).await
+    }
 }

@@ -378,3 +378,114 @@ fn cancelling_a_running_training_refunds_only_if_the_provider_stops() {
     assert_eq!(w.balance(&u), 850);
     w.assert_invariants();
 }
+
+/// Settles a two-image job through the webhook path and returns it.
+fn settle_two(w: &World, u: &User) -> Job {
+    let j = start(w, u, 2);
+    block(w.runner.tick()).unwrap();
+    let rid = request_of(w, &j);
+    let output = ScriptedGenerator::images(640, 640, 2, 0);
+    w.generator.finish(&rid, Ok(output.clone()));
+    assert!(matches!(block(w.runner.on_finished(&rid, Ok(output))).unwrap(), Delivery::Settled(_)));
+    job(w, &j)
+}
+
+fn outcomes_of(notices: &[(aisha_domain::UserId, Notice)], id: JobId) -> usize {
+    notices.iter().filter(|(_, n)| n.outcome_of().is_some_and(|j| j.id == id)).count()
+}
+
+#[test]
+fn an_outcome_not_confirmed_is_sent_again_by_the_sweep_until_it_is() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    w.notifier.set_unreachable(true); // as if the process died before Telegram took it
+    let j = settle_two(&w, &u);
+    assert_eq!(j.status, JobStatus::Succeeded);
+    assert_eq!(outcomes_of(&w.notifier.notices(), j.id), 1, "told once when settled");
+
+    // not yet: a delivery may still be under way
+    w.clock.advance(chrono::Duration::seconds(10));
+    block(w.runner.sweep()).unwrap();
+    assert!(w.notifier.resent().is_empty(), "not re-sent before resend_after");
+
+    // still unconfirmed after resend_after: sent again, with the job's images from the gallery
+    w.clock.advance(chrono::Duration::seconds(25));
+    block(w.runner.sweep()).unwrap();
+    let resent = w.notifier.resent();
+    assert_eq!(resent.len(), 1);
+    match &resent[0] {
+        (owner, Notice::Succeeded { job, images }) => {
+            assert_eq!((*owner, job.id, job.delivered), (u.id, j.id, 2));
+            let stored: Vec<_> = w.store.snapshot().images.into_iter().filter(|i| i.job == Some(j.id)).collect();
+            assert_eq!(images.len(), 2);
+            assert!(images.iter().all(|i| stored.iter().any(|s| s.id == i.id)), "the stored images of that job");
+        }
+        other => panic!("expected the job's success again, got {other:?}"),
+    }
+
+    // a failed re-send is claimed again only after another resend_after, not every sweep
+    block(w.runner.sweep()).unwrap();
+    assert_eq!(w.notifier.resent().len(), 1, "claimed: not re-sent by the very next sweep");
+
+    // now it goes through: marked, and never sent again
+    w.notifier.set_unreachable(false);
+    w.clock.advance(chrono::Duration::seconds(31));
+    block(w.runner.sweep()).unwrap();
+    assert_eq!(w.notifier.resent().len(), 2);
+    for _ in 0..3 {
+        w.clock.advance(chrono::Duration::minutes(5));
+        block(w.runner.sweep()).unwrap();
+    }
+    assert_eq!(w.notifier.resent().len(), 2, "a confirmed outcome is not sent again");
+    assert_eq!(outcomes_of(&w.notifier.notices(), j.id), 3);
+    assert_eq!(w.balance(&u), 90, "re-sending touches no money");
+    w.assert_invariants();
+}
+
+#[test]
+fn a_confirmed_outcome_is_never_sent_again() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    let ok = settle_two(&w, &u);
+    // a failure, confirmed too
+    let bad = start(&w, &u, 1);
+    block(w.runner.tick()).unwrap();
+    let rid = request_of(&w, &bad);
+    let refused = ProviderError::new(ProviderErrorKind::ContentPolicy, "no");
+    block(w.runner.on_finished(&rid, Err(refused))).unwrap();
+    assert_eq!(job(&w, &bad).status, JobStatus::Failed);
+    for _ in 0..4 {
+        w.clock.advance(chrono::Duration::minutes(1));
+        block(w.runner.sweep()).unwrap();
+    }
+    assert!(w.notifier.resent().is_empty(), "nothing re-sent: {:?}", w.notifier.resent());
+    let notices = w.notifier.notices();
+    assert_eq!((outcomes_of(&notices, ok.id), outcomes_of(&notices, bad.id)), (1, 1));
+    w.assert_invariants();
+}
+
+#[test]
+fn an_outcome_ended_elsewhere_is_told_by_the_sweep() {
+    // `aisha admin jobs fail` ends the job in another process, which tells nobody
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    let j = start(&w, &u, 2);
+    block(w.runner.tick()).unwrap();
+    let failure = aisha_domain::generation::Failure::new(FailureKind::ProviderUnavailable, "operator");
+    block(w.store.fail(j.id, failure, w.clock_now())).unwrap();
+    assert_eq!(w.balance(&u), 100);
+    w.clock.advance(chrono::Duration::seconds(31));
+    block(w.runner.sweep()).unwrap();
+    let resent = w.notifier.resent();
+    assert!(
+        matches!(resent.as_slice(), [(owner, Notice::Failed { job })] if *owner == u.id && job.id == j.id),
+        "{resent:?}"
+    );
+    w.clock.advance(chrono::Duration::minutes(5));
+    block(w.runner.sweep()).unwrap();
+    assert_eq!(w.notifier.resent().len(), 1, "told once");
+    w.assert_invariants();
+}

@@ -163,6 +163,8 @@ pub mod jobs {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub version: i64,
+        /// When the outcome reached the owner; NULL while the job runs and until it is told.
+        pub outcome_sent_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,10 @@ fn non_terminal() -> [&'static str; 3] {
     JobStatus::NON_TERMINAL.map(JobStatus::as_str)
 }
 
+fn ended() -> Vec<&'static str> {
+    JobStatus::ALL.into_iter().filter(|s| s.is_terminal()).map(JobStatus::as_str).collect()
+}
+
 async fn load(db: &impl ConnectionTrait, id: JobId) -> Result<Option<Job>, StoreError> {
     jobs::Entity::find_by_id(id.0).one(db).await.sql()?.map(convert::job).transpose()
 }
@@ -273,6 +277,83 @@ impl Db {
         Ok(claimed.into_iter().map(|(_, job)| job).collect())
     }
 
+    async fn claim_unsent_postgres(
+        &self,
+        older_than: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Job>, StoreError> {
+        // as in `claim_postgres`: disjoint rows for concurrent sweeps, and a row claimed and
+        // committed meanwhile fails the re-checked `updated_at <= older_than`
+        let ended = ended();
+        let mut values: Vec<sea_orm::Value> = ended.iter().map(|s| (*s).into()).collect();
+        let n = values.len();
+        let marks: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "WITH unsent AS ( \
+                SELECT id, updated_at AS settled_at FROM jobs \
+                WHERE outcome_sent_at IS NULL AND status IN ({}) AND updated_at <= ${} \
+                ORDER BY updated_at, id LIMIT ${} \
+                FOR UPDATE SKIP LOCKED) \
+            UPDATE jobs SET updated_at = ${}, version = jobs.version + 1 \
+            FROM unsent WHERE jobs.id = unsent.id AND jobs.outcome_sent_at IS NULL \
+            RETURNING jobs.*, unsent.settled_at",
+            marks.join(", "),
+            n + 1,
+            n + 2,
+            n + 3
+        );
+        values.extend([older_than.into(), i64::from(limit).into(), now.into()]);
+        let stmt = Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, sql, values);
+        let rows = self.conn.query_all_raw(stmt).await.sql()?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let settled_at: DateTime<Utc> = row.try_get("", "settled_at").sql()?;
+            let model = jobs::Model::from_query_result(&row, "").sql()?;
+            claimed.push((settled_at, convert::job(model)?));
+        }
+        claimed.sort_by_key(|(at, job)| (*at, job.id));
+        Ok(claimed.into_iter().map(|(_, job)| job).collect())
+    }
+
+    async fn claim_unsent_sqlite(
+        &self,
+        older_than: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Job>, StoreError> {
+        // compare-and-set on the version, as in `claim_sqlite`
+        let candidates = jobs::Entity::find()
+            .filter(jobs::Column::OutcomeSentAt.is_null())
+            .filter(jobs::Column::Status.is_in(ended()))
+            .filter(jobs::Column::UpdatedAt.lte(older_than))
+            .order_by_asc(jobs::Column::UpdatedAt)
+            .order_by_asc(jobs::Column::Id)
+            .limit(u64::from(limit))
+            .all(&self.conn)
+            .await
+            .sql()?;
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for row in candidates {
+            let result = jobs::Entity::update_many()
+                .col_expr(jobs::Column::UpdatedAt, Expr::val(now))
+                .col_expr(jobs::Column::Version, Expr::col(jobs::Column::Version).add(1))
+                .filter(jobs::Column::Id.eq(row.id))
+                .filter(jobs::Column::Version.eq(row.version))
+                .filter(jobs::Column::OutcomeSentAt.is_null())
+                .exec(&self.conn)
+                .await
+                .sql()?;
+            if result.rows_affected == 1 {
+                let mut job = convert::job(row)?;
+                job.updated_at = now;
+                job.version += 1;
+                claimed.push(job);
+            }
+        }
+        Ok(claimed)
+    }
+
     async fn claim_sqlite(
         &self,
         now: DateTime<Utc>,
@@ -463,5 +544,33 @@ impl Jobs for Db {
         }
         counts.sort_by_key(|(s, _)| JobStatus::ALL.iter().position(|x| x == s));
         Ok(counts)
+    }
+
+    async fn mark_outcome_sent(&self, id: JobId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        jobs::Entity::update_many()
+            .col_expr(jobs::Column::OutcomeSentAt, Expr::val(Some(truncate(at))))
+            .filter(jobs::Column::Id.eq(id.0))
+            .filter(jobs::Column::OutcomeSentAt.is_null())
+            .filter(jobs::Column::Status.is_in(ended()))
+            .exec(&self.conn)
+            .await
+            .sql()?;
+        Ok(())
+    }
+
+    async fn claim_unsent_outcomes(
+        &self,
+        older_than: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Job>, StoreError> {
+        let (older_than, now) = (truncate(older_than), truncate(now));
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        match self.backend {
+            Backend::Postgres => self.claim_unsent_postgres(older_than, now, limit).await,
+            Backend::Sqlite => self.claim_unsent_sqlite(older_than, now, limit).await,
+        }
     }
 }

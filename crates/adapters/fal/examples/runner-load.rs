@@ -141,6 +141,7 @@ async fn bench(knobs: Knobs, format: OutputFormat) -> Bench {
     let runner = Arc::new(JobRunner {
         jobs: store.clone(),
         avatars: store.clone(),
+        gallery: store.clone(),
         images: Arc::new(MemoryImageStore::default()),
         generator: Arc::new(Timed((*fal).clone())),
         notifier: Arc::new(RecordingNotifier::default()),

@@ -29,6 +29,8 @@ struct State {
     ledger: Vec<LedgerEntry>,
     ledger_keys: HashMap<String, usize>,
     jobs: BTreeMap<JobId, Job>,
+    /// When each ended job's outcome was marked sent.
+    outcomes_sent: HashMap<JobId, DateTime<Utc>>,
     images: BTreeMap<ImageId, ImageRecord>,
     avatars: BTreeMap<AvatarId, Avatar>,
     photos: BTreeMap<PhotoId, AvatarPhoto>,
@@ -403,6 +405,40 @@ impl Jobs for MemoryStore {
             .map(|st| (st, s.jobs.values().filter(|j| j.status == st).count() as u64))
             .filter(|(_, n)| *n > 0)
             .collect())
+    }
+
+    async fn mark_outcome_sent(&self, id: JobId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        if s.jobs.get(&id).is_some_and(|j| j.status.is_terminal()) {
+            s.outcomes_sent.entry(id).or_insert(at);
+        }
+        Ok(())
+    }
+
+    async fn claim_unsent_outcomes(
+        &self,
+        older_than: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Job>, StoreError> {
+        let mut s = self.lock();
+        let mut due: Vec<(DateTime<Utc>, JobId)> = s
+            .jobs
+            .values()
+            .filter(|j| j.status.is_terminal() && j.updated_at <= older_than && !s.outcomes_sent.contains_key(&j.id))
+            .map(|j| (j.updated_at, j.id))
+            .collect();
+        due.sort();
+        due.truncate(limit as usize);
+        let mut claimed = Vec::with_capacity(due.len());
+        for (_, id) in due {
+            if let Some(job) = s.jobs.get_mut(&id) {
+                job.updated_at = now;
+                job.version += 1;
+                claimed.push(job.clone());
+            }
+        }
+        Ok(claimed)
     }
 }
 

@@ -114,6 +114,7 @@ impl Harness {
         let runner = Arc::new(JobRunner {
             jobs: store.clone(),
             avatars: store.clone(),
+            gallery: store.clone(),
             images: images.clone(),
             generator: generator.clone(),
             notifier: notifier.clone(),

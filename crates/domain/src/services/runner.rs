@@ -3,6 +3,11 @@
 //! user. The app runs `tick` and `sweep` in loops and calls `on_finished` from the webhook; all
 //! three are safe to run concurrently on many replicas: leases keep workers apart, `save` is
 //! compare-and-set, and settling a job twice is a no-op.
+//!
+//! Telling the user is at least once: an outcome stays unmarked until the notifier confirms
+//! it (`Told::Done`, or the notifier marks it itself after a background delivery), and `sweep`
+//! sends again every outcome left unmarked for `resend_after` — the process that settled it
+//! may have died before the message went out.
 
 use super::Env;
 use crate::archive::stored_zip;
@@ -11,8 +16,8 @@ use crate::gallery::{ImageKind, ImageRecord};
 use crate::generation::{Failure, FailureKind, Job, JobSpec, JobStatus};
 use crate::media;
 use crate::ports::{
-    Avatars, CancelOutcome, ImageGenerator, ImageStore, JobOutput, Jobs, Notice, Notifier, ProviderError,
-    ProviderOutput, ProviderRequest, ProviderStatus, SaveError, SettleError, Settled, StoreError,
+    Avatars, CancelOutcome, Gallery, ImageGenerator, ImageStore, JobOutput, Jobs, Notice, Notifier, ProviderError,
+    ProviderOutput, ProviderRequest, ProviderStatus, SaveError, SettleError, Settled, StoreError, Told,
 };
 use crate::storage::{StorageKey, StoredObject};
 use crate::{ImageId, JobId, UserId};
@@ -30,6 +35,10 @@ pub struct RunnerConfig {
     pub webhook: bool,
     pub batch: u32,
     pub max_backoff: Duration,
+    /// An outcome still not marked sent this long after it was settled (or last re-sent) is
+    /// sent again by `sweep`. Longer than a delivery normally takes, so one in progress is
+    /// not doubled.
+    pub resend_after: Duration,
 }
 
 impl Default for RunnerConfig {
@@ -41,6 +50,7 @@ impl Default for RunnerConfig {
             webhook: false,
             batch: 32,
             max_backoff: Duration::seconds(60),
+            resend_after: Duration::seconds(30),
         }
     }
 }
@@ -48,6 +58,8 @@ impl Default for RunnerConfig {
 pub struct JobRunner {
     pub jobs: Arc<dyn Jobs>,
     pub avatars: Arc<dyn Avatars>,
+    /// To find a finished job's images again when its outcome is re-sent.
+    pub gallery: Arc<dyn Gallery>,
     pub images: Arc<dyn ImageStore>,
     pub generator: Arc<dyn ImageGenerator>,
     pub notifier: Arc<dyn Notifier>,
@@ -105,14 +117,73 @@ impl JobRunner {
         Ok(n)
     }
 
-    /// Fails and refunds every job past its deadline. Returns how many.
+    /// Fails and refunds every job past its deadline, then re-sends outcomes never marked
+    /// sent (`resend_outcomes`). Returns how many jobs it failed.
     pub async fn sweep(&self) -> Result<usize, StoreError> {
         let overdue = self.jobs.overdue(self.env.now(), self.config.batch).await?;
         let n = overdue.len();
         for job in overdue {
             self.expire(job).await;
         }
+        self.resend_outcomes().await?;
         Ok(n)
+    }
+
+    /// Sends again the outcome of every job settled at least `resend_after` ago and never
+    /// marked sent: its process died before telling the user, delivery failed, or it was
+    /// ended elsewhere (`aisha admin jobs fail`). Claimed first, so replicas sweeping at the
+    /// same time do not both send it. Returns how many outcomes it re-sent.
+    pub async fn resend_outcomes(&self) -> Result<usize, StoreError> {
+        let now = self.env.now();
+        let unsent = self.jobs.claim_unsent_outcomes(now - self.config.resend_after, now, self.config.batch).await?;
+        let mut n = 0;
+        for job in unsent {
+            let (id, owner) = (job.id, job.owner);
+            let notice = match self.outcome_notice(job).await {
+                Ok(Some(notice)) => notice,
+                Ok(None) => {
+                    // nothing left to say (the trained avatar was deleted since)
+                    self.mark_told(id).await;
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(job = %id, error = %e, "could not rebuild an unsent outcome; trying later");
+                    continue;
+                }
+            };
+            tracing::info!(job = %id, user = %owner, "re-sending an outcome never confirmed as delivered");
+            if self.notifier.resend(owner, notice).await == Told::Done {
+                self.mark_told(id).await;
+            }
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The notice an ended job's outcome is told with, rebuilt from the stores: the images
+    /// still in the gallery, the avatar as it is now.
+    async fn outcome_notice(&self, job: Job) -> Result<Option<Notice>, StoreError> {
+        Ok(Some(match (&job.spec, job.status) {
+            (JobSpec::Training { avatar }, JobStatus::Succeeded) => match self.avatars.get(job.owner, *avatar).await? {
+                Some(avatar) => Notice::TrainingReady { job, avatar },
+                None => return Ok(None),
+            },
+            (JobSpec::Training { avatar }, _) => {
+                let avatar = self.avatars.get(job.owner, *avatar).await?;
+                Notice::TrainingFailed { job, avatar }
+            }
+            (_, JobStatus::Succeeded) => {
+                let images = self.gallery.of_job(job.owner, job.id).await?;
+                Notice::Succeeded { job, images }
+            }
+            _ => Notice::Failed { job },
+        }))
+    }
+
+    async fn mark_told(&self, id: JobId) {
+        if let Err(e) = self.jobs.mark_outcome_sent(id, self.env.now()).await {
+            tracing::warn!(job = %id, error = %e, "could not mark an outcome sent; it may be sent again");
+        }
     }
 
     /// At start-up: every unfinished job is due now, so the next ticks ask the provider about
@@ -499,7 +570,9 @@ impl JobRunner {
             (_, JobStatus::Succeeded) => Notice::Succeeded { job, images },
             _ => Notice::Failed { job },
         };
-        self.notifier.notify(settled.job.owner, notice).await;
+        if self.notifier.notify(settled.job.owner, notice).await == Told::Done {
+            self.mark_told(settled.job.id).await;
+        }
     }
 
     fn follow_interval(&self) -> Duration {

@@ -50,6 +50,7 @@ impl World {
         let runner = JobRunner {
             jobs: store.clone(),
             avatars: store.clone(),
+            gallery: store.clone(),
             images: images.clone(),
             generator: generator.clone(),
             notifier: notifier.clone(),
@@ -112,6 +113,7 @@ impl World {
         JobRunner {
             jobs: w.store.clone(),
             avatars: w.store.clone(),
+            gallery: w.store.clone(),
             images: w.images.clone(),
             generator: w.generator.clone(),
             notifier: w.notifier.clone(),

@@ -147,6 +147,7 @@ impl World {
         JobRunner {
             jobs: store.clone(),
             avatars: store.clone(),
+            gallery: store.clone(),
             images: images.clone(),
             generator: fal,
             notifier: notifier.clone(),
