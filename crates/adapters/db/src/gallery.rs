@@ -64,6 +64,15 @@ fn counted_in_index_order(query: &GalleryQuery) -> bool {
     [query.kind.is_some(), query.avatar.is_some(), query.favorites_only].into_iter().filter(|on| *on).count() <= 1
 }
 
+/// `(SELECT COUNT(*) FROM (<the matching rows within bound>) side)`: one side of a position,
+/// a range of the filter's index (the row-value bound is an index condition, not a per-row
+/// expression). See `counted_in_index_order` for the ORDER BY.
+fn count_side(owner: UserId, query: &GalleryQuery, bound: Expr) -> Expr {
+    let rows = matching(owner, query).filter(bound).select_only().expr(Expr::cust("1"));
+    let rows = if counted_in_index_order(query) { newest_first(rows) } else { rows };
+    Query::select().expr(Expr::cust("COUNT(*)")).from_subquery(rows.into_query(), "side").to_owned().into()
+}
+
 fn count_if(cond: SimpleExpr) -> Expr {
     sum_as_bigint(Expr::case(cond, Expr::val(1i64)).finally(Expr::val(0i64)).into())
 }
@@ -112,15 +121,9 @@ impl Gallery for Db {
         // Two counts split at the cursor, each a range of the filter's index (the row-value bound
         // is an index condition, not a per-row expression): every matching entry is read once and
         // the total is their sum. See `counted_in_index_order` for the ORDER BY.
-        let ordered = counted_in_index_order(query);
-        let side = |bound: Expr| -> Expr {
-            let rows = matching(owner, query).filter(bound).select_only().expr(Expr::cust("1"));
-            let rows = if ordered { newest_first(rows) } else { rows };
-            Query::select().expr(Expr::cust("COUNT(*)")).from_subquery(rows.into_query(), "side").to_owned().into()
-        };
         let stmt = Query::select()
-            .expr_as(side(key().gte(at(&cursor))), "newer_or_equal")
-            .expr_as(side(key().lt(at(&cursor))), "older")
+            .expr_as(count_side(owner, query, key().gte(at(&cursor))), "newer_or_equal")
+            .expr_as(count_side(owner, query, key().lt(at(&cursor))), "older")
             .to_owned();
         let row = PositionRow::find_by_statement(self.db_backend().build(&stmt)).one(&self.conn).await.sql()?;
         Ok(row.map_or(Position { index: 0, total: 0 }, |r| Position {
@@ -137,17 +140,11 @@ impl Gallery for Db {
     ) -> Result<Option<(ImageRecord, Position)>, StoreError> {
         // the card as a one-row subquery `c`, and the two counts of `position` bounded by the
         // card's own key: one statement, one round trip
-        let ordered = counted_in_index_order(query);
         let card_key = Expr::tuple([Expr::col(("c", "created_at")), Expr::col(("c", "id"))]);
-        let side = |bound: Expr| -> Expr {
-            let rows = matching(owner, query).filter(bound).select_only().expr(Expr::cust("1"));
-            let rows = if ordered { newest_first(rows) } else { rows };
-            Query::select().expr(Expr::cust("COUNT(*)")).from_subquery(rows.into_query(), "side").to_owned().into()
-        };
         let stmt = Query::select()
             .column((sea_orm::sea_query::Alias::new("c"), sea_orm::sea_query::Asterisk))
-            .expr_as(side(key().gte(card_key.clone())), "newer_or_equal")
-            .expr_as(side(key().lt(card_key)), "older")
+            .expr_as(count_side(owner, query, key().gte(card_key.clone())), "newer_or_equal")
+            .expr_as(count_side(owner, query, key().lt(card_key)), "older")
             .from_subquery(card_select(owner, query, at_).limit(1).into_query(), "c")
             .to_owned();
         let Some(row) = self.conn.query_one_raw(self.db_backend().build(&stmt)).await.sql()? else {

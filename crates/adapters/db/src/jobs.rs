@@ -266,14 +266,20 @@ impl Db {
             sql,
             [a.into(), b.into(), c.into(), now.into(), i64::from(limit).into(), lease_until.into()],
         );
+        self.claimed_in_order(stmt, "due_at").await
+    }
+
+    /// Runs a claiming `UPDATE … RETURNING jobs.*, <order_by>` and returns the jobs ordered by
+    /// that column (then id): `RETURNING` gives no order of its own.
+    async fn claimed_in_order(&self, stmt: Statement, order_by: &str) -> Result<Vec<Job>, StoreError> {
         let rows = self.conn.query_all_raw(stmt).await.sql()?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
-            let due_at: DateTime<Utc> = row.try_get("", "due_at").sql()?;
+            let at: DateTime<Utc> = row.try_get("", order_by).sql()?;
             let model = jobs::Model::from_query_result(&row, "").sql()?;
-            claimed.push((due_at, convert::job(model)?));
+            claimed.push((at, convert::job(model)?));
         }
-        claimed.sort_by_key(|(due, job)| (*due, job.id));
+        claimed.sort_by_key(|(at, job)| (*at, job.id));
         Ok(claimed.into_iter().map(|(_, job)| job).collect())
     }
 
@@ -305,15 +311,7 @@ impl Db {
         );
         values.extend([older_than.into(), i64::from(limit).into(), now.into()]);
         let stmt = Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, sql, values);
-        let rows = self.conn.query_all_raw(stmt).await.sql()?;
-        let mut claimed = Vec::with_capacity(rows.len());
-        for row in rows {
-            let settled_at: DateTime<Utc> = row.try_get("", "settled_at").sql()?;
-            let model = jobs::Model::from_query_result(&row, "").sql()?;
-            claimed.push((settled_at, convert::job(model)?));
-        }
-        claimed.sort_by_key(|(at, job)| (*at, job.id));
-        Ok(claimed.into_iter().map(|(_, job)| job).collect())
+        self.claimed_in_order(stmt, "settled_at").await
     }
 
     async fn claim_unsent_sqlite(

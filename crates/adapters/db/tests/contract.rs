@@ -12,6 +12,17 @@ fn now() -> chrono::DateTime<chrono::Utc> {
     ManualClock::default_start()
 }
 
+/// The store on a clock the test moves, and a `wait` that moves it (TTLs pass instantly).
+fn on_a_manual_clock(db: &Db) -> (Db, Wait) {
+    let clock = Arc::new(ManualClock::default());
+    let store = db.clone().with_clock(clock.clone());
+    let wait: Wait = Arc::new(move |d: Duration| {
+        clock.advance(chrono::Duration::from_std(d).expect("small duration"));
+        Box::pin(async {})
+    });
+    (store, wait)
+}
+
 macro_rules! suite {
     ($name:ident, $suite:path) => {
         mod $name {
@@ -35,12 +46,7 @@ mod sessions {
     use super::*;
 
     async fn body(db: &Db) {
-        let clock = Arc::new(ManualClock::default());
-        let store = db.clone().with_clock(clock.clone());
-        let wait: Wait = Arc::new(move |d: Duration| {
-            clock.advance(chrono::Duration::from_std(d).expect("small duration"));
-            Box::pin(async {})
-        });
+        let (store, wait) = on_a_manual_clock(db);
         aisha_contract::sessions::run(&store, wait, Duration::from_secs(60)).await;
         assert_eq!(store.purge_expired_sessions().await.unwrap(), 0, "reads already removed what expired");
     }
@@ -52,12 +58,7 @@ mod locks {
     use super::*;
 
     async fn body(db: &Db) {
-        let clock = Arc::new(ManualClock::default());
-        let store = db.clone().with_clock(clock.clone());
-        let wait: Wait = Arc::new(move |d: Duration| {
-            clock.advance(chrono::Duration::from_std(d).expect("small duration"));
-            Box::pin(async {})
-        });
+        let (store, wait) = on_a_manual_clock(db);
         aisha_contract::coordination::locks(&store, wait, Duration::from_secs(30)).await;
     }
 
