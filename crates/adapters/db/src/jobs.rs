@@ -17,8 +17,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 fn non_terminal() -> [&'static str; 3] {
@@ -320,36 +320,15 @@ impl Db {
         now: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<Job>, StoreError> {
-        // compare-and-set on the version, as in `claim_sqlite`
         let candidates = jobs::Entity::find()
             .filter(jobs::Column::OutcomeSentAt.is_null())
             .filter(jobs::Column::Status.is_in(ended()))
             .filter(jobs::Column::UpdatedAt.lte(older_than))
             .order_by_asc(jobs::Column::UpdatedAt)
             .order_by_asc(jobs::Column::Id)
-            .limit(u64::from(limit))
-            .all(&self.conn)
-            .await
-            .sql()?;
-        let mut claimed = Vec::with_capacity(candidates.len());
-        for row in candidates {
-            let result = jobs::Entity::update_many()
-                .col_expr(jobs::Column::UpdatedAt, Expr::val(now))
-                .col_expr(jobs::Column::Version, Expr::col(jobs::Column::Version).add(1))
-                .filter(jobs::Column::Id.eq(row.id))
-                .filter(jobs::Column::Version.eq(row.version))
-                .filter(jobs::Column::OutcomeSentAt.is_null())
-                .exec(&self.conn)
-                .await
-                .sql()?;
-            if result.rows_affected == 1 {
-                let mut job = convert::job(row)?;
-                job.updated_at = now;
-                job.version += 1;
-                claimed.push(job);
-            }
-        }
-        Ok(claimed)
+            .limit(u64::from(limit));
+        let still_unsent = Condition::all().add(jobs::Column::OutcomeSentAt.is_null());
+        self.claim_each(candidates, jobs::Column::UpdatedAt, now, still_unsent, |job| job.updated_at = now).await
     }
 
     async fn claim_sqlite(
@@ -358,30 +337,45 @@ impl Db {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<Job>, StoreError> {
-        // No row locks here: each candidate is taken with a compare-and-set on its version,
-        // so a concurrent claimer (another process on the same file) makes it miss, not share.
         let candidates = jobs::Entity::find()
             .filter(jobs::Column::Status.is_in(non_terminal()))
             .filter(jobs::Column::NextAttemptAt.lte(now))
             .order_by_asc(jobs::Column::NextAttemptAt)
             .order_by_asc(jobs::Column::Id)
-            .limit(u64::from(limit))
-            .all(&self.conn)
-            .await
-            .sql()?;
+            .limit(u64::from(limit));
+        self.claim_each(candidates, jobs::Column::NextAttemptAt, lease_until, Condition::all(), |job| {
+            job.next_attempt_at = lease_until;
+        })
+        .await
+    }
+
+    /// Claims without row locks (SQLite): each candidate is taken with a compare-and-set on
+    /// its version (and `still`), setting `column` to `to`, so a concurrent claimer (another
+    /// process on the same file) makes it miss, not share. `set` mirrors the change on the
+    /// returned job.
+    async fn claim_each(
+        &self,
+        candidates: sea_orm::Select<jobs::Entity>,
+        column: jobs::Column,
+        to: DateTime<Utc>,
+        still: Condition,
+        set: impl Fn(&mut Job),
+    ) -> Result<Vec<Job>, StoreError> {
+        let candidates = candidates.all(&self.conn).await.sql()?;
         let mut claimed = Vec::with_capacity(candidates.len());
         for row in candidates {
             let result = jobs::Entity::update_many()
-                .col_expr(jobs::Column::NextAttemptAt, Expr::val(lease_until))
+                .col_expr(column, Expr::val(to))
                 .col_expr(jobs::Column::Version, Expr::col(jobs::Column::Version).add(1))
                 .filter(jobs::Column::Id.eq(row.id))
                 .filter(jobs::Column::Version.eq(row.version))
+                .filter(still.clone())
                 .exec(&self.conn)
                 .await
                 .sql()?;
             if result.rows_affected == 1 {
                 let mut job = convert::job(row)?;
-                job.next_attempt_at = lease_until;
+                set(&mut job);
                 job.version += 1;
                 claimed.push(job);
             }
