@@ -647,19 +647,26 @@ async function sendFiles(files) {
 
 // ---- the command menu --------------------------------------------------------------------
 
-// the menu Telegram shows depends on the user's language
+// the menu Telegram shows depends on the user's language; fetched once per language
 async function loadCommands() {
   const me = state.users.find((u) => u.id === state.current);
   const lang = (me && me.language_code) || '';
-  try {
-    state.commands = await api('GET', `/sandbox/commands?lang=${encodeURIComponent(lang)}`);
-  } catch {
-    state.commands = [];
+  state.commandsByLang = state.commandsByLang || {};
+  if (!state.commandsByLang[lang] || state.commandsByLang[lang].length === 0) {
+    try {
+      state.commandsByLang[lang] = await api('GET', `/sandbox/commands?lang=${encodeURIComponent(lang)}`);
+    } catch {
+      state.commandsByLang[lang] = [];
+    }
   }
+  state.commands = state.commandsByLang[lang];
 }
 
 async function openMenu(filter = '') {
+  // a menu closed (or opened again) while the list was loading stays as it was left
+  const ticket = (state.menuTicket = (state.menuTicket || 0) + 1);
   await loadCommands();
+  if (ticket !== state.menuTicket) return;
   const list = $('menu-list');
   list.replaceChildren();
   const wanted = state.commands.filter((c) => `/${c.command}`.startsWith(filter || '/'));
@@ -681,6 +688,7 @@ async function openMenu(filter = '') {
 }
 
 function closeMenu() {
+  state.menuTicket = (state.menuTicket || 0) + 1;
   $('menu').hidden = true;
   $('menu-button').setAttribute('aria-expanded', 'false');
 }
