@@ -4,6 +4,7 @@ use crate::backend::Backend;
 use crate::chat::Chat;
 use aisha_sandbox::fal::FalEmulator;
 use aisha_sandbox::telegram::TelegramEmulator;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
@@ -95,6 +96,58 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
+/// `bin` run in `dir` with nothing from the test's environment but `PATH`, the test defaults
+/// (an HTTP port of its own, `warn` logs) and then `env` (later entries win).
+pub fn command<K: AsRef<OsStr>, V: AsRef<OsStr>>(bin: &Path, dir: &Path, env: &[(K, V)]) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AISHA__HTTP__BIND", "127.0.0.1:0")
+        .env("AISHA__LOGGING__LEVEL", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Spawns `cmd` and waits (up to 60 s) for its banner: the lines up to `Stop with …`, which
+/// it returns. Its stdout keeps being drained after that, so the app never blocks on a full
+/// pipe. Panics, with the exit status, if no banner comes.
+pub fn spawn_with_banner(cmd: &mut Command) -> (Child, Vec<String>) {
+    let mut child = cmd.stdout(Stdio::piped()).spawn().expect("the aisha binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut banner = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if banner.last().is_some_and(|l: &String| l.starts_with("Stop with")) {
+                continue;
+            }
+            let done = line.starts_with("Stop with");
+            banner.push(line);
+            if done {
+                let _ = tx.send(banner.clone());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(banner) => (child, banner),
+        Err(_) => {
+            let _ = child.kill();
+            let status = child.wait().ok();
+            panic!("aisha did not print its banner (exit {status:?})");
+        }
+    }
+}
+
+/// `http://<addr>` from the banner's `http` line.
+pub fn http_base(banner: &[String]) -> String {
+    let line = banner.iter().find_map(|l| l.trim().strip_prefix("http       ")).expect("the banner has an http line");
+    line.split_whitespace().next().unwrap_or_default().trim_end_matches("/healthz").to_owned()
+}
+
 /// One running `aisha serve` process.
 pub struct AppProcess {
     child: Child,
@@ -110,24 +163,16 @@ impl AppProcess {
     /// Starts `bin serve` in the backend's directory with the backend's and the emulators'
     /// settings plus `extra` (later entries win), and waits for its banner.
     pub fn start(bin: &Path, emulators: &Emulators, backend: &Backend, extra: &[(&str, &str)]) -> AppProcess {
-        let mut env = vec![
-            ("AISHA__HTTP__BIND".to_owned(), "127.0.0.1:0".to_owned()),
-            ("AISHA__LOGGING__LEVEL".to_owned(), "warn".to_owned()),
-        ];
-        env.extend(emulators.env());
+        let mut env = emulators.env();
         env.extend(backend.env.iter().cloned());
         env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         Self::spawn(bin.to_owned(), backend.dir.path().to_owned(), env, Arc::default())
     }
 
     fn spawn(bin: PathBuf, dir: PathBuf, env: Vec<(String, String)>, log: Arc<Mutex<StderrLog>>) -> AppProcess {
-        let mut cmd = Command::new(&bin);
-        cmd.arg("serve").current_dir(&dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
-        for (k, v) in &env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the aisha binary starts");
-        let stdout = child.stdout.take().expect("piped stdout");
+        let mut cmd = command(&bin, &dir, &env);
+        cmd.arg("serve").stderr(Stdio::piped());
+        let (mut child, banner) = spawn_with_banner(&mut cmd);
         let stderr = child.stderr.take().expect("piped stderr");
         let stderr_log = log.clone();
         // echoed (the test harness shows it for a failing test) and kept for `stderr()`
@@ -145,28 +190,7 @@ impl AppProcess {
                 }
             }
         });
-        let (tx, rx) = std::sync::mpsc::channel();
-        // read the banner, then keep draining so the app never blocks on a full pipe
-        std::thread::spawn(move || {
-            let mut http = None;
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(rest) = line.trim().strip_prefix("http       ") {
-                    http = rest.split_whitespace().next().map(|u| u.trim_end_matches("/healthz").to_owned());
-                }
-                if line.starts_with("Stop with") {
-                    let _ = tx.send(http.take());
-                }
-            }
-        });
-        let http = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(Some(http)) => http,
-            other => {
-                let _ = child.kill();
-                let status = child.wait().ok();
-                panic!("aisha did not print its banner (got {other:?}, exit {status:?})");
-            }
-        };
+        let http = http_base(&banner);
         AppProcess { child, bin, dir, env, stderr: log, http }
     }
 
@@ -218,12 +242,7 @@ impl AppProcess {
 
     /// Runs `aisha <args>` (an operator's command) with this app's settings.
     pub fn command(&self, args: &[&str]) -> Output {
-        let mut cmd = Command::new(&self.bin);
-        cmd.args(args).current_dir(&self.dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
-        cmd.output().expect("the aisha binary runs")
+        command(&self.bin, &self.dir, &self.env).args(args).output().expect("the aisha binary runs")
     }
 
     /// Runs `aisha admin <args>`, panics unless it succeeds, and returns what it printed.

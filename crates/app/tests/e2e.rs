@@ -2,9 +2,9 @@
 //! image directory, the Telegram and FAL emulators), driven as a user would through the Telegram
 //! emulator's user API.
 
+use aisha_tests::app::{command, spawn_with_banner};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 struct App {
@@ -25,30 +25,14 @@ impl App {
     /// Starts the binary in a fresh directory and waits for its banner.
     fn start(extra_env: &[(&str, &str)]) -> App {
         let dir = tempfile::tempdir().unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_aisha"));
-        cmd.current_dir(dir.path())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AISHA__HTTP__BIND", "127.0.0.1:0")
-            .env("AISHA__LOGGING__LEVEL", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for (k, v) in extra_env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("the binary starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut tg = None;
-        for line in BufReader::new(stdout).lines() {
-            let line = line.unwrap();
-            if let Some(rest) = line.trim().strip_prefix("telegram   emulator at ") {
-                tg = rest.split_whitespace().next().map(str::to_owned);
-            }
-            if line.starts_with("Stop with") {
-                break;
-            }
-        }
-        let tg = tg.expect("the banner names the Telegram emulator");
+        let bin = std::path::Path::new(env!("CARGO_BIN_EXE_aisha"));
+        let (child, banner) = spawn_with_banner(&mut command(bin, dir.path(), extra_env));
+        let tg = banner
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("telegram   emulator at "))
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("the banner names the Telegram emulator")
+            .to_owned();
         App { child, tg, http: reqwest::Client::new(), _dir: dir }
     }
 

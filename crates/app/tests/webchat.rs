@@ -1,7 +1,7 @@
 //! The sandbox web chat through the real binary: served at `/` in sandbox mode and only then,
 //! named in the banner, and driven in headless Chromium when `AISHA_TEST_BROWSER` names one.
 
-use std::io::{BufRead, BufReader};
+use aisha_tests::app::{command, http_base, spawn_with_banner};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -21,36 +21,9 @@ impl Drop for Running {
 /// Starts the binary in an empty directory with `env` and reads its banner.
 fn start(env: &[(&str, &str)]) -> Running {
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_aisha"));
-    cmd.current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AISHA__HTTP__BIND", "127.0.0.1:0")
-        .env("AISHA__LOGGING__LEVEL", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("the binary starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut banner = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        let done = line.starts_with("Stop with");
-        banner.push(line);
-        if done {
-            break;
-        }
-    }
-    assert!(banner.last().is_some_and(|l| l.starts_with("Stop with")), "no banner: {banner:?}");
+    let bin = Path::new(env!("CARGO_BIN_EXE_aisha"));
+    let (child, banner) = spawn_with_banner(&mut command(bin, dir.path(), env));
     Running { child, banner, _dir: dir }
-}
-
-/// `http://<addr>` from the banner's `http` line.
-fn http_base(banner: &[String]) -> String {
-    let line = banner.iter().find_map(|l| l.trim().strip_prefix("http       ")).expect("an http line");
-    line.split_whitespace().next().unwrap().trim_end_matches("/healthz").to_owned()
 }
 
 #[tokio::test]
