@@ -87,17 +87,17 @@ impl<'a> Chat<'a> {
     }
 
     /// The order screens of the Russian UI, from the prompt question on: types `prompt`, picks
-    /// the format, the count and (for Imagen) the quality, each once its question is shown,
+    /// the format, the count and (for a catalog model) the model, each once its question is shown,
     /// and confirms at `price`.
-    pub async fn order(&self, prompt: &str, aspect: &str, count: u8, quality: Option<&str>, price: i64) {
+    pub async fn order(&self, prompt: &str, aspect: &str, count: u8, model: Option<&str>, price: i64) {
         self.say(prompt);
         self.wait_text("Выберите формат").await;
         self.press_exact(aspect).await;
         self.wait_text("Сколько вариантов").await;
         self.press_exact(&count.to_string()).await;
-        if let Some(q) = quality {
-            self.wait_text("Выберите качество").await;
-            self.press(q).await;
+        if let Some(m) = model {
+            self.wait_text("Выберите модель").await;
+            self.press(m).await;
         }
         self.wait_text("Проверьте заказ").await;
         self.press(&format!("Создать за {price} ")).await;

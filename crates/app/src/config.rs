@@ -3,6 +3,8 @@
 //! the environment, are held in `secrecy` types and never printed. `Settings::load` checks
 //! everything at once and names every bad setting in one error.
 
+use aisha_domain::catalog::{Catalog, CatalogModel, ModelKey, ProviderModel};
+use aisha_domain::{AspectRatio, Coins};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::path::Path;
@@ -71,11 +73,93 @@ pub struct Storage {
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct Prices {
-    pub imagen_fast: i64,
-    pub imagen_standard: i64,
-    pub imagen_ultra: i64,
     pub avatar_photo: i64,
     pub training: i64,
+    /// Imagen 4's prices before the catalog; refused with a pointer to `[[models]]`.
+    #[serde(default)]
+    pub imagen_fast: Option<i64>,
+    #[serde(default)]
+    pub imagen_standard: Option<i64>,
+    #[serde(default)]
+    pub imagen_ultra: Option<i64>,
+}
+
+/// One `[[models]]` entry: a text-to-image model users can pick (see docs/configuration.md).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ModelEntry {
+    pub key: String,
+    pub endpoint: String,
+    pub dialect: String,
+    #[serde(default)]
+    pub resolution: Option<String>,
+    pub name_ru: String,
+    pub name_en: String,
+    /// Coins per image.
+    pub price: i64,
+    #[serde(default = "ModelEntry::four")]
+    pub max_images: u8,
+    /// Aspect ratios offered, e.g. `["1:1", "3:4"]`; all five when left out.
+    #[serde(default)]
+    pub aspects: Option<Vec<String>>,
+    #[serde(default = "ModelEntry::yes")]
+    pub enabled: bool,
+}
+
+impl ModelEntry {
+    fn four() -> u8 {
+        4
+    }
+    fn yes() -> bool {
+        true
+    }
+}
+
+/// The catalog from `[[models]]` (the built-in one when there is none), or every problem
+/// with it, each naming its entry: the domain's rules, then what the FAL adapter can say.
+fn catalog(entries: Option<&[ModelEntry]>) -> Result<Catalog, Vec<String>> {
+    let Some(entries) = entries else { return Ok(Catalog::default()) };
+    let mut problems = Vec::new();
+    let mut models = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let key = match ModelKey::parse(&e.key) {
+            Ok(k) => k,
+            Err(err) => {
+                problems.push(format!("models[{i}].key: {err}"));
+                continue;
+            }
+        };
+        let mut aspects = Vec::new();
+        for a in e.aspects.clone().unwrap_or_else(|| AspectRatio::ALL.iter().map(|a| a.as_str().to_owned()).collect()) {
+            match AspectRatio::parse(&a) {
+                Ok(a) => aspects.push(a),
+                Err(_) => problems.push(format!(
+                    "models[{i}] {:?}: aspect ratio {a:?} cannot be offered (AISHA offers 1:1, 3:4, 4:3, 9:16, 16:9)",
+                    e.key
+                )),
+            }
+        }
+        models.push(CatalogModel {
+            key,
+            provider: ProviderModel {
+                endpoint: e.endpoint.clone(),
+                dialect: e.dialect.clone(),
+                resolution: e.resolution.clone(),
+            },
+            name_ru: e.name_ru.clone(),
+            name_en: e.name_en.clone(),
+            // a negative price is reported by the catalog's own check as "at least 1 coin"
+            price: Coins::new(e.price.max(0)).unwrap_or(Coins::ZERO),
+            max_images: e.max_images,
+            aspects,
+            enabled: e.enabled,
+        });
+    }
+    let unexpressible = aisha_fal::catalog_problems(&models);
+    match Catalog::new(models) {
+        Ok(c) if problems.is_empty() && unexpressible.is_empty() => Ok(c),
+        Ok(_) => Err(problems.into_iter().chain(unexpressible).collect()),
+        Err(e) => Err(problems.into_iter().chain(e.0).chain(unexpressible).collect()),
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -139,6 +223,12 @@ pub struct Settings {
     pub redis: Redis,
     pub storage: Storage,
     pub prices: Prices,
+    /// `[[models]]`: the text-to-image catalog; the built-in one when absent.
+    #[serde(default)]
+    pub models: Option<Vec<ModelEntry>>,
+    /// Built from `models` when the settings are loaded.
+    #[serde(skip)]
+    pub catalog: Catalog,
     pub packages: Vec<Package>,
     pub limits: Limits,
     pub timeouts: Timeouts,
@@ -176,9 +266,10 @@ impl Settings {
                 .try_parsing(true)
                 .source(Some(env)),
         );
-        let settings: Settings =
+        let mut settings: Settings =
             builder.build().and_then(|c| c.try_deserialize()).map_err(|e| ConfigError::Invalid(vec![e.to_string()]))?;
         settings.validate()?;
+        settings.catalog = catalog(settings.models.as_deref()).map_err(ConfigError::Invalid)?;
         Ok(settings)
     }
 
@@ -224,14 +315,15 @@ impl Settings {
             need(s.secret_access_key.is_some(), "storage.secret_access_key", "required when storage.kind is s3");
         }
         let pr = &self.prices;
+        for (key, v) in [("prices.avatar_photo", pr.avatar_photo), ("prices.training", pr.training)] {
+            need(v > 0, key, "prices are positive whole coins");
+        }
         for (key, v) in [
             ("prices.imagen_fast", pr.imagen_fast),
             ("prices.imagen_standard", pr.imagen_standard),
             ("prices.imagen_ultra", pr.imagen_ultra),
-            ("prices.avatar_photo", pr.avatar_photo),
-            ("prices.training", pr.training),
         ] {
-            need(v > 0, key, "prices are positive whole coins");
+            need(v.is_none(), key, "Imagen 4 was retired; model prices are set per [[models]] entry now");
         }
         need(!self.packages.is_empty(), "packages", "at least one Stars package is needed");
         for (i, pk) in self.packages.iter().enumerate() {
@@ -290,7 +382,7 @@ mod tests {
                 ("AISHA__TELEGRAM__TOKEN", "123:abc"),
                 ("AISHA__FAL__KEY", "fal-secret"),
                 ("AISHA__TELEGRAM__ADMINS", "42,43"),
-                ("AISHA__PRICES__IMAGEN_FAST", "4"),
+                ("AISHA__PRICES__AVATAR_PHOTO", "4"),
                 ("AISHA__DATABASE__URL", "postgres://u@db/aisha"),
                 ("AISHA__REDIS__URL", "redis://127.0.0.1:6379/0"),
                 ("AISHA__HTTP__BIND", "0.0.0.0:9000"),
@@ -300,7 +392,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.telegram.token.as_ref().unwrap().expose_secret(), "123:abc");
         assert_eq!(s.telegram.admins, vec![42, 43]);
-        assert_eq!(s.prices.imagen_fast, 4);
+        assert_eq!(s.prices.avatar_photo, 4);
         assert_eq!(s.database.url, "postgres://u@db/aisha");
         assert_eq!(s.redis.url.as_deref(), Some("redis://127.0.0.1:6379/0"));
         assert_eq!(s.http.bind, "0.0.0.0:9000");
@@ -350,6 +442,107 @@ mod tests {
         assert!(err.contains("timeouts.images_seconds (AISHA__TIMEOUTS__IMAGES_SECONDS)"), "{err}");
     }
 
+    fn load_file(name: &str, text: &str) -> Result<Settings, ConfigError> {
+        let dir = std::env::temp_dir().join(format!("aisha-config-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("aisha.toml");
+        std::fs::write(&path, text).unwrap();
+        let s = Settings::load(Some(&path), env(&[]));
+        std::fs::remove_dir_all(&dir).ok();
+        s
+    }
+
+    #[test]
+    fn without_models_the_built_in_catalog_is_used() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        assert_eq!(s.catalog, Catalog::default());
+    }
+
+    #[test]
+    fn a_model_of_a_known_dialect_is_configuration_only() {
+        let s = load_file(
+            "add",
+            r#"
+[[models]]
+key = "nano-banana-2"
+endpoint = "fal-ai/nano-banana-2"
+dialect = "gemini"
+resolution = "1K"
+name_ru = "Nano Banana 2"
+name_en = "Nano Banana 2"
+price = 11
+
+[[models]]
+key = "flux-2-pro"
+endpoint = "fal-ai/flux-2-pro"
+dialect = "flux-2"
+name_ru = "FLUX.2 Pro"
+name_en = "FLUX.2 Pro"
+price = 6
+max_images = 1
+aspects = ["1:1", "16:9"]
+"#,
+        )
+        .unwrap();
+        let keys: Vec<&str> = s.catalog.enabled().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, ["nano-banana-2", "flux-2-pro"]);
+        let pro = &s.catalog.all()[1];
+        assert_eq!((pro.price.get(), pro.max_images, pro.aspects.len()), (6, 1, 2));
+        assert_eq!(pro.provider.endpoint, "fal-ai/flux-2-pro");
+    }
+
+    #[test]
+    fn a_bad_catalog_stops_the_start_naming_each_entry() {
+        let err = load_file(
+            "bad",
+            r#"
+[[models]]
+key = "a"
+endpoint = "fal-ai/x"
+dialect = "dall-e"
+name_ru = "A"
+name_en = "A"
+price = 3
+
+[[models]]
+key = "a"
+endpoint = "fal-ai/y"
+dialect = "gemini"
+name_ru = "B"
+name_en = "B"
+price = 0
+aspects = ["21:9"]
+
+[[models]]
+key = "c"
+endpoint = "fal-ai/flux-2"
+dialect = "flux-2"
+resolution = "2K"
+name_ru = "C"
+name_en = "C"
+price = -5
+"#,
+        )
+        .unwrap_err()
+        .to_string();
+        for needle in [
+            r#"models[0] "a": unknown dialect "dall-e""#,
+            r#"models[1] "a": the key is used by an earlier entry"#,
+            r#"models[1] "a": price must be at least 1 coin"#,
+            r#"models[1] "a": aspect ratio "21:9" cannot be offered"#,
+            r#"models[2] "c": price must be at least 1 coin"#,
+            r#"models[2] "c": resolution "2K" is not one of the flux-2 dialect's"#,
+        ] {
+            assert!(err.contains(needle), "{needle} missing from:\n{err}");
+        }
+    }
+
+    #[test]
+    fn imagen4_prices_point_to_the_catalog() {
+        let err = Settings::load(None, env(&[("AISHA__PRICES__IMAGEN_FAST", "3")])).unwrap_err().to_string();
+        assert!(err.contains("prices.imagen_fast") && err.contains("[[models]]"), "{err}");
+    }
+
     #[test]
     fn secrets_are_not_printed() {
         let s = Settings::load(None, env(&[("AISHA__TELEGRAM__TOKEN", "123:very-secret"), ("AISHA__FAL__KEY", "k")]))
@@ -362,9 +555,9 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("aisha-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("aisha.toml");
-        std::fs::write(&path, "[prices]\nimagen_fast = 7\nimagen_ultra = 9\n").unwrap();
-        let s = Settings::load(Some(&path), env(&[("AISHA__PRICES__IMAGEN_ULTRA", "11")])).unwrap();
-        assert_eq!((s.prices.imagen_fast, s.prices.imagen_ultra, s.prices.imagen_standard), (7, 11, 5));
+        std::fs::write(&path, "[prices]\navatar_photo = 7\ntraining = 9\n").unwrap();
+        let s = Settings::load(Some(&path), env(&[("AISHA__PRICES__TRAINING", "11")])).unwrap();
+        assert_eq!((s.prices.avatar_photo, s.prices.training), (7, 11));
         assert!(Settings::load(Some(&dir.join("missing.toml")), env(&[])).is_err());
         std::fs::remove_dir_all(&dir).ok();
     }

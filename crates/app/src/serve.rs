@@ -265,6 +265,7 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
         images: stack.images.clone(),
         generator: fal.clone(),
         notifier: notifier.clone(),
+        catalog: stack.settings.catalog.clone(),
         env: stack.env.clone(),
         config: RunnerConfig {
             webhook: fal_config.webhook_url.is_some(),

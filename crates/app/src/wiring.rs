@@ -163,13 +163,7 @@ impl Stack {
     pub fn prices(&self) -> PriceTable {
         let p = &self.settings.prices;
         let c = |n: i64| Coins::new(n).unwrap_or(Coins::ZERO);
-        PriceTable {
-            imagen_fast: c(p.imagen_fast),
-            imagen_standard: c(p.imagen_standard),
-            imagen_ultra: c(p.imagen_ultra),
-            avatar_photo: c(p.avatar_photo),
-            training: c(p.training),
-        }
+        PriceTable { catalog: self.settings.catalog.clone(), avatar_photo: c(p.avatar_photo), training: c(p.training) }
     }
 
     pub fn photo_rules(&self) -> PhotoRules {

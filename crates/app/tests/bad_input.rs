@@ -157,7 +157,7 @@ async fn seed_victim(emu: &Emulators, app: &AppProcess, id: i64, token: &str, vi
     chat.say(&prompt);
     press_data(&chat, "1ca:169").await;
     press_data(&chat, "1cn:2").await;
-    press_data(&chat, "1cv:s").await;
+    press_data(&chat, "1cv:nano-banana-2").await;
     press_data(&chat, "1cy:").await;
     chat.wait_text("Готово: 2 из 2").await;
 

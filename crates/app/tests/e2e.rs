@@ -123,11 +123,11 @@ async fn create_two_images_favorite_one_and_filter_the_gallery() {
     app.say(u, "маяк на рассвете, акварель").await;
     app.press(u, "16:9").await;
     app.press(u, "2").await;
-    app.press(u, "стандарт").await;
-    app.press(u, "Создать за 10").await;
+    app.press(u, "Nano Banana 2").await;
+    app.press(u, "Создать за 22").await;
     let done = app.wait_for(u, "the result message", |m| text(m).contains("Готово: 2 из 2")).await;
     let photos: Vec<_> = app.messages(u).await.iter().filter_map(photo_size).collect();
-    assert_eq!(photos, vec![(1408, 768), (1408, 768)], "two 16:9 images at Imagen 4's 1K size");
+    assert_eq!(photos, vec![(1024, 576), (1024, 576)], "two 16:9 images at Nano Banana 2's 1K size");
     let fav = buttons(&done).into_iter().find(|(t, _)| t == "☆ 1").expect("a favorite button per image").1;
     app.post(&format!("/sandbox/users/{u}/press"), json!({ "message_id": done["message_id"], "data": fav })).await;
     app.wait_for(u, "the star turning on", |m| buttons(m).iter().any(|(t, _)| t == "⭐ 1")).await;
@@ -137,7 +137,7 @@ async fn create_two_images_favorite_one_and_filter_the_gallery() {
     let card = app.wait_for(u, "the favorites-only card", |m| text(m).starts_with("1 / 1 ·")).await;
     assert!(buttons(&card).iter().any(|(t, _)| t.contains("(⭐)")), "the filter shows its indicator");
     app.say(u, "/balance").await;
-    app.wait_for(u, "the charge in the history", |m| text(m).contains("−10 Imagen 4 ×2")).await;
+    app.wait_for(u, "the charge in the history", |m| text(m).contains("−22 Изображения ×2")).await;
 }
 
 #[tokio::test]

@@ -44,11 +44,11 @@ fn start(emu: &Emulators, backend: &Backend, extra: &[(&str, &str)]) -> AppProce
     AppProcess::start(bin(), emu, backend, &env)
 }
 
-/// /generate → prompt → 16:9 → 2 → standard → confirm (10 coins).
+/// /generate → prompt → 16:9 → 2 → Nano Banana 2 → confirm (22 coins).
 async fn order_two(chat: &Chat<'_>, prompt: &str) {
     chat.say("/generate");
     chat.wait_text("Опишите картинку").await;
-    chat.order(prompt, "16:9", 2, Some("стандарт"), 10).await;
+    chat.order(prompt, "16:9", 2, Some("Nano Banana 2"), 22).await;
 }
 
 async fn until(what: &str, limit: Duration, f: impl Fn() -> bool) {
@@ -124,7 +124,7 @@ async fn a_burst_of_provider_5xx_is_ridden_out_and_the_job_completes() {
     chat.wait_text("Готово: 2 из 2").await;
     assert_eq!(chat.photos().len(), 2);
     assert_eq!(emu.fal.requests().len(), 1, "accepted once despite the errors");
-    assert_eq!(app.balance(9101), 90);
+    assert_eq!(app.balance(9101), 78);
     app.assert_audit();
 }
 
@@ -141,20 +141,20 @@ async fn refused_prompts_and_short_results_are_refunded_with_a_clear_message() {
 
     order_two(&chat, "НЕВЕРНО кот").await;
     let m = chat.wait_text("Сервис не принял параметры").await;
-    assert!(Chat::text(&m).contains("Монеты возвращены: 10 мон."), "{}", Chat::text(&m));
+    assert!(Chat::text(&m).contains("Монеты возвращены: 22 мон."), "{}", Chat::text(&m));
     assert_eq!(app.balance(9102), 100);
 
     order_two(&chat, "ЗАПРЕТ кот").await;
     let m = chat.wait_text("отклонил описание по правилам контента").await;
-    assert!(Chat::text(&m).contains("Монеты возвращены: 10 мон."), "{}", Chat::text(&m));
+    assert!(Chat::text(&m).contains("Монеты возвращены: 22 мон."), "{}", Chat::text(&m));
     assert_eq!(app.balance(9102), 100);
 
     // one image of two: the missing one is refunded
     order_two(&chat, "МАЛО кот").await;
     let m = chat.wait_text("Готово: 1 из 2").await;
-    assert!(Chat::text(&m).contains("Не получилось изображений: 1 — вернул 5 мон."), "{}", Chat::text(&m));
+    assert!(Chat::text(&m).contains("Не получилось изображений: 1 — вернул 11 мон."), "{}", Chat::text(&m));
     assert_eq!(chat.photos().len(), 1);
-    assert_eq!(app.balance(9102), 95);
+    assert_eq!(app.balance(9102), 89);
     app.assert_audit();
 }
 
@@ -167,7 +167,7 @@ async fn a_stuck_job_is_failed_at_its_deadline_and_refunded() {
     order_two(&chat, "ЗАВИС навсегда").await;
     until("the provider to get the job", Duration::from_secs(30), || !emu.fal.requests().is_empty()).await;
     let m = chat.wait_text("Задание не успело выполниться вовремя").await;
-    assert!(Chat::text(&m).contains("Монеты возвращены: 10 мон."), "{}", Chat::text(&m));
+    assert!(Chat::text(&m).contains("Монеты возвращены: 22 мон."), "{}", Chat::text(&m));
     assert_eq!(app.balance(9103), 100);
     let request = &emu.fal.requests()[0];
     assert!(request.cancelled, "the overdue request was cancelled at the provider");
@@ -186,12 +186,12 @@ async fn a_provider_out_of_credit_fails_jobs_with_a_refund_until_it_is_topped_up
     let chat = emu.user(9104, "ru");
     order_two(&chat, "кот в космосе").await;
     let m = chat.wait_text("Сервис генерации сейчас недоступен").await;
-    assert!(Chat::text(&m).contains("Монеты возвращены: 10 мон."), "{}", Chat::text(&m));
+    assert!(Chat::text(&m).contains("Монеты возвращены: 22 мон."), "{}", Chat::text(&m));
     assert_eq!(app.balance(9104), 100);
     emu.fal.update(|k| k.locked = false);
     order_two(&chat, "кот в космосе").await;
     chat.wait_text("Готово: 2 из 2").await;
-    assert_eq!(app.balance(9104), 90);
+    assert_eq!(app.balance(9104), 78);
     app.assert_audit();
 }
 
@@ -231,7 +231,7 @@ async fn duplicate_and_out_of_order_webhooks_settle_each_job_once() {
         assert_eq!(chat.count("Готово"), 1, "one result message");
         assert_eq!(chat.photos().len(), 2, "two images, once each");
     }
-    assert_eq!((app.balance(9105), app.balance(9106)), (90, 90), "one charge each, no refund");
+    assert_eq!((app.balance(9105), app.balance(9106)), (78, 78), "one charge each, no refund");
     app.assert_audit();
 }
 
@@ -267,7 +267,7 @@ async fn forged_webhooks_are_refused_and_the_genuine_one_settles() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(chat.count("Готово"), 0);
     assert_eq!(chat.count("Монеты возвращены"), 0, "no forged failure reached the user");
-    assert_eq!(app.balance(9107), 90, "charged once, nothing refunded by a forgery");
+    assert_eq!(app.balance(9107), 78, "charged once, nothing refunded by a forgery");
 
     emu.fal.release_webhooks(Order::AsCompleted).await;
     chat.wait_text("Готово: 2 из 2").await;
@@ -311,7 +311,7 @@ async fn telegram_429_storms_and_5xx_delay_replies_but_deliver_each_once() {
     emu.telegram.add_fault(fault(Some("sendPhoto"), 9109, FaultKind::ServerError { status: 503 }, 2));
     b.say("/generate");
     b.wait_text("Опишите картинку").await;
-    b.order("один снимок", "1:1", 1, Some("быстро"), 3).await;
+    b.order("один снимок", "1:1", 1, Some("FLUX.2"), 3).await;
     b.wait_text("Готово: 1 из 1").await;
 
     let calls = emu.telegram.calls();
@@ -323,7 +323,7 @@ async fn telegram_429_storms_and_5xx_delay_replies_but_deliver_each_once() {
     assert_eq!(a.photos().len(), 2);
     assert_eq!(b.photos().len(), 3);
     assert_no_duplicates(&photo_digests(&emu, &b).await);
-    assert_eq!((app.balance(9108), app.balance(9109)), (90, 87));
+    assert_eq!((app.balance(9108), app.balance(9109)), (78, 75));
     app.assert_audit();
 }
 
@@ -347,13 +347,14 @@ async fn a_user_who_blocks_the_bot_mid_job_still_gets_the_images_in_the_gallery(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(chat.count("Готово"), 0, "nothing reaches a user who blocked the bot");
-    assert_eq!(app.balance(9110), 90, "charged once; the job succeeded, so no refund");
+    assert_eq!(app.balance(9110), 78, "charged once; the job succeeded, so no refund");
     app.assert_audit();
 
     // they come back: the images are in the gallery
     chat.say("/gallery");
-    let card =
-        chat.wait_for("a gallery card", |m| m.photo.is_some() && Chat::text(m).starts_with("1 / 2 · Imagen 4")).await;
+    let card = chat
+        .wait_for("a gallery card", |m| m.photo.is_some() && Chat::text(m).starts_with("1 / 2 · Nano Banana 2"))
+        .await;
     assert!(Chat::text(&card).contains("16:9"));
     assert!(!app.admin(&["users", "show", "9110"]).contains("[unreachable]"), "writing again unblocks");
 }
@@ -393,7 +394,7 @@ async fn redis_down_for_ten_seconds_then_back() {
     chat.wait_text("Готово: 2 из 2").await;
     until("two results", Duration::from_secs(30), || chat.count("Готово: 2 из 2") == 2).await;
     assert_eq!(chat.photos().len(), 4);
-    assert_eq!(app.balance(9111), 80);
+    assert_eq!(app.balance(9111), 56);
     app.assert_audit();
 }
 
@@ -446,7 +447,7 @@ async fn storage_down_while_results_are_saved_then_back() {
 async fn finish_storage_fault(chat: &Chat<'_>, app: &AppProcess) {
     chat.wait_text("Готово: 2 из 2").await;
     assert_eq!(chat.photos().len(), 2);
-    assert_eq!(app.balance(9112), 90);
+    assert_eq!(app.balance(9112), 78);
     app.assert_audit();
 }
 
@@ -477,7 +478,7 @@ async fn database_connections_cut_mid_job_are_recovered() {
     order_two(&chat, "кот после обрыва").await;
     until("two results", Duration::from_secs(60), || chat.count("Готово: 2 из 2") == 2).await;
     assert_eq!(chat.photos().len(), 4);
-    assert_eq!(app.balance(9113), 80);
+    assert_eq!(app.balance(9113), 56);
     app.assert_audit();
 }
 
@@ -503,11 +504,11 @@ async fn order_round(chat: &Chat<'_>, prompt: &str) -> aisha_sandbox::telegram::
     chat.press_exact("16:9").await;
     chat.wait_text("Сколько вариантов").await;
     chat.press_exact("2").await;
-    chat.wait_text("Выберите качество").await;
-    chat.press("стандарт").await;
+    chat.wait_text("Выберите модель").await;
+    chat.press("Nano Banana 2").await;
     chat.wait_for("this order's confirmation", |_| chat.count("Проверьте заказ") > confirmations).await;
     let confirm = chat.wait_text("Проверьте заказ").await;
-    chat.press_on(&confirm, "Создать за 10 ");
+    chat.press_on(&confirm, "Создать за 22 ");
     confirm
 }
 
@@ -587,7 +588,7 @@ async fn twenty_kills(wait_for_all: bool) -> Vec<(usize, usize)> {
         let photos = chat.photos().len();
         println!("user {id}: {done} of 10 results shown, {photos} photos");
         seen.push((done, photos));
-        assert_eq!(app.balance(id), 300 - 10 * 10, "ten charges, no more, no refunds");
+        assert_eq!(app.balance(id), 300 - 10 * 22, "ten charges, no more, no refunds");
         // Outcomes are told at least once: a kill in the instant between Telegram taking a
         // message and the bot recording it (the album's file ids, then the outcome's mark) makes
         // the restarted bot send it again. Allowed once per user here, where twenty kills land
@@ -629,7 +630,7 @@ fn confirm_data(m: &aisha_sandbox::telegram::ChatMessage) -> String {
         .flatten()
         .filter_map(|row| row.as_array())
         .flatten()
-        .find(|b| b["text"].as_str().is_some_and(|t| t.contains("Создать за 10 ")))
+        .find(|b| b["text"].as_str().is_some_and(|t| t.contains("Создать за 22 ")))
         .and_then(|b| b["callback_data"].as_str().map(str::to_owned))
         .expect("a confirm button")
 }

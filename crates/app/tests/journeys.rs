@@ -71,12 +71,12 @@ async fn top_up_create_four_images_then_filter_favorite_delete_and_see_stats() {
     chat.say("/start");
     chat.press("Создать").await;
     chat.wait_text("Опишите картинку").await;
-    chat.order("сад камней в Киото, туман", "1:1", 4, Some("стандарт"), 20).await;
+    chat.order("сад камней в Киото, туман", "1:1", 4, Some("Nano Banana 2"), 44).await;
     let done = chat.wait_text("Готово: 4 из 4").await;
     let photos = chat.photos();
     assert_eq!(photos.len(), 4, "four images, once each");
     assert!(photos.iter().all(|p| p.media_group_id.is_some()), "sent as one album");
-    assert_eq!(app.balance(8101), 80);
+    assert_eq!(app.balance(8101), 56);
 
     // favorite the second image from the result message
     chat.press_on(&done, "☆ 2");
@@ -84,7 +84,7 @@ async fn top_up_create_four_images_then_filter_favorite_delete_and_see_stats() {
 
     // the gallery: newest first, 4 cards
     chat.press("Моя галерея").await;
-    let first = card(&chat, "the gallery card", |c| c.starts_with("1 / 4 · Imagen 4 · 1:1")).await;
+    let first = card(&chat, "the gallery card", |c| c.starts_with("1 / 4 · Nano Banana 2 · 1:1")).await;
     assert!(!first.contains('⭐'), "the newest image is not a favorite: {first}");
     // favorites only: the one starred image
     chat.press("Фильтры").await;
@@ -120,13 +120,13 @@ async fn top_up_create_four_images_then_filter_favorite_delete_and_see_stats() {
     chat.press("Статистика").await;
     let stats = chat.wait_text("Статистика</b>").await;
     let stats = Chat::text(&stats);
-    for line in ["Всего изображений: 3", "Imagen 4: 3", "С аватаром: 0", "В избранном: 1", "Потрачено: 20 мон."]
+    for line in ["Всего изображений: 3", "По описанию: 3", "С аватаром: 0", "В избранном: 1", "Потрачено: 44 мон."]
     {
         assert!(stats.contains(line), "{line:?} missing from the stats:\n{stats}");
     }
     chat.say("/balance");
-    let history = Chat::text(&chat.wait_text("Баланс: 80 мон.</b>").await);
-    assert!(history.contains("−20 Imagen 4 ×4") && history.contains("+100 пополнение (50 ⭐)"), "{history}");
+    let history = Chat::text(&chat.wait_text("Баланс: 56 мон.</b>").await);
+    assert!(history.contains("−44 Изображения ×4") && history.contains("+100 пополнение (50 ⭐)"), "{history}");
     app.assert_audit();
 }
 
@@ -218,21 +218,21 @@ async fn an_operator_refunds_a_stars_payment() {
     let chat = emu.user(8105, "ru");
     let charge = top_up_100(&chat).await;
     chat.wait_text("Оплата прошла: +100 мон.").await;
-    // spend 10 of the 100 coins
+    // spend 22 of the 100 coins
     chat.say("/generate");
     chat.wait_text("Опишите картинку").await;
-    chat.order("бумажный кораблик в луже", "16:9", 2, Some("стандарт"), 10).await;
+    chat.order("бумажный кораблик в луже", "16:9", 2, Some("Nano Banana 2"), 22).await;
     chat.wait_text("Готово: 2 из 2").await;
 
     // the coins were partly spent: refused unless forced
     let refused = app.command(&["admin", "payments", "refund", &charge]);
     assert!(!refused.status.success(), "a refund of spent coins needs --force");
     let why = String::from_utf8_lossy(&refused.stderr);
-    assert!(why.contains("--force") && why.contains("90"), "{why}");
-    assert_eq!(app.balance(8105), 90, "nothing taken back");
+    assert!(why.contains("--force") && why.contains("78"), "{why}");
+    assert_eq!(app.balance(8105), 78, "nothing taken back");
 
     let out = app.admin(&["payments", "refund", &charge, "--force"]);
-    assert!(out.contains("refunded 50 ⭐") && out.contains("took back 90 of 100 coins"), "{out}");
+    assert!(out.contains("refunded 50 ⭐") && out.contains("took back 78 of 100 coins"), "{out}");
     assert_eq!(app.balance(8105), 0);
     // Telegram tells the user the Stars came back
     let refund = chat
@@ -244,7 +244,7 @@ async fn an_operator_refunds_a_stars_payment() {
     assert_eq!(refund["telegram_payment_charge_id"], charge.as_str());
     chat.say("/balance");
     let history = Chat::text(&chat.wait_text("Баланс: 0 мон.</b>").await);
-    assert!(history.contains("−90 возврат платежа Stars"), "{history}");
+    assert!(history.contains("−78 возврат платежа Stars"), "{history}");
 
     // twice: refused, the balance untouched
     let again = app.command(&["admin", "payments", "refund", &charge, "--force"]);
@@ -273,13 +273,13 @@ async fn switching_to_english_changes_every_screen() {
     chat.press_exact("16:9").await;
     chat.wait_text("How many variants").await;
     chat.press_exact("2").await;
-    chat.wait_text("Choose the quality").await;
-    chat.press("standard").await;
+    chat.wait_text("Choose the model").await;
+    chat.press("FLUX.2").await;
     chat.wait_text("Check your order").await;
-    chat.press("Create for 10 coins").await;
+    chat.press("Create for 6 coins").await;
     chat.wait_text("Done: 2 of 2").await;
     chat.say("/balance");
-    chat.wait_text("Balance: 10 coins</b>").await;
+    chat.wait_text("Balance: 14 coins</b>").await;
     chat.say("/help");
     let help = Chat::text(&chat.wait_for("the help screen", |m| Chat::text(m).contains("/paysupport")).await);
     assert!(!help.chars().any(|c| ('а'..='я').contains(&c)), "no Russian left in the help: {help}");

@@ -10,7 +10,7 @@ fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_aisha"))
 }
 
-/// /start → Create → prompt → 16:9 → 2 → standard → confirm (10 coins).
+/// /start → Create → prompt → 16:9 → 2 → Nano Banana 2 → confirm (22 coins).
 async fn order_two_images(chat: &Chat<'_>, prompt: &str) {
     chat.say("/start");
     chat.press("Создать").await;
@@ -18,8 +18,8 @@ async fn order_two_images(chat: &Chat<'_>, prompt: &str) {
     chat.say(prompt);
     chat.press("16:9").await;
     chat.press("2").await;
-    chat.press("стандарт").await;
-    chat.press("Создать за 10").await;
+    chat.press("Nano Banana 2").await;
+    chat.press("Создать за 22").await;
 }
 
 async fn until(what: &str, f: impl Fn() -> bool) {
@@ -61,7 +61,7 @@ async fn a_job_in_flight_survives_sigkill_and_is_delivered_once_after_restart() 
     assert_eq!(done, 1, "one result message");
     app.assert_audit();
     chat.say("/balance");
-    chat.wait_text("−10 Imagen 4 ×2").await;
+    chat.wait_text("−22 Изображения ×2").await;
     // the restarted process accounts for what it did
     let (_, metrics) = app.get("/metrics").await;
     for series in [

@@ -57,6 +57,7 @@ fn main() {
         images: images.clone(),
         generator: Arc::new(ScriptedGenerator::new()),
         notifier: Arc::new(RecordingNotifier::default()),
+        catalog: aisha_domain::Catalog::default(),
         env: env.clone(),
         config: RunnerConfig::default(),
     });
@@ -120,7 +121,7 @@ fn main() {
             aisha_contract::fixtures::image(
                 user.id,
                 None,
-                if i % 3 == 0 { ImageKind::AvatarPhoto } else { ImageKind::Imagen },
+                if i % 3 == 0 { ImageKind::AvatarPhoto } else { ImageKind::Text },
                 now - chrono::Duration::minutes(i),
             )
         })

@@ -19,7 +19,7 @@ use aisha_domain::media::ImageFormat;
 use aisha_domain::ports::{AvatarRefusal, DeleteAvatar, RemovePhoto, SetMain, StoreError};
 use aisha_domain::services::avatars::PhotoError;
 use aisha_domain::services::generation::StartError;
-use aisha_domain::{AspectRatio, AvatarId, AvatarName, ImageCount, ImagenVariant, JobId, Timezone, ValidationError};
+use aisha_domain::{AspectRatio, AvatarId, AvatarName, ImageCount, JobId, ModelKey, Timezone, ValidationError};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
 /// At most this many avatars are listed as buttons (Telegram allows 100 buttons a message).
@@ -83,10 +83,6 @@ impl Bot {
         &self.avatars.rules
     }
 
-    fn training_price(&self, avatar: AvatarId) -> aisha_domain::Coins {
-        self.generation.quote(&JobSpec::Training { avatar }).total
-    }
-
     /// The buttons under the upload screen and every acknowledgement of photos.
     fn upload_keyboard(&self, t: &Texts, a: &Avatar) -> Keyboard {
         let mut rows = Vec::new();
@@ -95,7 +91,7 @@ impl Bot {
             first.push(button(fill(t.btn_review, &[&a.photo_count]), Cb::AvatarReview(a.id)));
         }
         if a.photo_count >= self.rules().min_photos {
-            first.push(button(fill(t.btn_train, &[&self.training_price(a.id)]), Cb::AvatarTrain(a.id)));
+            first.push(button(fill(t.btn_train, &[&self.generation.prices.training]), Cb::AvatarTrain(a.id)));
         }
         if !first.is_empty() {
             rows.push(first);
@@ -197,7 +193,10 @@ impl Bot {
                 }
                 rows.push(row);
                 if a.photo_count >= rules.min_photos {
-                    rows.push(vec![button(fill(t.btn_train, &[&self.training_price(a.id)]), Cb::AvatarTrain(a.id))]);
+                    rows.push(vec![button(
+                        fill(t.btn_train, &[&self.generation.prices.training]),
+                        Cb::AvatarTrain(a.id),
+                    )]);
                 }
             }
             AvatarStatus::Training => {
@@ -431,7 +430,7 @@ impl Bot {
             more.push(button(t.btn_show_photos, Cb::AvatarShowPhotos(a.id)));
         }
         if a.photo_count >= self.rules().min_photos {
-            more.push(button(fill(t.btn_train, &[&self.training_price(a.id)]), Cb::AvatarTrain(a.id)));
+            more.push(button(fill(t.btn_train, &[&self.generation.prices.training]), Cb::AvatarTrain(a.id)));
         }
         if !more.is_empty() {
             rows.push(more);
@@ -465,7 +464,11 @@ impl Bot {
         if let Err(r) = a.check_trainable(&self.generation.limits.photos) {
             return Ok(Some(train_refusal(t, r)));
         }
-        let offer = self.generation.offer(cx.user.id, &JobSpec::Training { avatar: id }).await?;
+        let offer = self
+            .generation
+            .offer(cx.user.id, &JobSpec::Training { avatar: id })
+            .await
+            .map_err(StartError::into_store)?;
         let Some(after) = offer.balance_after else {
             let text = fill(t.not_enough, &[&offer.quote.total, &offer.balance]);
             let keyboard =
@@ -528,6 +531,7 @@ impl Bot {
                 self.clear_dialogue(cx).await?;
                 Ok(Some(t.not_found.into()))
             }
+            Err(StartError::ModelUnavailable(_)) => Ok(Some(t.outdated.into())),
             Err(StartError::Store(e)) => Err(e),
         }
     }
@@ -539,7 +543,7 @@ impl Bot {
         cx: &mut Ctx,
         message: Option<MessageId>,
         avatar: Option<AvatarId>,
-        like: Option<(AspectRatio, ImageCount, ImagenVariant)>,
+        like: Option<(AspectRatio, ImageCount, ModelKey)>,
     ) -> Result<Option<String>, StoreError> {
         let t = cx.t;
         let owner = cx.user.id;

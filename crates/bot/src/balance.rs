@@ -20,7 +20,7 @@ fn signed(n: i64) -> String {
 
 pub(crate) fn ledger_row(t: &Texts, e: &LedgerEntry) -> String {
     match &e.reason {
-        LedgerReason::JobCharge { job_kind: JobKind::Imagen, units, .. } => {
+        LedgerReason::JobCharge { job_kind: JobKind::Text, units, .. } => {
             fill(t.row_charge, &[&signed(e.amount), units])
         }
         LedgerReason::JobCharge { job_kind: JobKind::AvatarPhotos, units, .. } => {

@@ -254,7 +254,7 @@ impl Bot {
             Cb::Create
             | Cb::Aspect(_)
             | Cb::Count(_)
-            | Cb::Variant(_)
+            | Cb::Model(_)
             | Cb::Confirm(_)
             | Cb::CancelJob(_)
             | Cb::Again(_)
@@ -306,7 +306,7 @@ impl Bot {
             | Cb::Defaults
             | Cb::DefaultAspect(_)
             | Cb::DefaultCount(_)
-            | Cb::DefaultVariant(_)
+            | Cb::DefaultModel(_)
             | Cb::Quick(_) => return self.settings_button(cx, message, cb).await,
         }
         Ok(None)
@@ -378,12 +378,17 @@ impl Bot {
     fn show_help(&self, cx: &mut Ctx, message: Option<MessageId>) {
         let p = &self.generation.prices;
         let rules = &self.avatars.rules;
+        let language = cx.user.settings.language;
+        let models = p
+            .catalog
+            .enabled()
+            .map(|m| fill(cx.t.help_model, &[&crate::html::escape(m.name(language)), &m.price]))
+            .collect::<Vec<_>>()
+            .join("\n");
         let text = fill(
             cx.t.help,
             &[
-                &p.imagen_fast,
-                &p.imagen_standard,
-                &p.imagen_ultra,
+                &models,
                 &self.generation.limits.in_flight.0,
                 &rules.min_photos,
                 &rules.max_photos,

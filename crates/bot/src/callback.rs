@@ -7,7 +7,7 @@
 
 use aisha_domain::avatar::Gender;
 use aisha_domain::gallery::ImageKind;
-use aisha_domain::{AspectRatio, AvatarId, ImageId, ImagenVariant, JobId, Language, PhotoId};
+use aisha_domain::{AspectRatio, AvatarId, ImageId, JobId, Language, ModelKey, PhotoId};
 use uuid_hex::{hex, unhex};
 
 /// The version prefix. Bump it when an encoding changes incompatibly; old buttons then decode
@@ -38,7 +38,8 @@ pub enum Cb {
     // create
     Aspect(AspectRatio),
     Count(u8),
-    Variant(ImagenVariant),
+    /// A catalog model for the draft, by key.
+    Model(ModelKey),
     Confirm(JobId),
     CancelJob(JobId),
     Again(JobId),
@@ -107,7 +108,7 @@ pub enum Cb {
     Defaults,
     DefaultAspect(AspectRatio),
     DefaultCount(u8),
-    DefaultVariant(ImagenVariant),
+    DefaultModel(ModelKey),
     Quick(bool),
     /// A button that does nothing (a label in a keyboard row).
     Noop,
@@ -127,22 +128,10 @@ fn aspect_from(s: &str) -> Option<AspectRatio> {
     AspectRatio::ALL.into_iter().find(|a| aspect_code(*a) == s)
 }
 
-fn variant_code(v: ImagenVariant) -> &'static str {
-    match v {
-        ImagenVariant::Fast => "f",
-        ImagenVariant::Standard => "s",
-        ImagenVariant::Ultra => "u",
-    }
-}
-
-fn variant_from(s: &str) -> Option<ImagenVariant> {
-    ImagenVariant::ALL.into_iter().find(|v| variant_code(*v) == s)
-}
-
 fn kind_code(k: Option<ImageKind>) -> &'static str {
     match k {
         None => "all",
-        Some(ImageKind::Imagen) => "im",
+        Some(ImageKind::Text) => "im",
         Some(ImageKind::AvatarPhoto) => "av",
     }
 }
@@ -180,7 +169,7 @@ impl Cb {
             Cb::Cancel => "x".to_owned(),
             Cb::Aspect(a) => format!("ca:{}", aspect_code(a)),
             Cb::Count(n) => format!("cn:{n}"),
-            Cb::Variant(v) => format!("cv:{}", variant_code(v)),
+            Cb::Model(k) => format!("cv:{k}"),
             Cb::Confirm(j) => format!("cy:{}", hex(j.0)),
             Cb::CancelJob(j) => format!("cx:{}", hex(j.0)),
             Cb::Again(j) => format!("cr:{}", hex(j.0)),
@@ -232,7 +221,7 @@ impl Cb {
             Cb::Defaults => "sD".to_owned(),
             Cb::DefaultAspect(a) => format!("sa:{}", aspect_code(a)),
             Cb::DefaultCount(n) => format!("sn:{n}"),
-            Cb::DefaultVariant(v) => format!("sv:{}", variant_code(v)),
+            Cb::DefaultModel(k) => format!("sv:{k}"),
             Cb::Quick(on) => format!("sq:{}", u8::from(on)),
             Cb::Noop => "_".to_owned(),
         };
@@ -265,7 +254,7 @@ impl Cb {
             ("x", None) => Cb::Cancel,
             ("ca", Some(a)) => Cb::Aspect(aspect_from(a)?),
             ("cn", Some(_)) => Cb::Count(small().filter(|n| (1..=4).contains(n))?),
-            ("cv", Some(v)) => Cb::Variant(variant_from(v)?),
+            ("cv", Some(k)) => Cb::Model(ModelKey::parse(k).ok()?),
             ("cy", Some(_)) => Cb::Confirm(job()?),
             ("cx", Some(_)) => Cb::CancelJob(job()?),
             ("cr", Some(_)) => Cb::Again(job()?),
@@ -285,7 +274,7 @@ impl Cb {
             ("gs", None) => Cb::Stats,
             ("ft", Some(k)) => Cb::FilterType(match k {
                 "all" => None,
-                "im" => Some(ImageKind::Imagen),
+                "im" => Some(ImageKind::Text),
                 "av" => Some(ImageKind::AvatarPhoto),
                 _ => return None,
             }),
@@ -323,7 +312,7 @@ impl Cb {
             ("sD", None) => Cb::Defaults,
             ("sa", Some(a)) => Cb::DefaultAspect(aspect_from(a)?),
             ("sn", Some(_)) => Cb::DefaultCount(small().filter(|n| (1..=4).contains(n))?),
-            ("sv", Some(v)) => Cb::DefaultVariant(variant_from(v)?),
+            ("sv", Some(k)) => Cb::DefaultModel(ModelKey::parse(k).ok()?),
             ("sq", Some(_)) => Cb::Quick(flag()?),
             ("_", None) => Cb::Noop,
             _ => return None,
@@ -421,11 +410,13 @@ pub(crate) mod tests {
             all.push(Cb::Count(n));
             all.push(Cb::DefaultCount(n));
         }
-        for v in ImagenVariant::ALL {
-            all.push(Cb::Variant(v));
-            all.push(Cb::DefaultVariant(v));
+        // the longest key a catalog may hold, and the retired ones older buttons carry
+        let longest = ModelKey::parse(&"k".repeat(ModelKey::MAX)).expect("a valid key");
+        for k in [longest, ModelKey::parse(ModelKey::IMAGEN4_STANDARD).expect("a valid key")] {
+            all.push(Cb::Model(k));
+            all.push(Cb::DefaultModel(k));
         }
-        for k in [None, Some(ImageKind::Imagen), Some(ImageKind::AvatarPhoto)] {
+        for k in [None, Some(ImageKind::Text), Some(ImageKind::AvatarPhoto)] {
             all.push(Cb::FilterType(k));
         }
         for d in DATES {

@@ -1,4 +1,4 @@
-//! Create: description → format → count → quality → confirmation with the price → a job whose
+//! Create: description → format → count → model (from the catalog) → confirmation with the price → a job whose
 //! progress message the runner's notices keep up to date.
 
 use crate::bot::{Bot, Ctx, button};
@@ -12,23 +12,15 @@ use aisha_domain::generation::{FailureKind, JobSpec};
 use aisha_domain::ports::StoreError;
 use aisha_domain::services::generation::StartError;
 use aisha_domain::services::runner::Cancel;
-use aisha_domain::{AspectRatio, AvatarId, ImageCount, ImagenVariant, Job, JobId, JobStatus, Prompt, ValidationError};
+use aisha_domain::{AspectRatio, AvatarId, ImageCount, Job, JobId, JobStatus, ModelKey, Prompt, ValidationError};
 use chrono::{DateTime, Utc};
-
-pub(crate) fn variant_index(v: ImagenVariant) -> usize {
-    match v {
-        ImagenVariant::Fast => 0,
-        ImagenVariant::Standard => 1,
-        ImagenVariant::Ultra => 2,
-    }
-}
 
 impl Bot {
     pub(crate) async fn ask_prompt(
         &self,
         cx: &mut Ctx,
         message: Option<MessageId>,
-        like: Option<(AspectRatio, ImageCount, ImagenVariant)>,
+        like: Option<(AspectRatio, ImageCount, ModelKey)>,
     ) -> Result<(), StoreError> {
         self.set_dialogue(cx, &Dialogue::Prompt { like, avatar: None }).await?;
         let keyboard = vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]];
@@ -41,7 +33,7 @@ impl Bot {
         &self,
         cx: &mut Ctx,
         text: &str,
-        like: Option<(AspectRatio, ImageCount, ImagenVariant)>,
+        like: Option<(AspectRatio, ImageCount, ModelKey)>,
         avatar: Option<AvatarId>,
     ) -> Result<(), StoreError> {
         let prompt = match Prompt::parse(text) {
@@ -63,49 +55,59 @@ impl Bot {
         };
         let defaults = cx.user.settings.defaults;
         let quick = cx.user.settings.quick_mode;
-        let (aspect, count, variant) = match like {
-            Some((a, c, v)) => (Some(a), Some(c), Some(v)),
-            None if quick => (Some(defaults.aspect), Some(defaults.count), Some(defaults.variant)),
+        let (aspect, count, model) = match like {
+            Some((a, c, m)) => (Some(a), Some(c), Some(m)),
+            None if quick => (Some(defaults.aspect), Some(defaults.count), Some(defaults.model)),
             None => (None, None, None),
         };
-        // photos with an avatar have no quality to choose
-        let variant = variant.filter(|_| avatar.is_none());
-        let draft = Draft { prompt, aspect, count, variant, job: JobId(self.generation.env.ids.new_uuid()), avatar };
+        // photos with an avatar have no model to choose
+        let model = model.filter(|_| avatar.is_none());
+        let draft = Draft { prompt, aspect, count, model, job: JobId(self.generation.env.ids.new_uuid()), avatar };
         self.advance_draft(cx, None, draft).await
     }
 
     /// Shows the next question of the draft, or the confirmation once everything is chosen.
-    async fn advance_draft(&self, cx: &mut Ctx, message: Option<MessageId>, draft: Draft) -> Result<(), StoreError> {
+    async fn advance_draft(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        mut draft: Draft,
+    ) -> Result<(), StoreError> {
+        let catalog = self.generation.catalog();
+        // a model disabled since it was chosen (a draft, Again, a default) is asked for again
+        let mut gone = false;
+        if let (Some(key), Some(aspect), Some(count)) = (draft.model, draft.aspect, draft.count)
+            && !catalog.offered(key).is_some_and(|m| m.accepts(aspect, count))
+        {
+            // a default that is simply out of date gives way to the catalog's default
+            let fallback = catalog.default_model();
+            draft.model =
+                (key == cx.user.settings.defaults.model && fallback.accepts(aspect, count)).then_some(fallback.key);
+            gone = draft.model.is_none();
+        }
         self.set_dialogue(cx, &Dialogue::Create { draft: draft.clone() }).await?;
         let t = cx.t;
         let cancel = vec![button(t.btn_cancel, Cb::Cancel)];
-        let (text, keyboard): (String, Keyboard) = if draft.aspect.is_none() {
-            let row = AspectRatio::ALL.iter().map(|a| button(a.as_str(), Cb::Aspect(*a))).collect();
-            (t.ask_aspect.into(), vec![row, cancel])
-        } else if draft.count.is_none() {
-            let row = (1..=4).map(|n| button(n.to_string(), Cb::Count(n))).collect();
-            (t.ask_count.into(), vec![row, cancel])
-        } else if draft.variant.is_none() && draft.avatar.is_none() {
-            let mut rows: Keyboard = ImagenVariant::ALL
-                .iter()
-                .map(|v| {
-                    let spec = JobSpec::Imagen {
-                        prompt: draft.prompt.clone(),
-                        aspect: AspectRatio::Square,
-                        count: ImageCount::ONE,
-                        variant: *v,
-                    };
-                    let price = self.generation.quote(&spec).unit_price;
-                    vec![button(
-                        fill(t.variant_button, &[&t.variant_names[variant_index(*v)], &price]),
-                        Cb::Variant(*v),
-                    )]
-                })
-                .collect();
-            rows.push(cancel);
-            (t.ask_variant.into(), rows)
-        } else {
-            return self.confirmation(cx, message, &draft).await;
+        let (text, keyboard): (String, Keyboard) = match (draft.aspect, draft.count) {
+            (None, _) => {
+                let row = AspectRatio::ALL.iter().map(|a| button(a.as_str(), Cb::Aspect(*a))).collect();
+                (t.ask_aspect.into(), vec![row, cancel])
+            }
+            (_, None) => {
+                let row = (1..=4).map(|n| button(n.to_string(), Cb::Count(n))).collect();
+                (t.ask_count.into(), vec![row, cancel])
+            }
+            (Some(aspect), Some(count)) if draft.model.is_none() && draft.avatar.is_none() => {
+                let language = cx.user.settings.language;
+                let mut rows: Keyboard = catalog
+                    .enabled()
+                    .filter(|m| m.accepts(aspect, count))
+                    .map(|m| vec![button(fill(t.model_button, &[&m.name(language), &m.price]), Cb::Model(m.key))])
+                    .collect();
+                rows.push(cancel);
+                (if gone { t.model_gone } else { t.ask_model }.into(), rows)
+            }
+            _ => return self.confirmation(cx, message, &draft).await,
         };
         cx.edit_or_send(message, text, Some(keyboard));
         Ok(())
@@ -126,7 +128,12 @@ impl Bot {
             },
             None => None,
         };
-        let offer = self.generation.offer(cx.user.id, &spec).await?;
+        let offer = match self.generation.offer(cx.user.id, &spec).await {
+            Ok(offer) => offer,
+            Err(StartError::Store(e)) => return Err(e),
+            // checked by advance_draft; a catalog changed in between asks again
+            Err(_) => return Box::pin(self.advance_draft(cx, message, Draft { model: None, ..draft.clone() })).await,
+        };
         let (aspect, count) = (draft.aspect.expect("set"), draft.count.expect("set"));
         let Some(after) = offer.balance_after else {
             let text = fill(t.not_enough, &[&offer.quote.total, &offer.balance]);
@@ -134,7 +141,7 @@ impl Bot {
             cx.edit_or_send(message, text, Some(keyboard));
             return Ok(());
         };
-        let text = match (&avatar, draft.variant) {
+        let text = match (&avatar, draft.model) {
             (Some(a), _) => fill(
                 t.confirm_with_me,
                 &[
@@ -148,13 +155,18 @@ impl Bot {
                     &after,
                 ],
             ),
-            (None, variant) => fill(
+            (None, model) => fill(
                 t.confirm,
                 &[
                     &escape(draft.prompt.as_str()),
                     &aspect,
                     &count.get(),
-                    &t.variant_names[variant_index(variant.expect("set"))],
+                    &escape(
+                        &self
+                            .generation
+                            .catalog()
+                            .display_name(model.expect("set").as_str(), cx.user.settings.language),
+                    ),
                     &offer.quote.total,
                     &after,
                 ],
@@ -188,23 +200,23 @@ impl Bot {
                 d.count = ImageCount::new(n).ok();
                 self.advance_draft(cx, message, d).await?;
             }
-            (Cb::Variant(v), Some(mut d)) => {
-                d.variant = Some(v);
+            (Cb::Model(k), Some(mut d)) => {
+                d.model = Some(k);
                 self.advance_draft(cx, message, d).await?;
             }
             (Cb::Confirm(job), draft) => return self.confirm(cx, message, job, draft).await,
             (Cb::CancelJob(job), _) => return self.cancel_job(cx, message, job).await,
             (Cb::Again(job), _) | (Cb::EditPrompt(job), _) => {
                 let Some(old) = self.jobs.get(cx.user.id, job).await? else { return Ok(Some(cx.t.not_found.into())) };
-                let (prompt, aspect, count, variant, avatar) = match old.spec {
-                    JobSpec::Imagen { prompt, aspect, count, variant } => (prompt, aspect, count, Some(variant), None),
+                let (prompt, aspect, count, model, avatar) = match old.spec {
+                    JobSpec::Text { prompt, aspect, count, model } => (prompt, aspect, count, Some(model), None),
                     JobSpec::AvatarPhotos { avatar, prompt, aspect, count } => {
                         (prompt, aspect, count, None, Some(avatar))
                     }
                     JobSpec::Training { .. } => return Ok(Some(cx.t.not_found.into())),
                 };
                 if matches!(cb, Cb::EditPrompt(_)) {
-                    let like = Some((aspect, count, variant.unwrap_or(cx.user.settings.defaults.variant)));
+                    let like = Some((aspect, count, model.unwrap_or(cx.user.settings.defaults.model)));
                     match avatar {
                         Some(a) => return self.with_me(cx, None, Some(a), like).await,
                         None => self.ask_prompt(cx, None, like).await?,
@@ -214,7 +226,7 @@ impl Bot {
                         prompt,
                         aspect: Some(aspect),
                         count: Some(count),
-                        variant,
+                        model,
                         job: JobId(self.generation.env.ids.new_uuid()),
                         avatar,
                     };
@@ -232,15 +244,12 @@ impl Bot {
                     }
                     _ => None,
                 };
-                let variant = ImagenVariant::ALL
-                    .into_iter()
-                    .find(|v| img.model.ends_with(v.as_str()))
-                    .unwrap_or(cx.user.settings.defaults.variant);
+                let model = ModelKey::from_stored(&img.model).unwrap_or(cx.user.settings.defaults.model);
                 let draft = Draft {
                     prompt: img.prompt,
                     aspect: Some(img.aspect),
                     count: Some(cx.user.settings.defaults.count),
-                    variant: Some(variant).filter(|_| avatar.is_none()),
+                    model: Some(model).filter(|_| avatar.is_none()),
                     job: JobId(self.generation.env.ids.new_uuid()),
                     avatar,
                 };
@@ -307,6 +316,9 @@ impl Bot {
                 cx.edit_or_send(message, text, Some(keyboard));
             }
             Err(StartError::TooManyInFlight { limit }) => return Ok(Some(fill(cx.t.too_many, &[&limit]))),
+            Err(StartError::ModelUnavailable(_)) => {
+                self.advance_draft(cx, message, Draft { model: None, ..draft }).await?;
+            }
             Err(StartError::Avatar(_)) => return Ok(Some(cx.t.not_found.into())),
             Err(StartError::Store(e)) => return Err(e),
         }
@@ -430,7 +442,7 @@ pub(crate) fn failure_screen(t: &Texts, job: &Job) -> (String, Option<Keyboard>)
     }
     let text = format!("{}\n{}", failure_reason(t, job), fill(t.refunded, &[&job.refunded]));
     let mut rows = Vec::new();
-    if matches!(job.spec, JobSpec::Imagen { .. } | JobSpec::AvatarPhotos { .. }) {
+    if matches!(job.spec, JobSpec::Text { .. } | JobSpec::AvatarPhotos { .. }) {
         rows.push(vec![button(t.btn_again, Cb::Again(job.id)), button(t.btn_edit_prompt, Cb::EditPrompt(job.id))]);
     }
     rows.push(vec![button(t.btn_menu, Cb::Menu)]);
@@ -457,7 +469,7 @@ pub(crate) fn training_failure_screen(t: &Texts, job: &Job, name: Option<&str>) 
 /// The buttons under a finished job's images.
 pub(crate) fn result_keyboard(t: &Texts, job: &Job, images: &[ImageRecord]) -> Keyboard {
     let mut rows = Vec::new();
-    if matches!(job.spec, JobSpec::Imagen { .. } | JobSpec::AvatarPhotos { .. }) {
+    if matches!(job.spec, JobSpec::Text { .. } | JobSpec::AvatarPhotos { .. }) {
         rows.push(vec![button(t.btn_again, Cb::Again(job.id)), button(t.btn_edit_prompt, Cb::EditPrompt(job.id))]);
     }
     if !images.is_empty() {

@@ -2,7 +2,7 @@
 //! `SessionStore` with a TTL, so a restart or another replica continues the conversation.
 
 use aisha_domain::generation::JobSpec;
-use aisha_domain::{AspectRatio, AvatarId, AvatarName, ImageCount, ImagenVariant, JobId, Prompt};
+use aisha_domain::{AspectRatio, AvatarId, AvatarName, ImageCount, JobId, ModelKey, Prompt};
 use serde::{Deserialize, Serialize};
 
 /// A description being turned into an order.
@@ -11,11 +11,12 @@ pub struct Draft {
     pub prompt: Prompt,
     pub aspect: Option<AspectRatio>,
     pub count: Option<ImageCount>,
-    /// Imagen's quality; not asked for photos with an avatar.
-    pub variant: Option<ImagenVariant>,
+    /// The catalog model (`variant` before the catalog); not asked for photos with an avatar.
+    #[serde(alias = "variant")]
+    pub model: Option<ModelKey>,
     /// Minted when the draft is made: confirming twice starts one job.
     pub job: JobId,
-    /// "Photos with me": the avatar (FLUX with its LoRA) instead of Imagen.
+    /// "Photos with me": the avatar (FLUX with its LoRA) instead of a catalog model.
     #[serde(default)]
     pub avatar: Option<AvatarId>,
 }
@@ -27,11 +28,11 @@ impl Draft {
             Some(avatar) => {
                 JobSpec::AvatarPhotos { avatar, prompt: self.prompt.clone(), aspect: self.aspect?, count: self.count? }
             }
-            None => JobSpec::Imagen {
+            None => JobSpec::Text {
                 prompt: self.prompt.clone(),
                 aspect: self.aspect?,
                 count: self.count?,
-                variant: self.variant?,
+                model: self.model?,
             },
         })
     }
@@ -43,11 +44,11 @@ pub enum Dialogue {
     /// A description for a new picture; `like` carries the settings of the job being edited,
     /// `avatar` the avatar of "photos with me".
     Prompt {
-        like: Option<(AspectRatio, ImageCount, ImagenVariant)>,
+        like: Option<(AspectRatio, ImageCount, ModelKey)>,
         #[serde(default)]
         avatar: Option<AvatarId>,
     },
-    /// Choosing format, count and quality, then confirming.
+    /// Choosing format, count and model, then confirming.
     Create {
         draft: Draft,
     },

@@ -8,10 +8,10 @@ use crate::dialogue::Dialogue;
 use crate::html::escape;
 use crate::io::{Keyboard, Media, MessageId, Outgoing, Reply};
 use crate::texts::{Texts, fill};
-use aisha_domain::Timezone;
 use aisha_domain::gallery::{DateFilter, DateRange, Filter, ImageKind};
 use aisha_domain::ports::StoreError;
 use aisha_domain::services::gallery::{Card, Nav, View};
+use aisha_domain::{Catalog, Language, Timezone};
 use chrono::{Datelike, Timelike};
 
 /// Where the button that led here lives: edit a photo in place, or send a new one.
@@ -21,10 +21,10 @@ enum Origin {
     Text(Option<MessageId>),
 }
 
-pub(crate) fn caption(t: &Texts, card: &Card, tz: Timezone) -> String {
+pub(crate) fn caption(t: &Texts, catalog: &Catalog, language: Language, card: &Card, tz: Timezone) -> String {
     let img = &card.image;
     let model = match img.kind {
-        ImageKind::Imagen => t.model_imagen.to_owned(),
+        ImageKind::Text => escape(&catalog.display_name(&img.model, language)),
         ImageKind::AvatarPhoto => escape(img.avatar_name.as_deref().unwrap_or("FLUX")),
     };
     let local = img.created_at.with_timezone(&tz.tz());
@@ -41,7 +41,7 @@ pub(crate) fn caption(t: &Texts, card: &Card, tz: Timezone) -> String {
 fn indicators(f: &Filter) -> String {
     let mut s = String::new();
     match f.kind {
-        Some(ImageKind::Imagen) => s.push('🎨'),
+        Some(ImageKind::Text) => s.push('🎨'),
         Some(ImageKind::AvatarPhoto) => s.push('🎭'),
         None => {}
     }
@@ -88,7 +88,7 @@ fn filter_summary(t: &Texts, f: &Filter, avatar_name: Option<&str>, html: bool) 
     }
     let mut lines = Vec::new();
     match f.kind {
-        Some(ImageKind::Imagen) => lines.push(t.filter_type[1].to_owned()),
+        Some(ImageKind::Text) => lines.push(t.filter_type[1].to_owned()),
         Some(ImageKind::AvatarPhoto) => lines.push(t.filter_type[2].to_owned()),
         None => {}
     }
@@ -125,7 +125,7 @@ fn filters_keyboard(t: &Texts, f: &Filter, avatar_name: Option<&str>) -> Keyboar
     vec![
         vec![
             button(mark(f.kind.is_none(), t.filter_type[0]), Cb::FilterType(None)),
-            button(mark(f.kind == Some(ImageKind::Imagen), t.filter_type[1]), Cb::FilterType(Some(ImageKind::Imagen))),
+            button(mark(f.kind == Some(ImageKind::Text), t.filter_type[1]), Cb::FilterType(Some(ImageKind::Text))),
             button(
                 mark(f.kind == Some(ImageKind::AvatarPhoto), t.filter_type[2]),
                 Cb::FilterType(Some(ImageKind::AvatarPhoto)),
@@ -189,7 +189,13 @@ impl Bot {
         match (view, origin) {
             (View::Card(card), Origin::Card(message)) => {
                 let photo = media(&card);
-                let caption = Some(caption(t, &card, cx.user.settings.timezone));
+                let caption = Some(caption(
+                    t,
+                    self.generation.catalog(),
+                    cx.user.settings.language,
+                    &card,
+                    cx.user.settings.timezone,
+                ));
                 let keyboard = Some(card_keyboard(t, &card));
                 cx.out.push(Outgoing::normal(Reply::EditPhoto { chat: cx.chat, message, photo, caption, keyboard }));
             }
@@ -198,7 +204,13 @@ impl Bot {
                     cx.out.push(Outgoing::normal(Reply::Delete { chat: cx.chat, message }));
                 }
                 let photo = media(&card);
-                let caption = Some(caption(t, &card, cx.user.settings.timezone));
+                let caption = Some(caption(
+                    t,
+                    self.generation.catalog(),
+                    cx.user.settings.language,
+                    &card,
+                    cx.user.settings.timezone,
+                ));
                 let keyboard = Some(card_keyboard(t, &card));
                 cx.out.push(Outgoing::normal(Reply::SendPhoto { chat: cx.chat, photo, caption, keyboard }));
             }

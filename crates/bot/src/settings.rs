@@ -2,13 +2,12 @@
 
 use crate::bot::{Bot, Ctx, button};
 use crate::callback::Cb;
-use crate::create::variant_index;
 use crate::dialogue::Dialogue;
 use crate::html::escape;
 use crate::io::MessageId;
 use crate::texts::{fill, texts};
 use aisha_domain::ports::StoreError;
-use aisha_domain::{AspectRatio, ImageCount, ImagenVariant, Language, Timezone};
+use aisha_domain::{AspectRatio, ImageCount, Language, Timezone};
 
 impl Bot {
     pub(crate) async fn show_settings(&self, cx: &mut Ctx, message: Option<MessageId>) -> Result<(), StoreError> {
@@ -22,7 +21,7 @@ impl Bot {
                 &s.timezone,
                 &s.defaults.aspect,
                 &s.defaults.count.get(),
-                &t.variant_names[variant_index(s.defaults.variant)],
+                &escape(self.generation.catalog().or_default(s.defaults.model).name(s.language)),
                 &onoff(s.quick_mode),
             ],
         );
@@ -50,21 +49,25 @@ impl Bot {
         let t = cx.t;
         let d = cx.user.settings.defaults;
         let mark = |on: bool, s: String| if on { format!("✓{s}") } else { s };
-        let text = fill(t.defaults, &[&d.aspect, &d.count.get(), &t.variant_names[variant_index(d.variant)]]);
+        let catalog = self.generation.catalog();
+        let language = cx.user.settings.language;
+        let chosen = catalog.or_default(d.model).key;
+        let text = fill(t.defaults, &[&d.aspect, &d.count.get(), &escape(catalog.or_default(d.model).name(language))]);
         let keyboard = vec![
             AspectRatio::ALL
                 .iter()
                 .map(|a| button(mark(*a == d.aspect, a.as_str().to_owned()), Cb::DefaultAspect(*a)))
                 .collect(),
             (1..=4u8).map(|n| button(mark(n == d.count.get(), n.to_string()), Cb::DefaultCount(n))).collect(),
-            ImagenVariant::ALL
-                .iter()
-                .map(|v| {
-                    button(mark(*v == d.variant, t.variant_names[variant_index(*v)].to_owned()), Cb::DefaultVariant(*v))
-                })
-                .collect(),
-            vec![button(t.btn_back, Cb::Settings)],
         ];
+        let mut keyboard = keyboard;
+        // one model a row: names are long
+        keyboard.extend(
+            catalog
+                .enabled()
+                .map(|m| vec![button(mark(m.key == chosen, m.name(language).to_owned()), Cb::DefaultModel(m.key))]),
+        );
+        keyboard.push(vec![button(t.btn_back, Cb::Settings)]);
         cx.edit_or_send(message, text, Some(keyboard));
     }
 
@@ -120,8 +123,11 @@ impl Bot {
                 self.save_settings(cx).await?;
                 self.show_defaults(cx, message);
             }
-            Cb::DefaultVariant(v) => {
-                cx.user.settings.defaults.variant = v;
+            Cb::DefaultModel(k) => {
+                if self.generation.catalog().offered(k).is_none() {
+                    return Ok(Some(cx.t.outdated.into()));
+                }
+                cx.user.settings.defaults.model = k;
                 self.save_settings(cx).await?;
                 self.show_defaults(cx, message);
             }

@@ -6,7 +6,7 @@ mod harness;
 use aisha_bot::callback::Cb;
 use aisha_bot::io::{Event, Media, MessageId, Reply};
 use aisha_domain::gallery::ImageKind;
-use aisha_domain::{AspectRatio, ImagenVariant, JobStatus};
+use aisha_domain::{AspectRatio, JobStatus, ModelKey};
 use aisha_memory::ScriptedGenerator;
 use harness::{Harness, all_text, block, buttons, find};
 
@@ -18,7 +18,7 @@ fn start_job(h: &Harness, prompt: &str, aspect: AspectRatio, count: u8) -> aisha
     h.text(U, "ru", prompt);
     h.press(U, "ru", Cb::Aspect(aspect), 11);
     h.press(U, "ru", Cb::Count(count), 11);
-    let confirm = h.press(U, "ru", Cb::Variant(ImagenVariant::Standard), 11);
+    let confirm = h.press(U, "ru", Cb::Model(ModelKey::parse("nano-banana-2").unwrap()), 11);
     let Some(Cb::Confirm(job)) = find(&confirm, |c| matches!(c, Cb::Confirm(_))) else {
         panic!("no confirm button:\n{}", harness::render(&confirm))
     };
@@ -37,7 +37,7 @@ fn create_two_images_favorite_one_and_find_it_in_the_gallery() {
     h.command(U, "ru", "start");
     h.fund(U, 100);
     let job = start_job(&h, "маяк на рассвете", AspectRatio::Landscape16x9, 2);
-    assert_eq!(h.balance(U), 90, "2 × standard (5) charged once");
+    assert_eq!(h.balance(U), 78, "2 × Nano Banana 2 (11) charged once");
 
     let submitted = h.work();
     assert!(
@@ -94,8 +94,8 @@ fn not_enough_coins_offers_a_top_up_and_writes_nothing() {
     h.text(U, "en", "a red bicycle");
     h.press(U, "en", Cb::Aspect(AspectRatio::Square), 11);
     h.press(U, "en", Cb::Count(1), 11);
-    let out = h.press(U, "en", Cb::Variant(ImagenVariant::Standard), 11);
-    assert!(all_text(&out).contains("Not enough coins: this costs 5, your balance is 4"), "{}", all_text(&out));
+    let out = h.press(U, "en", Cb::Model(ModelKey::parse("nano-banana-2").unwrap()), 11);
+    assert!(all_text(&out).contains("Not enough coins: this costs 11, your balance is 4"), "{}", all_text(&out));
     assert!(find(&out, |c| *c == Cb::TopUp).is_some());
     assert!(find(&out, |c| matches!(c, Cb::Confirm(_))).is_none());
     assert!(h.store.snapshot().jobs.is_empty());
@@ -132,7 +132,7 @@ fn user_text_is_escaped_and_intact() {
     h.text(U, "ru", prompt);
     h.press(U, "ru", Cb::Aspect(AspectRatio::Square), 11);
     h.press(U, "ru", Cb::Count(1), 11);
-    let out = h.press(U, "ru", Cb::Variant(ImagenVariant::Fast), 11);
+    let out = h.press(U, "ru", Cb::Model(ModelKey::parse("flux-2").unwrap()), 11);
     let text = all_text(&out);
     assert!(text.contains("&lt;b&gt;кот&lt;/b&gt; &amp; собака 🐱 שלום"), "{text}");
     assert!(!text.contains("<b>кот"));
@@ -146,7 +146,7 @@ fn confirming_twice_starts_one_job() {
     let again = h.press(U, "ru", Cb::Confirm(job), 11);
     assert_eq!(h.store.snapshot().jobs.len(), 1);
     assert!(all_text(&again).contains("уже завершено") || all_text(&again).contains("устарела"));
-    assert_eq!(h.balance(U), 95);
+    assert_eq!(h.balance(U), 89);
 }
 
 #[test]
@@ -163,7 +163,7 @@ fn failures_say_why_and_that_coins_came_back() {
         let out = h.work();
         let text = all_text(&out);
         assert!(text.contains(expect), "{kind:?}: {text}");
-        assert!(text.contains("Монеты возвращены: 10"), "{kind:?}: {text}");
+        assert!(text.contains("Монеты возвращены: 22"), "{kind:?}: {text}");
         assert_eq!(h.balance(U), 100);
         h.assert_invariants();
     }
@@ -181,7 +181,7 @@ fn outdated_and_forged_buttons_are_refused_politely() {
     let owner = 2002;
     h.command(owner, "ru", "start");
     let img =
-        aisha_contract::fixtures::image(h.user(owner).id, None, ImageKind::Imagen, aisha_domain::Clock::now(&*h.clock));
+        aisha_contract::fixtures::image(h.user(owner).id, None, ImageKind::Text, aisha_domain::Clock::now(&*h.clock));
     block(aisha_contract::gallery::insert(
         aisha_contract::Stores::of(&*h.store),
         &h.user(owner),
@@ -214,7 +214,7 @@ fn gallery_filter_and_position_survive_a_restart() {
     let images: Vec<_> = (0..5)
         .map(|i| {
             let mut img =
-                aisha_contract::fixtures::image(user.id, None, ImageKind::Imagen, now - chrono::Duration::minutes(i));
+                aisha_contract::fixtures::image(user.id, None, ImageKind::Text, now - chrono::Duration::minutes(i));
             img.favorite = i % 2 == 0;
             img
         })
@@ -239,7 +239,7 @@ fn deleting_a_card_asks_first_then_shows_the_neighbour() {
     let now = aisha_domain::Clock::now(&*h.clock);
     let user = h.user(U);
     let images: Vec<_> = (0..3)
-        .map(|i| aisha_contract::fixtures::image(user.id, None, ImageKind::Imagen, now - chrono::Duration::minutes(i)))
+        .map(|i| aisha_contract::fixtures::image(user.id, None, ImageKind::Text, now - chrono::Duration::minutes(i)))
         .collect();
     block(aisha_contract::gallery::insert(aisha_contract::Stores::of(&*h.store), &user, &images, now));
     for img in &images {
@@ -357,4 +357,40 @@ impl Harness {
         self.command(tg, "ru", "start");
         self.fund(tg, 100);
     }
+}
+
+#[test]
+fn a_default_model_since_retired_gives_way_to_the_catalogs_default() {
+    use aisha_domain::ports::Users;
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.fund(U, 100);
+    // a user whose default was Imagen 4 before the catalog (migrated to its retired key)
+    let mut settings = h.user(U).settings;
+    settings.defaults.model = ModelKey::from_stored("standard").unwrap();
+    settings.quick_mode = true;
+    assert!(block(h.store.update_settings(h.user(U).id, settings)).unwrap());
+    h.press(U, "ru", Cb::Create, 10);
+    let out = h.text(U, "ru", "маяк на рассвете");
+    let text = all_text(&out);
+    assert!(text.contains("Модель: Nano Banana 2") && text.contains("Цена: <b>11 мон.</b>"), "{text}");
+    assert!(find(&out, |c| matches!(c, Cb::Confirm(_))).is_some());
+}
+
+#[test]
+fn a_model_button_from_before_the_catalog_asks_for_a_model_again() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.fund(U, 100);
+    h.press(U, "ru", Cb::Create, 10);
+    h.text(U, "ru", "маяк на рассвете");
+    h.press(U, "ru", Cb::Aspect(AspectRatio::Square), 11);
+    h.press(U, "ru", Cb::Count(1), 11);
+    // Imagen 4's "ultra" button, encoded before the catalog existed
+    let out = h.press_raw(U, "ru", "1cv:u", 11);
+    assert!(all_text(&out).contains("Эта модель больше недоступна"), "{}", all_text(&out));
+    let offered: Vec<String> = buttons(&out).into_iter().map(|(_, data)| data).filter(|d| d.contains("cv:")).collect();
+    assert_eq!(offered, ["1cv:nano-banana-2", "1cv:flux-2", "1cv:nano-banana-pro"]);
+    assert!(h.store.snapshot().jobs.is_empty());
+    assert_eq!(h.balance(U), 100);
 }

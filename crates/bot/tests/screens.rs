@@ -8,7 +8,7 @@ use aisha_domain::avatar::{Gender, Lora};
 use aisha_domain::gallery::ImageKind;
 use aisha_domain::media::fixtures::{jpeg_header, png_header};
 use aisha_domain::ports::ProviderOutput;
-use aisha_domain::{AspectRatio, AvatarId, ImagenVariant};
+use aisha_domain::{AspectRatio, AvatarId, ModelKey};
 use aisha_memory::ScriptedGenerator;
 use harness::{Harness, block, buttons, render};
 use std::collections::{BTreeSet, VecDeque};
@@ -23,7 +23,7 @@ fn seeded(lang: &str) -> Harness {
     let user = h.user(U);
     let now = aisha_domain::Clock::now(&*h.clock);
     let mut images: Vec<_> = (0..3)
-        .map(|i| aisha_contract::fixtures::image(user.id, None, ImageKind::Imagen, now - chrono::Duration::hours(i)))
+        .map(|i| aisha_contract::fixtures::image(user.id, None, ImageKind::Text, now - chrono::Duration::hours(i)))
         .collect();
     // fixed ids (the fixture's are random) so that the snapshots are the same on every run
     for (n, img) in (0u128..).zip(images.iter_mut()) {
@@ -52,7 +52,7 @@ fn seed_job(h: &Harness, user: &aisha_domain::User, images: Vec<aisha_domain::ga
     use aisha_domain::ports::{JobOutput, Jobs, Ledger};
     use aisha_domain::{JobId, LedgerEntryId};
     let fixed = |n: u128| uuid::Uuid::from_u128(0x5eed_0000 + n);
-    let spec = aisha_contract::fixtures::imagen(u8::try_from(images.len()).unwrap(), ImagenVariant::Fast);
+    let spec = aisha_contract::fixtures::imagen(u8::try_from(images.len()).unwrap(), "flux-2");
     let mut new = aisha_contract::fixtures::new_job(user.id, spec, now);
     new.id = JobId(fixed(0x3000));
     new.debit_entry = LedgerEntryId(fixed(0x1000));
@@ -94,8 +94,8 @@ fn screens_in(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
     s.push(("ask_prompt", h.press(U, lang, Cb::Create, 10)));
     s.push(("ask_aspect", h.text(U, lang, "a lighthouse at dawn")));
     s.push(("ask_count", h.press(U, lang, Cb::Aspect(AspectRatio::Portrait3x4), 11)));
-    s.push(("ask_variant", h.press(U, lang, Cb::Count(2), 11)));
-    let confirm = h.press(U, lang, Cb::Variant(ImagenVariant::Ultra), 11);
+    s.push(("ask_model", h.press(U, lang, Cb::Count(2), 11)));
+    let confirm = h.press(U, lang, Cb::Model(ModelKey::parse("nano-banana-pro").unwrap()), 11);
     let Some(Cb::Confirm(job)) = harness::find(&confirm, |c| matches!(c, Cb::Confirm(_))) else { panic!("no confirm") };
     s.push(("confirm", confirm));
     s.push(("status", h.press(U, lang, Cb::Confirm(job), 11)));
@@ -128,7 +128,7 @@ fn screens_in(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
     h.text(U, lang, "a forbidden thing");
     h.press(U, lang, Cb::Aspect(AspectRatio::Square), 61);
     h.press(U, lang, Cb::Count(1), 61);
-    let confirm = h.press(U, lang, Cb::Variant(ImagenVariant::Fast), 61);
+    let confirm = h.press(U, lang, Cb::Model(ModelKey::parse("flux-2").unwrap()), 61);
     let Some(Cb::Confirm(job)) = harness::find(&confirm, |c| matches!(c, Cb::Confirm(_))) else { panic!("no confirm") };
     h.press(U, lang, Cb::Confirm(job), 61);
     h.generator.fail_next_submit(aisha_domain::ports::ProviderError::new(

@@ -7,7 +7,7 @@ use aisha_domain::media::ImageFormat;
 use aisha_domain::storage::{StorageKey, StoredObject};
 use aisha_domain::user::{Language, Profile, Settings, User};
 use aisha_domain::{
-    AspectRatio, AvatarId, AvatarName, ImageCount, ImageId, ImagenVariant, JobId, LedgerEntryId, PhotoId, Prompt,
+    AspectRatio, AvatarId, AvatarName, ImageCount, ImageId, JobId, LedgerEntryId, ModelKey, PhotoId, Prompt,
     TelegramUserId, UserId,
 };
 use chrono::{DateTime, Duration, Utc};
@@ -44,17 +44,19 @@ pub fn prompt(s: &str) -> Prompt {
     Prompt::parse(s).expect("valid test prompt")
 }
 
-pub fn imagen(count: u8, variant: ImagenVariant) -> JobSpec {
-    JobSpec::Imagen {
+/// A description job with the catalog model `key`. Stores take any key; the default catalog
+/// prices the retired Imagen 4 keys the tests use at 3, 5 and 8 coins per image.
+pub fn imagen(count: u8, key: &str) -> JobSpec {
+    JobSpec::Text {
         prompt: prompt("a lighthouse at dawn"),
         aspect: AspectRatio::Landscape16x9,
         count: ImageCount::new(count).expect("1..=4"),
-        variant,
+        model: ModelKey::parse(key).expect("valid test key"),
     }
 }
 
 pub fn new_job(owner: UserId, spec: JobSpec, now: DateTime<Utc>) -> NewJob {
-    let quote = PriceTable::default().quote(&spec);
+    let quote = PriceTable::default().quote(&spec).expect("a catalog model");
     NewJob {
         id: JobId(id()),
         owner,
@@ -75,7 +77,7 @@ pub fn image(owner: UserId, job: Option<JobId>, kind: ImageKind, created_at: Dat
         job,
         kind,
         model: match kind {
-            ImageKind::Imagen => "imagen4/standard".into(),
+            ImageKind::Text => "imagen4/standard".into(),
             ImageKind::AvatarPhoto => "flux-lora".into(),
         },
         prompt: prompt("a cat in a hat"),

@@ -53,7 +53,7 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     for n in 0..24i64 {
         // pairs share a timestamp so the id breaks the tie
         let at = now - Duration::hours(n / 2 * 20);
-        let kind = if n % 3 == 0 { ImageKind::AvatarPhoto } else { ImageKind::Imagen };
+        let kind = if n % 3 == 0 { ImageKind::AvatarPhoto } else { ImageKind::Text };
         let mut img = fixtures::image(owner.id, None, kind, at);
         img.favorite = n % 4 == 1;
         if kind == ImageKind::AvatarPhoto {
@@ -63,7 +63,7 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
         ours.push(img);
     }
     let theirs: Vec<ImageRecord> =
-        (0..5).map(|n| fixtures::image(other.id, None, ImageKind::Imagen, now - Duration::hours(n))).collect();
+        (0..5).map(|n| fixtures::image(other.id, None, ImageKind::Text, now - Duration::hours(n))).collect();
     // images arrive through a job's success; a store-level insert is what the contract needs,
     // so insert them with one settled job per owner
     insert(s, &owner, &ours, now).await;
@@ -72,13 +72,13 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     let queries = [
         ("all", GalleryQuery::default()),
         ("favorites", GalleryQuery { favorites_only: true, ..Default::default() }),
-        ("imagen", GalleryQuery { kind: Some(ImageKind::Imagen), ..Default::default() }),
+        ("imagen", GalleryQuery { kind: Some(ImageKind::Text), ..Default::default() }),
         ("avatar photos", GalleryQuery { kind: Some(ImageKind::AvatarPhoto), ..Default::default() }),
         ("one avatar", GalleryQuery { avatar: Some(avatar), ..Default::default() }),
         (
             "imagen in the last 3 days",
             GalleryQuery {
-                kind: Some(ImageKind::Imagen),
+                kind: Some(ImageKind::Text),
                 from: Some(now - Duration::days(3)),
                 until: Some(now + Duration::seconds(1)),
                 ..Default::default()
@@ -141,7 +141,7 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     let job = aisha_domain::JobId(fixtures::id());
     let mut from_job: Vec<ImageRecord> = (0..3u8)
         .map(|n| {
-            let mut i = fixtures::image(owner.id, Some(job), ImageKind::Imagen, now - Duration::days(40));
+            let mut i = fixtures::image(owner.id, Some(job), ImageKind::Text, now - Duration::days(40));
             i.object.key = aisha_domain::storage::StorageKey::image(
                 owner.id,
                 i.created_at,
@@ -200,7 +200,7 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     let month_start = now - Duration::days(2);
     let c = s.gallery.counts(owner.id, month_start).await.unwrap();
     assert_eq!(c.total, 23);
-    assert_eq!(c.imagen, remaining.iter().filter(|i| i.kind == ImageKind::Imagen).count() as u64);
+    assert_eq!(c.imagen, remaining.iter().filter(|i| i.kind == ImageKind::Text).count() as u64);
     assert_eq!(c.avatar_photos, remaining.iter().filter(|i| i.kind == ImageKind::AvatarPhoto).count() as u64);
     assert_eq!(c.favorites, remaining.iter().filter(|i| i.favorite || i.id == not_fav.id).count() as u64);
     assert_eq!(c.this_month, remaining.iter().filter(|i| i.created_at >= month_start).count() as u64);
@@ -217,7 +217,7 @@ pub async fn insert(s: Stores<'_>, owner: &aisha_domain::User, images: &[ImageRe
     use aisha_domain::ledger::{LedgerReason, NewLedgerEntry};
     use aisha_domain::ports::JobOutput;
     for chunk in images.chunks(4) {
-        let spec = fixtures::imagen(u8::try_from(chunk.len()).unwrap(), aisha_domain::ImagenVariant::Fast);
+        let spec = fixtures::imagen(u8::try_from(chunk.len()).unwrap(), "imagen4/fast");
         let new = fixtures::new_job(owner.id, spec, now);
         s.ledger
             .apply(NewLedgerEntry {

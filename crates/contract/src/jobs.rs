@@ -9,7 +9,7 @@ use aisha_domain::gallery::ImageKind;
 use aisha_domain::generation::{Failure, FailureKind, InFlightLimit, JobLimits, JobSpec, ProviderRef, TransitionError};
 use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
 use aisha_domain::ports::{AvatarRefusal, CreateJobError, JobOutput, SaveError, SettleError};
-use aisha_domain::{Coins, ImagenVariant, JobStatus, LedgerEntryId, User, UserId};
+use aisha_domain::{Coins, JobStatus, LedgerEntryId, User, UserId};
 use chrono::{DateTime, Duration, Utc};
 
 async fn funded_user(s: Stores<'_>, coins: i64, now: DateTime<Utc>) -> User {
@@ -65,7 +65,7 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
 
 async fn create_charges_once(s: Stores<'_>, now: DateTime<Utc>) {
     let u = funded_user(s, 100, now).await;
-    let new = new_job(u.id, imagen(3, ImagenVariant::Standard), now);
+    let new = new_job(u.id, imagen(3, "imagen4/standard"), now);
     let created = s.jobs.create_charged(new.clone(), &limits(3)).await.unwrap();
     assert!(!created.replayed);
     let job = created.job;
@@ -77,10 +77,7 @@ async fn create_charges_once(s: Stores<'_>, now: DateTime<Utc>) {
     assert_eq!(debit.amount, -15);
     assert_eq!(debit.idempotency_key, keys::job_charge(job.id));
     assert_eq!(debit.id, new.debit_entry, "the debit row has the id the caller chose");
-    assert_eq!(
-        debit.reason,
-        LedgerReason::JobCharge { job: job.id, job_kind: aisha_domain::JobKind::Imagen, units: 3 }
-    );
+    assert_eq!(debit.reason, LedgerReason::JobCharge { job: job.id, job_kind: aisha_domain::JobKind::Text, units: 3 });
 
     let again = s.jobs.create_charged(new, &limits(3)).await.unwrap();
     assert!(again.replayed, "the same job id is a replay");
@@ -97,7 +94,7 @@ async fn create_charges_once(s: Stores<'_>, now: DateTime<Utc>) {
 
 async fn refusals_write_nothing(s: Stores<'_>, now: DateTime<Utc>) {
     let u = funded_user(s, 10, now).await;
-    let too_dear = new_job(u.id, imagen(4, ImagenVariant::Ultra), now);
+    let too_dear = new_job(u.id, imagen(4, "imagen4/ultra"), now);
     let err = s.jobs.create_charged(too_dear.clone(), &limits(3)).await.unwrap_err();
     assert_eq!(
         err,
@@ -106,9 +103,9 @@ async fn refusals_write_nothing(s: Stores<'_>, now: DateTime<Utc>) {
     assert_eq!(s.jobs.find(too_dear.id).await.unwrap(), None, "no job without its charge");
     assert_eq!(s.ledger.balance(u.id).await.unwrap().get(), 10);
 
-    let a = s.jobs.create_charged(new_job(u.id, imagen(1, ImagenVariant::Fast), now), &limits(2)).await.unwrap();
-    s.jobs.create_charged(new_job(u.id, imagen(1, ImagenVariant::Fast), now), &limits(2)).await.unwrap();
-    let third = new_job(u.id, imagen(1, ImagenVariant::Fast), now);
+    let a = s.jobs.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits(2)).await.unwrap();
+    s.jobs.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits(2)).await.unwrap();
+    let third = new_job(u.id, imagen(1, "imagen4/fast"), now);
     assert_eq!(
         s.jobs.create_charged(third.clone(), &limits(2)).await.unwrap_err(),
         CreateJobError::TooManyInFlight { limit: 2 }
@@ -117,7 +114,7 @@ async fn refusals_write_nothing(s: Stores<'_>, now: DateTime<Utc>) {
     s.jobs.fail(a.job.id, Failure::new(FailureKind::Cancelled, "user"), now).await.unwrap();
     s.jobs.create_charged(third, &limits(2)).await.expect("a slot freed when a job ended");
 
-    let ghost = new_job(UserId(fixtures::id()), imagen(1, ImagenVariant::Fast), now);
+    let ghost = new_job(UserId(fixtures::id()), imagen(1, "imagen4/fast"), now);
     assert_eq!(s.jobs.create_charged(ghost, &limits(3)).await.unwrap_err(), CreateJobError::UnknownUser);
 
     // avatar rules
@@ -153,7 +150,7 @@ async fn refusals_write_nothing(s: Stores<'_>, now: DateTime<Utc>) {
 
 async fn save_and_leases(s: Stores<'_>, now: DateTime<Utc>) {
     let u = funded_user(s, 100, now).await;
-    let job = s.jobs.create_charged(new_job(u.id, imagen(1, ImagenVariant::Fast), now), &limits(3)).await.unwrap().job;
+    let job = s.jobs.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits(3)).await.unwrap().job;
 
     // leases: a due job is leased to one worker at a time
     let lease_until = now + Duration::seconds(30);
@@ -188,8 +185,7 @@ async fn save_and_leases(s: Stores<'_>, now: DateTime<Utc>) {
 
 async fn settle_images(s: Stores<'_>, now: DateTime<Utc>) {
     let u = funded_user(s, 100, now).await;
-    let job =
-        s.jobs.create_charged(new_job(u.id, imagen(4, ImagenVariant::Standard), now), &limits(3)).await.unwrap().job;
+    let job = s.jobs.create_charged(new_job(u.id, imagen(4, "imagen4/standard"), now), &limits(3)).await.unwrap().job;
     let mut queued = job.clone();
     queued.submitted(provider(&format!("r-{}", fixtures::id())), None, now).unwrap();
     s.jobs.save(&queued).await.unwrap();
@@ -200,7 +196,7 @@ async fn settle_images(s: Stores<'_>, now: DateTime<Utc>) {
         "success needs an image; got {none:?}"
     );
     let at = now + Duration::seconds(20);
-    let images: Vec<_> = (0..3).map(|_| fixtures::image(u.id, Some(job.id), ImageKind::Imagen, at)).collect();
+    let images: Vec<_> = (0..3).map(|_| fixtures::image(u.id, Some(job.id), ImageKind::Text, at)).collect();
     let settled = s.jobs.succeed(job.id, JobOutput::Images(images.clone()), at).await.unwrap();
     assert_eq!((settled.job.status, settled.job.delivered, settled.job.refunded.get()), (JobStatus::Succeeded, 3, 5));
     let refund = settled.refund.expect("the missing image is refunded");
@@ -218,13 +214,13 @@ async fn settle_images(s: Stores<'_>, now: DateTime<Utc>) {
     assert_eq!(s.ledger.balance(u.id).await.unwrap().get(), 85);
 
     // all four delivered: no refund row
-    let full = s.jobs.create_charged(new_job(u.id, imagen(2, ImagenVariant::Fast), now), &limits(3)).await.unwrap().job;
+    let full = s.jobs.create_charged(new_job(u.id, imagen(2, "imagen4/fast"), now), &limits(3)).await.unwrap().job;
     let mut q = full.clone();
     q.submitted(provider(&format!("r-{}", fixtures::id())), None, now).unwrap();
     let mut running = s.jobs.save(&q).await.unwrap();
     running.started(now).unwrap();
     s.jobs.save(&running).await.unwrap();
-    let images: Vec<_> = (0..2).map(|_| fixtures::image(u.id, Some(full.id), ImageKind::Imagen, at)).collect();
+    let images: Vec<_> = (0..2).map(|_| fixtures::image(u.id, Some(full.id), ImageKind::Text, at)).collect();
     let settled = s.jobs.succeed(full.id, JobOutput::Images(images), at).await.unwrap();
     assert_eq!(settled.refund, None, "nothing missing, nothing refunded");
     assert_eq!(settled.job.refunded, Coins::ZERO);
@@ -242,8 +238,7 @@ async fn settle_failures(s: Stores<'_>, now: DateTime<Utc>) {
         (FailureKind::Cancelled, JobStatus::Cancelled),
     ] {
         let before = s.ledger.balance(u.id).await.unwrap().get();
-        let job =
-            s.jobs.create_charged(new_job(u.id, imagen(2, ImagenVariant::Ultra), now), &limits(3)).await.unwrap().job;
+        let job = s.jobs.create_charged(new_job(u.id, imagen(2, "imagen4/ultra"), now), &limits(3)).await.unwrap().job;
         let settled = s.jobs.fail(job.id, Failure::new(kind, "detail for operators"), now).await.unwrap();
         assert_eq!(settled.job.status, status);
         assert_eq!(settled.job.failure.as_ref().map(|f| f.kind), Some(kind));
@@ -310,11 +305,10 @@ async fn sweeps_and_counts(s: Stores<'_>, now: DateTime<Utc>) {
     let counts_before = s.jobs.count_by_status().await.unwrap();
     let count = |c: &[(JobStatus, u64)], st| c.iter().find(|(s, _)| *s == st).map_or(0, |(_, n)| *n);
     let u = funded_user(s, 100, now).await;
-    let mut new = new_job(u.id, imagen(1, ImagenVariant::Fast), now);
+    let mut new = new_job(u.id, imagen(1, "imagen4/fast"), now);
     new.deadline = now + Duration::minutes(1);
     let job = s.jobs.create_charged(new, &limits(3)).await.unwrap().job;
-    let ended =
-        s.jobs.create_charged(new_job(u.id, imagen(1, ImagenVariant::Fast), now), &limits(3)).await.unwrap().job;
+    let ended = s.jobs.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits(3)).await.unwrap().job;
     s.jobs.fail(ended.id, Failure::new(FailureKind::Cancelled, "user"), now).await.unwrap();
 
     assert!(s.jobs.overdue(now, 1000).await.unwrap().iter().all(|j| j.id != job.id), "not overdue before its deadline");
@@ -336,7 +330,7 @@ async fn outcomes(s: Stores<'_>, now: DateTime<Utc>) {
     let u = funded_user(s, 100, now).await;
     let owner = u.id;
     let create = move || async move {
-        s.jobs.create_charged(new_job(owner, imagen(1, ImagenVariant::Fast), now), &limits(10)).await.unwrap().job
+        s.jobs.create_charged(new_job(owner, imagen(1, "imagen4/fast"), now), &limits(10)).await.unwrap().job
     };
     let (a, open) = (create().await, create().await);
     let settled_at = now + Duration::minutes(1);

@@ -72,7 +72,7 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     // spent on jobs: charges net of refunds
     let job = aisha_domain::JobId(fixtures::id());
     let mut charge = entry(u.id, -6, &keys::job_charge(job), now + Duration::seconds(30));
-    charge.reason = LedgerReason::JobCharge { job, job_kind: aisha_domain::JobKind::Imagen, units: 2 };
+    charge.reason = LedgerReason::JobCharge { job, job_kind: aisha_domain::JobKind::Text, units: 2 };
     s.ledger.apply(charge).await.unwrap();
     let mut refund = entry(u.id, 3, &keys::job_refund(job), now + Duration::seconds(31));
     refund.reason = LedgerReason::JobRefund { job, units: 1 };

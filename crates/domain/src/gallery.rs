@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImageKind {
-    /// From a description (Imagen 4).
-    Imagen,
+    /// From a description, by a catalog model (stored as `imagen`, its name before the catalog).
+    Text,
     /// "Photos with me" (an avatar's LoRA).
     AvatarPhoto,
 }
@@ -21,12 +21,12 @@ pub enum ImageKind {
 impl ImageKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            ImageKind::Imagen => "imagen",
+            ImageKind::Text => "imagen",
             ImageKind::AvatarPhoto => "avatar_photo",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [ImageKind::Imagen, ImageKind::AvatarPhoto].into_iter().find(|k| k.as_str() == s)
+        [ImageKind::Text, ImageKind::AvatarPhoto].into_iter().find(|k| k.as_str() == s)
     }
 }
 

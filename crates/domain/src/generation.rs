@@ -2,6 +2,7 @@
 //! refund rule. Adapters persist jobs but never decide a transition or an amount themselves:
 //! they call the methods here inside their transaction and write what these return.
 
+use crate::catalog::{Catalog, ModelKey};
 use crate::{AvatarId, Coins, JobId, Prompt, UserId, ValidationError};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -101,33 +102,20 @@ impl From<ImageCount> for u8 {
     }
 }
 
-/// Imagen 4's three variants, priced differently.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ImagenVariant {
-    Fast,
-    Standard,
-    Ultra,
-}
-
-impl ImagenVariant {
-    pub const ALL: [ImagenVariant; 3] = [ImagenVariant::Fast, ImagenVariant::Standard, ImagenVariant::Ultra];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImagenVariant::Fast => "fast",
-            ImagenVariant::Standard => "standard",
-            ImagenVariant::Ultra => "ultra",
-        }
-    }
-}
-
 /// What the user asked for. Everything a worker needs to submit the job again after a restart.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobSpec {
-    /// Images from a description (Imagen 4).
-    Imagen { prompt: Prompt, aspect: AspectRatio, count: ImageCount, variant: ImagenVariant },
+    /// Images from a description, by a catalog model. Stored as `imagen` with a `variant`
+    /// before the catalog existed; both still read.
+    #[serde(rename = "imagen")]
+    Text {
+        prompt: Prompt,
+        aspect: AspectRatio,
+        count: ImageCount,
+        #[serde(alias = "variant")]
+        model: ModelKey,
+    },
     /// "Photos with me": images with the user's trained avatar.
     AvatarPhotos { avatar: AvatarId, prompt: Prompt, aspect: AspectRatio, count: ImageCount },
     /// Training an avatar's LoRA from its photos.
@@ -137,7 +125,9 @@ pub enum JobSpec {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
-    Imagen,
+    /// Images from a description (stored as `imagen`, its name before the catalog).
+    #[serde(rename = "imagen")]
+    Text,
     AvatarPhotos,
     Training,
 }
@@ -145,7 +135,7 @@ pub enum JobKind {
 impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            JobKind::Imagen => "imagen",
+            JobKind::Text => "imagen",
             JobKind::AvatarPhotos => "avatar_photos",
             JobKind::Training => "training",
         }
@@ -155,7 +145,7 @@ impl JobKind {
 impl JobSpec {
     pub fn kind(&self) -> JobKind {
         match self {
-            JobSpec::Imagen { .. } => JobKind::Imagen,
+            JobSpec::Text { .. } => JobKind::Text,
             JobSpec::AvatarPhotos { .. } => JobKind::AvatarPhotos,
             JobSpec::Training { .. } => JobKind::Training,
         }
@@ -164,32 +154,30 @@ impl JobSpec {
     /// Units the price is multiplied by and the refund is counted in: images, or one training.
     pub fn units(&self) -> u8 {
         match self {
-            JobSpec::Imagen { count, .. } | JobSpec::AvatarPhotos { count, .. } => count.get(),
+            JobSpec::Text { count, .. } | JobSpec::AvatarPhotos { count, .. } => count.get(),
             JobSpec::Training { .. } => 1,
         }
     }
 
     pub fn avatar(&self) -> Option<AvatarId> {
         match self {
-            JobSpec::Imagen { .. } => None,
+            JobSpec::Text { .. } => None,
             JobSpec::AvatarPhotos { avatar, .. } | JobSpec::Training { avatar } => Some(*avatar),
         }
     }
 
     pub fn prompt(&self) -> Option<&Prompt> {
         match self {
-            JobSpec::Imagen { prompt, .. } | JobSpec::AvatarPhotos { prompt, .. } => Some(prompt),
+            JobSpec::Text { prompt, .. } | JobSpec::AvatarPhotos { prompt, .. } => Some(prompt),
             JobSpec::Training { .. } => None,
         }
     }
 }
 
-/// Prices in coins (operator configuration).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Prices in coins (operator configuration): the catalog's per-image prices, and the avatar's.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PriceTable {
-    pub imagen_fast: Coins,
-    pub imagen_standard: Coins,
-    pub imagen_ultra: Coins,
+    pub catalog: Catalog,
     pub avatar_photo: Coins,
     pub training: Coins,
 }
@@ -197,7 +185,7 @@ pub struct PriceTable {
 impl Default for PriceTable {
     fn default() -> Self {
         let c = |n| Coins::new(n).expect("positive literal");
-        Self { imagen_fast: c(3), imagen_standard: c(5), imagen_ultra: c(8), avatar_photo: c(5), training: c(150) }
+        Self { catalog: Catalog::default(), avatar_photo: c(5), training: c(150) }
     }
 }
 
@@ -210,21 +198,20 @@ pub struct Quote {
 }
 
 impl PriceTable {
-    pub fn unit_price(&self, spec: &JobSpec) -> Coins {
+    /// `None` for a model the catalog does not have (any more).
+    pub fn unit_price(&self, spec: &JobSpec) -> Option<Coins> {
         match spec {
-            JobSpec::Imagen { variant: ImagenVariant::Fast, .. } => self.imagen_fast,
-            JobSpec::Imagen { variant: ImagenVariant::Standard, .. } => self.imagen_standard,
-            JobSpec::Imagen { variant: ImagenVariant::Ultra, .. } => self.imagen_ultra,
-            JobSpec::AvatarPhotos { .. } => self.avatar_photo,
-            JobSpec::Training { .. } => self.training,
+            JobSpec::Text { model, .. } => self.catalog.get(*model).map(|m| m.price),
+            JobSpec::AvatarPhotos { .. } => Some(self.avatar_photo),
+            JobSpec::Training { .. } => Some(self.training),
         }
     }
 
-    pub fn quote(&self, spec: &JobSpec) -> Quote {
-        let unit_price = self.unit_price(spec);
+    pub fn quote(&self, spec: &JobSpec) -> Option<Quote> {
+        let unit_price = self.unit_price(spec)?;
         let units = spec.units();
         let total = unit_price.checked_mul(u32::from(units)).expect("configured prices are small");
-        Quote { unit_price, units, total }
+        Some(Quote { unit_price, units, total })
     }
 }
 
@@ -246,7 +233,7 @@ impl Deadlines {
         created_at
             + match spec.kind() {
                 JobKind::Training => self.training,
-                JobKind::Imagen | JobKind::AvatarPhotos => self.images,
+                JobKind::Text | JobKind::AvatarPhotos => self.images,
             }
     }
 }
@@ -555,11 +542,11 @@ mod tests {
 
     fn job(units: u8, unit: i64) -> Job {
         let t = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
-        let spec = JobSpec::Imagen {
+        let spec = JobSpec::Text {
             prompt: prompt(),
             aspect: AspectRatio::Square,
             count: ImageCount::new(units).unwrap(),
-            variant: ImagenVariant::Fast,
+            model: ModelKey::parse("flux-2").unwrap(),
         };
         let unit_price = Coins::new(unit).unwrap();
         let quote = Quote { unit_price, units, total: unit_price.checked_mul(u32::from(units)).unwrap() };
@@ -599,17 +586,40 @@ mod tests {
     #[test]
     fn prices_come_from_the_table() {
         let prices = PriceTable::default();
-        let spec = |variant| JobSpec::Imagen {
+        let spec = |key| JobSpec::Text {
             prompt: prompt(),
             aspect: AspectRatio::Square,
             count: ImageCount::new(3).unwrap(),
-            variant,
+            model: ModelKey::parse(key).unwrap(),
         };
-        assert_eq!(prices.quote(&spec(ImagenVariant::Fast)).total.get(), 9);
-        assert_eq!(prices.quote(&spec(ImagenVariant::Standard)).total.get(), 15);
-        assert_eq!(prices.quote(&spec(ImagenVariant::Ultra)).total.get(), 24);
+        for m in prices.catalog.all() {
+            let expected = m.price.get() * 3;
+            assert_eq!(prices.quote(&spec(m.key.as_str())).unwrap().total.get(), expected, "{}", m.key);
+        }
+        assert_eq!(prices.quote(&spec("not-in-the-catalog")), None);
         let training = JobSpec::Training { avatar: AvatarId(Uuid::nil()) };
-        assert_eq!(prices.quote(&training), Quote { unit_price: prices.training, units: 1, total: prices.training });
+        assert_eq!(
+            prices.quote(&training),
+            Some(Quote { unit_price: prices.training, units: 1, total: prices.training })
+        );
+    }
+
+    #[test]
+    fn a_spec_stored_before_the_catalog_still_reads() {
+        let old = r#"{"kind":"imagen","prompt":"a red fox","aspect":"16:9","count":2,"variant":"ultra"}"#;
+        let spec: JobSpec = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            spec,
+            JobSpec::Text {
+                prompt: prompt(),
+                aspect: AspectRatio::Landscape16x9,
+                count: ImageCount::new(2).unwrap(),
+                model: ModelKey::parse(ModelKey::IMAGEN4_ULTRA).unwrap(),
+            }
+        );
+        let again: JobSpec = serde_json::from_str(&serde_json::to_string(&spec).unwrap()).unwrap();
+        assert_eq!(again, spec);
+        assert!(serde_json::to_string(&spec).unwrap().contains(r#""kind":"imagen""#));
     }
 
     #[test]

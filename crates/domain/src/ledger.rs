@@ -277,7 +277,7 @@ mod tests {
         let job = JobId(Uuid::nil());
         let rows = vec![
             entry(100, LedgerReason::Welcome),
-            entry(-20, LedgerReason::JobCharge { job, job_kind: JobKind::Imagen, units: 4 }),
+            entry(-20, LedgerReason::JobCharge { job, job_kind: JobKind::Text, units: 4 }),
             entry(5, LedgerReason::JobRefund { job, units: 1 }),
         ];
         assert_eq!(spent_on_jobs(&rows).get(), 15);

@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod avatar;
+pub mod catalog;
 pub mod coordination;
 pub mod gallery;
 pub mod generation;
@@ -19,7 +20,8 @@ mod text;
 pub mod user;
 
 pub use avatar::{Avatar, AvatarStatus, Gender};
-pub use generation::{AspectRatio, ImageCount, ImagenVariant, Job, JobKind, JobSpec, JobStatus};
+pub use catalog::{Catalog, CatalogModel, ModelKey};
+pub use generation::{AspectRatio, ImageCount, Job, JobKind, JobSpec, JobStatus};
 pub use ids::{AvatarId, Clock, IdGen, ImageId, JobId, LedgerEntryId, PhotoId, TelegramUserId, UserId, truncate};
 pub use money::Coins;
 pub use text::{AvatarName, PromoCode, Prompt};
@@ -54,6 +56,8 @@ pub enum ValidationError {
     DateRangeReversed,
     #[error("a range can cover at most {max_days} days, got {got}")]
     DateRangeTooLong { max_days: i64, got: i64 },
+    #[error("invalid model key {0:?}: 1-32 of a-z, 0-9, '.', '_', '-', '/'")]
+    ModelKey(String),
     #[error("invalid storage key {0:?}")]
     StorageKey(String),
 }

@@ -16,7 +16,7 @@
 use crate::avatar::{Avatar, AvatarPhoto, Lora, PhotoRejection, PhotoRules, TrainRefusal};
 use crate::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageRecord, Position};
 use crate::generation::{
-    AspectRatio, Failure, FailureKind, ImagenVariant, Job, JobLimits, JobStatus, NewJob, ProviderRef, TransitionError,
+    AspectRatio, Failure, FailureKind, Job, JobLimits, JobStatus, NewJob, ProviderRef, TransitionError,
 };
 use crate::ledger::{Applied, LedgerEntry, LedgerTotals, NewLedgerEntry};
 use crate::payments::{Promo, PromoRefusal, StarsPayment};
@@ -496,9 +496,23 @@ pub trait ImageStore: Send + Sync {
 /// trigger already applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProviderRequest {
-    Imagen { prompt: String, aspect: AspectRatio, count: u8, variant: ImagenVariant },
-    LoraImages { prompt: String, lora_url: String, aspect: AspectRatio, count: u8 },
-    Training { archive_url: String, trigger: String },
+    /// A catalog model: the provider side of its entry travels with the request.
+    Text {
+        prompt: String,
+        aspect: AspectRatio,
+        count: u8,
+        model: crate::catalog::ProviderModel,
+    },
+    LoraImages {
+        prompt: String,
+        lora_url: String,
+        aspect: AspectRatio,
+        count: u8,
+    },
+    Training {
+        archive_url: String,
+        trigger: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -72,7 +72,7 @@ mod tests {
     #[test]
     fn round_trip_and_version_mismatch() {
         let key = SessionKey::gallery(UserId(Uuid::nil()));
-        let s = GallerySession { filter: Filter { kind: Some(ImageKind::Imagen), ..Filter::default() }, cursor: None };
+        let s = GallerySession { filter: Filter { kind: Some(ImageKind::Text), ..Filter::default() }, cursor: None };
         assert_eq!(decode::<GallerySession>(&key, &encode(&s)), Some(s));
         assert_eq!(decode::<GallerySession>(&key, r#"{"v":0,"d":{}}"#), None);
         assert_eq!(decode::<GallerySession>(&key, r#"{"v":1,"d":{"filter":42}}"#), None);

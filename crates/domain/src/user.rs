@@ -1,6 +1,7 @@
 //! Users, their Telegram profile and their settings.
 
-use crate::generation::{AspectRatio, ImageCount, ImagenVariant};
+use crate::catalog::ModelKey;
+use crate::generation::{AspectRatio, ImageCount};
 use crate::{TelegramUserId, UserId, ValidationError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -108,12 +109,18 @@ impl fmt::Display for Timezone {
 pub struct GenerationDefaults {
     pub aspect: AspectRatio,
     pub count: ImageCount,
-    pub variant: ImagenVariant,
+    /// A catalog key; one since disabled falls back to the catalog's default when used.
+    #[serde(alias = "variant")]
+    pub model: ModelKey,
 }
 
 impl Default for GenerationDefaults {
     fn default() -> Self {
-        Self { aspect: AspectRatio::Square, count: ImageCount::ONE, variant: ImagenVariant::Standard }
+        Self {
+            aspect: AspectRatio::Square,
+            count: ImageCount::ONE,
+            model: ModelKey::parse("nano-banana-2").expect("literal key"),
+        }
     }
 }
 
@@ -122,7 +129,7 @@ pub struct Settings {
     pub language: Language,
     pub timezone: Timezone,
     pub defaults: GenerationDefaults,
-    /// Skip the aspect/count/variant questions and use `defaults`.
+    /// Skip the aspect/count/model questions and use `defaults`.
     pub quick_mode: bool,
 }
 

@@ -10,7 +10,7 @@ use aisha_domain::generation::{JobSpec, Quote};
 use aisha_domain::payments::{InvoicePayload, Promo, default_packages};
 use aisha_domain::ports::{Gallery, Jobs, Promos, ProviderError, ProviderErrorKind};
 use aisha_domain::services::payments::PaidInvoice;
-use aisha_domain::{AspectRatio, Coins, ImageCount, ImagenVariant, JobId, PromoCode, Prompt, User};
+use aisha_domain::{AspectRatio, Coins, ImageCount, JobId, ModelKey, PromoCode, Prompt, User};
 use aisha_memory::ScriptedGenerator;
 use common::{World, block};
 use proptest::prelude::*;
@@ -111,11 +111,11 @@ impl Model {
                 block(w.payments.complete(paid)).unwrap();
             }
             Op::Start { user, count, variant, replay } => {
-                let spec = JobSpec::Imagen {
+                let spec = JobSpec::Text {
                     prompt: Prompt::parse("a property test").unwrap(),
                     aspect: AspectRatio::ALL[usize::from(count) % 5],
                     count: ImageCount::new(count).unwrap(),
-                    variant: ImagenVariant::ALL[variant],
+                    model: ModelKey::parse(["flux-2", "nano-banana-2", "nano-banana-pro"][variant]).unwrap(),
                 };
                 let id = match (replay, self.jobs.iter().rev().find(|(_, o)| *o == user)) {
                     (true, Some((id, _))) => *id,
@@ -250,7 +250,7 @@ proptest! {
         let images: Vec<_> = seeds
             .iter()
             .map(|(minutes, avatar_kind, fav)| {
-                let kind = if *avatar_kind { ImageKind::AvatarPhoto } else { ImageKind::Imagen };
+                let kind = if *avatar_kind { ImageKind::AvatarPhoto } else { ImageKind::Text };
                 let mut i = aisha_contract::fixtures::image(u.id, None, kind, now - chrono::Duration::minutes(*minutes));
                 i.favorite = *fav;
                 i
@@ -258,7 +258,7 @@ proptest! {
             .collect();
         block(aisha_contract::gallery::insert(aisha_contract::Stores::of(&*w.store), &u, &images, now));
         let q = GalleryQuery {
-            kind: kind.map(|a| if a { ImageKind::AvatarPhoto } else { ImageKind::Imagen }),
+            kind: kind.map(|a| if a { ImageKind::AvatarPhoto } else { ImageKind::Text }),
             favorites_only,
             ..GalleryQuery::default()
         };
@@ -293,11 +293,11 @@ fn concurrent_debits_end_exact() {
         prices: Default::default(),
         deadlines: Default::default(),
     };
-    let spec = JobSpec::Imagen {
+    let spec = JobSpec::Text {
         prompt: Prompt::parse("concurrency").unwrap(),
         aspect: AspectRatio::Square,
         count: ImageCount::new(3).unwrap(),
-        variant: ImagenVariant::Standard,
+        model: ModelKey::parse("nano-banana-2").unwrap(),
     };
     let ok = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
@@ -312,7 +312,7 @@ fn concurrent_debits_end_exact() {
         }
     });
     let ok = ok.into_inner() as i64;
-    assert_eq!(ok, 66, "exactly as many jobs as the balance pays for");
-    assert_eq!(w.balance(&u), 1000 - ok * 15);
+    assert_eq!(ok, 30, "exactly as many jobs as the balance pays for (3 × 11 each)");
+    assert_eq!(w.balance(&u), 1000 - ok * 33);
     w.assert_invariants();
 }

@@ -8,17 +8,17 @@ use aisha_domain::generation::{FailureKind, JobSpec};
 use aisha_domain::ports::{Jobs, Notice, ProviderError, ProviderErrorKind, ProviderOutput};
 use aisha_domain::services::generation::StartError;
 use aisha_domain::services::runner::{Cancel, Delivery};
-use aisha_domain::{AspectRatio, ImageCount, ImagenVariant, Job, JobId, JobStatus, Prompt, User};
+use aisha_domain::{AspectRatio, ImageCount, Job, JobId, JobStatus, ModelKey, Prompt, User};
 use aisha_memory::ScriptedGenerator;
 use common::{World, block};
 use uuid::Uuid;
 
 fn spec(count: u8) -> JobSpec {
-    JobSpec::Imagen {
+    JobSpec::Text {
         prompt: Prompt::parse("a fox in the snow").unwrap(),
         aspect: AspectRatio::Landscape16x9,
         count: ImageCount::new(count).unwrap(),
-        variant: ImagenVariant::Standard,
+        model: ModelKey::parse("nano-banana-2").unwrap(),
     }
 }
 
@@ -40,7 +40,7 @@ fn happy_path_stores_images_before_succeeding() {
     let u = w.user(1);
     w.fund(&u, 100);
     let j = start(&w, &u, 2);
-    assert_eq!(w.balance(&u), 90, "charged when created");
+    assert_eq!(w.balance(&u), 78, "charged when created");
     assert_eq!(block(w.runner.tick()).unwrap(), 1);
     assert_eq!(job(&w, &j).status, JobStatus::Queued);
     let rid = request_of(&w, &j);
@@ -57,7 +57,7 @@ fn happy_path_stores_images_before_succeeding() {
     assert_eq!(snap.images.len(), 2);
     assert!(snap.images.iter().all(|i| (i.object.width, i.object.height) == (1024, 576)), "size read from the bytes");
     assert_eq!(w.images.keys().len(), 2, "both images are in storage");
-    assert_eq!(w.balance(&u), 90);
+    assert_eq!(w.balance(&u), 78);
     let notices = w.notifier.notices();
     assert!(matches!(notices.last(), Some((_, Notice::Succeeded { images, .. })) if images.len() == 2));
     w.assert_invariants();
@@ -75,8 +75,8 @@ fn partial_and_nsfw_results_refund_the_missing_images() {
     w.clock.advance(chrono::Duration::seconds(3));
     block(w.runner.tick()).unwrap();
     let done = job(&w, &j);
-    assert_eq!((done.status, done.delivered, done.refunded.get()), (JobStatus::Succeeded, 2, 10));
-    assert_eq!(w.balance(&u), 100 - 20 + 10);
+    assert_eq!((done.status, done.delivered, done.refunded.get()), (JobStatus::Succeeded, 2, 22));
+    assert_eq!(w.balance(&u), 100 - 44 + 22);
     assert_eq!(w.images.keys().len(), 2, "the flagged image is not stored");
     w.assert_invariants();
 }
@@ -138,7 +138,7 @@ fn transient_errors_are_retried_with_backoff() {
     w.clock.advance(chrono::Duration::seconds(5));
     block(w.runner.tick()).unwrap();
     assert_eq!(job(&w, &j).status, JobStatus::Queued, "third try went through");
-    assert_eq!(w.balance(&u), 95, "retries are not charged");
+    assert_eq!(w.balance(&u), 89, "retries are not charged");
     w.assert_invariants();
 }
 
@@ -243,9 +243,11 @@ fn cancel_while_queued_refunds_in_full() {
 fn limits_and_funds_refuse_before_anything_is_written() {
     let w = World::new();
     let u = w.user(1);
-    w.fund(&u, 9);
+    w.fund(&u, 21);
     let err = block(w.generation.start(u.id, JobId(Uuid::new_v4()), spec(2), None)).unwrap_err();
-    assert!(matches!(err, StartError::InsufficientFunds { price, balance } if price.get() == 10 && balance.get() == 9));
+    assert!(
+        matches!(err, StartError::InsufficientFunds { price, balance } if price.get() == 22 && balance.get() == 21)
+    );
     w.fund(&u, 100);
     for _ in 0..3 {
         start(&w, &u, 1);
@@ -258,7 +260,7 @@ fn limits_and_funds_refuse_before_anything_is_written() {
     let a = block(w.generation.start(u.id, id, spec(1), None)).unwrap();
     let b = block(w.generation.start(u.id, id, spec(1), None)).unwrap();
     assert_eq!(a.id, b.id, "a confirmation pressed twice starts one job");
-    assert_eq!(w.balance(&u), 109 - 5);
+    assert_eq!(w.balance(&u), 121 - 11);
     w.assert_invariants();
 }
 
@@ -439,7 +441,7 @@ fn an_outcome_not_confirmed_is_sent_again_by_the_sweep_until_it_is() {
     }
     assert_eq!(w.notifier.resent().len(), 2, "a confirmed outcome is not sent again");
     assert_eq!(outcomes_of(&w.notifier.notices(), j.id), 3);
-    assert_eq!(w.balance(&u), 90, "re-sending touches no money");
+    assert_eq!(w.balance(&u), 78, "re-sending touches no money");
     w.assert_invariants();
 }
 
@@ -487,5 +489,25 @@ fn an_outcome_ended_elsewhere_is_told_by_the_sweep() {
     w.clock.advance(chrono::Duration::minutes(5));
     block(w.runner.sweep()).unwrap();
     assert_eq!(w.notifier.resent().len(), 1, "told once");
+    w.assert_invariants();
+}
+
+#[test]
+fn a_model_the_catalog_does_not_offer_is_refused_before_anything_is_written() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    for key in ["imagen4/standard", "no-such-model"] {
+        let spec = JobSpec::Text {
+            prompt: Prompt::parse("a fox in the snow").unwrap(),
+            aspect: AspectRatio::Square,
+            count: ImageCount::new(1).unwrap(),
+            model: ModelKey::parse(key).unwrap(),
+        };
+        let err = block(w.generation.start(u.id, JobId(Uuid::new_v4()), spec, None)).unwrap_err();
+        assert_eq!(err, StartError::ModelUnavailable(ModelKey::parse(key).unwrap()), "{key}");
+    }
+    assert_eq!(w.balance(&u), 100);
+    assert!(w.store.snapshot().jobs.is_empty());
     w.assert_invariants();
 }

@@ -26,7 +26,7 @@ fn seed(w: &World, u: &User, n: usize) -> Vec<aisha_domain::gallery::ImageRecord
     let now = w.clock_now();
     let images: Vec<_> = (0..n)
         .map(|i| {
-            let kind = if i % 2 == 0 { ImageKind::Imagen } else { ImageKind::AvatarPhoto };
+            let kind = if i % 2 == 0 { ImageKind::Text } else { ImageKind::AvatarPhoto };
             let mut img = aisha_contract::fixtures::image(u.id, None, kind, now - chrono::Duration::minutes(i as i64));
             img.favorite = i % 3 == 0;
             img

@@ -10,6 +10,7 @@
 mod family;
 mod hooks;
 mod picture;
+pub mod schemas;
 mod server;
 
 use ed25519_dalek::SigningKey;
@@ -23,7 +24,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 pub use family::Family;
-pub use picture::{flux_size, imagen_size};
+pub use picture::{flux_size, gemini_size, imagen_size};
 
 /// Runtime behaviour. Durations are in milliseconds so the JSON control API stays plain.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,6 +57,14 @@ pub struct Knobs {
     pub short_marker: Option<String>,
     /// … never completes.
     pub stuck_marker: Option<String>,
+    /// … completes, but its result is a 500: FAL reports it COMPLETED with an `error`, the
+    /// result answers 500, and the webhook says `ERROR` with "Invalid status code: 500".
+    pub server_error_marker: Option<String>,
+    /// Model ids answered 404 "Application not found", as for a model the provider retired.
+    pub retired_models: Vec<String>,
+    /// Result files and uploads older than this are gone (404), as FAL's CDN forgets files
+    /// past their retention. An upload's own lifecycle header may make it shorter.
+    pub file_ttl_ms: Option<u64>,
     /// Whether cancelling an IN_PROGRESS job stops it (FAL leaves that to the app).
     pub honor_cancel_running: bool,
     /// Files are sent without a Content-Length, in chunks.
@@ -80,6 +89,9 @@ impl Default for Knobs {
             nsfw_count: None,
             short_marker: None,
             stuck_marker: None,
+            server_error_marker: None,
+            retired_models: Vec::new(),
+            file_ttl_ms: None,
             honor_cancel_running: true,
             chunked_files: false,
             webhooks: WebhookKnobs::default(),
@@ -107,6 +119,9 @@ pub struct WebhookKnobs {
     /// For a job done the moment it is queued, send one copy before answering the submit:
     /// a webhook that outruns its own submit.
     pub early: bool,
+    /// Deliveries carry a `gateway_request_id` other than the `request_id`, as after FAL
+    /// retried the request inside its gateway.
+    pub gateway_id_differs: bool,
 }
 
 impl Default for WebhookKnobs {
@@ -121,6 +136,7 @@ impl Default for WebhookKnobs {
             retries: 2,
             retry_ms: 50,
             early: false,
+            gateway_id_differs: false,
         }
     }
 }
@@ -152,6 +168,8 @@ pub struct RequestInfo {
     pub phase: Phase,
     pub cancelled: bool,
     pub webhook: Option<String>,
+    /// The `X-Fal-Object-Lifecycle-Preference` the submit carried, parsed.
+    pub lifecycle: Option<Value>,
 }
 
 /// One API call the emulator answered.
@@ -197,6 +215,7 @@ struct Req {
     cancelled: bool,
     outcome: Outcome,
     webhook: Option<String>,
+    lifecycle: Option<Value>,
     changed: Arc<Notify>,
 }
 
@@ -222,6 +241,9 @@ struct Upload {
     file_name: String,
     content_type: String,
     bytes: Option<Vec<u8>>,
+    at: Instant,
+    /// `expiration_duration_seconds` from the upload's lifecycle header.
+    expires_after: Option<Duration>,
 }
 
 #[derive(Debug, Default)]
@@ -388,6 +410,11 @@ impl FalEmulator {
             .collect()
     }
 
+    /// Each upload's file name and the lifetime its lifecycle header asked for.
+    pub fn upload_lifetimes(&self) -> Vec<(String, Option<Duration>)> {
+        self.shared.lock().uploads.values().map(|u| (u.file_name.clone(), u.expires_after)).collect()
+    }
+
     pub fn webhook_log(&self) -> Vec<WebhookAttempt> {
         self.shared.lock().webhook_log.clone()
     }
@@ -424,6 +451,7 @@ fn info(r: &Req, now: Instant) -> RequestInfo {
         phase: r.phase(now),
         cancelled: r.cancelled,
         webhook: r.webhook.clone(),
+        lifecycle: r.lifecycle.clone(),
     }
 }
 

@@ -96,7 +96,7 @@ async fn flux_presets_and_imagen_ratios_give_their_sizes() {
         assert_eq!((img.width(), img.height()), size, "{preset}");
     }
     let (_, sub) =
-        submit(&http, &emu, "fal-ai/imagen4/preview/fast", json!({"prompt": "x", "aspect_ratio": "16:9"})).await;
+        submit(&http, &emu, "fal-ai/imagen4/preview/fast", json!({"prompt": "xyz", "aspect_ratio": "16:9"})).await;
     wait_completed(&http, sub["status_url"].as_str().unwrap()).await;
     let (_, out) = get(&http, sub["response_url"].as_str().unwrap()).await;
     assert!(out.get("seed").is_none() && out["description"].is_string(), "the newer Imagen schema");
@@ -128,7 +128,7 @@ async fn requests_are_validated_like_fal_does() {
 
     // the full model path is not where a request lives
     emu.update(|k| k.api_key = None);
-    let (_, sub) = submit(&http, &emu, "fal-ai/imagen4/preview/fast", json!({"prompt": "x"})).await;
+    let (_, sub) = submit(&http, &emu, "fal-ai/imagen4/preview/fast", json!({"prompt": "xyz"})).await;
     let id = sub["request_id"].as_str().unwrap();
     let wrong = format!("{}/fal-ai/imagen4/preview/fast/requests/{id}/status", emu.url());
     assert_eq!(get(&http, &wrong).await.0, 404);
@@ -137,7 +137,7 @@ async fn requests_are_validated_like_fal_does() {
 #[tokio::test]
 async fn cancel_answers_by_phase() {
     let (emu, http) = emulator(Knobs { queue_ms: 10_000, ..Knobs::default() }).await;
-    let (_, sub) = submit(&http, &emu, "fal-ai/imagen4/preview", json!({"prompt": "x"})).await;
+    let (_, sub) = submit(&http, &emu, "fal-ai/imagen4/preview", json!({"prompt": "xyz"})).await;
     let cancel = sub["cancel_url"].as_str().unwrap();
     let r = http.put(cancel).header("authorization", KEY).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 202);

@@ -62,7 +62,7 @@ async fn run(url: &str, images: i64) -> Result<(), String> {
         (
             "imagen, last 7 days",
             GalleryQuery {
-                kind: Some(ImageKind::Imagen),
+                kind: Some(ImageKind::Text),
                 from: Some(week_ago),
                 until: Some(until),
                 ..Default::default()

@@ -4,9 +4,10 @@
 
 use crate::entity::*;
 use crate::error::corrupt;
+use aisha_domain::ModelKey;
 use aisha_domain::avatar::{Avatar, AvatarPhoto, AvatarStatus, Gender, Lora, TriggerPhrase};
 use aisha_domain::gallery::{ImageKind, ImageRecord};
-use aisha_domain::generation::{Failure, FailureKind, ImageCount, ImagenVariant, ProviderRef, Quote};
+use aisha_domain::generation::{Failure, FailureKind, ImageCount, ProviderRef, Quote};
 use aisha_domain::ledger::{LedgerEntry, LedgerReason};
 use aisha_domain::media::ImageFormat;
 use aisha_domain::payments::{Promo, StarsPayment};
@@ -38,10 +39,8 @@ pub(crate) fn narrow<T: TryFrom<i64>>(v: impl Into<i64>, what: &str) -> R<T> {
 // --- users -----------------------------------------------------------------------------------
 
 pub(crate) fn user(m: users::Model) -> R<User> {
-    let variant = ImagenVariant::ALL
-        .into_iter()
-        .find(|v| v.as_str() == m.default_variant)
-        .ok_or_else(|| corrupt("users.default_variant", &m.default_variant))?;
+    let model =
+        ModelKey::from_stored(&m.default_model).map_err(|_| corrupt("users.default_model", &m.default_model))?;
     let count = u8::try_from(m.default_count)
         .ok()
         .and_then(|c| ImageCount::new(c).ok())
@@ -62,7 +61,7 @@ pub(crate) fn user(m: users::Model) -> R<User> {
                 aspect: AspectRatio::parse(&m.default_aspect)
                     .map_err(|_| corrupt("users.default_aspect", &m.default_aspect))?,
                 count,
-                variant,
+                model,
             },
             quick_mode: m.quick_mode,
         },
@@ -83,7 +82,7 @@ pub(crate) fn user_row(u: &User, now: chrono::DateTime<chrono::Utc>) -> users::A
         timezone: Set(u.settings.timezone.name().to_owned()),
         default_aspect: Set(u.settings.defaults.aspect.as_str().to_owned()),
         default_count: Set(i16::from(u.settings.defaults.count.get())),
-        default_variant: Set(u.settings.defaults.variant.as_str().to_owned()),
+        default_model: Set(u.settings.defaults.model.as_str().to_owned()),
         quick_mode: Set(u.settings.quick_mode),
         blocked: Set(u.blocked),
         created_at: Set(truncate(u.created_at)),

@@ -19,7 +19,7 @@ pub mod users {
         pub timezone: String,
         pub default_aspect: String,
         pub default_count: i16,
-        pub default_variant: String,
+        pub default_model: String,
         pub quick_mode: bool,
         pub blocked: bool,
         pub created_at: DateTimeUtc,

@@ -239,7 +239,7 @@ impl Gallery for Db {
             .filter(images::Column::UserId.eq(owner.0))
             .select_only()
             .expr_as(Expr::cust("COUNT(*)"), "total")
-            .expr_as(count_if(kind_is(ImageKind::Imagen)), "imagen")
+            .expr_as(count_if(kind_is(ImageKind::Text)), "imagen")
             .expr_as(count_if(kind_is(ImageKind::AvatarPhoto)), "avatar_photos")
             .expr_as(count_if(images::Column::Favorite.eq(true)), "favorites")
             .expr_as(count_if(images::Column::CreatedAt.gte(truncate(month_start))), "this_month")

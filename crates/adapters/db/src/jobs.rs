@@ -102,7 +102,7 @@ impl Db {
         job.deadline = truncate(job.deadline);
 
         match &new.spec {
-            JobSpec::Imagen { .. } => {}
+            JobSpec::Text { .. } => {}
             JobSpec::AvatarPhotos { avatar, .. } => {
                 let found = owned_avatar(&tx, new.owner, *avatar).await?;
                 match found {

@@ -76,7 +76,7 @@ impl Users for Db {
                 timezone: Set(settings.timezone.name().to_owned()),
                 default_aspect: Set(settings.defaults.aspect.as_str().to_owned()),
                 default_count: Set(i16::from(settings.defaults.count.get())),
-                default_variant: Set(settings.defaults.variant.as_str().to_owned()),
+                default_model: Set(settings.defaults.model.as_str().to_owned()),
                 quick_mode: Set(settings.quick_mode),
                 updated_at: Set(self.now()),
                 ..Default::default()

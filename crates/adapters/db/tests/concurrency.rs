@@ -9,7 +9,7 @@ use aisha_domain::generation::{InFlightLimit, JobLimits};
 use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
 use aisha_domain::payments::{Promo, PromoRefusal, StarsPayment};
 use aisha_domain::ports::{CreateJobError, Jobs, Ledger, PaymentRecorded, Payments, Promos, RedeemError, Users};
-use aisha_domain::{Coins, ImagenVariant, JobId, LedgerEntryId, PromoCode, User};
+use aisha_domain::{Coins, JobId, LedgerEntryId, PromoCode, User};
 use aisha_memory::ManualClock;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashSet;
@@ -50,7 +50,7 @@ async fn debits_never_overdraw(db: &common::TestDb) {
     let tasks: Vec<_> = (0..64)
         .map(|_| {
             let db = db.db();
-            let new = new_job(u.id, imagen(1, ImagenVariant::Fast), now());
+            let new = new_job(u.id, imagen(1, "imagen4/fast"), now());
             tokio::spawn(async move { db.create_charged(new, &unlimited()).await })
         })
         .collect();
@@ -80,7 +80,7 @@ mod debits {
 /// The same job id submitted eight times at once: one job, one debit.
 async fn same_job_once(db: &common::TestDb) {
     let u = funded(db, 100).await;
-    let new = new_job(u.id, imagen(2, ImagenVariant::Standard), now());
+    let new = new_job(u.id, imagen(2, "imagen4/standard"), now());
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let (db, new) = (db.db(), new.clone());
@@ -109,7 +109,7 @@ async fn claims_are_exclusive(db: &common::TestDb) {
     let u = funded(db, 1000).await;
     let mut ids = HashSet::new();
     for _ in 0..40 {
-        let job = db.create_charged(new_job(u.id, imagen(1, ImagenVariant::Fast), now()), &unlimited()).await.unwrap();
+        let job = db.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now()), &unlimited()).await.unwrap();
         ids.insert(job.job.id);
     }
     let worker = |db: Db| async move {

@@ -20,7 +20,7 @@ use aisha_domain::services::accounts::Accounts;
 use aisha_domain::services::generation::Generation;
 use aisha_domain::services::runner::{Delivery, JobRunner, RunnerConfig};
 use aisha_domain::user::Profile;
-use aisha_domain::{AspectRatio, Clock, Coins, ImageCount, ImagenVariant, JobId, JobSpec, Prompt, TelegramUserId};
+use aisha_domain::{AspectRatio, Clock, Coins, ImageCount, JobId, JobSpec, ModelKey, Prompt, TelegramUserId};
 use aisha_fal::{FalClient, FalConfig, OutputFormat, WebhookVerifier};
 use aisha_memory::{MemoryImageStore, MemoryStore, RecordingNotifier};
 use aisha_sandbox::fal::{FalEmulator, Knobs};
@@ -145,6 +145,7 @@ async fn bench(knobs: Knobs, format: OutputFormat) -> Bench {
         images: Arc::new(MemoryImageStore::default()),
         generator: Arc::new(Timed((*fal).clone())),
         notifier: Arc::new(RecordingNotifier::default()),
+        catalog: aisha_domain::Catalog::default(),
         env: env.clone(),
         config: RunnerConfig { webhook: true, batch: 64, ..RunnerConfig::default() },
     });
@@ -189,11 +190,11 @@ impl Bench {
     }
 
     async fn start(&self, owner: aisha_domain::UserId, n: usize, count: u8) -> JobId {
-        let spec = JobSpec::Imagen {
+        let spec = JobSpec::Text {
             prompt: Prompt::parse(&format!("load test picture number {n}")).expect("prompt"),
             aspect: AspectRatio::Square,
             count: ImageCount::new(count).expect("count"),
-            variant: ImagenVariant::Fast,
+            model: ModelKey::parse("flux-2").expect("a catalog key"),
         };
         let id = JobId(uuid::Uuid::new_v4());
         self.generation.start(owner, id, spec, None).await.expect("start");

@@ -6,10 +6,11 @@
 //! inside the call; everything else is returned at once, classified.
 
 use crate::config::FalConfig;
+use crate::dialects::Dialect;
 use crate::errors::{self, Attempt};
-use crate::models::{FluxLoraInput, ImagenInput, ModelKind, TrainerInput, decode_output, owner_app};
+use crate::models::{FluxLoraInput, ModelKind, TrainerInput, decode_output, owner_app};
 use crate::webhook::WebhookVerifier;
-use aisha_domain::generation::{ImagenVariant, ProviderRef};
+use aisha_domain::generation::ProviderRef;
 use aisha_domain::ports::{
     CancelOutcome, ImageGenerator, ProviderError, ProviderErrorKind, ProviderOutput, ProviderRequest, ProviderStatus,
     Submitted,
@@ -86,19 +87,22 @@ impl FalClient {
         WebhookVerifier::new(self.http.clone(), &self.config.jwks_url)
     }
 
-    /// The model and its input for a request.
-    pub fn input_for(&self, request: &ProviderRequest) -> (String, Value) {
+    /// The model and its input for a request. A catalog entry whose dialect this adapter
+    /// does not speak is refused at start (`dialects::catalog_problems`); one that slips
+    /// through is an input error, refunded, not a panic.
+    pub fn input_for(&self, request: &ProviderRequest) -> Result<(String, Value), ProviderError> {
         let c = &self.config;
         let to_value = |v: Result<Value, serde_json::Error>| v.expect("model inputs always serialize");
-        match request {
-            ProviderRequest::Imagen { prompt, aspect, count, variant } => {
-                let model = match variant {
-                    ImagenVariant::Standard => &c.models.imagen_standard,
-                    ImagenVariant::Fast => &c.models.imagen_fast,
-                    ImagenVariant::Ultra => &c.models.imagen_ultra,
-                };
-                let input = ImagenInput::new(prompt, *aspect, *count, c.output_format);
-                (model.clone(), to_value(serde_json::to_value(input)))
+        Ok(match request {
+            ProviderRequest::Text { prompt, aspect, count, model } => {
+                let dialect = Dialect::parse(&model.dialect).ok_or_else(|| {
+                    ProviderError::new(
+                        ProviderErrorKind::InvalidInput,
+                        format!("no input dialect {:?} for {}", model.dialect, model.endpoint),
+                    )
+                })?;
+                let input = dialect.input(prompt, *aspect, *count, model.resolution.as_deref(), c.output_format);
+                (model.endpoint.clone(), input)
             }
             ProviderRequest::LoraImages { prompt, lora_url, aspect, count } => {
                 let input = FluxLoraInput::new(prompt, lora_url, c.lora_scale, *aspect, *count, c.output_format);
@@ -108,7 +112,7 @@ impl FalClient {
                 let input = TrainerInput::new(c.models.trainer_kind, archive_url, trigger, c.training_steps);
                 (c.models.trainer.clone(), to_value(serde_json::to_value(input)))
             }
-        }
+        })
     }
 
     fn fallback(&self, job: &ProviderRef, tail: &str) -> String {
@@ -213,7 +217,7 @@ struct UploadTarget {
 #[async_trait]
 impl ImageGenerator for FalClient {
     async fn submit(&self, request: &ProviderRequest, webhook: bool) -> Result<Submitted, ProviderError> {
-        let (model, input) = self.input_for(request);
+        let (model, input) = self.input_for(request)?;
         let mut url = Url::parse(&format!("{}/{model}", self.config.queue_base.trim_end_matches('/')))
             .map_err(|e| ProviderError::new(ProviderErrorKind::InvalidInput, format!("bad model id {model:?}: {e}")))?;
         match (&self.config.webhook_url, webhook) {

@@ -69,12 +69,9 @@ impl FalConfig {
     }
 }
 
-/// Model ids, one per family member. The variant decides the Imagen model.
+/// The avatar models' ids. Text-to-image models come with each request, from the catalog.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelIds {
-    pub imagen_standard: String,
-    pub imagen_fast: String,
-    pub imagen_ultra: String,
     pub flux_lora: String,
     pub trainer: String,
     /// Which input dialect `trainer` speaks.
@@ -84,9 +81,6 @@ pub struct ModelIds {
 impl Default for ModelIds {
     fn default() -> Self {
         Self {
-            imagen_standard: "fal-ai/imagen4/preview".to_owned(),
-            imagen_fast: "fal-ai/imagen4/preview/fast".to_owned(),
-            imagen_ultra: "fal-ai/imagen4/preview/ultra".to_owned(),
             flux_lora: "fal-ai/flux-lora".to_owned(),
             trainer: Trainer::FastTraining.default_id().to_owned(),
             trainer_kind: Trainer::FastTraining,

@@ -2,11 +2,13 @@
 
 mod client;
 pub mod config;
+pub mod dialects;
 mod errors;
 pub mod models;
 pub mod webhook;
 
 pub use client::{FalClient, SetupError};
 pub use config::{FalConfig, ModelIds, OutputFormat, RetryPolicy, Trainer};
+pub use dialects::{Dialect, catalog_problems};
 pub use models::ModelKind;
 pub use webhook::{Completion, JwksCache, Verified, WebhookError, WebhookHeaders, WebhookVerifier};

@@ -1,4 +1,4 @@
-//! The three model families on the wire: typed inputs as FAL expects them, and lenient outputs
+//! The model families on the wire: typed inputs as FAL expects them, and lenient outputs
 //! (unknown fields ignored, optional fields optional, `null` where a list was expected read as
 //! empty), because these schemas have drifted more than once.
 
@@ -9,30 +9,22 @@ use aisha_domain::avatar::Lora;
 use aisha_domain::ports::{ProviderError, ProviderErrorKind, ProviderImage, ProviderOutput};
 use serde::{Deserialize, Serialize};
 
-/// Which family a model id belongs to; decides how its output is read.
+/// What shape a model's output has: images (every text-to-image dialect and flux-lora read the
+/// same lenient way) or a trained LoRA.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ModelKind {
-    Imagen,
-    FluxLora,
+    Images,
     Trainer,
 }
 
 impl ModelKind {
-    /// The configured ids first; then the id's own words, so a job submitted under an older
-    /// configuration is still read correctly.
+    /// The configured trainer first; then the id's own words, so a training submitted under
+    /// an older configuration is still read as one.
     pub fn of(models: &ModelIds, model: &str) -> ModelKind {
-        if model == models.trainer {
+        if model == models.trainer || model.contains("trainer") || model.contains("training") {
             ModelKind::Trainer
-        } else if model == models.flux_lora {
-            ModelKind::FluxLora
-        } else if [&models.imagen_standard, &models.imagen_fast, &models.imagen_ultra].iter().any(|m| *m == model) {
-            ModelKind::Imagen
-        } else if model.contains("trainer") || model.contains("training") {
-            ModelKind::Trainer
-        } else if model.contains("imagen") {
-            ModelKind::Imagen
         } else {
-            ModelKind::FluxLora
+            ModelKind::Images
         }
     }
 }
@@ -48,26 +40,6 @@ pub fn owner_app(model: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
-
-/// `fal-ai/imagen4/preview[/fast|/ultra]`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ImagenInput {
-    pub prompt: String,
-    pub aspect_ratio: &'static str,
-    pub num_images: u8,
-    pub output_format: &'static str,
-}
-
-impl ImagenInput {
-    pub fn new(prompt: &str, aspect: AspectRatio, count: u8, format: OutputFormat) -> Self {
-        Self {
-            prompt: prompt.to_owned(),
-            aspect_ratio: aspect.as_str(),
-            num_images: count,
-            output_format: format.as_str(),
-        }
-    }
-}
 
 /// `fal-ai/flux-lora`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -87,7 +59,7 @@ pub struct LoraWeight {
     pub scale: f32,
 }
 
-/// flux-lora's size: a named preset or explicit pixels.
+/// The FLUX family's size: a named preset or explicit pixels.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ImageSize {
@@ -164,20 +136,10 @@ pub struct File {
     pub height: Option<u32>,
 }
 
-/// Imagen 4: `images` plus, depending on the schema's vintage, `seed` or `description`.
+/// Every image model: `images`, and, from the FLUX family, one safety flag per image
+/// (`seed`, `prompt`, `description` depending on the model and the schema's vintage).
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-pub struct ImagenOutput {
-    #[serde(default)]
-    pub images: Option<Vec<File>>,
-    #[serde(default)]
-    pub seed: Option<serde_json::Number>,
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
-/// flux-lora: `images` with one safety flag per image.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-pub struct FluxLoraOutput {
+pub struct ImagesOutput {
     #[serde(default)]
     pub images: Option<Vec<File>>,
     #[serde(default)]
@@ -186,6 +148,8 @@ pub struct FluxLoraOutput {
     pub seed: Option<serde_json::Number>,
     #[serde(default)]
     pub prompt: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// Both trainers: the LoRA weights and their config.
@@ -210,14 +174,8 @@ fn images(files: Option<Vec<File>>, flags: &[Option<bool>]) -> ProviderOutput {
     ProviderOutput::Images(list)
 }
 
-impl From<ImagenOutput> for ProviderOutput {
-    fn from(o: ImagenOutput) -> Self {
-        images(o.images, &[])
-    }
-}
-
-impl From<FluxLoraOutput> for ProviderOutput {
-    fn from(o: FluxLoraOutput) -> Self {
+impl From<ImagesOutput> for ProviderOutput {
+    fn from(o: ImagesOutput) -> Self {
         images(o.images, &o.has_nsfw_concepts.unwrap_or_default())
     }
 }
@@ -246,15 +204,14 @@ pub fn decode_output(kind: Option<ModelKind>, body: &serde_json::Value) -> Resul
     let kind = kind.unwrap_or(if has("diffusers_lora_file") || has("config_file") {
         ModelKind::Trainer
     } else {
-        ModelKind::FluxLora
+        ModelKind::Images
     });
     let malformed = |e: serde_json::Error| {
         ProviderError::new(ProviderErrorKind::Transient, format!("unreadable result from FAL: {e}"))
     };
     let value = body.clone();
     Ok(match kind {
-        ModelKind::Imagen => serde_json::from_value::<ImagenOutput>(value).map_err(malformed)?.into(),
-        ModelKind::FluxLora => serde_json::from_value::<FluxLoraOutput>(value).map_err(malformed)?.into(),
+        ModelKind::Images => serde_json::from_value::<ImagesOutput>(value).map_err(malformed)?.into(),
         ModelKind::Trainer => serde_json::from_value::<TrainerOutput>(value).map_err(malformed)?.into(),
     })
 }
@@ -309,11 +266,6 @@ mod tests {
             serde_json::to_value(&portrait).unwrap(),
             json!({"images_data_url": "https://x/a.zip", "trigger_phrase": "TOK"})
         );
-        let imagen = ImagenInput::new("a fox", AspectRatio::Landscape16x9, 3, OutputFormat::Png);
-        assert_eq!(
-            serde_json::to_value(&imagen).unwrap(),
-            json!({"prompt": "a fox", "aspect_ratio": "16:9", "num_images": 3, "output_format": "png"})
-        );
     }
 
     #[test]
@@ -321,12 +273,12 @@ mod tests {
         let imagen = json!({"images": [{"url": "https://a/1.png", "content_type": "image/png", "extra": 1}, {"file_name": "no-url"}],
                             "description": "a fox", "new_field": {"x": 1}});
         assert_eq!(
-            decode_output(Some(ModelKind::Imagen), &imagen).unwrap(),
+            decode_output(Some(ModelKind::Images), &imagen).unwrap(),
             ProviderOutput::Images(vec![ProviderImage { url: "https://a/1.png".into(), nsfw: false }])
         );
         let flux = json!({"images": [{"url": "u1"}, {"url": "u2"}], "has_nsfw_concepts": [false, true], "seed": 18446744073709551615u64});
         assert_eq!(
-            decode_output(Some(ModelKind::FluxLora), &flux).unwrap(),
+            decode_output(Some(ModelKind::Images), &flux).unwrap(),
             ProviderOutput::Images(vec![
                 ProviderImage { url: "u1".into(), nsfw: false },
                 ProviderImage { url: "u2".into(), nsfw: true }
@@ -334,10 +286,10 @@ mod tests {
         );
         let no_flags = json!({"images": [{"url": "u1"}], "has_nsfw_concepts": null});
         assert!(
-            matches!(decode_output(Some(ModelKind::FluxLora), &no_flags).unwrap(), ProviderOutput::Images(v) if !v[0].nsfw)
+            matches!(decode_output(Some(ModelKind::Images), &no_flags).unwrap(), ProviderOutput::Images(v) if !v[0].nsfw)
         );
         assert_eq!(
-            decode_output(Some(ModelKind::Imagen), &json!({"images": null})).unwrap(),
+            decode_output(Some(ModelKind::Images), &json!({"images": null})).unwrap(),
             ProviderOutput::Images(vec![])
         );
     }
@@ -366,7 +318,7 @@ mod tests {
     #[test]
     fn a_disguised_error_is_an_error() {
         let e = decode_output(
-            Some(ModelKind::Imagen),
+            Some(ModelKind::Images),
             &json!({"detail": [{"loc": ["body", "prompt"], "msg": "too long"}]}),
         )
         .unwrap_err();
@@ -377,8 +329,8 @@ mod tests {
     #[test]
     fn model_kinds_follow_configuration_then_names() {
         let m = ModelIds::default();
-        assert_eq!(ModelKind::of(&m, "fal-ai/imagen4/preview/ultra"), ModelKind::Imagen);
-        assert_eq!(ModelKind::of(&m, "fal-ai/flux-lora"), ModelKind::FluxLora);
+        assert_eq!(ModelKind::of(&m, "fal-ai/nano-banana-2"), ModelKind::Images);
+        assert_eq!(ModelKind::of(&m, "fal-ai/flux-lora"), ModelKind::Images);
         assert_eq!(ModelKind::of(&m, "fal-ai/flux-lora-fast-training"), ModelKind::Trainer);
         assert_eq!(ModelKind::of(&m, "fal-ai/flux-lora-portrait-trainer"), ModelKind::Trainer);
     }

@@ -363,7 +363,7 @@ mod tests {
     fn ok_and_error_bodies_parse_like_results() {
         let ok = json!({"request_id": "r1", "gateway_request_id": "r1", "status": "OK",
                         "payload": {"images": [{"url": "u"}], "has_nsfw_concepts": [true]}});
-        let c = parse(ok.to_string().as_bytes(), Some(ModelKind::FluxLora)).unwrap();
+        let c = parse(ok.to_string().as_bytes(), Some(ModelKind::Images)).unwrap();
         assert_eq!(c.request_id, "r1");
         assert!(matches!(c.result, Ok(ProviderOutput::Images(ref v)) if v.len() == 1 && v[0].nsfw));
 

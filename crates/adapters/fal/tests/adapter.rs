@@ -8,14 +8,17 @@ use aisha_domain::media::{ImageFormat, probe};
 use aisha_domain::ports::{
     CancelOutcome, ImageGenerator, ProviderErrorKind, ProviderOutput, ProviderRequest, ProviderStatus, Submitted,
 };
-use aisha_domain::{AspectRatio, ImagenVariant};
+use aisha_domain::{AspectRatio, Catalog, ModelKey};
 use aisha_fal::{FalClient, ModelIds, Trainer};
 use aisha_sandbox::fal::{FalEmulator, Fault, Knobs};
 use common::{client, config, quick};
 use std::time::Duration;
 
-fn imagen(prompt: &str, aspect: AspectRatio, count: u8, variant: ImagenVariant) -> ProviderRequest {
-    ProviderRequest::Imagen { prompt: prompt.into(), aspect, count, variant }
+/// A description job with the default catalog's model `key`.
+fn imagen(prompt: &str, aspect: AspectRatio, count: u8, key: &str) -> ProviderRequest {
+    let catalog = Catalog::default();
+    let model = catalog.get(ModelKey::parse(key).unwrap()).expect("a default catalog key").provider.clone();
+    ProviderRequest::Text { prompt: prompt.into(), aspect, count, model }
 }
 
 fn lora_images(prompt: &str, aspect: AspectRatio, count: u8) -> ProviderRequest {
@@ -65,20 +68,23 @@ async fn sizes(fal: &FalClient, out: &ProviderOutput) -> Vec<(ImageFormat, u32, 
 }
 
 #[tokio::test]
-async fn imagen_variants_go_to_their_models() {
+async fn every_catalog_model_goes_to_its_endpoint() {
     let emu = emulator(quick()).await;
     let fal = client(&emu);
-    for (variant, model) in [
-        (ImagenVariant::Standard, "fal-ai/imagen4/preview"),
-        (ImagenVariant::Fast, "fal-ai/imagen4/preview/fast"),
-        (ImagenVariant::Ultra, "fal-ai/imagen4/preview/ultra"),
+    for (key, model, app, side) in [
+        ("nano-banana-2", "fal-ai/nano-banana-2", "fal-ai/nano-banana-2", 1024),
+        ("nano-banana-pro", "fal-ai/nano-banana-pro", "fal-ai/nano-banana-pro", 2048),
+        ("flux-2", "fal-ai/flux-2", "fal-ai/flux-2", 1024),
+        ("imagen4/standard", "fal-ai/imagen4/preview", "fal-ai/imagen4", 1024),
+        ("imagen4/fast", "fal-ai/imagen4/preview/fast", "fal-ai/imagen4", 1024),
+        ("imagen4/ultra", "fal-ai/imagen4/preview/ultra", "fal-ai/imagen4", 1024),
     ] {
-        let (sub, out) = run(&fal, &imagen("a red fox", AspectRatio::Square, 1, variant)).await;
+        let (sub, out) = run(&fal, &imagen("a red fox", AspectRatio::Square, 1, key)).await;
         assert_eq!(sub.provider.model, model);
-        assert!(sub.provider.status_url.as_deref().unwrap().contains("/fal-ai/imagen4/requests/"));
+        assert!(sub.provider.status_url.as_deref().unwrap().contains(&format!("/{app}/requests/")), "{key}");
         let input = emu.request(&sub.provider.request_id).unwrap().input;
         assert_eq!(input["output_format"], "jpeg", "JPEG keeps results within Telegram's photo limits");
-        assert_eq!(sizes(&fal, &out.unwrap()).await, [(ImageFormat::Jpeg, 1024, 1024)], "{variant:?}");
+        assert_eq!(sizes(&fal, &out.unwrap()).await, [(ImageFormat::Jpeg, side, side)], "{key}");
     }
 }
 
@@ -87,7 +93,7 @@ async fn one_to_four_images_come_back() {
     let emu = emulator(quick()).await;
     let fal = client(&emu);
     for count in 1..=4u8 {
-        let (_, out) = run(&fal, &imagen("boats", AspectRatio::Landscape4x3, count, ImagenVariant::Fast)).await;
+        let (_, out) = run(&fal, &imagen("boats", AspectRatio::Landscape4x3, count, "imagen4/fast")).await;
         assert_eq!(sizes(&fal, &out.unwrap()).await.len(), usize::from(count));
         let (_, out) = run(&fal, &lora_images("me, boats", AspectRatio::Landscape4x3, count)).await;
         assert_eq!(sizes(&fal, &out.unwrap()).await.len(), usize::from(count));
@@ -106,7 +112,7 @@ async fn every_aspect_ratio_gives_its_pixel_size() {
             AspectRatio::Landscape4x3 => (1280, 896),
             AspectRatio::Portrait3x4 => (896, 1280),
         };
-        let (_, out) = run(&fal, &imagen("a lighthouse", aspect, 1, ImagenVariant::Standard)).await;
+        let (_, out) = run(&fal, &imagen("a lighthouse", aspect, 1, "imagen4/standard")).await;
         let (_, w, h) = sizes(&fal, &out.unwrap()).await[0];
         assert_eq!((w, h), expected, "imagen {aspect}");
 
@@ -164,8 +170,8 @@ async fn a_training_without_a_lora_file_is_reported_as_such() {
 async fn status_reports_queue_position_then_running_then_completed() {
     let emu = emulator(Knobs { queue_ms: 300, run_ms: 300, ..Knobs::default() }).await;
     let fal = client(&emu);
-    let first = fal.submit(&imagen("a", AspectRatio::Square, 1, ImagenVariant::Fast), false).await.unwrap();
-    let second = fal.submit(&imagen("b", AspectRatio::Square, 1, ImagenVariant::Fast), false).await.unwrap();
+    let first = fal.submit(&imagen("a fox", AspectRatio::Square, 1, "imagen4/fast"), false).await.unwrap();
+    let second = fal.submit(&imagen("a bee", AspectRatio::Square, 1, "imagen4/fast"), false).await.unwrap();
     assert_eq!((first.queue_position, second.queue_position), (Some(0), Some(1)));
     assert_eq!(fal.status(&second.provider).await.unwrap(), ProviderStatus::Queued { position: Some(1) });
     tokio::time::sleep(Duration::from_millis(350)).await;
@@ -183,7 +189,7 @@ async fn status_reports_queue_position_then_running_then_completed() {
 async fn cancel_is_requested_then_already_completed_and_unknown_is_not_found() {
     let emu = emulator(Knobs { queue_ms: 60_000, ..Knobs::default() }).await;
     let fal = client(&emu);
-    let sub = fal.submit(&imagen("x", AspectRatio::Square, 1, ImagenVariant::Fast), false).await.unwrap();
+    let sub = fal.submit(&imagen("xyz", AspectRatio::Square, 1, "imagen4/fast"), false).await.unwrap();
     assert_eq!(fal.cancel(&sub.provider).await.unwrap(), CancelOutcome::Requested);
     assert!(emu.request(&sub.provider.request_id).unwrap().cancelled);
     assert_eq!(fal.status(&sub.provider).await.unwrap(), ProviderStatus::Completed);
@@ -205,14 +211,14 @@ async fn server_errors_are_retried_until_one_succeeds() {
     let emu = emulator(quick()).await;
     let fal = client(&emu);
     emu.fail_next([Fault::Status(503), Fault::Status(502), Fault::Status(429)]);
-    let sub = fal.submit(&imagen("x", AspectRatio::Square, 1, ImagenVariant::Fast), false).await.unwrap();
+    let sub = fal.submit(&imagen("xyz", AspectRatio::Square, 1, "imagen4/fast"), false).await.unwrap();
     assert_eq!(emu.count_calls("POST", "/fal-ai/imagen4/preview/fast"), 4, "three failures, then the submit");
     emu.fail_next([Fault::Status(500)]);
     until_completed(&fal, &sub.provider).await;
 
     // more failures than retries: a transient error, after exactly 1 + retries tries
     emu.fail_next([Fault::Status(500); 4]);
-    let e = fal.submit(&imagen("y", AspectRatio::Square, 1, ImagenVariant::Fast), false).await.unwrap_err();
+    let e = fal.submit(&imagen("yes", AspectRatio::Square, 1, "imagen4/fast"), false).await.unwrap_err();
     assert_eq!(e.kind, ProviderErrorKind::Transient);
     assert_eq!(emu.count_calls("POST", "/fal-ai/imagen4/preview/fast"), 8);
 
@@ -235,7 +241,7 @@ async fn refused_input_names_the_field() {
     let emu = emulator(Knobs { invalid_marker: Some("#bad".into()), ..quick() }).await;
     let fal = client(&emu);
     // refused at submit: the schema's own limit
-    let e = fal.submit(&imagen("x", AspectRatio::Square, 5, ImagenVariant::Standard), false).await.unwrap_err();
+    let e = fal.submit(&imagen("xyz", AspectRatio::Square, 5, "imagen4/standard"), false).await.unwrap_err();
     assert_eq!(e.kind, ProviderErrorKind::InvalidInput);
     assert!(e.detail.contains("num_images"), "{}", e.detail);
     assert_eq!(emu.count_calls("POST", "/fal-ai/imagen4/preview"), 1, "not retried");
@@ -250,7 +256,7 @@ async fn refused_input_names_the_field() {
 async fn content_policy_is_its_own_error() {
     let emu = emulator(Knobs { content_policy_marker: Some("#policy".into()), ..quick() }).await;
     let fal = client(&emu);
-    let (_, out) = run(&fal, &imagen("#policy", AspectRatio::Square, 1, ImagenVariant::Ultra)).await;
+    let (_, out) = run(&fal, &imagen("#policy", AspectRatio::Square, 1, "imagen4/ultra")).await;
     assert_eq!(out.unwrap_err().kind, ProviderErrorKind::ContentPolicy);
 }
 
@@ -258,7 +264,7 @@ async fn content_policy_is_its_own_error() {
 async fn account_problems_are_reported_without_retrying() {
     let emu = emulator(Knobs { locked: true, ..quick() }).await;
     let fal = client(&emu);
-    let e = fal.submit(&imagen("x", AspectRatio::Square, 1, ImagenVariant::Fast), false).await.unwrap_err();
+    let e = fal.submit(&imagen("xyz", AspectRatio::Square, 1, "imagen4/fast"), false).await.unwrap_err();
     assert_eq!(e.kind, ProviderErrorKind::OutOfCredit);
     assert_eq!(fal.upload_archive("a.zip", vec![1]).await.unwrap_err().kind, ProviderErrorKind::OutOfCredit);
     assert_eq!(emu.calls().len(), 2, "one call each");
@@ -267,7 +273,7 @@ async fn account_problems_are_reported_without_retrying() {
         k.locked = false;
         k.api_key = Some("another-key".into());
     });
-    let e = fal.submit(&imagen("x", AspectRatio::Square, 1, ImagenVariant::Fast), false).await.unwrap_err();
+    let e = fal.submit(&imagen("xyz", AspectRatio::Square, 1, "imagen4/fast"), false).await.unwrap_err();
     assert_eq!(e.kind, ProviderErrorKind::Auth);
     assert!(!format!("{fal:?} {e}").contains(common::KEY), "the key is never printed");
 
@@ -288,7 +294,7 @@ async fn downloads_stop_at_the_size_cap() {
     let mut cfg = config(&emu);
     cfg.max_download_bytes = 4_000;
     let fal = FalClient::new(cfg).unwrap();
-    let (_, out) = run(&fal, &imagen("x", AspectRatio::Square, 1, ImagenVariant::Fast)).await;
+    let (_, out) = run(&fal, &imagen("xyz", AspectRatio::Square, 1, "imagen4/fast")).await;
     let ProviderOutput::Images(list) = out.unwrap() else { panic!() };
     let e = fal.download(&list[0].url).await.unwrap_err();
     assert_eq!(e.kind, ProviderErrorKind::InvalidInput);

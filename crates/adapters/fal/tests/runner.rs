@@ -8,18 +8,18 @@ use aisha_domain::avatar::AvatarStatus;
 use aisha_domain::generation::FailureKind;
 use aisha_domain::ports::{ImageGenerator, Notice, ProviderRequest};
 use aisha_domain::services::runner::{Delivery, JobRunner};
-use aisha_domain::{AspectRatio, AvatarName, Gender, ImageCount, ImagenVariant, JobSpec, JobStatus, Prompt, User};
+use aisha_domain::{AspectRatio, AvatarName, Gender, ImageCount, JobSpec, JobStatus, ModelKey, Prompt, User};
 use aisha_fal::FalClient;
 use aisha_sandbox::fal::{Knobs, Order, WebhookKnobs};
 use common::{Handled, Options, World, quick};
 use std::sync::Arc;
 
 fn imagen(prompt: &str, aspect: AspectRatio, count: u8) -> JobSpec {
-    JobSpec::Imagen {
+    JobSpec::Text {
         prompt: Prompt::parse(prompt).unwrap(),
         aspect,
         count: ImageCount::new(count).unwrap(),
-        variant: ImagenVariant::Standard,
+        model: ModelKey::parse("nano-banana-2").unwrap(),
     }
 }
 
@@ -36,14 +36,14 @@ async fn a_job_completes_by_polling_with_its_images_stored_first() {
     let w = World::new().await;
     let u = w.user(1, 100).await;
     let j = w.start(&u, imagen("a fox in the snow", AspectRatio::Landscape16x9, 2)).await;
-    assert_eq!(w.balance(&u).await, 90);
+    assert_eq!(w.balance(&u).await, 78);
     let done = w.drive(&j, 50).await;
     assert_eq!((done.status, done.delivered, done.refunded.get()), (JobStatus::Succeeded, 2, 0));
     let snap = w.store.snapshot();
     assert_eq!(snap.images.len(), 2);
-    assert!(snap.images.iter().all(|i| (i.object.width, i.object.height) == (1408, 768)), "read from the bytes");
+    assert!(snap.images.iter().all(|i| (i.object.width, i.object.height) == (1024, 576)), "read from the bytes");
     assert_eq!(w.images.keys().len(), 2);
-    assert_eq!(w.balance(&u).await, 90);
+    assert_eq!(w.balance(&u).await, 78);
     assert!(matches!(w.notifier.notices().last(), Some((_, Notice::Succeeded { images, .. })) if images.len() == 2));
     w.assert_invariants();
 }
@@ -60,7 +60,7 @@ async fn a_job_completes_by_webhook_without_polling() {
     assert_eq!((done.status, done.delivered), (JobStatus::Succeeded, 3));
     assert!(matches!(w.wait_handled(1).await.as_slice(), [Handled::Done(Delivery::Settled(_))]));
     assert_eq!(w.emu.count_calls("GET", "/status"), 0, "no poll was needed");
-    assert!(w.store.snapshot().images.iter().all(|i| (i.object.width, i.object.height) == (896, 1280)));
+    assert!(w.store.snapshot().images.iter().all(|i| (i.object.width, i.object.height) == (768, 1024)));
     w.assert_invariants();
 }
 
@@ -79,7 +79,7 @@ async fn forged_or_stale_webhooks_change_nothing() {
         let still = w.job(&j).await;
         assert_eq!(still.status, JobStatus::Queued, "the forged completion was not believed");
         assert!(w.store.snapshot().images.is_empty() && w.images.keys().is_empty());
-        assert_eq!(w.balance(&u).await, 95);
+        assert_eq!(w.balance(&u).await, 89);
         w.assert_invariants();
         // the polling backstop still finishes it
         w.clock.advance(chrono::Duration::seconds(31));
@@ -93,11 +93,11 @@ async fn a_webhook_for_an_unknown_request_is_ignored() {
     let w = World::with(hooked(quick())).await;
     let u = w.user(1, 100).await;
     // a job this store never made, submitted straight to the provider
-    let request = ProviderRequest::Imagen {
+    let request = ProviderRequest::Text {
         prompt: "stray".into(),
         aspect: AspectRatio::Square,
         count: 1,
-        variant: ImagenVariant::Fast,
+        model: aisha_domain::Catalog::default().default_model().provider.clone(),
     };
     let sub = w.fal.submit(&request, true).await.unwrap();
     // answered 404 each time, so the emulator retries (twice by default) and then gives up
@@ -189,7 +189,7 @@ async fn a_fresh_runner_after_a_restart_finishes_the_job_once() {
     assert_eq!((done.status, done.delivered), (JobStatus::Succeeded, 2));
     assert_eq!(w.emu.requests().len(), 1, "not submitted twice");
     assert_eq!(w.images.keys().len(), 2);
-    assert!(w.store.snapshot().images.iter().all(|i| (i.object.width, i.object.height) == (768, 1408)));
+    assert!(w.store.snapshot().images.iter().all(|i| (i.object.width, i.object.height) == (576, 1024)));
     // the old runner coming back finds nothing left to do
     w.clock.advance(chrono::Duration::minutes(2));
     w.runner.tick().await.unwrap();
@@ -212,7 +212,7 @@ async fn a_stuck_job_is_swept_at_its_deadline_and_refunded() {
     w.clock.set(j.deadline);
     assert_eq!(w.runner.sweep().await.unwrap(), 1);
     let done = w.job(&j).await;
-    assert_eq!((done.status, done.refunded.get()), (JobStatus::TimedOut, 15));
+    assert_eq!((done.status, done.refunded.get()), (JobStatus::TimedOut, 33));
     assert_eq!(w.balance(&u).await, 100);
     assert!(w.emu.request(&rid).unwrap().cancelled, "the provider was told to stop");
     assert!(matches!(w.notifier.notices().last(), Some((_, Notice::Failed { .. }))));
@@ -227,8 +227,8 @@ async fn three_of_four_images_refund_the_fourth() {
     let u = w.user(1, 100).await;
     let j = w.start(&u, imagen("four, please #short", AspectRatio::Square, 4)).await;
     let done = w.drive(&j, 50).await;
-    assert_eq!((done.status, done.delivered, done.refunded.get()), (JobStatus::Succeeded, 3, 5));
-    assert_eq!(w.balance(&u).await, 100 - 20 + 5);
+    assert_eq!((done.status, done.delivered, done.refunded.get()), (JobStatus::Succeeded, 3, 11));
+    assert_eq!(w.balance(&u).await, 100 - 44 + 11);
     assert_eq!(w.images.keys().len(), 3);
     w.assert_invariants();
 }

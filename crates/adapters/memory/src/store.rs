@@ -232,7 +232,7 @@ impl Jobs for MemoryStore {
             return Err(CreateJobError::TooManyInFlight { limit: limits.in_flight.0 });
         }
         match &new.spec {
-            JobSpec::Imagen { .. } => {}
+            JobSpec::Text { .. } => {}
             JobSpec::AvatarPhotos { avatar, .. } => {
                 let a = s.owned_avatar(new.owner, *avatar).ok_or(AvatarRefusal::NotFound)?;
                 if !a.is_usable() {
@@ -513,7 +513,7 @@ impl Gallery for MemoryStore {
         for i in s.images.values().filter(|i| i.owner == owner) {
             c.total += 1;
             match i.kind {
-                ImageKind::Imagen => c.imagen += 1,
+                ImageKind::Text => c.imagen += 1,
                 ImageKind::AvatarPhoto => c.avatar_photos += 1,
             }
             c.favorites += u64::from(i.favorite);

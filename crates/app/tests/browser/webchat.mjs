@@ -173,7 +173,7 @@ async function main() {
   assert.ok(!(await botSays(page, 'Главное меню').innerText()).includes('<b>'));
   await shot(page, 'start');
 
-  // 4. create an image: prompt → format → count → quality → confirm
+  // 4. create an image: prompt → format → count → model → confirm
   await press(page, 'Создать');
   await botSays(page, 'Опишите картинку').waitFor();
   const box = page.getByRole('textbox', { name: 'Message' });
@@ -185,7 +185,7 @@ async function main() {
   await press(page, '16:9');
   await botSays(page, 'Сколько вариантов').waitFor();
   await page.locator('#messages .kb-btn').filter({ hasText: /^2$/ }).last().click();
-  await press(page, 'стандарт');
+  await press(page, 'Nano Banana 2');
   await botSays(page, 'Проверьте заказ').waitFor();
   await shot(page, 'confirm-order');
   // the chat action ("AISHA is sending a photo") shows in the header while the job runs
@@ -195,7 +195,7 @@ async function main() {
     new MutationObserver(() => window.seenStatuses.push(status.textContent))
       .observe(status, { childList: true, characterData: true, subtree: true });
   });
-  await press(page, 'Создать за 10');
+  await press(page, 'Создать за 22');
 
   // 5. the photos arrive (and are real, loaded images)
   await botSays(page, 'Готово: 2 из 2').waitFor({ timeout: 60_000 });
@@ -204,7 +204,7 @@ async function main() {
   await page.waitForFunction(() =>
     [...document.querySelectorAll('#messages .photo img')].every((img) => img.complete && img.naturalWidth > 0));
   const width = await photos.first().evaluate((img) => img.naturalWidth);
-  assert.equal(width, 1408, '16:9 at Imagen 4 size');
+  assert.equal(width, 1024, '16:9 at Nano Banana 2\'s 1K size');
   const statuses = await page.evaluate(() => window.seenStatuses);
   assert.ok(statuses.includes('AISHA is sending a photo'), `the action indicator showed: ${JSON.stringify(statuses)}`);
   await page.locator('#messages').evaluate((el) => { el.scrollTop = el.scrollHeight; });

@@ -59,9 +59,11 @@ pub struct Texts {
     pub prompt_too_long: &'static str,
     pub ask_aspect: &'static str,
     pub ask_count: &'static str,
-    pub ask_variant: &'static str,
-    pub variant_names: [&'static str; 3],
-    pub variant_button: &'static str,
+    pub ask_model: &'static str,
+    /// A model button: its name and the price of one image.
+    pub model_button: &'static str,
+    /// The draft's model was disabled or removed since it was chosen.
+    pub model_gone: &'static str,
     pub confirm: &'static str,
     pub btn_confirm: &'static str,
     pub not_enough: &'static str,
@@ -93,7 +95,6 @@ pub struct Texts {
     pub not_found: &'static str,
     // gallery
     pub caption: &'static str,
-    pub model_imagen: &'static str,
     pub gallery_empty: &'static str,
     pub gallery_empty_filtered: &'static str,
     pub btn_filters: &'static str,
@@ -141,6 +142,8 @@ pub struct Texts {
     pub btn_newer: &'static str,
     pub btn_promo: &'static str,
     pub row_charge: &'static str,
+    /// One model in the help: name and price per image.
+    pub help_model: &'static str,
     pub row_training: &'static str,
     pub row_avatar_photos: &'static str,
     pub row_refund: &'static str,

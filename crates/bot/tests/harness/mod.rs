@@ -118,6 +118,7 @@ impl Harness {
             images: images.clone(),
             generator: generator.clone(),
             notifier: notifier.clone(),
+            catalog: aisha_domain::Catalog::default(),
             env: env.clone(),
             config: RunnerConfig::default(),
         });

@@ -1,6 +1,7 @@
 //! Starting a paid job: price it, check it, and create it together with its charge.
 
 use super::Env;
+use crate::catalog::{Catalog, ModelKey};
 use crate::generation::{Deadlines, Job, JobLimits, JobSpec, NewJob, PriceTable, Quote};
 use crate::ports::{AvatarRefusal, CreateJobError, Jobs, Ledger, StoreError};
 use crate::{Coins, JobId, LedgerEntryId, UserId};
@@ -22,10 +23,25 @@ pub enum StartError {
     InsufficientFunds { price: Coins, balance: Coins },
     #[error("{limit} jobs are already in progress")]
     TooManyInFlight { limit: u32 },
+    /// The model is not offered any more (disabled or removed from the catalog since the
+    /// draft was made), or cannot make this many images at this aspect ratio.
+    #[error("the model {0} is not offered for this order")]
+    ModelUnavailable(ModelKey),
     #[error(transparent)]
     Avatar(#[from] AvatarRefusal),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl StartError {
+    /// For callers whose job cannot hit the business refusals (a training's offer): any of
+    /// them is an internal error there.
+    pub fn into_store(self) -> StoreError {
+        match self {
+            StartError::Store(e) => e,
+            other => StoreError::Internal(other.to_string()),
+        }
+    }
 }
 
 /// What the confirmation screen shows.
@@ -38,12 +54,23 @@ pub struct Offer {
 }
 
 impl Generation {
-    pub fn quote(&self, spec: &JobSpec) -> Quote {
-        self.prices.quote(spec)
+    pub fn catalog(&self) -> &Catalog {
+        &self.prices.catalog
     }
 
-    pub async fn offer(&self, owner: UserId, spec: &JobSpec) -> Result<Offer, StoreError> {
-        let quote = self.quote(spec);
+    /// The price of a new order, or why it cannot be ordered: a description job needs a
+    /// model the catalog offers that accepts its aspect ratio and count.
+    pub fn quote(&self, spec: &JobSpec) -> Result<Quote, StartError> {
+        if let JobSpec::Text { model, aspect, count, .. } = spec
+            && !self.catalog().offered(*model).is_some_and(|m| m.accepts(*aspect, *count))
+        {
+            return Err(StartError::ModelUnavailable(*model));
+        }
+        self.prices.quote(spec).ok_or(StartError::ModelUnavailable(ModelKey::parse("unknown").expect("literal")))
+    }
+
+    pub async fn offer(&self, owner: UserId, spec: &JobSpec) -> Result<Offer, StartError> {
+        let quote = self.quote(spec)?;
         let balance = self.ledger.balance(owner).await?;
         Ok(Offer { quote, balance, balance_after: balance.checked_sub(quote.total) })
     }
@@ -58,7 +85,7 @@ impl Generation {
         status_message: Option<i32>,
     ) -> Result<Job, StartError> {
         let now = self.env.now();
-        let quote = self.quote(&spec);
+        let quote = self.quote(&spec)?;
         let new = NewJob {
             id,
             owner,

@@ -12,6 +12,7 @@
 use super::Env;
 use crate::archive::stored_zip;
 use crate::avatar::Avatar;
+use crate::catalog::Catalog;
 use crate::gallery::{ImageKind, ImageRecord};
 use crate::generation::{Failure, FailureKind, Job, JobSpec, JobStatus};
 use crate::media;
@@ -63,6 +64,8 @@ pub struct JobRunner {
     pub images: Arc<dyn ImageStore>,
     pub generator: Arc<dyn ImageGenerator>,
     pub notifier: Arc<dyn Notifier>,
+    /// Where a description job's model key finds its provider endpoint.
+    pub catalog: Catalog,
     pub env: Env,
     pub config: RunnerConfig,
 }
@@ -398,8 +401,8 @@ impl JobRunner {
 
     async fn store_images(&self, job: &Job, list: &[crate::ports::ProviderImage]) -> Stored {
         let (kind, model, prompt, aspect, avatar) = match &job.spec {
-            JobSpec::Imagen { prompt, aspect, variant, .. } => {
-                (ImageKind::Imagen, format!("imagen4/{}", variant.as_str()), prompt.clone(), *aspect, None)
+            JobSpec::Text { prompt, aspect, model, .. } => {
+                (ImageKind::Text, model.as_str().to_owned(), prompt.clone(), *aspect, None)
             }
             JobSpec::AvatarPhotos { prompt, aspect, avatar, .. } => {
                 let current: Option<Avatar> = self.avatars.get(job.owner, *avatar).await.ok().flatten();
@@ -456,12 +459,20 @@ impl JobRunner {
 
     async fn request_for(&self, job: &Job) -> Result<ProviderRequest, Prep> {
         match &job.spec {
-            JobSpec::Imagen { prompt, aspect, count, variant } => Ok(ProviderRequest::Imagen {
-                prompt: prompt.to_string(),
-                aspect: *aspect,
-                count: count.get(),
-                variant: *variant,
-            }),
+            JobSpec::Text { prompt, aspect, count, model } => {
+                let entry = self.catalog.get(*model).ok_or_else(|| {
+                    Prep::Fail(Failure::new(
+                        FailureKind::ProviderUnavailable,
+                        format!("the model {model} is no longer in the catalog"),
+                    ))
+                })?;
+                Ok(ProviderRequest::Text {
+                    prompt: prompt.to_string(),
+                    aspect: *aspect,
+                    count: count.get(),
+                    model: entry.provider.clone(),
+                })
+            }
             JobSpec::AvatarPhotos { avatar, prompt, aspect, count } => {
                 let a = self.usable_avatar(job.owner, *avatar).await?;
                 let lora = a.lora.as_ref().ok_or_else(|| Prep::Fail(gone()))?;

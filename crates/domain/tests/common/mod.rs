@@ -54,6 +54,7 @@ impl World {
             images: images.clone(),
             generator: generator.clone(),
             notifier: notifier.clone(),
+            catalog: aisha_domain::Catalog::default(),
             env: env.clone(),
             config: RunnerConfig::default(),
         };
@@ -117,6 +118,7 @@ impl World {
             images: w.images.clone(),
             generator: w.generator.clone(),
             notifier: w.notifier.clone(),
+            catalog: aisha_domain::Catalog::default(),
             env: w.env.clone(),
             config: RunnerConfig::default(),
         }

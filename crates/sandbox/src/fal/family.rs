@@ -1,4 +1,4 @@
-//! The three model families: which ids exist, what input each accepts (refused the way FAL's
+//! The model families: which ids exist, what input each accepts (refused the way FAL's
 //! validation refuses it, a 422 naming the field), and what their outputs look like.
 
 use super::picture::{self, Format, Picture};
@@ -8,7 +8,13 @@ use sha2::{Digest, Sha256};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Family {
-    /// `fal-ai/imagen4/preview` and `/preview/ultra`.
+    /// Google's Gemini image models: `fal-ai/nano-banana-2`, `fal-ai/nano-banana-pro`.
+    Gemini,
+    /// `fal-ai/flux-2` and `fal-ai/flux-2-pro` (the latter makes one image and has no
+    /// `num_images`).
+    Flux2,
+    /// `fal-ai/imagen4/preview` and `/preview/ultra` (retired by Google on 2026-08-17; the
+    /// emulator can be told to answer 404 for them, as FAL does for a removed app).
     Imagen,
     /// `fal-ai/imagen4/preview/fast`: no `resolution`.
     ImagenFast,
@@ -22,6 +28,8 @@ pub enum Family {
 impl Family {
     pub fn of(model: &str) -> Option<Family> {
         Some(match model.trim_matches('/') {
+            "fal-ai/nano-banana-2" | "fal-ai/nano-banana-pro" => Family::Gemini,
+            "fal-ai/flux-2" | "fal-ai/flux-2-pro" => Family::Flux2,
             "fal-ai/imagen4/preview" | "fal-ai/imagen4/preview/ultra" => Family::Imagen,
             "fal-ai/imagen4/preview/fast" => Family::ImagenFast,
             "fal-ai/flux-lora" => Family::FluxLora,
@@ -117,6 +125,25 @@ pub(super) fn check(family: Family, input: &Value) -> Result<Checked, Value> {
         return Err(invalid(&[], "the body must be a JSON object", "type_error.dict"));
     }
     match family {
+        Family::Gemini => {
+            let prompt = text(input, "prompt", true)?.unwrap_or_default();
+            let aspects = ["auto", "21:9", "16:9", "3:2", "4:3", "5:4", "1:1", "4:5", "3:4", "2:3", "9:16"];
+            let aspect = choice(input, "aspect_ratio", "1:1", &aspects)?;
+            let count = int(input, "num_images", 1, 1..=4)?;
+            let resolution = choice(input, "resolution", "1K", &["0.5K", "1K", "2K", "4K"])?;
+            let format = format(input, "png", &["jpeg", "png", "webp"])?;
+            let size = picture::gemini_size(&aspect, &resolution).expect("checked above");
+            Ok(Checked {
+                seed: seed(input, &prompt),
+                text: prompt,
+                text_field: "prompt",
+                count: count as u8,
+                size,
+                format,
+                safety_checker: true,
+                archive_url: None,
+            })
+        }
         Family::Imagen | Family::ImagenFast => {
             let prompt = text(input, "prompt", true)?.unwrap_or_default();
             let aspect = choice(input, "aspect_ratio", "1:1", &["1:1", "16:9", "9:16", "4:3", "3:4"])?;
@@ -137,7 +164,7 @@ pub(super) fn check(family: Family, input: &Value) -> Result<Checked, Value> {
                 archive_url: None,
             })
         }
-        Family::FluxLora => {
+        Family::FluxLora | Family::Flux2 => {
             let prompt = text(input, "prompt", true)?.unwrap_or_default();
             let size = match input.get("image_size") {
                 None | Some(Value::Null) => (1024, 768),
@@ -170,7 +197,11 @@ pub(super) fn check(family: Family, input: &Value) -> Result<Checked, Value> {
                 }
             }
             let count = int(input, "num_images", 1, 1..=4)?;
-            let format = format(input, "jpeg", &["jpeg", "png"])?;
+            let format = if family == Family::Flux2 {
+                format(input, "png", &["jpeg", "png", "webp"])?
+            } else {
+                format(input, "jpeg", &["jpeg", "png"])?
+            };
             let safety_checker = input.get("enable_safety_checker").and_then(Value::as_bool).unwrap_or(true);
             Ok(Checked {
                 seed: seed(input, &prompt),
@@ -242,8 +273,10 @@ pub(super) fn images_output(
         })
         .collect();
     match family {
-        // the 2026 Imagen schema: no seed, a description instead
-        Family::Imagen | Family::ImagenFast => json!({"images": files, "description": format!("An image of {prompt}")}),
+        // the 2026 Imagen and Gemini schemas: no seed, a description instead
+        Family::Imagen | Family::ImagenFast | Family::Gemini => {
+            json!({"images": files, "description": format!("An image of {prompt}")})
+        }
         _ => json!({
             "images": files,
             "seed": pictures.first().map_or(0, |p| p.seed),

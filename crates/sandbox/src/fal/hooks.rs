@@ -57,9 +57,11 @@ pub(super) fn delivery_for(shared: &Shared, id: &str) -> Option<Held> {
     let s = shared.lock();
     let r = s.requests.get(id)?;
     let url = r.webhook.clone()?;
+    // FAL's gateway retries a request under a new gateway id; the queue's id stays the key
+    let gateway = if s.knobs.webhooks.gateway_id_differs { format!("{}-gw1", r.id) } else { r.id.clone() };
     let envelope = match super::result_of(&shared.base, r) {
-        Ok(payload) => json!({"request_id": r.id, "gateway_request_id": r.id, "status": "OK", "payload": payload}),
-        Err((status, body)) => json!({"request_id": r.id, "gateway_request_id": r.id, "status": "ERROR",
+        Ok(payload) => json!({"request_id": r.id, "gateway_request_id": gateway, "status": "OK", "payload": payload}),
+        Err((status, body)) => json!({"request_id": r.id, "gateway_request_id": gateway, "status": "ERROR",
                                        "error": format!("Invalid status code: {status}"), "payload": body}),
     };
     let body = serde_json::to_vec(&envelope).expect("JSON values serialize");

@@ -63,6 +63,27 @@ pub fn imagen_size(aspect: &str, resolution: &str) -> Option<(u32, u32)> {
     }
 }
 
+/// The Gemini models' output size: the long side 1024 pixels per `1K` (512 at `0.5K`), the
+/// short side from the aspect ratio; `auto` draws a square.
+pub fn gemini_size(aspect: &str, resolution: &str) -> Option<(u32, u32)> {
+    let long = match resolution {
+        "0.5K" => 512,
+        "1K" => 1024,
+        "2K" => 2048,
+        "4K" => 4096,
+        _ => return None,
+    };
+    let (w, h) = match aspect {
+        "auto" => (1, 1),
+        other => {
+            let (w, h) = other.split_once(':')?;
+            (w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)
+        }
+    };
+    let short = |a: u32, b: u32| (long * a / b).max(64);
+    Some(if w >= h { (long, short(h, w)) } else { (short(w, h), long) })
+}
+
 /// flux-lora's named presets. FAL names them orientation first: `portrait_4_3` is 3:4.
 pub fn flux_size(preset: &str) -> Option<(u32, u32)> {
     Some(match preset {
@@ -133,6 +154,10 @@ mod tests {
         assert_eq!(imagen_size("3:4", "1K"), Some((896, 1280)));
         assert_eq!(imagen_size("9:16", "2K"), Some((1536, 2816)));
         assert_eq!(imagen_size("2:1", "1K"), None);
+        assert_eq!(gemini_size("16:9", "1K"), Some((1024, 576)));
+        assert_eq!(gemini_size("3:4", "2K"), Some((1536, 2048)));
+        assert_eq!(gemini_size("auto", "0.5K"), Some((512, 512)));
+        assert_eq!(gemini_size("1:1", "8K"), None);
         assert_eq!(flux_size("portrait_16_9"), Some((576, 1024)));
         assert_eq!(flux_size("landscape_4_3"), Some((1024, 768)));
     }

@@ -115,7 +115,8 @@ async fn queue(State(shared): AppState, method: Method, uri: Uri, headers: Heade
         (Method::POST, _) => {
             let webhook =
                 Query::<HashMap<String, String>>::try_from_uri(&uri).ok().and_then(|q| q.0.get("fal_webhook").cloned());
-            let (response, early) = submit(&shared, &path, webhook, &body);
+            let lifecycle = lifecycle(&headers, "x-fal-object-lifecycle-preference");
+            let (response, early) = submit(&shared, &path, webhook, lifecycle, &body);
             if let Some(item) = early {
                 hooks::deliver_once(&shared, &item).await;
             }
@@ -149,11 +150,24 @@ fn new_id(rng: &mut u64) -> String {
     )
 }
 
+/// A lifecycle header's JSON (`{"expiration_duration_seconds": …}`), if one was sent.
+fn lifecycle(headers: &HeaderMap, name: &str) -> Option<Value> {
+    headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| serde_json::from_str(v).ok())
+}
+
+fn app_not_found(model: &str) -> Response {
+    reply(404, json!({"detail": format!("Application '{model}' not found")}))
+}
+
 /// The answer, and the webhook copy to send before it when `webhooks.early` asks for one.
-fn submit(shared: &Arc<Shared>, model: &str, webhook: Option<String>, body: &[u8]) -> (Response, Option<super::Held>) {
-    let Some(family) = Family::of(model) else {
-        return (reply(404, json!({"detail": format!("Application '{model}' not found")})), None);
-    };
+fn submit(
+    shared: &Arc<Shared>,
+    model: &str,
+    webhook: Option<String>,
+    lifecycle: Option<Value>,
+    body: &[u8],
+) -> (Response, Option<super::Held>) {
+    let Some(family) = Family::of(model) else { return (app_not_found(model), None) };
     let input: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
@@ -161,8 +175,17 @@ fn submit(shared: &Arc<Shared>, model: &str, webhook: Option<String>, body: &[u8
         }
     };
     let mut s = shared.lock();
+    if s.knobs.retired_models.iter().any(|m| m.trim_matches('/') == model) {
+        return (app_not_found(model), None);
+    }
     if s.knobs.locked {
         return (locked(), None);
+    }
+    // FAL's published input schema first, as FAL's own validation refuses
+    if let Some(violations) = super::schemas::check(model, super::schemas::Direction::Input, &input)
+        && !violations.is_empty()
+    {
+        return (reply(422, super::schemas::unprocessable(&violations)), None);
     }
     let checked = match family::check(family, &input) {
         Ok(c) => c,
@@ -174,6 +197,9 @@ fn submit(shared: &Arc<Shared>, model: &str, webhook: Option<String>, body: &[u8
         let detail = json!({"detail": [{"loc": ["body", checked.text_field], "type": "content_policy_violation",
             "msg": "The content could not be processed because it contained material flagged by a content checker."}]});
         Outcome::Error { status: 422, body: detail }
+    } else if has(&k.server_error_marker) {
+        let body = json!({"detail": "Internal Server Error", "error_type": "internal_server_error"});
+        Outcome::Error { status: 500, body }
     } else if has(&k.invalid_marker) {
         let detail =
             family::invalid(&[json!(checked.text_field)], "the emulator was told to refuse this value", "value_error");
@@ -221,6 +247,7 @@ fn submit(shared: &Arc<Shared>, model: &str, webhook: Option<String>, body: &[u8
             cancelled: false,
             outcome,
             webhook: webhook.clone(),
+            lifecycle,
             changed: changed.clone(),
         },
     );
@@ -355,6 +382,15 @@ async fn initiate(State(shared): AppState, headers: HeaderMap, body: Bytes) -> R
         return locked();
     }
     let ask: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let schema = super::schemas::STORAGE_INITIATE;
+    if let Some(violations) = super::schemas::check(schema, super::schemas::Direction::Input, &ask)
+        && !violations.is_empty()
+    {
+        return reply(422, super::schemas::unprocessable(&violations));
+    }
+    let expires_after = lifecycle(&headers, "x-fal-object-lifecycle")
+        .and_then(|l| l.get("expiration_duration_seconds").and_then(Value::as_u64))
+        .map(Duration::from_secs);
     let Some(name) = ask.get("file_name").and_then(Value::as_str).filter(|n| !n.is_empty()) else {
         return reply(422, family::invalid(&[json!("file_name")], "field required", "value_error.missing"));
     };
@@ -362,7 +398,8 @@ async fn initiate(State(shared): AppState, headers: HeaderMap, body: Bytes) -> R
         name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
     let content_type = ask.get("content_type").and_then(Value::as_str).unwrap_or("application/octet-stream").to_owned();
     let token = format!("{:016x}", splitmix(&mut s.rng));
-    s.uploads.insert(token.clone(), Upload { file_name: name.clone(), content_type, bytes: None });
+    let upload = Upload { file_name: name.clone(), content_type, bytes: None, at: Instant::now(), expires_after };
+    s.uploads.insert(token.clone(), upload);
     reply(
         200,
         json!({"upload_url": format!("{}/_upload/{token}", shared.base),
@@ -421,13 +458,18 @@ async fn file(State(shared): AppState, Path(path): Path<String>) -> Response {
 
 fn lookup(s: &super::State, path: &str) -> Option<FileBody> {
     let parts: Vec<&str> = path.split('/').collect();
+    let ttl = s.knobs.file_ttl_ms.map(Duration::from_millis);
+    let now = Instant::now();
+    let alive = |since: Instant, own: Option<Duration>| {
+        [ttl, own].into_iter().flatten().min().is_none_or(|limit| now.duration_since(since) < limit)
+    };
     match parts.as_slice() {
         ["uploads", token, _name] => {
-            let u = s.uploads.get(*token)?;
+            let u = s.uploads.get(*token).filter(|u| alive(u.at, u.expires_after))?;
             Some(FileBody::Ready(u.bytes.clone()?, u.content_type.clone()))
         }
         [id, name] => {
-            let r = s.requests.get(*id)?;
+            let r = s.requests.get(*id).filter(|r| r.done_at.is_none_or(|done| now < done || alive(done, None)))?;
             match (&r.outcome, *name) {
                 (Outcome::Lora { missing: false, .. }, LORA_FILE) => {
                     Some(FileBody::Ready(family::lora_bytes(), "application/octet-stream".into()))

@@ -151,6 +151,7 @@ impl World {
             images: images.clone(),
             generator: fal,
             notifier: notifier.clone(),
+            catalog: aisha_domain::Catalog::default(),
             env: env.clone(),
             config: RunnerConfig { webhook, ..RunnerConfig::default() },
         }
