@@ -557,6 +557,10 @@ pub enum ProviderErrorKind {
     NotFound,
     /// 429, 5xx, timeouts, connection errors: worth retrying with backoff.
     Transient,
+    /// The provider ran the job and it ended in the provider's own server error, after the
+    /// provider's own retries (FAL: COMPLETED with a 5xx result, or an `ERROR` webhook with
+    /// "Invalid status code: 5xx"). Final: refunded at once, not retried until the deadline.
+    Failed,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -583,7 +587,8 @@ impl ProviderError {
             ProviderErrorKind::OutOfCredit
             | ProviderErrorKind::Auth
             | ProviderErrorKind::NotFound
-            | ProviderErrorKind::Transient => FailureKind::ProviderUnavailable,
+            | ProviderErrorKind::Transient
+            | ProviderErrorKind::Failed => FailureKind::ProviderUnavailable,
         };
         Failure::new(kind, self.detail.clone())
     }

@@ -7,8 +7,8 @@
 
 use crate::config::FalConfig;
 use crate::dialects::Dialect;
-use crate::errors::{self, Attempt};
-use crate::models::{FluxLoraInput, ModelKind, TrainerInput, decode_output, owner_app};
+use crate::errors::{self, Attempt, Op};
+use crate::models::{FluxLoraInput, ModelKind, TrainerInput, decode_output, owner_app, upload_initiate_body};
 use crate::webhook::WebhookVerifier;
 use aisha_domain::generation::ProviderRef;
 use aisha_domain::ports::{
@@ -23,6 +23,12 @@ use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::Value;
+
+/// The lifecycle header of a queue submit (and, from fal_client, of uploads).
+const LIFECYCLE_PREFERENCE: &str = "x-fal-object-lifecycle-preference";
+/// The lifecycle header fal-js sends with a storage upload (`lifecycle` option,
+/// `libs/client/src/storage.ts`); fal_client sends both (`upload(..., lifecycle=…)`).
+const LIFECYCLE: &str = "x-fal-object-lifecycle";
 
 /// Building the client failed: a setting is unusable.
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +121,20 @@ impl FalClient {
         })
     }
 
+    /// How long FAL keeps what a request produces. A training's LoRA is kept (`null`: no
+    /// expiration), since avatars are used for months; image results are copied into our
+    /// storage at once and keep FAL's default. Header and shape: FAL's docs ("Media
+    /// expiration") and fal-js `storageSettings` → `x-fal-object-lifecycle-preference`
+    /// (`libs/client/src/storage.ts`, 381105e, 2026-08-02).
+    fn lifecycle_for(&self, request: &ProviderRequest) -> Vec<(&'static str, String)> {
+        match request {
+            ProviderRequest::Training { .. } => {
+                vec![(LIFECYCLE_PREFERENCE, serde_json::json!({"expiration_duration_seconds": null}).to_string())]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     fn fallback(&self, job: &ProviderRef, tail: &str) -> String {
         format!(
             "{}/{}/requests/{}{tail}",
@@ -133,17 +153,34 @@ impl FalClient {
             .with_jitter()
     }
 
-    /// Sends an authenticated API request, retrying transient failures. Answers outside 2xx
-    /// are errors unless listed in `accept`.
+    /// Sends an authenticated API request, retrying what `op` allows (see `errors`). Answers
+    /// outside 2xx are errors unless listed in `accept`.
     async fn api(
         &self,
+        op: Op,
         method: Method,
         url: &str,
         body: Option<&Value>,
         accept: &[StatusCode],
     ) -> Result<Answer, ProviderError> {
-        let url = Url::parse(url)
-            .map_err(|e| ProviderError::new(ProviderErrorKind::NotFound, format!("bad FAL URL {url:?}: {e}")))?;
+        self.api_call(op, method, url, body, &[], accept).await.map_err(|a| a.error)
+    }
+
+    /// [`api`](Self::api) with extra headers, keeping the failed attempt's request id.
+    async fn api_call(
+        &self,
+        op: Op,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        headers: &[(&'static str, String)],
+        accept: &[StatusCode],
+    ) -> Result<Answer, Attempt> {
+        let url = Url::parse(url).map_err(|e| Attempt {
+            error: ProviderError::new(ProviderErrorKind::NotFound, format!("bad FAL URL {url:?}: {e}")),
+            retry: false,
+            request_id: None,
+        })?;
         let body = body.map(|b| Bytes::from(serde_json::to_vec(b).expect("JSON values serialize")));
         let attempt = || async {
             let mut req = self
@@ -151,10 +188,13 @@ impl FalClient {
                 .request(method.clone(), url.clone())
                 .header(AUTHORIZATION, self.auth.clone())
                 .timeout(self.config.request_timeout);
+            for (name, value) in headers {
+                req = req.header(*name, value.as_str());
+            }
             if let Some(b) = &body {
                 req = req.header(CONTENT_TYPE, "application/json").body(b.clone());
             }
-            send(req, accept).await
+            send(op, req, accept).await
         };
         attempt
             .retry(self.backoff())
@@ -163,19 +203,42 @@ impl FalClient {
                 tracing::debug!(%method, error = %a.error, ?after, "FAL call failed; trying again");
             })
             .await
-            .map_err(|a| a.error)
+    }
+
+    /// After a submit answered with a server error that carries a request id, asks FAL
+    /// whether that request exists before anyone submits again: FAL's app saw it, and may
+    /// have queued it.
+    async fn adopt(&self, model: &str, request_id: &str) -> Option<Submitted> {
+        let provider = ProviderRef {
+            request_id: request_id.to_owned(),
+            model: model.to_owned(),
+            status_url: None,
+            response_url: None,
+            cancel_url: None,
+        };
+        match self.status(&provider).await {
+            Ok(status) => {
+                tracing::warn!(%model, %request_id, "FAL answered a submit with an error but has the request; following it");
+                let queue_position = match status {
+                    ProviderStatus::Queued { position } => position,
+                    _ => None,
+                };
+                Some(Submitted { provider, queue_position })
+            }
+            Err(_) => None,
+        }
     }
 }
 
-async fn send(req: RequestBuilder, accept: &[StatusCode]) -> Result<Answer, Attempt> {
-    let resp = req.send().await.map_err(|e| errors::transport(&e))?;
+async fn send(op: Op, req: RequestBuilder, accept: &[StatusCode]) -> Result<Answer, Attempt> {
+    let resp = req.send().await.map_err(|e| errors::transport(op, &e))?;
     let status = resp.status();
     let headers = resp.headers().clone();
-    let body = resp.bytes().await.map_err(|e| errors::transport(&e))?;
+    let body = resp.bytes().await.map_err(|e| errors::transport(op, &e))?;
     if status.is_success() || accept.contains(&status) {
         Ok(Answer { status, body })
     } else {
-        Err(errors::classify(status.as_u16(), &headers, &body))
+        Err(errors::classify(op, status.as_u16(), &headers, &body))
     }
 }
 
@@ -227,7 +290,14 @@ impl ImageGenerator for FalClient {
             (None, true) => tracing::debug!("a webhook was asked for but none is configured; the job will be polled"),
             _ => {}
         }
-        let answer = self.api(Method::POST, url.as_str(), Some(&input), &[]).await?;
+        let headers = self.lifecycle_for(request);
+        let answer = match self.api_call(Op::Submit, Method::POST, url.as_str(), Some(&input), &headers, &[]).await {
+            Ok(a) => a,
+            Err(Attempt { error, request_id: Some(id), .. }) if error.kind == ProviderErrorKind::Transient => {
+                return self.adopt(&model, &id).await.ok_or(error);
+            }
+            Err(a) => return Err(a.error),
+        };
         let body: SubmitBody = serde_json::from_value(json(&answer)?).map_err(|e| {
             ProviderError::new(ProviderErrorKind::Transient, format!("unreadable submit answer from FAL: {e}"))
         })?;
@@ -249,7 +319,7 @@ impl ImageGenerator for FalClient {
 
     async fn status(&self, job: &ProviderRef) -> Result<ProviderStatus, ProviderError> {
         let url = job.status_url.clone().unwrap_or_else(|| self.fallback(job, "/status"));
-        let answer = self.api(Method::GET, &url, None, &[]).await?;
+        let answer = self.api(Op::Read, Method::GET, &url, None, &[]).await?;
         let body: StatusBody = serde_json::from_value(json(&answer)?).map_err(|e| {
             ProviderError::new(ProviderErrorKind::Transient, format!("unreadable status from FAL: {e}"))
         })?;
@@ -267,20 +337,20 @@ impl ImageGenerator for FalClient {
 
     async fn result(&self, job: &ProviderRef) -> Result<ProviderOutput, ProviderError> {
         let url = job.response_url.clone().unwrap_or_else(|| self.fallback(job, ""));
-        let answer = self.api(Method::GET, &url, None, &[]).await?;
+        let answer = self.api(Op::Result, Method::GET, &url, None, &[]).await?;
         decode_output(Some(self.model_kind(&job.model)), &json(&answer)?)
     }
 
     async fn cancel(&self, job: &ProviderRef) -> Result<CancelOutcome, ProviderError> {
         let url = job.cancel_url.clone().unwrap_or_else(|| self.fallback(job, "/cancel"));
         let accept = [StatusCode::BAD_REQUEST, StatusCode::NOT_FOUND];
-        let answer = self.api(Method::PUT, &url, None, &accept).await?;
+        let answer = self.api(Op::Read, Method::PUT, &url, None, &accept).await?;
         let status = serde_json::from_slice::<CancelBody>(&answer.body).ok().and_then(|b| b.status);
         match (answer.status, status.as_deref()) {
             (_, Some("ALREADY_COMPLETED")) => Ok(CancelOutcome::AlreadyCompleted),
             (_, Some("NOT_FOUND")) | (StatusCode::NOT_FOUND, _) => Ok(CancelOutcome::NotFound),
             (StatusCode::BAD_REQUEST, _) => {
-                Err(errors::classify(400, &reqwest::header::HeaderMap::new(), &answer.body).error)
+                Err(errors::classify(Op::Read, 400, &reqwest::header::HeaderMap::new(), &answer.body).error)
             }
             _ => Ok(CancelOutcome::Requested),
         }
@@ -289,8 +359,12 @@ impl ImageGenerator for FalClient {
     async fn upload_archive(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError> {
         let url =
             format!("{}/storage/upload/initiate?storage_type=fal-cdn-v3", self.config.rest_base.trim_end_matches('/'));
-        let ask = serde_json::json!({"file_name": file_name, "content_type": "application/zip"});
-        let answer = self.api(Method::POST, &url, Some(&ask), &[]).await?;
+        let ask = upload_initiate_body(file_name, "application/zip");
+        // the archive holds people's faces: FAL keeps it only as long as the training needs it
+        let lifetime = serde_json::json!({"expiration_duration_seconds": self.config.archive_lifetime.as_secs()});
+        let headers = [(LIFECYCLE, lifetime.to_string()), (LIFECYCLE_PREFERENCE, lifetime.to_string())];
+        let answer =
+            self.api_call(Op::Read, Method::POST, &url, Some(&ask), &headers, &[]).await.map_err(|a| a.error)?;
         let target: UploadTarget = serde_json::from_value(json(&answer)?).map_err(|e| {
             ProviderError::new(ProviderErrorKind::Transient, format!("unreadable upload answer from FAL: {e}"))
         })?;
@@ -303,7 +377,7 @@ impl ImageGenerator for FalClient {
                 .header(CONTENT_TYPE, "application/zip")
                 .timeout(self.config.transfer_timeout)
                 .body(bytes.clone());
-            send(req, &[]).await
+            send(Op::Read, req, &[]).await
         };
         put.retry(self.backoff()).when(|a: &Attempt| a.retry).await.map_err(|a| a.error)?;
         Ok(target.file_url)
@@ -319,13 +393,13 @@ impl ImageGenerator for FalClient {
                 .timeout(self.config.transfer_timeout)
                 .send()
                 .await
-                .map_err(|e| errors::transport(&e))?;
+                .map_err(|e| errors::transport(Op::Read, &e))?;
             let status = resp.status();
             if !status.is_success() {
                 let transient = status.is_server_error() || matches!(status.as_u16(), 408 | 429);
                 let kind = if transient { ProviderErrorKind::Transient } else { ProviderErrorKind::NotFound };
                 let error = ProviderError::new(kind, format!("downloading a result failed: HTTP {status}"));
-                return Err(Attempt { error, retry: transient });
+                return Err(Attempt { error, retry: transient, request_id: None });
             }
             let too_large = |size: u64| Attempt {
                 error: ProviderError::new(
@@ -333,6 +407,7 @@ impl ImageGenerator for FalClient {
                     format!("a result file is larger than the {cap}-byte limit ({size} bytes or more)"),
                 ),
                 retry: false,
+                request_id: None,
             };
             let declared = resp.content_length();
             if let Some(len) = declared
@@ -341,7 +416,7 @@ impl ImageGenerator for FalClient {
                 return Err(too_large(len));
             }
             let mut buf = Vec::with_capacity(usize::try_from(declared.unwrap_or(0).min(cap)).unwrap_or(0));
-            while let Some(chunk) = resp.chunk().await.map_err(|e| errors::transport(&e))? {
+            while let Some(chunk) = resp.chunk().await.map_err(|e| errors::transport(Op::Read, &e))? {
                 let size = (buf.len() + chunk.len()) as u64;
                 if size > cap {
                     return Err(too_large(size));

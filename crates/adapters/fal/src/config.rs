@@ -32,6 +32,9 @@ pub struct FalConfig {
     pub lora_scale: f32,
     /// Trainer steps; `None` leaves the trainer's own default.
     pub training_steps: Option<u32>,
+    /// How long FAL keeps an uploaded training archive (people's photos): long enough for
+    /// the training to start, no longer.
+    pub archive_lifetime: Duration,
 }
 
 impl FalConfig {
@@ -56,6 +59,7 @@ impl FalConfig {
             output_format: OutputFormat::Jpeg,
             lora_scale: 1.0,
             training_steps: None,
+            archive_lifetime: Duration::from_secs(24 * 3600),
         }
     }
 

@@ -1,6 +1,15 @@
 //! Turning FAL's answers into the domain's error classes, and deciding which of them are worth
 //! another try inside the same call. The detail text is built from what FAL said; the key is
 //! never part of a request URL or body, so it cannot end up here.
+//!
+//! What is retried follows FAL's official Python client (`fal-ai/fal`,
+//! `projects/fal_client/src/fal_client/client.py` at c6f0afa, 2026-08-21, the retry predicate
+//! added in PR #695): 408, 409 and 429, and 502/503/504 only when they came from FAL's ingress
+//! (no `x-fal-request-id` on the answer: the request never reached the app); never a 500,
+//! never a 5xx the app itself answered (FAL has already retried those server-side), never a
+//! 504 marked `X-Fal-Request-Timeout-Type: user`. fal-js (`libs/client`, 381105e, 2026-08-02)
+//! retries 429/502/503/504 on submit and reads without looking at the header; the stricter
+//! rule is the one that never starts a job twice.
 
 use aisha_domain::ports::{ProviderError, ProviderErrorKind};
 use reqwest::header::HeaderMap;
@@ -11,14 +20,29 @@ use serde_json::Value;
 pub(crate) struct Attempt {
     pub error: ProviderError,
     pub retry: bool,
+    /// `x-fal-request-id` of the answer: FAL's app saw this request.
+    pub request_id: Option<String>,
+}
+
+/// What a call was doing; decides what a failure means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// `POST` to the queue: starts a job, so never repeated unless FAL surely did not take it.
+    Submit,
+    /// Status, cancel, storage: repeating them changes nothing.
+    Read,
+    /// The result of a job FAL reported COMPLETED: a server error here is the job's own end.
+    Result,
 }
 
 const MAX_DETAIL: usize = 400;
 
 /// An HTTP error answer from the queue or storage API.
-pub(crate) fn classify(status: u16, headers: &HeaderMap, body: &[u8]) -> Attempt {
+pub(crate) fn classify(op: Op, status: u16, headers: &HeaderMap, body: &[u8]) -> Attempt {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
     let user_timeout = status == 504 && header("x-fal-request-timeout-type").as_deref() == Some("user");
+    let request_id = headers.get("x-fal-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let from_ingress = matches!(status, 502..=504) && request_id.is_none() && !user_timeout;
     let value = serde_json::from_slice::<Value>(body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).trim().to_owned()));
     let mut error = from_error_body(status, &value);
@@ -28,9 +52,16 @@ pub(crate) fn classify(status: u16, headers: &HeaderMap, body: &[u8]) -> Attempt
     if user_timeout {
         error.detail = format!("the request did not start within its own timeout: {}", error.detail);
     }
-    let retry = error.kind == ProviderErrorKind::Transient && !user_timeout;
+    if op == Op::Result && status >= 500 && !from_ingress {
+        // COMPLETED with a server error: FAL retried it already; the job is over
+        error.kind = ProviderErrorKind::Failed;
+    }
+    // fal-js also retries a 500 on status reads, which changes nothing at FAL
+    let read_500 = op == Op::Read && status == 500;
+    let retry =
+        error.kind == ProviderErrorKind::Transient && (matches!(status, 408 | 409 | 429) || from_ingress || read_500);
     counted(&error);
-    Attempt { error, retry }
+    Attempt { error, retry, request_id }
 }
 
 /// Counts a provider error by class (`aisha_fal_errors_total{class}`) and hands it back.
@@ -42,6 +73,7 @@ pub(crate) fn counted(error: &ProviderError) -> &ProviderError {
         ProviderErrorKind::Auth => "auth",
         ProviderErrorKind::NotFound => "not_found",
         ProviderErrorKind::Transient => "transient",
+        ProviderErrorKind::Failed => "failed",
     };
     metrics::counter!("aisha_fal_errors_total", "class" => class).increment(1);
     error
@@ -71,8 +103,11 @@ pub(crate) fn from_error_body(status: u16, body: &Value) -> ProviderError {
     ProviderError::new(kind, clip(text))
 }
 
-/// A failure below HTTP: connecting, timing out, a broken body.
-pub(crate) fn transport(e: &reqwest::Error) -> Attempt {
+/// A failure below HTTP: connecting, timing out, a broken body. A submit that may have
+/// reached FAL (anything but a failed connect) is not repeated here: the runner tries again
+/// after its backoff, and the duplicate it may cause is counted
+/// (`aisha_fal_ambiguous_submits_total`).
+pub(crate) fn transport(op: Op, e: &reqwest::Error) -> Attempt {
     let what = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -80,9 +115,15 @@ pub(crate) fn transport(e: &reqwest::Error) -> Attempt {
     } else {
         "connection failed"
     };
-    let error = ProviderError::new(ProviderErrorKind::Transient, clip(format!("FAL {what}: {e}")));
+    let unsent = e.is_connect();
+    let mut error = ProviderError::new(ProviderErrorKind::Transient, clip(format!("FAL {what}: {e}")));
+    if op == Op::Submit && !unsent {
+        error.detail = clip(format!("FAL may have taken this submit without answering: {}", error.detail));
+        metrics::counter!("aisha_fal_ambiguous_submits_total").increment(1);
+        tracing::warn!(error = %error.detail, "a submit to FAL got no answer; it is not repeated within the call");
+    }
     counted(&error);
-    Attempt { error, retry: true }
+    Attempt { error, retry: unsent || op != Op::Submit, request_id: None }
 }
 
 /// `detail` as a plain string, or FastAPI's list of `{loc, msg, type}` rendered as
@@ -144,7 +185,7 @@ mod tests {
     use serde_json::json;
 
     fn kind(status: u16, body: Value) -> (ProviderErrorKind, bool, String) {
-        let a = classify(status, &HeaderMap::new(), body.to_string().as_bytes());
+        let a = classify(Op::Read, status, &HeaderMap::new(), body.to_string().as_bytes());
         (a.error.kind, a.retry, a.error.detail)
     }
 
@@ -188,21 +229,44 @@ mod tests {
     }
 
     #[test]
-    fn overload_and_server_errors_are_retried_except_a_user_timeout() {
-        for status in [429, 500, 502, 503, 504] {
+    fn retries_follow_fal_client_ingress_overload_only() {
+        for status in [408, 409, 429, 502, 503, 504] {
             let (k, retry, _) = kind(status, json!({"detail": "busy"}));
             assert_eq!((k, retry), (ProviderErrorKind::Transient, true), "{status}");
         }
+        // a 500, or a 5xx the app answered (it carries a request id): FAL already retried it
+        let a = classify(Op::Submit, 500, &HeaderMap::new(), br#"{"detail":"boom"}"#);
+        assert_eq!((a.error.kind, a.retry), (ProviderErrorKind::Transient, false));
+        assert!(kind(500, json!({"detail": "boom"})).1, "a status read is repeated, as fal-js does");
+        let mut answered = HeaderMap::new();
+        answered.insert("x-fal-request-id", HeaderValue::from_static("req-1"));
+        let a = classify(Op::Submit, 503, &answered, br#"{"detail":"Runner unavailable"}"#);
+        assert_eq!(
+            (a.error.kind, a.retry, a.request_id.as_deref()),
+            (ProviderErrorKind::Transient, false, Some("req-1"))
+        );
         let mut headers = HeaderMap::new();
         headers.insert("x-fal-request-timeout-type", HeaderValue::from_static("user"));
-        let a = classify(504, &headers, br#"{"detail":"Request timed out"}"#);
+        let a = classify(Op::Read, 504, &headers, br#"{"detail":"Request timed out"}"#);
         assert_eq!((a.error.kind, a.retry), (ProviderErrorKind::Transient, false));
+    }
+
+    #[test]
+    fn a_completed_job_whose_result_is_a_server_error_is_final() {
+        let a = classify(Op::Result, 500, &HeaderMap::new(), br#"{"detail":"Internal Server Error"}"#);
+        assert_eq!((a.error.kind, a.retry), (ProviderErrorKind::Failed, false));
+        let mut answered = HeaderMap::new();
+        answered.insert("x-fal-request-id", HeaderValue::from_static("req-1"));
+        assert_eq!(classify(Op::Result, 503, &answered, b"{}").error.kind, ProviderErrorKind::Failed);
+        // the ingress in front of the result endpoint, not the job: retried
+        let a = classify(Op::Result, 502, &HeaderMap::new(), b"<html>502</html>");
+        assert_eq!((a.error.kind, a.retry), (ProviderErrorKind::Transient, true));
     }
 
     #[test]
     fn non_json_bodies_are_kept_short() {
         let html = format!("<html>{}</html>", "x".repeat(5000));
-        let a = classify(502, &HeaderMap::new(), html.as_bytes());
+        let a = classify(Op::Read, 502, &HeaderMap::new(), html.as_bytes());
         assert!(a.error.detail.chars().count() <= MAX_DETAIL + 1);
     }
 }

@@ -118,6 +118,13 @@ impl TrainerInput {
     }
 }
 
+/// The body of `POST {rest}/storage/upload/initiate?storage_type=fal-cdn-v3`, as both official
+/// clients send it (fal-js `libs/client/src/storage.ts`, 381105e; fal_client `client.py`,
+/// c6f0afa); the lifetime goes in headers, not here.
+pub fn upload_initiate_body(file_name: &str, content_type: &str) -> serde_json::Value {
+    serde_json::json!({"file_name": file_name, "content_type": content_type})
+}
+
 // ---------------------------------------------------------------------------------------------
 // Outputs
 

@@ -142,6 +142,11 @@ pub fn parse(body: &[u8], kind: Option<ModelKind>) -> Result<Completion, Webhook
                     if e.detail == format!("HTTP {code}") && !error.is_empty() {
                         e.detail = error;
                     }
+                    // the job's own final answer: FAL delivers ERROR after its own retries, so
+                    // a 5xx here is not worth waiting for (webhooks docs; fal-js issue #153)
+                    if code >= 500 {
+                        e.kind = ProviderErrorKind::Failed;
+                    }
                     errors::counted(&e);
                     Err(e)
                 }
@@ -379,6 +384,11 @@ mod tests {
             parse(policy.to_string().as_bytes(), None).unwrap().result.unwrap_err().kind,
             ProviderErrorKind::ContentPolicy
         );
+
+        let crashed = json!({"request_id": "r6", "gateway_request_id": "r6-gw1", "status": "ERROR",
+                             "error": "Invalid status code: 500", "payload": {"detail": "Internal Server Error"}});
+        let e = parse(crashed.to_string().as_bytes(), None).unwrap().result.unwrap_err();
+        assert_eq!(e.kind, ProviderErrorKind::Failed, "final, refunded at once");
 
         let vague = json!({"request_id": "r4", "status": "ERROR", "error": "something broke", "payload": null});
         assert!(

@@ -216,11 +216,18 @@ async fn server_errors_are_retried_until_one_succeeds() {
     emu.fail_next([Fault::Status(500)]);
     until_completed(&fal, &sub.provider).await;
 
-    // more failures than retries: a transient error, after exactly 1 + retries tries
-    emu.fail_next([Fault::Status(500); 4]);
+    // more ingress failures than retries: a transient error, after exactly 1 + retries tries
+    emu.fail_next([Fault::Status(503); 4]);
     let e = fal.submit(&imagen("yes", AspectRatio::Square, 1, "imagen4/fast"), false).await.unwrap_err();
     assert_eq!(e.kind, ProviderErrorKind::Transient);
     assert_eq!(emu.count_calls("POST", "/fal-ai/imagen4/preview/fast"), 8);
+
+    // a 500 may come from the app after it took the job: a submit is not repeated on it
+    // (fal_client never retries a 500), the runner decides later
+    emu.fail_next([Fault::Status(500)]);
+    let e = fal.submit(&imagen("yes", AspectRatio::Square, 1, "imagen4/fast"), false).await.unwrap_err();
+    assert_eq!(e.kind, ProviderErrorKind::Transient);
+    assert_eq!(emu.count_calls("POST", "/fal-ai/imagen4/preview/fast"), 9, "one call, no repeat");
 
     // FAL's "did not start in time" is final for that call
     emu.fail_next([Fault::UserTimeout]);
@@ -306,4 +313,38 @@ async fn downloads_stop_at_the_size_cap() {
 
     let missing = format!("{}/_files/nope/0.jpg", emu.url());
     assert_eq!(client(&emu).download(&missing).await.unwrap_err().kind, ProviderErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn a_retired_model_is_not_found_and_names_itself() {
+    let emu = emulator(Knobs { retired_models: vec!["fal-ai/imagen4/preview".into()], ..quick() }).await;
+    let fal = client(&emu);
+    let e = fal.submit(&imagen("a red fox", AspectRatio::Square, 1, "imagen4/standard"), false).await.unwrap_err();
+    assert_eq!(e.kind, ProviderErrorKind::NotFound);
+    assert!(e.detail.contains("fal-ai/imagen4/preview"), "{}", e.detail);
+    assert_eq!(emu.count_calls("POST", "/fal-ai/imagen4/preview"), 1, "not retried");
+}
+
+#[tokio::test]
+async fn a_completed_job_whose_result_is_a_server_error_is_final() {
+    let emu = emulator(Knobs { server_error_marker: Some("#boom".into()), ..quick() }).await;
+    let fal = client(&emu);
+    let (_, out) = run(&fal, &imagen("a fox #boom", AspectRatio::Square, 1, "nano-banana-2")).await;
+    let e = out.unwrap_err();
+    assert_eq!(e.kind, ProviderErrorKind::Failed, "{e}");
+    assert!(!e.is_retryable(), "FAL retried it already: the job is over");
+}
+
+#[tokio::test]
+async fn a_training_keeps_its_lora_and_the_archive_is_kept_one_day() {
+    let emu = emulator(quick()).await;
+    let fal = client(&emu);
+    let url = fal.upload_archive("faces.zip", b"PK\x03\x04".to_vec()).await.unwrap();
+    let lifetimes = emu.upload_lifetimes();
+    assert_eq!(lifetimes, [("faces.zip".to_owned(), Some(Duration::from_secs(24 * 3600)))]);
+    let sub = fal.submit(&ProviderRequest::Training { archive_url: url, trigger: "TOK".into() }, false).await.unwrap();
+    let info = emu.request(&sub.provider.request_id).unwrap();
+    assert_eq!(info.lifecycle, Some(serde_json::json!({"expiration_duration_seconds": null})), "kept: no expiration");
+    let images = fal.submit(&imagen("a fox", AspectRatio::Square, 1, "nano-banana-2"), false).await.unwrap();
+    assert_eq!(emu.request(&images.provider.request_id).unwrap().lifecycle, None, "results are copied at once");
 }

@@ -256,16 +256,44 @@ async fn provider_refusals_fail_the_job_and_refund_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_errors_at_submit_are_absorbed_by_the_client() {
+async fn ingress_errors_at_submit_are_absorbed_by_the_client_and_a_500_waits_for_the_runner() {
     let w = World::new().await;
     let u = w.user(1, 100).await;
     let j = w.start(&u, imagen("flaky", AspectRatio::Square, 1)).await;
-    w.emu.fail_next([aisha_sandbox::fal::Fault::Status(503), aisha_sandbox::fal::Fault::Status(500)]);
+    // FAL's ingress (no request id): the request never reached the app, so it is repeated
+    w.emu.fail_next([aisha_sandbox::fal::Fault::Status(503), aisha_sandbox::fal::Fault::Status(502)]);
     w.runner.tick().await.unwrap();
     let queued = w.job(&j).await;
     assert_eq!((queued.status, queued.attempts), (JobStatus::Queued, 0), "retried inside the call");
     assert_eq!(w.drive(&j, 50).await.status, JobStatus::Succeeded);
     assert_eq!(w.emu.requests().len(), 1);
+
+    // a 500 may mean the app took it: not repeated in the call; the runner tries again later
+    let k = w.start(&u, imagen("flaky again", AspectRatio::Square, 1)).await;
+    w.emu.fail_next([aisha_sandbox::fal::Fault::Status(500)]);
+    w.runner.tick().await.unwrap();
+    let pending = w.job(&k).await;
+    assert_eq!((pending.status, pending.attempts), (JobStatus::Pending, 1), "left to the runner's backoff");
+    assert_eq!(w.drive(&k, 100).await.status, JobStatus::Succeeded);
+    assert_eq!(w.emu.requests().len(), 2);
+    w.assert_invariants();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_job_with_a_server_error_is_refunded_at_the_next_poll_not_the_deadline() {
+    let w = World::with(Options {
+        knobs: Knobs { server_error_marker: Some("#boom".into()), ..quick() },
+        ..Options::default()
+    })
+    .await;
+    let u = w.user(1, 100).await;
+    let j = w.start(&u, imagen("a fox #boom", AspectRatio::Square, 2)).await;
+    let done = w.drive(&j, 50).await;
+    assert_eq!((done.status, done.refunded.get()), (JobStatus::Failed, 22));
+    let now = aisha_domain::Clock::now(&*w.clock);
+    assert!(now < j.deadline - chrono::Duration::minutes(9), "ended within polls of completing");
+    assert_eq!(w.balance(&u).await, 100);
+    assert!(matches!(w.notifier.notices().last(), Some((_, Notice::Failed { .. }))));
     w.assert_invariants();
 }
 
@@ -386,5 +414,24 @@ async fn a_webhook_that_outruns_its_submit_is_delivered_again() {
     let unknown = handled.iter().filter(|h| **h == Handled::Done(Delivery::Unknown)).count();
     assert_eq!((settled, unknown + settled), (1, handled.len()), "{handled:?}");
     assert_eq!(w.emu.count_calls("GET", "/status"), 0, "the redelivery did it, not a poll");
+    w.assert_invariants();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_after_a_gateway_retry_settle_by_request_id_and_an_error_one_refunds_at_once() {
+    let mut knobs = quick();
+    knobs.webhooks.gateway_id_differs = true;
+    knobs.server_error_marker = Some("#boom".into());
+    let w = World::with(hooked(knobs)).await;
+    let u = w.user(1, 100).await;
+    let ok = w.start(&u, imagen("a quiet harbour", AspectRatio::Square, 1)).await;
+    let failed = w.start(&u, imagen("a loud harbour #boom", AspectRatio::Square, 2)).await;
+    w.runner.tick().await.unwrap();
+    let done = w.settled_by_webhook(&ok).await;
+    assert_eq!((done.status, done.delivered), (JobStatus::Succeeded, 1), "keyed by request_id, not the gateway's");
+    let ended = w.settled_by_webhook(&failed).await;
+    assert_eq!((ended.status, ended.refunded.get()), (JobStatus::Failed, 22), "ERROR with a 5xx is final");
+    assert_eq!(w.emu.count_calls("GET", "/status"), 0, "no poll was needed for either");
+    assert_eq!(w.balance(&u).await, 100 - 11);
     w.assert_invariants();
 }
