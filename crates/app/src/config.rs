@@ -36,8 +36,12 @@ pub struct Fal {
     pub queue_url: String,
     pub rest_url: String,
     pub jwks_url: String,
+    /// FAL's platform API: `aisha doctor` checks the key and the models there.
+    pub api_url: String,
     pub webhook_url: Option<String>,
     pub trainer: String,
+    /// How long FAL keeps an uploaded training archive (people's photos).
+    pub archive_hours: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -325,6 +329,12 @@ impl Settings {
         ] {
             need(v.is_none(), key, "Imagen 4 was retired; model prices are set per [[models]] entry now");
         }
+        need(
+            aisha_fal::Trainer::of(&self.fal.trainer).is_some(),
+            "fal.trainer",
+            "fal-ai/flux-lora-portrait-trainer or fal-ai/flux-lora-fast-training (the trigger field differs)",
+        );
+        need(self.fal.archive_hours >= 1, "fal.archive_hours", "at least 1: the training must find its photos");
         need(!self.packages.is_empty(), "packages", "at least one Stars package is needed");
         for (i, pk) in self.packages.iter().enumerate() {
             need(pk.coins > 0 && pk.stars > 0, &format!("packages.{i}"), "coins and stars must be positive");

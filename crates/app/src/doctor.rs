@@ -3,7 +3,11 @@
 
 use crate::config::Settings;
 use crate::wiring::Stack;
+use aisha_domain::ports::ProviderErrorKind;
 use aisha_domain::session::SessionKey;
+use aisha_fal::FalClient;
+use aisha_fal::platform::Availability;
+use aisha_telegram::{ApiError, Telegram, TelegramConfig};
 use std::time::Duration;
 
 pub struct Check {
@@ -61,7 +65,102 @@ pub async fn run(settings: Settings) -> Vec<Check> {
     checks.push(database(&stack, &db_url, timeout).await);
     checks.push(redis(&stack, timeout).await);
     checks.push(storage(&stack).await);
+    checks.extend(fal(&stack.settings).await);
+    checks.push(telegram(&stack.settings).await);
     checks
+}
+
+/// The key (an authenticated call that costs nothing), then every model AISHA can call:
+/// each enabled catalog entry, flux-lora and the trainer.
+async fn fal(settings: &Settings) -> Vec<Check> {
+    let Some(config) = crate::wiring::fal_config(settings) else {
+        return vec![ok("fal", "no key: `aisha serve` runs the sandbox's FAL emulator")];
+    };
+    let api = config.api_base.clone();
+    let client = match FalClient::new(config) {
+        Ok(c) => c,
+        Err(e) => return vec![fail("fal", format!("{e} — check the fal.* settings"))],
+    };
+    let mut endpoints: Vec<(String, String)> =
+        settings.catalog.enabled().map(|m| (format!("model {}", m.key), m.provider.endpoint.clone())).collect();
+    endpoints.push(("photos with me".to_owned(), client.config().models.flux_lora.clone()));
+    endpoints.push(("avatar training".to_owned(), client.config().models.trainer.clone()));
+    let limit = Duration::from_secs(10);
+    let key = match tokio::time::timeout(limit, client.price(&endpoints[0].1)).await {
+        Err(_) => fail("fal-key", format!("{api}: no answer within {limit:?} — check fal.api_url and the network")),
+        Ok(Ok(_)) => ok("fal-key", format!("accepted by FAL ({api})")),
+        Ok(Err(e)) => fail(
+            "fal-key",
+            match e.kind {
+                ProviderErrorKind::Auth => format!(
+                    "FAL refused the key ({}) — set fal.key (AISHA__FAL__KEY) to a key from fal.ai/dashboard/keys",
+                    e.detail
+                ),
+                ProviderErrorKind::OutOfCredit => {
+                    format!("the FAL account is locked ({}) — top up at fal.ai/dashboard/billing", e.detail)
+                }
+                _ => format!("{api}: {} — check fal.api_url and the network", e.detail),
+            },
+        ),
+    };
+    let key_ok = key.ok;
+    let mut checks = vec![key];
+    for (what, endpoint) in endpoints {
+        checks.push(match tokio::time::timeout(limit, client.availability(&endpoint)).await {
+            Err(_) => fail("model", format!("{what} ({endpoint}): no answer within {limit:?}")),
+            Ok(Err(e)) => fail("model", format!("{what} ({endpoint}): could not ask FAL: {}", e.detail)),
+            Ok(Ok(Availability::Missing)) => fail(
+                "model",
+                format!(
+                    "{what}: FAL does not know {endpoint} — it may have been retired; disable the entry or point it \
+                     at its successor (docs/operations.md, \"A model is retired\")"
+                ),
+            ),
+            Ok(Ok(availability)) => {
+                let price = match key_ok {
+                    true => match client.price(&endpoint).await {
+                        Ok(Some(p)) => format!(", {} {} per {}", p.unit_price, p.currency, p.unit),
+                        _ => String::new(),
+                    },
+                    false => String::new(),
+                };
+                let state = if availability == Availability::Deprecated {
+                    "deprecated at FAL: plan its replacement"
+                } else {
+                    "available"
+                };
+                ok("model", format!("{what}: {endpoint} {state}{price}"))
+            }
+        });
+    }
+    checks
+}
+
+/// The token, with `getMe`.
+async fn telegram(settings: &Settings) -> Check {
+    let Some(token) = settings.telegram.token.clone() else {
+        return ok("telegram", "no token: `aisha serve` runs the sandbox (emulated Telegram and its web chat)");
+    };
+    let api = settings.telegram.api_url.clone();
+    let client = match Telegram::new(&TelegramConfig::with_base(token, &api)) {
+        Ok(c) => c,
+        Err(e) => return fail("telegram", format!("{e} — check telegram.token and telegram.api_url")),
+    };
+    let limit = Duration::from_secs(10);
+    match tokio::time::timeout(limit, client.get_me()).await {
+        Err(_) => {
+            fail("telegram", format!("{api}: no answer within {limit:?} — check telegram.api_url and the network"))
+        }
+        Ok(Ok(me)) => ok(
+            "telegram",
+            format!("@{} (id {}): the token works", me.username.as_deref().unwrap_or(&me.first_name), me.id),
+        ),
+        Ok(Err(ApiError::Unauthorized)) => fail(
+            "telegram",
+            "Telegram refused the token — check telegram.token (AISHA__TELEGRAM__TOKEN) with @BotFather",
+        ),
+        Ok(Err(e)) => fail("telegram", format!("{api}: {e} — check telegram.api_url and the network")),
+    }
 }
 
 async fn database(stack: &Stack, url: &str, timeout: Duration) -> Check {

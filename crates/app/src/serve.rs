@@ -218,13 +218,8 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
     } else {
         let token = settings.telegram.token.clone().ok_or("telegram.token is required outside the sandbox")?;
         let tg_config = TelegramConfig::with_base(token, &settings.telegram.api_url);
-        let key = settings.fal.key.clone().ok_or("fal.key (AISHA__FAL__KEY) is required with a real Telegram token")?;
-        let mut fal_config = aisha_fal::FalConfig::new(key);
-        fal_config.queue_base = settings.fal.queue_url.clone();
-        fal_config.rest_base = settings.fal.rest_url.clone();
-        fal_config.jwks_url = settings.fal.jwks_url.clone();
-        fal_config.webhook_url = settings.fal.webhook_url.clone();
-        fal_config.models.trainer = settings.fal.trainer.clone();
+        let fal_config = crate::wiring::fal_config(&settings)
+            .ok_or("fal.key (AISHA__FAL__KEY) is required with a real Telegram token")?;
         (tg_config, fal_config, None)
     };
     let telegram = Telegram::new(&telegram_config).map_err(|e| format!("Telegram client: {e}"))?;

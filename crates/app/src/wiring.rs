@@ -22,6 +22,21 @@ use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The FAL client's settings from the configuration, or `None` without a key (the sandbox).
+pub fn fal_config(settings: &Settings) -> Option<aisha_fal::FalConfig> {
+    let f = &settings.fal;
+    let mut c = aisha_fal::FalConfig::new(f.key.clone()?);
+    c.queue_base = f.queue_url.clone();
+    c.rest_base = f.rest_url.clone();
+    c.jwks_url = f.jwks_url.clone();
+    c.api_base = f.api_url.clone();
+    c.webhook_url = f.webhook_url.clone();
+    // the trainer's dialect follows its id (checked at load), so the trigger reaches it
+    c.models = c.models.with_trainer(aisha_fal::Trainer::of(&f.trainer)?);
+    c.archive_lifetime = Duration::from_secs(f.archive_hours * 3600);
+    Some(c)
+}
+
 /// Wall-clock time, truncated to what every store keeps.
 pub struct SystemClock;
 

@@ -1,6 +1,8 @@
 //! `aisha doctor` and start-up validation, through the binary: one clear line per failing
 //! dependency, and a non-zero exit.
 
+use aisha_sandbox::fal::{FalEmulator, Knobs};
+use aisha_sandbox::telegram::TelegramEmulator;
 use std::process::{Command, Output};
 
 fn aisha(args: &[&str], env: &[(&str, &str)]) -> (Output, tempfile::TempDir) {
@@ -68,4 +70,72 @@ fn bad_settings_are_named_before_anything_starts() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(err.contains("limits.in_flight (AISHA__LIMITS__IN_FLIGHT)") && err.contains("http.bind"), "{err}");
+}
+
+/// Runs the binary off the async threads, so the emulators keep answering it.
+async fn doctor_against(env: Vec<(String, String)>) -> (bool, String) {
+    tokio::task::spawn_blocking(move || {
+        let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (out, _dir) = aisha(&["doctor"], &pairs);
+        (out.status.success(), stdout(&out))
+    })
+    .await
+    .unwrap()
+}
+
+fn real_services(tg: &TelegramEmulator, token: &str, fal: &FalEmulator, key: &str) -> Vec<(String, String)> {
+    [
+        ("AISHA__TELEGRAM__TOKEN", token.to_owned()),
+        ("AISHA__TELEGRAM__API_URL", tg.base_url()),
+        ("AISHA__FAL__KEY", key.to_owned()),
+        ("AISHA__FAL__QUEUE_URL", fal.url()),
+        ("AISHA__FAL__REST_URL", fal.url()),
+        ("AISHA__FAL__API_URL", fal.url()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_the_fal_key_every_model_and_the_telegram_token() {
+    let fal = FalEmulator::start_with(Knobs { api_key: Some("right-key".into()), ..Knobs::default() }).await.unwrap();
+    let tg = TelegramEmulator::start().await.unwrap();
+
+    let (healthy, text) = doctor_against(real_services(&tg, tg.token(), &fal, "right-key")).await;
+    assert!(healthy, "{text}");
+    assert!(text.contains("ok   fal-key    accepted by FAL"), "{text}");
+    for line in [
+        "ok   model      model nano-banana-2: fal-ai/nano-banana-2 available, 0.08 USD per image",
+        "ok   model      model flux-2: fal-ai/flux-2 available",
+        "ok   model      model nano-banana-pro: fal-ai/nano-banana-pro available",
+        "ok   model      photos with me: fal-ai/flux-lora available",
+        "ok   model      avatar training: fal-ai/flux-lora-portrait-trainer available",
+        "ok   telegram   @",
+    ] {
+        assert!(text.contains(line), "{line:?} missing:\n{text}");
+    }
+
+    // a retired model is named, with what to do
+    fal.update(|k| k.retired_models = vec!["fal-ai/nano-banana-pro".into()]);
+    let (healthy, text) = doctor_against(real_services(&tg, tg.token(), &fal, "right-key")).await;
+    assert!(!healthy);
+    let retired: Vec<&str> = text.lines().filter(|l| l.starts_with("FAIL")).collect();
+    assert_eq!(retired.len(), 1, "{text}");
+    assert!(
+        retired[0].starts_with(
+            "FAIL model      model nano-banana-pro: FAL does not know fal-ai/nano-banana-pro — it may have been retired"
+        ),
+        "{text}"
+    );
+    fal.update(|k| k.retired_models.clear());
+
+    // a bad key and a bad token: one line each, with the setting to fix
+    let (healthy, text) = doctor_against(real_services(&tg, "123:wrong", &fal, "wrong-key")).await;
+    assert!(!healthy);
+    let key_line = text.lines().find(|l| l.contains("fal-key")).unwrap_or_default();
+    assert!(key_line.starts_with("FAIL fal-key") && key_line.contains("AISHA__FAL__KEY"), "{text}");
+    assert!(!text.contains("wrong-key"), "the key is not printed:\n{text}");
+    let tg_line = text.lines().find(|l| l.contains("telegram")).unwrap_or_default();
+    assert!(tg_line.starts_with("FAIL telegram") && tg_line.contains("AISHA__TELEGRAM__TOKEN"), "{text}");
 }

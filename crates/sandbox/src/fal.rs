@@ -60,8 +60,11 @@ pub struct Knobs {
     /// … completes, but its result is a 500: FAL reports it COMPLETED with an `error`, the
     /// result answers 500, and the webhook says `ERROR` with "Invalid status code: 500".
     pub server_error_marker: Option<String>,
-    /// Model ids answered 404 "Application not found", as for a model the provider retired.
+    /// Model ids answered 404 "Application not found", as for a model the provider retired
+    /// (and missing from the platform API's model list).
     pub retired_models: Vec<String>,
+    /// Model ids the platform API lists with `status: "deprecated"`.
+    pub deprecated_models: Vec<String>,
     /// Result files and uploads older than this are gone (404), as FAL's CDN forgets files
     /// past their retention. An upload's own lifecycle header may make it shorter.
     pub file_ttl_ms: Option<u64>,
@@ -91,6 +94,7 @@ impl Default for Knobs {
             stuck_marker: None,
             server_error_marker: None,
             retired_models: Vec::new(),
+            deprecated_models: Vec::new(),
             file_ttl_ms: None,
             honor_cancel_running: true,
             chunked_files: false,

@@ -61,6 +61,7 @@ impl FalClient {
             ("queue_base", Some(&config.queue_base)),
             ("rest_base", Some(&config.rest_base)),
             ("jwks_url", Some(&config.jwks_url)),
+            ("api_base", Some(&config.api_base)),
             ("webhook_url", config.webhook_url.as_ref()),
         ] {
             if let Some(url) = url {
@@ -133,6 +134,15 @@ impl FalClient {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// An authenticated GET on the platform API with `?endpoint_id=`.
+    pub(crate) async fn platform_get(&self, path: &str, endpoint: &str) -> Result<Value, ProviderError> {
+        let mut url = Url::parse(&format!("{}{path}", self.config.api_base.trim_end_matches('/')))
+            .map_err(|e| ProviderError::new(ProviderErrorKind::InvalidInput, format!("bad FAL api_base: {e}")))?;
+        url.query_pairs_mut().append_pair("endpoint_id", endpoint);
+        let answer = self.api(Op::Read, Method::GET, url.as_str(), None, &[]).await?;
+        json(&answer)
     }
 
     fn fallback(&self, job: &ProviderRef, tail: &str) -> String {

@@ -15,6 +15,8 @@ pub struct FalConfig {
     pub rest_base: String,
     /// Public keys that sign webhooks.
     pub jwks_url: String,
+    /// The platform API (`aisha doctor`: key and model checks).
+    pub api_base: String,
     pub models: ModelIds,
     /// Where FAL should call back when a job is done; without it the runner polls.
     pub webhook_url: Option<String>,
@@ -41,6 +43,7 @@ impl FalConfig {
     pub const QUEUE_BASE: &'static str = "https://queue.fal.run";
     pub const REST_BASE: &'static str = "https://rest.fal.ai";
     pub const JWKS_URL: &'static str = "https://rest.alpha.fal.ai/.well-known/jwks.json";
+    pub const API_BASE: &'static str = "https://api.fal.ai";
 
     /// Production defaults around `key`.
     pub fn new(key: SecretString) -> Self {
@@ -49,6 +52,7 @@ impl FalConfig {
             queue_base: Self::QUEUE_BASE.to_owned(),
             rest_base: Self::REST_BASE.to_owned(),
             jwks_url: Self::JWKS_URL.to_owned(),
+            api_base: Self::API_BASE.to_owned(),
             models: ModelIds::default(),
             webhook_url: None,
             connect_timeout: Duration::from_secs(5),
@@ -68,6 +72,7 @@ impl FalConfig {
         let base = base.trim_end_matches('/');
         self.queue_base = base.to_owned();
         self.rest_base = base.to_owned();
+        self.api_base = base.to_owned();
         self.jwks_url = format!("{base}/.well-known/jwks.json");
         self
     }
@@ -111,6 +116,13 @@ pub enum Trainer {
 }
 
 impl Trainer {
+    pub const ALL: [Trainer; 2] = [Trainer::FastTraining, Trainer::Portrait];
+
+    /// The trainer an endpoint id names, so the trigger goes in the field that trainer reads.
+    pub fn of(id: &str) -> Option<Trainer> {
+        Self::ALL.into_iter().find(|t| t.default_id() == id.trim_matches('/'))
+    }
+
     pub fn default_id(self) -> &'static str {
         match self {
             Trainer::FastTraining => "fal-ai/flux-lora-fast-training",

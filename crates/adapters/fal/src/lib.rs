@@ -5,6 +5,7 @@ pub mod config;
 pub mod dialects;
 mod errors;
 pub mod models;
+pub mod platform;
 pub mod webhook;
 
 pub use client::{FalClient, SetupError};

@@ -32,6 +32,8 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/_upload/{token}", put(upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_MAX)))
         .route("/_files/{*path}", get(file))
         .route("/_control/knobs", get(knobs).put(set_knobs))
+        .route("/v1/models", get(models))
+        .route("/v1/models/pricing", get(pricing))
         .fallback(queue)
         .layer(middleware::from_fn_with_state(shared.clone(), record))
         .with_state(shared)
@@ -488,6 +490,55 @@ fn lookup(s: &super::State, path: &str) -> Option<FileBody> {
         }
         _ => None,
     }
+}
+
+/// The endpoint a platform API call asks about, if this emulator serves it.
+fn platform_endpoint(s: &super::State, query: &HashMap<String, String>) -> Option<(String, Family)> {
+    let id = query.get("endpoint_id")?.trim_matches('/').to_owned();
+    let family = Family::of(&id)?;
+    (!s.knobs.retired_models.iter().any(|m| m.trim_matches('/') == id)).then_some((id, family))
+}
+
+/// `GET /v1/models?endpoint_id=`: public, like FAL's model search.
+async fn models(State(shared): AppState, Query(query): Query<HashMap<String, String>>) -> Response {
+    let s = shared.lock();
+    let models: Vec<Value> = platform_endpoint(&s, &query)
+        .map(|(id, _)| {
+            let deprecated = s.knobs.deprecated_models.iter().any(|m| m.trim_matches('/') == id);
+            json!({"endpoint_id": id, "metadata": {"display_name": id, "category": "text-to-image",
+                   "status": if deprecated { "deprecated" } else { "active" }}})
+        })
+        .into_iter()
+        .collect();
+    reply(200, json!({"models": models, "next_cursor": null, "has_more": false}))
+}
+
+/// `GET /v1/models/pricing?endpoint_id=`: needs the key, like FAL's. The figures are the
+/// emulator's stand-ins for FAL's published prices (docs/configuration.md has the real ones).
+async fn pricing(
+    State(shared): AppState,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = gate(&shared, &headers).await {
+        return r;
+    }
+    let s = shared.lock();
+    let prices: Vec<Value> = platform_endpoint(&s, &query)
+        .map(|(id, family)| {
+            let (price, unit) = match (family, id.as_str()) {
+                (Family::Gemini, "fal-ai/nano-banana-pro") => (0.15, "image"),
+                (Family::Gemini, _) => (0.08, "image"),
+                (Family::Flux2, _) => (0.012, "megapixels"),
+                (Family::FluxLora, _) => (0.035, "megapixels"),
+                (Family::Imagen | Family::ImagenFast, _) => (0.04, "image"),
+                (Family::FastTraining | Family::PortraitTrainer, _) => (2.0, "training"),
+            };
+            json!({"endpoint_id": id, "unit_price": price, "unit": unit, "currency": "USD"})
+        })
+        .into_iter()
+        .collect();
+    reply(200, json!({"prices": prices, "next_cursor": null, "has_more": false}))
 }
 
 async fn knobs(State(shared): AppState) -> Response {
