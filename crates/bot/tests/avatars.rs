@@ -71,8 +71,7 @@ fn ready_avatar(h: &Harness, tg: i64, name: &str, coins: i64) -> AvatarId {
     h.album(tg, "en", album_of(h, 10, 0));
     train(h, tg, "en", id);
     h.work();
-    h.generator
-        .finish(&last_request(h), Ok(ProviderOutput::Lora(Some(Lora { url: "mem://lora".into(), config_url: None }))));
+    h.generator.finish(&last_request(h), Ok(ProviderOutput::Lora(Some(Lora::at("mem://lora", None)))));
     let ready = h.work();
     assert!(all_text(&ready).contains("is ready"), "{}", render(&ready));
     id
@@ -225,8 +224,7 @@ fn train_once_then_photos_with_me_land_in_the_gallery_under_the_avatar_filter() 
     };
     assert_eq!(trigger, avatar(&h, id).trigger.as_str());
     assert_eq!(h.generator.archives().len(), 1, "the photos went up as one archive");
-    h.generator
-        .finish(&request, Ok(ProviderOutput::Lora(Some(Lora { url: "mem://lora/anna".into(), config_url: None }))));
+    h.generator.finish(&request, Ok(ProviderOutput::Lora(Some(Lora::at("mem://lora/anna", None)))));
     let ready = h.work();
     let text = all_text(&ready);
     assert!(text.contains("✅ <b>Avatar «Anna &lt;b&gt;» is ready!</b>"), "{text}");

@@ -199,7 +199,7 @@ fn avatar_screens(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)>
     s.push(("avatar_card_training", h.press(U, lang, Cb::AvatarOpen(avatar), 74)));
     s.push(("avatar_delete_busy", h.press(U, lang, Cb::AvatarDelete(avatar), 74)));
     s.push(("avatars_list_training", h.command(U, lang, "avatars")));
-    let lora = Lora { url: "mem://lora/1".into(), config_url: None };
+    let lora = Lora::at("mem://lora/1", None);
     h.generator.finish(&request, Ok(ProviderOutput::Lora(Some(lora))));
     s.push(("avatar_training_ready", h.work()));
     s.push(("avatar_card_ready", h.press(U, lang, Cb::AvatarOpen(avatar), 75)));
@@ -246,7 +246,7 @@ fn avatar_screens(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)>
     h.press(U, lang, Cb::TrainConfirm(job), 94);
     h.work();
     let request = h.generator.requests().last().unwrap().clone();
-    h.generator.finish(&request, Ok(ProviderOutput::Lora(Some(Lora { url: "mem://lora/2".into(), config_url: None }))));
+    h.generator.finish(&request, Ok(ProviderOutput::Lora(Some(Lora::at("mem://lora/2", None)))));
     h.work();
     s.push(("avatar_card_not_main", h.press(U, lang, Cb::AvatarOpen(second), 95)));
     s.push(("with_me_two_avatars", h.press(U, lang, Cb::WithMe, 95)));

@@ -70,6 +70,18 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     assert_eq!(list.iter().map(|a| a.id).collect::<Vec<_>>(), vec![draft.id, newer.id, older.id], "newest first");
     assert!(s.avatars.list(stranger.id).await.unwrap().is_empty());
 
+    // a re-uploaded LoRA replaces the record, all four parts, only on one's own ready avatar
+    let fresh = aisha_domain::avatar::Lora {
+        url: "https://files.example/again.safetensors".into(),
+        refreshed_at: Some(now),
+        ..fixtures::lora()
+    };
+    assert!(!s.avatars.refresh_lora(stranger.id, older.id, &fresh).await.unwrap(), "another user's avatar");
+    assert!(!s.avatars.refresh_lora(u.id, draft.id, &fresh).await.unwrap(), "not trained");
+    assert!(s.avatars.refresh_lora(u.id, older.id, &fresh).await.unwrap());
+    assert_eq!(s.avatars.get(u.id, older.id).await.unwrap().unwrap().lora, Some(fresh));
+    assert_eq!(s.avatars.get(u.id, draft.id).await.unwrap().unwrap().lora, None);
+
     // rename relabels images; delete keeps them with the name
     let mut img = fixtures::image(u.id, None, ImageKind::AvatarPhoto, now);
     img.avatar = Some(newer.id);

@@ -114,6 +114,8 @@ pub fn lora() -> Lora {
     Lora {
         url: "https://files.example/lora.safetensors".into(),
         config_url: Some("https://files.example/config.json".into()),
+        stored: Some(StorageKey::parse("loras/u/a/j.safetensors").expect("a valid key")),
+        refreshed_at: Some(DateTime::<Utc>::from_timestamp(1_700_000_000, 0).expect("a valid time")),
     }
 }
 

@@ -79,8 +79,23 @@ impl TriggerPhrase {
 /// The trained model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lora {
+    /// Where the provider reads the weights from. The provider's files expire, so this is
+    /// replaced by a fresh upload of `stored` when it is old or gone.
     pub url: String,
     pub config_url: Option<String>,
+    /// Our own copy of the weights, written when the training succeeded.
+    #[serde(default)]
+    pub stored: Option<crate::storage::StorageKey>,
+    /// When `url` was issued (the training's end, or the last re-upload).
+    #[serde(default)]
+    pub refreshed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Lora {
+    /// A LoRA as the provider returned it, before any copy is kept.
+    pub fn at(url: impl Into<String>, config_url: Option<String>) -> Self {
+        Self { url: url.into(), config_url, stored: None, refreshed_at: None }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,7 +305,7 @@ mod tests {
         b.created_at = a.created_at + chrono::Duration::days(1);
         assert_eq!(next_main([&a, &b]), None, "drafts cannot be main");
         a.status = AvatarStatus::Ready;
-        a.lora = Some(Lora { url: "u".into(), config_url: None });
+        a.lora = Some(Lora::at("u", None));
         assert_eq!(next_main([&a, &b]), Some(a.id));
         b.status = AvatarStatus::Ready;
         b.lora = a.lora.clone();

@@ -277,6 +277,8 @@ pub trait Gallery: Send + Sync {
 // ---------------------------------------------------------------------------------------------
 // Avatars
 
+// An answer returned once per call and matched at once: boxing the avatar would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SetMain {
     Done(Avatar),
@@ -284,6 +286,7 @@ pub enum SetMain {
     NotUsable,
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeleteAvatar {
     /// Gone, with its photos (whose stored objects the caller removes). Images made with it
@@ -325,6 +328,9 @@ pub trait Avatars: Send + Sync {
         name: &AvatarName,
         now: DateTime<Utc>,
     ) -> Result<Option<Avatar>, StoreError>;
+    /// Replaces a ready avatar's LoRA record (a fresh provider URL, or our copy of the
+    /// weights). `false` if the avatar is gone or not ready.
+    async fn refresh_lora(&self, owner: UserId, id: AvatarId, lora: &Lora) -> Result<bool, StoreError>;
     /// Makes `id` the one main avatar of its owner.
     async fn set_main(&self, owner: UserId, id: AvatarId) -> Result<SetMain, StoreError>;
     /// Deletes the avatar and its photo rows; if it was main, the newest usable one left
@@ -613,6 +619,13 @@ pub trait ImageGenerator: Send + Sync {
     async fn upload_archive(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError>;
     /// Downloads a result file.
     async fn download(&self, url: &str) -> Result<Vec<u8>, ProviderError>;
+    /// Downloads trained LoRA weights (far larger than an image) to keep a copy.
+    async fn fetch_lora(&self, url: &str) -> Result<Vec<u8>, ProviderError>;
+    /// Uploads LoRA weights from our copy, asking the provider to keep them, and returns the
+    /// URL generations read them from.
+    async fn upload_lora(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError>;
+    /// Whether the provider still serves a file it gave us (`false`: gone, 403/404/410).
+    async fn still_served(&self, url: &str) -> Result<bool, ProviderError>;
 }
 
 // ---------------------------------------------------------------------------------------------

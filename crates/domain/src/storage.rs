@@ -27,6 +27,11 @@ impl StorageKey {
         Self(format!("avatars/{owner}/{avatar}/{photo}.{}", format.extension()))
     }
 
+    /// Our copy of an avatar's trained LoRA weights, one per training job.
+    pub fn lora(owner: UserId, avatar: AvatarId, job: JobId) -> Self {
+        Self(format!("loras/{owner}/{avatar}/{job}.safetensors"))
+    }
+
     /// Accepts keys of the shape this module builds: relative, no `..`, a safe character set.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let ok = !raw.is_empty()

@@ -292,10 +292,7 @@ fn training_zips_the_photos_and_makes_the_avatar_ready() {
     assert!(
         matches!(scripted.request, aisha_domain::ports::ProviderRequest::Training { ref trigger, .. } if trigger == a.trigger.as_str())
     );
-    w.generator.finish(
-        &rid,
-        Ok(ProviderOutput::Lora(Some(aisha_domain::avatar::Lora { url: "https://cdn/lora".into(), config_url: None }))),
-    );
+    w.generator.finish(&rid, Ok(ProviderOutput::Lora(Some(aisha_domain::avatar::Lora::at("mem://lora/lora", None)))));
     w.clock.advance(chrono::Duration::seconds(3));
     block(w.runner.tick()).unwrap();
     let ready = block(w.avatars.get(u.id, a.id)).unwrap().unwrap();
@@ -315,7 +312,7 @@ fn training_zips_the_photos_and_makes_the_avatar_ready() {
     match w.generator.request(&rid).unwrap().request {
         aisha_domain::ports::ProviderRequest::LoraImages { prompt, lora_url, aspect, count } => {
             assert_eq!(prompt, format!("{}, on a beach", a.trigger.as_str()));
-            assert_eq!((lora_url.as_str(), aspect, count), ("https://cdn/lora", AspectRatio::Portrait3x4, 2));
+            assert_eq!((lora_url.as_str(), aspect, count), ("mem://lora/lora", AspectRatio::Portrait3x4, 2));
         }
         other => panic!("expected a LoRA request, got {other:?}"),
     }
@@ -370,10 +367,7 @@ fn cancelling_a_running_training_refunds_only_if_the_provider_stops() {
     w.clock.advance(chrono::Duration::seconds(3));
     block(w.runner.tick()).unwrap();
     block(w.runner.cancel(u.id, j2.id)).unwrap();
-    w.generator.finish(
-        &rid2,
-        Ok(ProviderOutput::Lora(Some(aisha_domain::avatar::Lora { url: "https://cdn/l2".into(), config_url: None }))),
-    );
+    w.generator.finish(&rid2, Ok(ProviderOutput::Lora(Some(aisha_domain::avatar::Lora::at("mem://lora/l2", None)))));
     w.clock.advance(chrono::Duration::seconds(3));
     block(w.runner.tick()).unwrap();
     assert_eq!(job(&w, &j2).status, JobStatus::Succeeded);
@@ -510,4 +504,134 @@ fn a_model_the_catalog_does_not_offer_is_refused_before_anything_is_written() {
     assert_eq!(w.balance(&u), 100);
     assert!(w.store.snapshot().jobs.is_empty());
     w.assert_invariants();
+}
+
+/// A trained, ready avatar whose LoRA the provider handed over at `mem://lora/kept`.
+fn ready_avatar() -> (World, User, aisha_domain::Avatar) {
+    let (w, u, a) = trained_world();
+    let j = block(w.generation.start(u.id, JobId(Uuid::new_v4()), JobSpec::Training { avatar: a.id }, None)).unwrap();
+    block(w.runner.tick()).unwrap();
+    w.generator.finish(
+        &request_of(&w, &j),
+        Ok(ProviderOutput::Lora(Some(aisha_domain::avatar::Lora::at("mem://lora/kept", None)))),
+    );
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    let ready = block(w.avatars.get(u.id, a.id)).unwrap().unwrap();
+    assert_eq!(ready.status, AvatarStatus::Ready);
+    (w, u, ready)
+}
+
+/// Starts one photo-with-me job and returns the LoRA URL it was submitted with.
+fn photo_with_me(w: &World, u: &User, a: &aisha_domain::Avatar) -> (Job, String) {
+    let spec = JobSpec::AvatarPhotos {
+        avatar: a.id,
+        prompt: Prompt::parse("on a beach").unwrap(),
+        aspect: AspectRatio::Square,
+        count: ImageCount::new(1).unwrap(),
+    };
+    let p = block(w.generation.start(u.id, JobId(Uuid::new_v4()), spec, None)).unwrap();
+    block(w.runner.tick()).unwrap();
+    let rid = request_of(w, &p);
+    match w.generator.request(&rid).unwrap().request {
+        aisha_domain::ports::ProviderRequest::LoraImages { lora_url, .. } => {
+            w.generator.finish(&rid, Ok(ScriptedGenerator::images(1024, 1024, 1, 0)));
+            w.clock.advance(chrono::Duration::seconds(3));
+            block(w.runner.tick()).unwrap();
+            (job(w, &p), lora_url)
+        }
+        other => panic!("expected a LoRA request, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_trained_lora_is_copied_into_our_storage_before_the_avatar_is_ready() {
+    let (w, _u, a) = ready_avatar();
+    let lora = a.lora.expect("a LoRA");
+    let key = lora.stored.expect("our copy");
+    assert_eq!(
+        block(aisha_domain::ports::ImageStore::get(&*w.images, &key)).unwrap(),
+        ScriptedGenerator::lora_bytes("mem://lora/kept")
+    );
+    assert_eq!(lora.refreshed_at, Some(w.clock_now()), "when the training was settled");
+    assert_eq!(lora.url, "mem://lora/kept");
+    w.assert_invariants();
+}
+
+#[test]
+fn a_lora_the_provider_forgot_is_uploaded_again_from_our_copy_and_the_photo_is_delivered() {
+    let (w, u, a) = ready_avatar();
+    // young: used as it is, without asking the provider
+    let (done, url) = photo_with_me(&w, &u, &a);
+    assert_eq!((done.status, url.as_str()), (JobStatus::Succeeded, "mem://lora/kept"));
+    assert!(w.generator.lora_uploads().is_empty());
+
+    // two days later the provider no longer serves it
+    w.clock.advance(chrono::Duration::days(2));
+    w.generator.expire("mem://lora/kept");
+    let (done, url) = photo_with_me(&w, &u, &a);
+    assert_eq!(done.status, JobStatus::Succeeded, "the user never notices");
+    let uploads = w.generator.lora_uploads();
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(
+        (uploads[0].0.as_str(), &uploads[0].1),
+        (url.as_str(), &ScriptedGenerator::lora_bytes("mem://lora/kept"))
+    );
+    let now = block(w.avatars.get(u.id, a.id)).unwrap().unwrap().lora.unwrap();
+    assert_eq!(
+        (now.url.as_str(), now.refreshed_at),
+        (url.as_str(), Some(w.clock_now() - chrono::Duration::seconds(3)))
+    );
+
+    // the fresh URL is used from then on; past the maximum age it is renewed even if served
+    let (_, again) = photo_with_me(&w, &u, &a);
+    assert_eq!(again, url);
+    w.clock.advance(chrono::Duration::days(7));
+    let (done, renewed) = photo_with_me(&w, &u, &a);
+    assert_eq!(done.status, JobStatus::Succeeded);
+    assert_ne!(renewed, url);
+    assert_eq!(w.generator.lora_uploads().len(), 2);
+    w.assert_invariants();
+}
+
+#[test]
+fn an_avatar_trained_before_copies_were_kept_is_copied_while_its_file_lives() {
+    let (w, u, a) = ready_avatar();
+    // as stored before this release: a URL, no copy, no age
+    let legacy = aisha_domain::avatar::Lora::at("mem://lora/old", None);
+    assert!(block(aisha_domain::ports::Avatars::refresh_lora(&*w.store, u.id, a.id, &legacy)).unwrap());
+    let (done, url) = photo_with_me(&w, &u, &a);
+    assert_eq!(done.status, JobStatus::Succeeded);
+    let now = block(w.avatars.get(u.id, a.id)).unwrap().unwrap().lora.unwrap();
+    assert_eq!(now.url, url);
+    assert_eq!(
+        block(aisha_domain::ports::ImageStore::get(&*w.images, &now.stored.unwrap())).unwrap(),
+        ScriptedGenerator::lora_bytes("mem://lora/old")
+    );
+
+    // one whose file is already gone and was never copied: failed and refunded, with why
+    let gone = aisha_domain::avatar::Lora::at("mem://lora/lost", None);
+    assert!(block(aisha_domain::ports::Avatars::refresh_lora(&*w.store, u.id, a.id, &gone)).unwrap());
+    w.generator.expire("mem://lora/lost");
+    let before = w.balance(&u);
+    let spec = JobSpec::AvatarPhotos {
+        avatar: a.id,
+        prompt: Prompt::parse("on a beach").unwrap(),
+        aspect: AspectRatio::Square,
+        count: ImageCount::new(1).unwrap(),
+    };
+    let p = block(w.generation.start(u.id, JobId(Uuid::new_v4()), spec, None)).unwrap();
+    block(w.runner.tick()).unwrap();
+    let failed = job(&w, &p);
+    assert_eq!((failed.status, failed.failure.map(|f| f.kind)), (JobStatus::Failed, Some(FailureKind::NoResult)));
+    assert_eq!(w.balance(&u), before);
+    w.assert_invariants();
+}
+
+#[test]
+fn deleting_an_avatar_removes_its_lora_copy() {
+    let (w, u, a) = ready_avatar();
+    let key = a.lora.clone().unwrap().stored.unwrap();
+    assert!(matches!(block(w.avatars.delete(u.id, a.id)).unwrap(), aisha_domain::ports::DeleteAvatar::Deleted { .. }));
+    assert!(!block(aisha_domain::ports::ImageStore::exists(&*w.images, &key)).unwrap());
 }

@@ -262,6 +262,8 @@ struct State {
     calls: VecDeque<Call>,
     held: Vec<Held>,
     webhook_log: Vec<WebhookAttempt>,
+    /// Paths under `/_files/` that are gone, as a CDN file past its retention.
+    expired: std::collections::HashSet<String>,
 }
 
 const MAX_CALLS_KEPT: usize = 20_000;
@@ -402,6 +404,13 @@ impl FalEmulator {
     /// How many calls matched a method and a path suffix or prefix.
     pub fn count_calls(&self, method: &str, path_contains: &str) -> usize {
         self.shared.lock().calls.iter().filter(|c| c.method == method && c.path.contains(path_contains)).count()
+    }
+
+    /// The file at `url` (a result, a LoRA or an upload of this emulator) is gone from now on.
+    pub fn expire_file(&self, url: &str) {
+        if let Some(path) = url.strip_prefix(&format!("{}/_files/", self.shared.base)) {
+            self.shared.lock().expired.insert(path.to_owned());
+        }
     }
 
     /// Uploaded files' names and sizes, in no particular order.

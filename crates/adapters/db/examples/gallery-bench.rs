@@ -191,7 +191,7 @@ async fn seed(db: &Db, raw: &DatabaseConnection, images: i64, now: DateTime<Utc>
             now - Duration::days(366),
         );
         a.status = AvatarStatus::Ready;
-        a.lora = Some(Lora { url: "https://files.example/lora.safetensors".into(), config_url: None });
+        a.lora = Some(Lora::at("https://files.example/lora.safetensors", None));
         db.create(&a).await.map_err(|e| e.to_string())?;
         avatars.push(a);
     }

@@ -4,7 +4,7 @@
 use crate::entity::{avatar_photos, avatars, images};
 use crate::error::{SqlResult, TxFail};
 use crate::{Db, convert};
-use aisha_domain::avatar::{Avatar, AvatarPhoto, AvatarStatus, PhotoRejection, PhotoRules, next_main};
+use aisha_domain::avatar::{Avatar, AvatarPhoto, AvatarStatus, Lora, PhotoRejection, PhotoRules, next_main};
 use aisha_domain::ports::{AddPhoto, Avatars, DeleteAvatar, RemovePhoto, SetMain, StoreError};
 use aisha_domain::{AvatarId, AvatarName, PhotoId, UserId, truncate};
 use async_trait::async_trait;
@@ -130,6 +130,18 @@ impl Avatars for Db {
             .into_iter()
             .map(convert::avatar)
             .collect()
+    }
+
+    async fn refresh_lora(&self, owner: UserId, id: AvatarId, lora: &Lora) -> Result<bool, StoreError> {
+        let updated = avatars::Entity::update_many()
+            .set(crate::convert::lora_columns(Some(lora), avatars::ActiveModel::default()))
+            .filter(avatars::Column::Id.eq(id.0))
+            .filter(avatars::Column::UserId.eq(owner.0))
+            .filter(avatars::Column::Status.eq(AvatarStatus::Ready.as_str()))
+            .exec(&self.conn)
+            .await
+            .sql()?;
+        Ok(updated.rows_affected == 1)
     }
 
     async fn rename(

@@ -344,7 +344,18 @@ pub(crate) fn avatar(m: avatars::Model) -> R<Avatar> {
         trigger: TriggerPhrase::from_stored(m.trigger_phrase),
         is_main: m.is_main,
         photo_count: small(i64::from(m.photo_count), "avatars.photo_count")?,
-        lora: m.lora_url.map(|url| Lora { url, config_url: m.lora_config_url }),
+        lora: match m.lora_url {
+            Some(url) => Some(Lora {
+                url,
+                config_url: m.lora_config_url,
+                stored: m
+                    .lora_key
+                    .map(|k| StorageKey::parse(&k).map_err(|_| corrupt("avatars.lora_key", &k)))
+                    .transpose()?,
+                refreshed_at: m.lora_refreshed_at,
+            }),
+            None => None,
+        },
         training_job: m.training_job_id.map(JobId),
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -352,7 +363,7 @@ pub(crate) fn avatar(m: avatars::Model) -> R<Avatar> {
 }
 
 pub(crate) fn avatar_row(a: &Avatar) -> R<avatars::ActiveModel> {
-    Ok(avatars::ActiveModel {
+    let row = avatars::ActiveModel {
         id: Set(a.id.0),
         user_id: Set(a.owner.0),
         name: Set(a.name.as_str().to_owned()),
@@ -361,12 +372,23 @@ pub(crate) fn avatar_row(a: &Avatar) -> R<avatars::ActiveModel> {
         trigger_phrase: Set(a.trigger.as_str().to_owned()),
         is_main: Set(a.is_main),
         photo_count: Set(narrow(a.photo_count, "photo count")?),
-        lora_url: Set(a.lora.as_ref().map(|l| l.url.clone())),
-        lora_config_url: Set(a.lora.as_ref().and_then(|l| l.config_url.clone())),
         training_job_id: Set(a.training_job.map(|j| j.0)),
         created_at: Set(truncate(a.created_at)),
         updated_at: Set(truncate(a.updated_at)),
-    })
+        ..Default::default()
+    };
+    Ok(lora_columns(a.lora.as_ref(), row))
+}
+
+/// The four LoRA columns of an avatar set on `row` (all NULL without one).
+pub(crate) fn lora_columns(lora: Option<&Lora>, row: avatars::ActiveModel) -> avatars::ActiveModel {
+    avatars::ActiveModel {
+        lora_url: Set(lora.map(|l| l.url.clone())),
+        lora_config_url: Set(lora.and_then(|l| l.config_url.clone())),
+        lora_key: Set(lora.and_then(|l| l.stored.as_ref().map(|k| k.as_str().to_owned()))),
+        lora_refreshed_at: Set(lora.and_then(|l| l.refreshed_at).map(truncate)),
+        ..row
+    }
 }
 
 pub(crate) fn photo(m: avatar_photos::Model) -> R<AvatarPhoto> {

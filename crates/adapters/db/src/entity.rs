@@ -91,6 +91,8 @@ pub mod avatars {
         pub photo_count: i32,
         pub lora_url: Option<String>,
         pub lora_config_url: Option<String>,
+        pub lora_key: Option<String>,
+        pub lora_refreshed_at: Option<DateTimeUtc>,
         pub training_job_id: Option<Uuid>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,

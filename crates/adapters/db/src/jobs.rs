@@ -228,14 +228,15 @@ impl Db {
         }
         a.updated_at = now;
         avatars::Entity::update_many()
-            .set(avatars::ActiveModel {
-                status: Set(a.status.as_str().to_owned()),
-                lora_url: Set(a.lora.as_ref().map(|l| l.url.clone())),
-                lora_config_url: Set(a.lora.as_ref().and_then(|l| l.config_url.clone())),
-                is_main: Set(a.is_main),
-                updated_at: Set(now),
-                ..Default::default()
-            })
+            .set(crate::convert::lora_columns(
+                a.lora.as_ref(),
+                avatars::ActiveModel {
+                    status: Set(a.status.as_str().to_owned()),
+                    is_main: Set(a.is_main),
+                    updated_at: Set(now),
+                    ..Default::default()
+                },
+            ))
             .filter(avatars::Column::Id.eq(a.id.0))
             .exec(tx)
             .await

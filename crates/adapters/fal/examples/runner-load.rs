@@ -72,6 +72,15 @@ impl ImageGenerator for Timed {
     async fn upload_archive(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError> {
         self.0.upload_archive(file_name, bytes).await
     }
+    async fn fetch_lora(&self, url: &str) -> Result<Vec<u8>, ProviderError> {
+        self.0.fetch_lora(url).await
+    }
+    async fn upload_lora(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError> {
+        self.0.upload_lora(file_name, bytes).await
+    }
+    async fn still_served(&self, url: &str) -> Result<bool, ProviderError> {
+        self.0.still_served(url).await
+    }
     async fn download(&self, url: &str) -> Result<Vec<u8>, ProviderError> {
         let started = Instant::now();
         let out = self.0.download(url).await;

@@ -367,12 +367,67 @@ impl ImageGenerator for FalClient {
     }
 
     async fn upload_archive(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError> {
+        // the archive holds people's faces: FAL keeps it only as long as the training needs it
+        self.upload(file_name, "application/zip", bytes, Some(self.config.archive_lifetime)).await
+    }
+
+    async fn download(&self, url: &str) -> Result<Vec<u8>, ProviderError> {
+        self.fetch(url, self.config.max_download_bytes).await
+    }
+
+    async fn fetch_lora(&self, url: &str) -> Result<Vec<u8>, ProviderError> {
+        self.fetch(url, self.config.max_lora_bytes).await
+    }
+
+    async fn upload_lora(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError> {
+        let url = self.upload(file_name, "application/octet-stream", bytes, None).await?;
+        metrics::counter!("aisha_lora_reuploads_total").increment(1);
+        Ok(url)
+    }
+
+    async fn still_served(&self, url: &str) -> Result<bool, ProviderError> {
+        // one byte is enough to know; a public CDN object, so no key goes with it
+        let attempt = || async {
+            let resp = self
+                .http
+                .get(url)
+                .header(reqwest::header::RANGE, "bytes=0-0")
+                .timeout(self.config.request_timeout)
+                .send()
+                .await
+                .map_err(|e| errors::transport(Op::Read, &e))?;
+            match resp.status().as_u16() {
+                200..=299 => Ok(true),
+                403 | 404 | 410 => Ok(false),
+                status => {
+                    let transient = status >= 500 || matches!(status, 408 | 429);
+                    let error = ProviderError::new(
+                        ProviderErrorKind::Transient,
+                        format!("checking a provider file answered HTTP {status}"),
+                    );
+                    Err(Attempt { error, retry: transient, request_id: None })
+                }
+            }
+        };
+        attempt.retry(self.backoff()).when(|a: &Attempt| a.retry).await.map_err(|a| a.error)
+    }
+}
+
+impl FalClient {
+    /// FAL's storage upload: initiate (with the lifetime in the lifecycle headers; `None`
+    /// keeps the file), then a PUT of the bytes to the signed URL.
+    async fn upload(
+        &self,
+        file_name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+        lifetime: Option<std::time::Duration>,
+    ) -> Result<String, ProviderError> {
         let url =
             format!("{}/storage/upload/initiate?storage_type=fal-cdn-v3", self.config.rest_base.trim_end_matches('/'));
-        let ask = upload_initiate_body(file_name, "application/zip");
-        // the archive holds people's faces: FAL keeps it only as long as the training needs it
-        let lifetime = serde_json::json!({"expiration_duration_seconds": self.config.archive_lifetime.as_secs()});
-        let headers = [(LIFECYCLE, lifetime.to_string()), (LIFECYCLE_PREFERENCE, lifetime.to_string())];
+        let ask = upload_initiate_body(file_name, content_type);
+        let lifetime = serde_json::json!({"expiration_duration_seconds": lifetime.map(|d| d.as_secs())}).to_string();
+        let headers = [(LIFECYCLE, lifetime.clone()), (LIFECYCLE_PREFERENCE, lifetime)];
         let answer =
             self.api_call(Op::Read, Method::POST, &url, Some(&ask), &headers, &[]).await.map_err(|a| a.error)?;
         let target: UploadTarget = serde_json::from_value(json(&answer)?).map_err(|e| {
@@ -384,7 +439,7 @@ impl ImageGenerator for FalClient {
             let req = self
                 .http
                 .put(&target.upload_url)
-                .header(CONTENT_TYPE, "application/zip")
+                .header(CONTENT_TYPE, content_type)
                 .timeout(self.config.transfer_timeout)
                 .body(bytes.clone());
             send(Op::Read, req, &[]).await
@@ -393,8 +448,9 @@ impl ImageGenerator for FalClient {
         Ok(target.file_url)
     }
 
-    async fn download(&self, url: &str) -> Result<Vec<u8>, ProviderError> {
-        let cap = self.config.max_download_bytes;
+    /// A public file, refused past `cap` bytes (checked against Content-Length and again
+    /// while streaming), with transient failures retried.
+    async fn fetch(&self, url: &str, cap: u64) -> Result<Vec<u8>, ProviderError> {
         let attempt = || async {
             // result files are public CDN objects: no key goes with them
             let mut resp = self

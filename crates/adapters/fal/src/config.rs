@@ -27,6 +27,9 @@ pub struct FalConfig {
     pub transfer_timeout: Duration,
     /// Results larger than this are refused while downloading.
     pub max_download_bytes: u64,
+    /// Trained LoRA weights (FLUX LoRAs are tens to a few hundred MB) larger than this are
+    /// not copied.
+    pub max_lora_bytes: u64,
     pub retry: RetryPolicy,
     /// Asked of every image model. JPEG keeps results under Telegram's photo limits.
     pub output_format: OutputFormat,
@@ -59,6 +62,7 @@ impl FalConfig {
             request_timeout: Duration::from_secs(30),
             transfer_timeout: Duration::from_secs(120),
             max_download_bytes: 25 * 1024 * 1024,
+            max_lora_bytes: 1024 * 1024 * 1024,
             retry: RetryPolicy::default(),
             output_format: OutputFormat::Jpeg,
             lora_scale: 1.0,

@@ -193,7 +193,7 @@ impl From<TrainerOutput> for ProviderOutput {
             .diffusers_lora_file
             .and_then(|f| f.url)
             .filter(|u| !u.is_empty())
-            .map(|url| Lora { url, config_url: o.config_file.and_then(|f| f.url) });
+            .map(|url| Lora::at(url, o.config_file.and_then(|f| f.url)));
         ProviderOutput::Lora(lora)
     }
 }
@@ -306,10 +306,7 @@ mod tests {
         let ok = json!({"diffusers_lora_file": {"url": "https://a/l.safetensors"}, "config_file": {"url": "https://a/c.json"}});
         assert_eq!(
             decode_output(Some(ModelKind::Trainer), &ok).unwrap(),
-            ProviderOutput::Lora(Some(Lora {
-                url: "https://a/l.safetensors".into(),
-                config_url: Some("https://a/c.json".into())
-            }))
+            ProviderOutput::Lora(Some(Lora::at("https://a/l.safetensors", Some("https://a/c.json".into()))))
         );
         assert_eq!(
             decode_output(None, &ok).unwrap(),

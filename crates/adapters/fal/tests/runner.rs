@@ -6,7 +6,7 @@ mod common;
 
 use aisha_domain::avatar::AvatarStatus;
 use aisha_domain::generation::FailureKind;
-use aisha_domain::ports::{ImageGenerator, Notice, ProviderRequest};
+use aisha_domain::ports::{ImageGenerator, ImageStore, Notice, ProviderRequest};
 use aisha_domain::services::runner::{Delivery, JobRunner};
 use aisha_domain::{AspectRatio, AvatarName, Gender, ImageCount, JobSpec, JobStatus, ModelKey, Prompt, User};
 use aisha_fal::FalClient;
@@ -433,5 +433,37 @@ async fn webhooks_after_a_gateway_retry_settle_by_request_id_and_an_error_one_re
     assert_eq!((ended.status, ended.refunded.get()), (JobStatus::Failed, 22), "ERROR with a 5xx is final");
     assert_eq!(w.emu.count_calls("GET", "/status"), 0, "no poll was needed for either");
     assert_eq!(w.balance(&u).await, 100 - 11);
+    w.assert_invariants();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lora_whose_fal_file_expired_is_uploaded_again_and_the_photo_is_delivered() {
+    let w = World::new().await;
+    let u = w.user(1, 1000).await;
+    let a = trained(&w, &u).await;
+    let lora = a.lora.clone().unwrap();
+    let copy = lora.stored.clone().expect("a copy in our storage");
+    let weights = w.images.get(&copy).await.unwrap();
+    assert_eq!(w.fal.fetch_lora(&lora.url).await.unwrap(), weights, "the copy is FAL's file, byte for byte");
+
+    // FAL forgets the file; without the copy the generation would fail (the emulator refuses
+    // a LoRA path it no longer serves)
+    w.emu.expire_file(&lora.url);
+    assert!(!w.fal.still_served(&lora.url).await.unwrap());
+    w.clock.advance(chrono::Duration::days(2));
+    let j = w.start(&u, photos(&a, "me, on a beach", AspectRatio::Square, 1)).await;
+    let done = w.drive(&j, 50).await;
+    assert_eq!((done.status, done.delivered), (JobStatus::Succeeded, 1), "{:?}", done.failure);
+
+    let request = w.emu.requests().into_iter().find(|r| r.model == "fal-ai/flux-lora").unwrap();
+    let used = request.input["loras"][0]["path"].as_str().unwrap().to_owned();
+    assert_ne!(used, lora.url, "a fresh upload, not the expired file");
+    assert_eq!(w.fal.fetch_lora(&used).await.unwrap(), weights, "uploaded from our copy");
+    assert!(
+        w.emu.upload_lifetimes().iter().any(|(name, life)| name.ends_with(".safetensors") && life.is_none()),
+        "kept"
+    );
+    let now = w.avatars.get(u.id, a.id).await.unwrap().unwrap().lora.unwrap();
+    assert_eq!((now.url.as_str(), now.stored.as_ref()), (used.as_str(), Some(&copy)));
     w.assert_invariants();
 }

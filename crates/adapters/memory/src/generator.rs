@@ -1,6 +1,7 @@
 //! A scripted image provider: tests decide when each request is running, finished, failed or
 //! what it returned. Result URLs of the form `mem://png/<w>/<h>` download as PNG headers of
-//! that size; `mem://missing/...` is a permanent download error.
+//! that size; `mem://missing/...` is a permanent download error. LoRA files (`mem://lora/…`)
+//! fetch as bytes naming their URL until a test marks them expired.
 
 use aisha_domain::generation::ProviderRef;
 use aisha_domain::media::fixtures::png_header;
@@ -27,6 +28,10 @@ struct GenState {
     submit_errors: VecDeque<ProviderError>,
     download_errors: VecDeque<ProviderError>,
     archives: Vec<Vec<u8>>,
+    /// LoRA weights uploaded from our copy: URL → bytes.
+    loras: Vec<(String, Vec<u8>)>,
+    /// Files the provider no longer serves.
+    expired: std::collections::HashSet<String>,
 }
 
 #[derive(Default)]
@@ -85,6 +90,21 @@ impl ScriptedGenerator {
 
     pub fn archives(&self) -> Vec<Vec<u8>> {
         self.lock().archives.clone()
+    }
+
+    /// The provider stops serving `url`, as its file retention ends.
+    pub fn expire(&self, url: &str) {
+        self.lock().expired.insert(url.to_owned());
+    }
+
+    /// LoRA files uploaded from our copies, as `(url, bytes)`.
+    pub fn lora_uploads(&self) -> Vec<(String, Vec<u8>)> {
+        self.lock().loras.clone()
+    }
+
+    /// The bytes a provider LoRA URL fetches as.
+    pub fn lora_bytes(url: &str) -> Vec<u8> {
+        format!("safetensors of {url}").into_bytes()
     }
 }
 
@@ -148,6 +168,28 @@ impl ImageGenerator for ScriptedGenerator {
         let mut s = self.lock();
         s.archives.push(bytes);
         Ok(format!("mem://archive/{}", s.archives.len()))
+    }
+
+    async fn fetch_lora(&self, url: &str) -> Result<Vec<u8>, ProviderError> {
+        let s = self.lock();
+        if s.expired.contains(url) {
+            return Err(not_found(url));
+        }
+        if let Some((_, bytes)) = s.loras.iter().find(|(u, _)| u == url) {
+            return Ok(bytes.clone());
+        }
+        if url.starts_with("mem://lora/") { Ok(Self::lora_bytes(url)) } else { Err(not_found(url)) }
+    }
+
+    async fn upload_lora(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError> {
+        let mut s = self.lock();
+        let url = format!("mem://lora/uploaded/{}/{file_name}", s.loras.len() + 1);
+        s.loras.push((url.clone(), bytes));
+        Ok(url)
+    }
+
+    async fn still_served(&self, url: &str) -> Result<bool, ProviderError> {
+        Ok(!self.lock().expired.contains(url))
     }
 
     async fn download(&self, url: &str) -> Result<Vec<u8>, ProviderError> {

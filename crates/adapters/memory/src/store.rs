@@ -5,7 +5,7 @@
 //! balance and the ledger can never disagree. This is the reference the contract suites hold
 //! the SQL store to.
 
-use aisha_domain::avatar::{Avatar, AvatarPhoto, AvatarStatus, PhotoRejection, PhotoRules, next_main};
+use aisha_domain::avatar::{Avatar, AvatarPhoto, AvatarStatus, Lora, PhotoRejection, PhotoRules, next_main};
 use aisha_domain::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageKind, ImageRecord, Position};
 use aisha_domain::generation::{Failure, Job, JobLimits, JobSpec, JobStatus, NewJob};
 use aisha_domain::ledger::{self, Applied, LedgerEntry, LedgerTotals, NewLedgerEntry};
@@ -561,6 +561,17 @@ impl Avatars for MemoryStore {
             i.avatar_name = Some(name.to_string());
         }
         Ok(Some(renamed))
+    }
+
+    async fn refresh_lora(&self, owner: UserId, id: AvatarId, lora: &Lora) -> Result<bool, StoreError> {
+        let mut s = self.lock();
+        match s.avatars.get_mut(&id).filter(|a| a.owner == owner && a.status == AvatarStatus::Ready) {
+            Some(a) => {
+                a.lora = Some(lora.clone());
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     async fn set_main(&self, owner: UserId, id: AvatarId) -> Result<SetMain, StoreError> {

@@ -96,9 +96,12 @@ impl AvatarService {
 
     pub async fn delete(&self, owner: UserId, avatar: AvatarId) -> Result<DeleteAvatar, StoreError> {
         let outcome = self.avatars.delete(owner, avatar).await?;
-        if let DeleteAvatar::Deleted { photos, .. } = &outcome {
+        if let DeleteAvatar::Deleted { avatar, photos } = &outcome {
             for p in photos {
                 self.remove_object(&p.object.key).await;
+            }
+            if let Some(key) = avatar.lora.as_ref().and_then(|l| l.stored.as_ref()) {
+                self.remove_object(key).await;
             }
         }
         Ok(outcome)

@@ -11,7 +11,10 @@
 
 use super::Env;
 use crate::archive::stored_zip;
-use crate::avatar::Avatar;
+use crate::avatar::{Avatar, Lora};
+
+/// How LoRA weights are stored in our object store.
+const LORA_CONTENT_TYPE: &str = "application/octet-stream";
 use crate::catalog::Catalog;
 use crate::gallery::{ImageKind, ImageRecord};
 use crate::generation::{Failure, FailureKind, Job, JobSpec, JobStatus};
@@ -40,6 +43,12 @@ pub struct RunnerConfig {
     /// sent again by `sweep`. Longer than a delivery normally takes, so one in progress is
     /// not doubled.
     pub resend_after: Duration,
+    /// A LoRA URL this old is replaced by a fresh upload of our copy before it is used: the
+    /// provider's files expire (FAL: "at least 7 days" unless kept).
+    pub lora_max_age: Duration,
+    /// A LoRA URL this old is checked (one byte fetched) before it is used, and re-uploaded
+    /// if the provider no longer serves it.
+    pub lora_check_after: Duration,
 }
 
 impl Default for RunnerConfig {
@@ -52,6 +61,8 @@ impl Default for RunnerConfig {
             batch: 32,
             max_backoff: Duration::seconds(60),
             resend_after: Duration::seconds(30),
+            lora_max_age: Duration::days(6),
+            lora_check_after: Duration::days(1),
         }
     }
 }
@@ -370,7 +381,13 @@ impl JobRunner {
     /// Stores results, then settles. Never records an image that is not in storage.
     async fn finish(&self, job: Job, output: ProviderOutput) -> Delivery {
         match output {
-            ProviderOutput::Lora(Some(lora)) => self.settle(job.id, JobOutput::Lora(lora), Vec::new()).await,
+            ProviderOutput::Lora(Some(lora)) => match self.keep_lora(&job, lora).await {
+                Ok(kept) => self.settle(job.id, JobOutput::Lora(kept), Vec::new()).await,
+                Err(why) => {
+                    self.reschedule(job, &why).await;
+                    Delivery::Deferred
+                }
+            },
             ProviderOutput::Lora(None) => {
                 self.settle_failure(job.id, Failure::new(FailureKind::NoResult, "the trainer returned no LoRA file"))
                     .await
@@ -476,9 +493,10 @@ impl JobRunner {
             JobSpec::AvatarPhotos { avatar, prompt, aspect, count } => {
                 let a = self.usable_avatar(job.owner, *avatar).await?;
                 let lora = a.lora.as_ref().ok_or_else(|| Prep::Fail(gone()))?;
+                let lora_url = self.current_lora(&a, lora).await?;
                 Ok(ProviderRequest::LoraImages {
                     prompt: a.trigger.inject(prompt.as_str()),
-                    lora_url: lora.url.clone(),
+                    lora_url,
                     aspect: *aspect,
                     count: count.get(),
                 })
@@ -513,6 +531,79 @@ impl JobRunner {
                 Ok(ProviderRequest::Training { archive_url: url, trigger: a.trigger.as_str().to_owned() })
             }
         }
+    }
+
+    /// Keeps our own copy of a trained LoRA before the training is settled: the provider's
+    /// file expires, the avatar is used for months. `Err` (try again later) only when the
+    /// copy could not be written; a LoRA the provider will not hand over is kept as its URL.
+    async fn keep_lora(&self, job: &Job, lora: Lora) -> Result<Lora, String> {
+        let JobSpec::Training { avatar } = job.spec else { return Ok(lora) };
+        let now = self.env.now();
+        match self.generator.fetch_lora(&lora.url).await {
+            Ok(bytes) => {
+                let key = StorageKey::lora(job.owner, avatar, job.id);
+                self.images.put(&key, bytes, LORA_CONTENT_TYPE).await.map_err(|e| format!("storing {key}: {e}"))?;
+                Ok(Lora { stored: Some(key), refreshed_at: Some(now), ..lora })
+            }
+            Err(e) if e.is_retryable() => Err(format!("fetching the trained LoRA: {e}")),
+            Err(e) => {
+                tracing::warn!(job = %job.id, error = %e, "the trained LoRA could not be copied; the avatar lives as long as the provider's file");
+                Ok(Lora { refreshed_at: Some(now), ..lora })
+            }
+        }
+    }
+
+    /// The LoRA URL a generation may use: the stored one while it is young and served, else a
+    /// fresh upload of our copy, recorded on the avatar. An avatar trained before copies were
+    /// kept is copied now, while its file still exists.
+    async fn current_lora(&self, a: &Avatar, lora: &Lora) -> Result<String, Prep> {
+        let now = self.env.now();
+        let age = lora.refreshed_at.map(|t| now - t);
+        let too_old = lora.stored.is_none() || age.is_none_or(|d| d >= self.config.lora_max_age);
+        if !too_old && age.is_some_and(|d| d < self.config.lora_check_after) {
+            return Ok(lora.url.clone());
+        }
+        let retry =
+            |e: ProviderError| if e.is_retryable() { Prep::Retry(e.to_string()) } else { Prep::Fail(e.failure()) };
+        if !too_old && self.generator.still_served(&lora.url).await.map_err(retry)? {
+            return Ok(lora.url.clone());
+        }
+        let (bytes, stored) = match &lora.stored {
+            Some(key) => match self.images.get(key).await {
+                Ok(b) => (b, key.clone()),
+                Err(e) if e.is_retryable() => return Err(Prep::Retry(e.to_string())),
+                Err(e) => {
+                    return Err(Prep::Fail(Failure::new(
+                        FailureKind::NoResult,
+                        format!("the avatar's LoRA copy {key} is gone: {e}"),
+                    )));
+                }
+            },
+            None => {
+                let bytes = match self.generator.fetch_lora(&lora.url).await {
+                    Ok(b) => b,
+                    Err(e) if e.is_retryable() => return Err(Prep::Retry(e.to_string())),
+                    Err(e) => {
+                        let why = format!("the provider no longer serves this avatar's LoRA and no copy was kept: {e}");
+                        return Err(Prep::Fail(Failure::new(FailureKind::NoResult, why)));
+                    }
+                };
+                let key = StorageKey::lora(a.owner, a.id, a.training_job.unwrap_or(JobId(uuid::Uuid::nil())));
+                self.images
+                    .put(&key, bytes.clone(), LORA_CONTENT_TYPE)
+                    .await
+                    .map_err(|e| Prep::Retry(e.to_string()))?;
+                (bytes, key)
+            }
+        };
+        let url = self.generator.upload_lora(&format!("{}.safetensors", a.id), bytes).await.map_err(retry)?;
+        let fresh = Lora { url: url.clone(), stored: Some(stored), refreshed_at: Some(now), ..lora.clone() };
+        if let Err(e) = self.avatars.refresh_lora(a.owner, a.id, &fresh).await {
+            // the upload is still good for this job; the next one uploads again
+            tracing::warn!(avatar = %a.id, error = %e, "could not record the re-uploaded LoRA");
+        }
+        tracing::info!(avatar = %a.id, "the avatar's LoRA was uploaded to the provider again from our copy");
+        Ok(url)
     }
 
     async fn usable_avatar(&self, owner: UserId, id: crate::AvatarId) -> Result<Avatar, Prep> {

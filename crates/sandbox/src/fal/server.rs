@@ -206,6 +206,15 @@ fn submit(
         let detail =
             family::invalid(&[json!(checked.text_field)], "the emulator was told to refuse this value", "value_error");
         Outcome::Error { status: 422, body: detail }
+    } else if let Some(index) = missing_lora(&s, &shared.base, &input) {
+        // flux-lora reads its weights when the job runs; what FAL answers for a LoRA it
+        // cannot fetch is not documented: the emulator fails the job with a 422 naming it
+        let body = family::invalid(
+            &[json!("loras"), json!(index), json!("path")],
+            "could not download the LoRA weights: HTTP 404",
+            "file_download_error",
+        );
+        Outcome::Error { status: 422, body }
     } else if family.is_trainer() {
         let url = checked.archive_url.clone().unwrap_or_default();
         match archive_problem(&s.uploads, &shared.base, &url) {
@@ -273,6 +282,17 @@ fn submit(
         r.headers_mut().insert("x-fal-request-id", v);
     }
     (r, early)
+}
+
+/// The index of a `loras[].path` that points at this emulator's files and is gone.
+fn missing_lora(s: &super::State, base: &str, input: &Value) -> Option<usize> {
+    let loras = input.get("loras")?.as_array()?;
+    loras.iter().position(|l| {
+        l.get("path")
+            .and_then(Value::as_str)
+            .and_then(|p| p.strip_prefix(&format!("{base}/_files/")))
+            .is_some_and(|path| lookup(s, path).is_none())
+    })
 }
 
 /// Why a training archive this emulator holds cannot be used, if it cannot.
@@ -459,6 +479,9 @@ async fn file(State(shared): AppState, Path(path): Path<String>) -> Response {
 }
 
 fn lookup(s: &super::State, path: &str) -> Option<FileBody> {
+    if s.expired.contains(path) {
+        return None;
+    }
     let parts: Vec<&str> = path.split('/').collect();
     let ttl = s.knobs.file_ttl_ms.map(Duration::from_millis);
     let now = Instant::now();
