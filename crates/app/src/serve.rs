@@ -213,7 +213,10 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
         let fal =
             aisha_sandbox::fal::FalEmulator::start().await.map_err(|e| format!("starting the FAL emulator: {e}"))?;
         let tg_config = TelegramConfig::with_base(SecretString::from(tg.token().to_owned()), &tg.base_url());
-        let fal_config = aisha_fal::FalConfig::new(SecretString::from("sandbox".to_owned())).at(&fal.url());
+        let mut fal_config = aisha_fal::FalConfig::new(SecretString::from("sandbox".to_owned())).at(&fal.url());
+        if let Some(trainer) = aisha_fal::Trainer::of(&settings.fal.trainer) {
+            fal_config.models = fal_config.models.with_trainer(trainer);
+        }
         (tg_config, fal_config, Some(Sandbox { telegram: tg, fal }))
     } else {
         let token = settings.telegram.token.clone().ok_or("telegram.token is required outside the sandbox")?;
