@@ -42,6 +42,10 @@ pub struct Fal {
     pub trainer: String,
     /// How long FAL keeps an uploaded training archive (people's photos).
     pub archive_hours: u64,
+    /// An avatar's LoRA URL this old is replaced by an upload of our copy before use.
+    pub lora_max_age_hours: i64,
+    /// An avatar's LoRA URL this old is checked before use (re-uploaded if FAL lost it).
+    pub lora_check_hours: i64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -335,6 +339,11 @@ impl Settings {
             "fal-ai/flux-lora-portrait-trainer or fal-ai/flux-lora-fast-training (the trigger field differs)",
         );
         need(self.fal.archive_hours >= 1, "fal.archive_hours", "at least 1: the training must find its photos");
+        need(
+            self.fal.lora_check_hours >= 0 && self.fal.lora_check_hours <= self.fal.lora_max_age_hours,
+            "fal.lora_check_hours",
+            "0 to fal.lora_max_age_hours",
+        );
         need(!self.packages.is_empty(), "packages", "at least one Stars package is needed");
         for (i, pk) in self.packages.iter().enumerate() {
             need(pk.coins > 0 && pk.stars > 0, &format!("packages.{i}"), "coins and stars must be positive");

@@ -268,6 +268,8 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
         config: RunnerConfig {
             webhook: fal_config.webhook_url.is_some(),
             poll_every: chrono::Duration::seconds(settings.timeouts.poll_seconds),
+            lora_max_age: chrono::Duration::hours(settings.fal.lora_max_age_hours),
+            lora_check_after: chrono::Duration::hours(settings.fal.lora_check_hours),
             ..RunnerConfig::default()
         },
     });
