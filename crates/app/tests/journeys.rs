@@ -294,3 +294,31 @@ async fn switching_to_english_changes_every_screen() {
     en.wait_text("Hi, User8107").await;
     app.assert_audit();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_model_of_the_default_catalog_makes_an_image() {
+    let (emu, _backend, app) = start(&[("AISHA__LIMITS__WELCOME_BONUS", "100")]).await;
+    let chat = emu.user(8107, "ru");
+    chat.say("/start");
+    chat.wait_text("Главное меню").await;
+    let mut spent = 0;
+    for (n, (model, price)) in [("Nano Banana 2", 11), ("FLUX.2", 3), ("Nano Banana Pro", 20)].into_iter().enumerate() {
+        chat.say("/generate");
+        chat.wait_for("the prompt question", |_| chat.count("Опишите картинку") > n).await;
+        chat.order(&format!("маяк на рассвете, вариант {}", n + 1), "3:4", 1, Some(model), price).await;
+        chat.wait_for("the result", |_| chat.count("Готово: 1 из 1") > n).await;
+        spent += price;
+        assert_eq!(app.balance(8107), 100 - spent, "{model}");
+    }
+    assert_eq!(chat.photos().len(), 3, "one image from each model");
+    let models: Vec<String> = emu.fal.requests().into_iter().map(|r| r.model).collect();
+    assert_eq!(models, ["fal-ai/nano-banana-2", "fal-ai/flux-2", "fal-ai/nano-banana-pro"]);
+    // the gallery names each image's model
+    chat.say("/gallery");
+    let newest = card(&chat, "the newest card", |c| c.starts_with("1 / 3 ·")).await;
+    assert!(newest.starts_with("1 / 3 · Nano Banana Pro (лучшее качество) · 3:4"), "{newest}");
+    chat.say("/balance");
+    let history = Chat::text(&chat.wait_text(&format!("Баланс: {} мон.</b>", 100 - spent)).await);
+    assert!(history.contains("−20 Изображения ×1") && history.contains("−3 Изображения ×1"), "{history}");
+    app.assert_audit();
+}
