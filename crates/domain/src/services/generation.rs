@@ -66,7 +66,8 @@ impl Generation {
         {
             return Err(StartError::ModelUnavailable(*model));
         }
-        self.prices.quote(spec).ok_or(StartError::ModelUnavailable(ModelKey::parse("unknown").expect("literal")))
+        // offered models are in the catalog, and avatar jobs have fixed prices
+        self.prices.quote(spec).ok_or_else(|| StoreError::Internal(format!("no price for {:?}", spec.kind())).into())
     }
 
     pub async fn offer(&self, owner: UserId, spec: &JobSpec) -> Result<Offer, StartError> {

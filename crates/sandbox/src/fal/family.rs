@@ -125,40 +125,34 @@ pub(super) fn check(family: Family, input: &Value) -> Result<Checked, Value> {
         return Err(invalid(&[], "the body must be a JSON object", "type_error.dict"));
     }
     match family {
-        Family::Gemini => {
+        Family::Gemini | Family::Imagen | Family::ImagenFast => {
             let prompt = text(input, "prompt", true)?.unwrap_or_default();
-            let aspects = ["auto", "21:9", "16:9", "3:2", "4:3", "5:4", "1:1", "4:5", "3:4", "2:3", "9:16"];
-            let aspect = choice(input, "aspect_ratio", "1:1", &aspects)?;
+            const IMAGEN_ASPECTS: &[&str] = &["1:1", "16:9", "9:16", "4:3", "3:4"];
+            let (aspects, resolutions): (&[&str], &[&str]) = match family {
+                Family::Gemini => (
+                    &["auto", "21:9", "16:9", "3:2", "4:3", "5:4", "1:1", "4:5", "3:4", "2:3", "9:16"],
+                    &["0.5K", "1K", "2K", "4K"],
+                ),
+                Family::Imagen => (IMAGEN_ASPECTS, &["1K", "2K"]),
+                // the fast model has no resolution setting
+                _ => (IMAGEN_ASPECTS, &[]),
+            };
+            let aspect = choice(input, "aspect_ratio", "1:1", aspects)?;
             let count = int(input, "num_images", 1, 1..=4)?;
-            let resolution = choice(input, "resolution", "1K", &["0.5K", "1K", "2K", "4K"])?;
-            let format = format(input, "png", &["jpeg", "png", "webp"])?;
-            let size = picture::gemini_size(&aspect, &resolution).expect("checked above");
-            Ok(Checked {
-                seed: seed(input, &prompt),
-                text: prompt,
-                text_field: "prompt",
-                count: count as u8,
-                size,
-                format,
-                safety_checker: true,
-                archive_url: None,
-            })
-        }
-        Family::Imagen | Family::ImagenFast => {
-            let prompt = text(input, "prompt", true)?.unwrap_or_default();
-            let aspect = choice(input, "aspect_ratio", "1:1", &["1:1", "16:9", "9:16", "4:3", "3:4"])?;
-            let count = int(input, "num_images", 1, 1..=4)?;
-            // the fast model has no resolution setting and ignores one
             let resolution =
-                if family == Family::Imagen { choice(input, "resolution", "1K", &["1K", "2K"])? } else { "1K".into() };
+                if resolutions.is_empty() { "1K".into() } else { choice(input, "resolution", "1K", resolutions)? };
             let format = format(input, "png", &["jpeg", "png", "webp"])?;
-            let size = picture::imagen_size(&aspect, &resolution).expect("checked above");
+            let size = if family == Family::Gemini {
+                picture::gemini_size(&aspect, &resolution)
+            } else {
+                picture::imagen_size(&aspect, &resolution)
+            };
             Ok(Checked {
                 seed: seed(input, &prompt),
                 text: prompt,
                 text_field: "prompt",
                 count: count as u8,
-                size,
+                size: size.expect("checked above"),
                 format,
                 safety_checker: true,
                 archive_url: None,
