@@ -72,6 +72,31 @@ fn bad_settings_are_named_before_anything_starts() {
     assert!(err.contains("limits.in_flight (AISHA__LIMITS__IN_FLIGHT)") && err.contains("http.bind"), "{err}");
 }
 
+#[test]
+fn a_bad_model_catalog_stops_the_start_naming_each_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("aisha.toml");
+    std::fs::write(
+        &file,
+        "[[models]]\nkey = \"dup\"\nendpoint = \"fal-ai/x\"\ndialect = \"dall-e\"\nname_ru = \"A\"\nname_en = \"A\"\nprice = 0\n\n\
+         [[models]]\nkey = \"dup\"\nendpoint = \"fal-ai/flux-2\"\ndialect = \"flux-2\"\nname_ru = \"B\"\nname_en = \"B\"\nprice = 3\naspects = [\"2:1\"]\n",
+    )
+    .unwrap();
+    for command in [["serve"], ["doctor"]] {
+        let (out, _dir) = aisha(&["--config", file.to_str().unwrap(), command[0]], &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {err}");
+        for needle in [
+            r#"models[0] "dup": unknown dialect "dall-e""#,
+            r#"models[0] "dup": price must be at least 1 coin"#,
+            r#"models[1] "dup": the key is used by an earlier entry"#,
+            r#"models[1] "dup": aspect ratio "2:1" cannot be offered"#,
+        ] {
+            assert!(err.contains(needle), "{command:?}: {needle} missing from:\n{err}");
+        }
+    }
+}
+
 /// Runs the binary off the async threads, so the emulators keep answering it.
 async fn doctor_against(env: Vec<(String, String)>) -> (bool, String) {
     tokio::task::spawn_blocking(move || {

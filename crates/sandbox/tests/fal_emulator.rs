@@ -443,3 +443,40 @@ async fn webhooks_are_signed_and_follow_their_knobs() {
     assert_eq!(error["error"], "Invalid status code: 422");
     assert_eq!(error["payload"]["detail"][0]["loc"][1], "prompt");
 }
+
+#[tokio::test]
+async fn every_output_validates_against_fals_published_output_schema() {
+    use aisha_sandbox::fal::schemas::{self, Direction};
+    let (emu, http) = emulator(instant()).await;
+    let (_, initiate) = http
+        .post(format!("{}/storage/upload/initiate?storage_type=fal-cdn-v3", emu.url()))
+        .header("authorization", KEY)
+        .json(&json!({"file_name": "a.zip", "content_type": "application/zip"}))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), r))
+        .unwrap();
+    let target: Value = initiate.json().await.unwrap();
+    let mut checked = vec![];
+    assert_eq!(schemas::check(schemas::STORAGE_INITIATE, Direction::Output, &target), Some(vec![]), "{target}");
+    checked.push(schemas::STORAGE_INITIATE.to_owned());
+    http.put(target["upload_url"].as_str().unwrap()).body(b"PK\x03\x04".to_vec()).send().await.unwrap();
+    let archive = target["file_url"].as_str().unwrap().to_owned();
+    for endpoint in schemas::endpoints().filter(|e| e.starts_with("fal-ai/")) {
+        let input = if endpoint.contains("train") {
+            json!({"images_data_url": archive})
+        } else {
+            json!({"prompt": "a lighthouse at dawn"})
+        };
+        let (code, sub) = submit(&http, &emu, endpoint, input).await;
+        assert_eq!(code, 200, "{endpoint}: {sub}");
+        wait_completed(&http, sub["status_url"].as_str().unwrap()).await;
+        let (code, out) = get(&http, sub["response_url"].as_str().unwrap()).await;
+        assert_eq!(code, 200, "{endpoint}: {out}");
+        let violations = schemas::check(endpoint, Direction::Output, &out).expect("vendored");
+        assert!(violations.is_empty(), "{endpoint}: {violations:?}\n{out}");
+        checked.push(endpoint.to_owned());
+    }
+    println!("{} outputs validated: {}", checked.len(), checked.join(", "));
+    assert_eq!(checked.len(), schemas::endpoints().count());
+}
