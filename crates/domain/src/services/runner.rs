@@ -21,7 +21,8 @@ use crate::generation::{Failure, FailureKind, Job, JobSpec, JobStatus};
 use crate::media;
 use crate::ports::{
     Avatars, CancelOutcome, Gallery, ImageGenerator, ImageStore, JobOutput, Jobs, Notice, Notifier, ProviderError,
-    ProviderOutput, ProviderRequest, ProviderStatus, SaveError, SettleError, Settled, StoreError, Told,
+    ProviderErrorKind, ProviderOutput, ProviderRequest, ProviderStatus, SaveError, SettleError, Settled, StoreError,
+    Told,
 };
 use crate::storage::{StorageKey, StoredObject};
 use crate::{ImageId, JobId, UserId};
@@ -320,7 +321,13 @@ impl JobRunner {
             }
             Err(e) if e.is_retryable() => self.reschedule(job, &e.to_string()).await,
             Err(e) => {
-                tracing::warn!(job = %job.id, error = %e, "provider refused the job");
+                if e.kind == ProviderErrorKind::InvalidInput {
+                    // our request broke the provider's published schema: a bug to fix, not
+                    // the user's doing (the detail names the field)
+                    tracing::error!(job = %job.id, kind = job.spec.kind().as_str(), error = %e, "provider refused the job's input: AISHA built a request the provider's schema does not allow");
+                } else {
+                    tracing::warn!(job = %job.id, error = %e, "provider refused the job");
+                }
                 let failure = self.failure_for(&job, &e);
                 self.settle_failure(job.id, failure).await;
             }
