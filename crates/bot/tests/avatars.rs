@@ -247,7 +247,7 @@ fn train_once_then_photos_with_me_land_in_the_gallery_under_the_avatar_filter() 
     assert_eq!(h.balance(U), 40, "one charge");
     h.work();
     let request = last_request(&h);
-    let Some(ProviderRequest::LoraImages { prompt, lora_url, aspect, count }) =
+    let Some(ProviderRequest::LoraImages { prompt, lora_url, aspect, count, .. }) =
         h.generator.request(&request).map(|r| r.request)
     else {
         panic!("a LoRA request")

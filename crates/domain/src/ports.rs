@@ -502,18 +502,22 @@ pub trait ImageStore: Send + Sync {
 /// trigger already applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProviderRequest {
-    /// A catalog model: the provider side of its entry travels with the request.
+    /// A catalog model: the provider side of its entry travels with the request. `seed`
+    /// comes from the job id: a retried job asks for the same pictures, and its request can be
+    /// told apart from every other job's in the provider's history.
     Text {
         prompt: String,
         aspect: AspectRatio,
         count: u8,
         model: crate::catalog::ProviderModel,
+        seed: u32,
     },
     LoraImages {
         prompt: String,
         lora_url: String,
         aspect: AspectRatio,
         count: u8,
+        seed: u32,
     },
     Training {
         archive_url: String,
@@ -619,6 +623,13 @@ pub trait ImageGenerator: Send + Sync {
     async fn upload_archive(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError>;
     /// Downloads a result file.
     async fn download(&self, url: &str) -> Result<Vec<u8>, ProviderError>;
+    /// The request for exactly this input made since `since`, if the provider has one: asked
+    /// before submitting a job again whose earlier submit may have reached the provider.
+    async fn find_submitted(
+        &self,
+        request: &ProviderRequest,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Submitted>, ProviderError>;
     /// Downloads trained LoRA weights (far larger than an image) to keep a copy.
     async fn fetch_lora(&self, url: &str) -> Result<Vec<u8>, ProviderError>;
     /// Uploads LoRA weights from our copy, asking the provider to keep them, and returns the

@@ -310,7 +310,7 @@ fn training_zips_the_photos_and_makes_the_avatar_ready() {
     block(w.runner.tick()).unwrap();
     let rid = request_of(&w, &p);
     match w.generator.request(&rid).unwrap().request {
-        aisha_domain::ports::ProviderRequest::LoraImages { prompt, lora_url, aspect, count } => {
+        aisha_domain::ports::ProviderRequest::LoraImages { prompt, lora_url, aspect, count, .. } => {
             assert_eq!(prompt, format!("{}, on a beach", a.trigger.as_str()));
             assert_eq!((lora_url.as_str(), aspect, count), ("mem://lora/lora", AspectRatio::Portrait3x4, 2));
         }
@@ -634,4 +634,23 @@ fn deleting_an_avatar_removes_its_lora_copy() {
     let key = a.lora.clone().unwrap().stored.unwrap();
     assert!(matches!(block(w.avatars.delete(u.id, a.id)).unwrap(), aisha_domain::ports::DeleteAvatar::Deleted { .. }));
     assert!(!block(aisha_domain::ports::ImageStore::exists(&*w.images, &key)).unwrap());
+}
+
+#[test]
+fn a_submit_whose_answer_was_lost_is_found_not_made_twice() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    let j = start(&w, &u, 1);
+    w.generator.lose_next_submit_answer(ProviderError::new(ProviderErrorKind::Transient, "connection reset"));
+    block(w.runner.tick()).unwrap();
+    assert_eq!(job(&w, &j).status, JobStatus::Pending, "the runner does not know it was taken");
+    assert_eq!(w.generator.requests().len(), 1, "but the provider has it");
+    w.clock.advance(chrono::Duration::seconds(70));
+    block(w.runner.tick()).unwrap();
+    let followed = job(&w, &j);
+    assert_eq!(followed.status, JobStatus::Queued);
+    assert_eq!(followed.provider.unwrap().request_id, w.generator.requests()[0]);
+    assert_eq!(w.generator.requests().len(), 1, "found, not submitted again");
+    w.assert_invariants();
 }

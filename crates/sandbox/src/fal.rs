@@ -264,6 +264,8 @@ struct State {
     webhook_log: Vec<WebhookAttempt>,
     /// Paths under `/_files/` that are gone, as a CDN file past its retention.
     expired: std::collections::HashSet<String>,
+    /// Submits still to be taken with their answer lost.
+    lost_answers: u32,
 }
 
 const MAX_CALLS_KEPT: usize = 20_000;
@@ -404,6 +406,12 @@ impl FalEmulator {
     /// How many calls matched a method and a path suffix or prefix.
     pub fn count_calls(&self, method: &str, path_contains: &str) -> usize {
         self.shared.lock().calls.iter().filter(|c| c.method == method && c.path.contains(path_contains)).count()
+    }
+
+    /// The next `n` submits are queued, but answered 500 without a request id, as when the
+    /// answer is lost between FAL and the client.
+    pub fn lose_next_submit_answers(&self, n: u32) {
+        self.shared.lock().lost_answers = n;
     }
 
     /// The file at `url` (a result, a LoRA or an upload of this emulator) is gone from now on.

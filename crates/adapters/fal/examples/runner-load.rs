@@ -72,6 +72,13 @@ impl ImageGenerator for Timed {
     async fn upload_archive(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError> {
         self.0.upload_archive(file_name, bytes).await
     }
+    async fn find_submitted(
+        &self,
+        request: &ProviderRequest,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Submitted>, ProviderError> {
+        self.0.find_submitted(request, since).await
+    }
     async fn fetch_lora(&self, url: &str) -> Result<Vec<u8>, ProviderError> {
         self.0.fetch_lora(url).await
     }

@@ -101,18 +101,18 @@ impl FalClient {
         let c = &self.config;
         let to_value = |v: Result<Value, serde_json::Error>| v.expect("model inputs always serialize");
         Ok(match request {
-            ProviderRequest::Text { prompt, aspect, count, model } => {
+            ProviderRequest::Text { prompt, aspect, count, model, seed } => {
                 let dialect = Dialect::parse(&model.dialect).ok_or_else(|| {
                     ProviderError::new(
                         ProviderErrorKind::InvalidInput,
                         format!("no input dialect {:?} for {}", model.dialect, model.endpoint),
                     )
                 })?;
-                let input = dialect.input(prompt, *aspect, *count, model.resolution.as_deref(), c.output_format);
+                let input = dialect.input(prompt, *aspect, *count, model.resolution.as_deref(), c.output_format, *seed);
                 (model.endpoint.clone(), input)
             }
-            ProviderRequest::LoraImages { prompt, lora_url, aspect, count } => {
-                let input = FluxLoraInput::new(prompt, lora_url, c.lora_scale, *aspect, *count, c.output_format);
+            ProviderRequest::LoraImages { prompt, lora_url, aspect, count, seed } => {
+                let input = FluxLoraInput::new(prompt, lora_url, c.lora_scale, *aspect, *count, c.output_format, *seed);
                 (c.models.flux_lora.clone(), to_value(serde_json::to_value(input)))
             }
             ProviderRequest::Training { archive_url, trigger } => {
@@ -138,9 +138,22 @@ impl FalClient {
 
     /// An authenticated GET on the platform API with `?endpoint_id=`.
     pub(crate) async fn platform_get(&self, path: &str, endpoint: &str) -> Result<Value, ProviderError> {
+        self.platform_get_with(path, endpoint, &[]).await
+    }
+
+    /// [`platform_get`](Self::platform_get) with more query parameters.
+    pub(crate) async fn platform_get_with(
+        &self,
+        path: &str,
+        endpoint: &str,
+        query: &[(&str, String)],
+    ) -> Result<Value, ProviderError> {
         let mut url = Url::parse(&format!("{}{path}", self.config.api_base.trim_end_matches('/')))
             .map_err(|e| ProviderError::new(ProviderErrorKind::InvalidInput, format!("bad FAL api_base: {e}")))?;
         url.query_pairs_mut().append_pair("endpoint_id", endpoint);
+        for (k, v) in query {
+            url.query_pairs_mut().append_pair(k, v);
+        }
         let answer = self.api(Op::Read, Method::GET, url.as_str(), None, &[]).await?;
         json(&answer)
     }
@@ -377,6 +390,21 @@ impl ImageGenerator for FalClient {
 
     async fn fetch_lora(&self, url: &str) -> Result<Vec<u8>, ProviderError> {
         self.fetch(url, self.config.max_lora_bytes).await
+    }
+
+    async fn find_submitted(
+        &self,
+        request: &ProviderRequest,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Submitted>, ProviderError> {
+        let (model, input) = self.input_for(request)?;
+        // a little before the job was created, for clocks that disagree
+        let start = (since - chrono::Duration::minutes(5)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let found = self.find_request(&model, &input, &start).await?;
+        Ok(found.map(|request_id| Submitted {
+            provider: ProviderRef { request_id, model, status_url: None, response_url: None, cancel_url: None },
+            queue_position: None,
+        }))
     }
 
     async fn upload_lora(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError> {

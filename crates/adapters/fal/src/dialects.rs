@@ -66,6 +66,7 @@ impl Dialect {
         count: u8,
         resolution: Option<&str>,
         format: OutputFormat,
+        seed: u32,
     ) -> Value {
         let mut body = match self {
             Dialect::Gemini | Dialect::Imagen4 => json!({
@@ -73,6 +74,7 @@ impl Dialect {
                 "aspect_ratio": aspect.as_str(),
                 "num_images": count,
                 "output_format": format.as_str(),
+                "seed": seed,
             }),
             Dialect::Flux2 => json!({
                 "prompt": prompt,
@@ -81,6 +83,7 @@ impl Dialect {
                 // flagged images come back marked, and are withheld and refunded
                 "enable_safety_checker": true,
                 "output_format": format.as_str(),
+                "seed": seed,
             }),
         };
         if let (Some(r), false) = (resolution, self.resolutions().is_empty()) {
@@ -133,16 +136,19 @@ mod tests {
 
     #[test]
     fn each_dialect_phrases_aspect_and_size_its_own_way() {
-        let g = Dialect::Gemini.input("a fox", AspectRatio::Portrait3x4, 2, Some("2K"), OutputFormat::Jpeg);
+        let g = Dialect::Gemini.input("a fox", AspectRatio::Portrait3x4, 2, Some("2K"), OutputFormat::Jpeg, 7);
         assert_eq!(
             g,
-            json!({"prompt": "a fox", "aspect_ratio": "3:4", "num_images": 2, "output_format": "jpeg", "resolution": "2K"})
+            json!({"prompt": "a fox", "aspect_ratio": "3:4", "num_images": 2, "output_format": "jpeg", "resolution": "2K", "seed": 7})
         );
-        let f = Dialect::Flux2.input("a fox", AspectRatio::Portrait3x4, 1, None, OutputFormat::Jpeg);
+        let f = Dialect::Flux2.input("a fox", AspectRatio::Portrait3x4, 1, None, OutputFormat::Jpeg, 7);
         assert_eq!(f["image_size"], "portrait_4_3");
         assert_eq!(f["enable_safety_checker"], true);
-        let i = Dialect::Imagen4.input("a fox", AspectRatio::Landscape16x9, 4, None, OutputFormat::Png);
-        assert_eq!(i, json!({"prompt": "a fox", "aspect_ratio": "16:9", "num_images": 4, "output_format": "png"}));
+        let i = Dialect::Imagen4.input("a fox", AspectRatio::Landscape16x9, 4, None, OutputFormat::Png, 7);
+        assert_eq!(
+            i,
+            json!({"prompt": "a fox", "aspect_ratio": "16:9", "num_images": 4, "output_format": "png", "seed": 7})
+        );
     }
 
     #[test]

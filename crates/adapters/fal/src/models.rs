@@ -51,6 +51,7 @@ pub struct FluxLoraInput {
     /// Always on: flagged images come back marked, and are withheld and refunded.
     pub enable_safety_checker: bool,
     pub output_format: &'static str,
+    pub seed: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -82,7 +83,15 @@ impl ImageSize {
 }
 
 impl FluxLoraInput {
-    pub fn new(prompt: &str, lora_url: &str, scale: f32, aspect: AspectRatio, count: u8, format: OutputFormat) -> Self {
+    pub fn new(
+        prompt: &str,
+        lora_url: &str,
+        scale: f32,
+        aspect: AspectRatio,
+        count: u8,
+        format: OutputFormat,
+        seed: u32,
+    ) -> Self {
         Self {
             prompt: prompt.to_owned(),
             loras: vec![LoraWeight { path: lora_url.to_owned(), scale }],
@@ -90,6 +99,7 @@ impl FluxLoraInput {
             num_images: count,
             enable_safety_checker: true,
             output_format: format.as_str(),
+            seed,
         }
     }
 }
@@ -257,11 +267,12 @@ mod tests {
             AspectRatio::Portrait9x16,
             2,
             OutputFormat::Jpeg,
+            7,
         );
         assert_eq!(
             serde_json::to_value(&flux).unwrap(),
             json!({"prompt": "me, at sea", "loras": [{"path": "https://x/l.safetensors", "scale": 1.0}],
-                   "image_size": "portrait_16_9", "num_images": 2, "enable_safety_checker": true, "output_format": "jpeg"})
+                   "image_size": "portrait_16_9", "num_images": 2, "enable_safety_checker": true, "output_format": "jpeg", "seed": 7})
         );
         let fast = TrainerInput::new(Trainer::FastTraining, "https://x/a.zip", "TOK", Some(1000));
         assert_eq!(

@@ -8,6 +8,14 @@
 //! one; `GET {api}/v1/models/pricing?endpoint_id=…` needs `Authorization: Key …` and answers
 //! `{prices: [{endpoint_id, unit_price, unit, currency}]}`. What either answers for an
 //! unknown id is not documented: an empty list and a 404 are both read as "not found".
+//!
+//! Before a job is submitted again after a submit whose answer was lost, the runner asks
+//! `GET {api}/v1/models/requests/by-endpoint?endpoint_id=…&start=…&expand=payloads` (FAL
+//! platform API docs, "List requests by endpoint(s)", read 2026-12-06: items carry
+//! `request_id` and, expanded, `json_input`; pages of at most 100 by `cursor`). A job's input is
+//! unique (its seed comes from the job id), so an equal `json_input` is that job. The docs sort
+//! by end time and do not say whether requests still in the queue are listed: one that is not
+//! is submitted again, and counted (`aisha_fal_ambiguous_submits_total` at the lost answer).
 
 use crate::client::FalClient;
 use aisha_domain::ports::{ProviderError, ProviderErrorKind};
@@ -51,6 +59,26 @@ struct Metadata {
 }
 
 #[derive(Deserialize)]
+struct Requests {
+    #[serde(default)]
+    items: Vec<RequestItem>,
+    #[serde(default)]
+    next_cursor: Option<String>,
+    #[serde(default)]
+    has_more: bool,
+}
+
+#[derive(Deserialize)]
+struct RequestItem {
+    request_id: String,
+    #[serde(default)]
+    json_input: Option<serde_json::Value>,
+}
+
+/// How many pages of history are read before giving up (100 requests each).
+const HISTORY_PAGES: usize = 5;
+
+#[derive(Deserialize)]
 struct Prices {
     #[serde(default)]
     prices: Vec<PriceEntry>,
@@ -92,6 +120,35 @@ impl FalClient {
         };
         let prices: Prices = serde_json::from_value(answer).map_err(|e| unreadable("price list", &e))?;
         Ok(prices.prices.into_iter().find(|p| p.endpoint_id == endpoint).map(|p| p.price))
+    }
+}
+
+impl FalClient {
+    /// The id of the request to `endpoint` made since `start` (RFC 3339) with exactly `input`.
+    pub(crate) async fn find_request(
+        &self,
+        endpoint: &str,
+        input: &serde_json::Value,
+        start: &str,
+    ) -> Result<Option<String>, ProviderError> {
+        let mut cursor: Option<String> = None;
+        for _ in 0..HISTORY_PAGES {
+            let mut query =
+                vec![("start", start.to_owned()), ("expand", "payloads".to_owned()), ("limit", "100".to_owned())];
+            if let Some(c) = &cursor {
+                query.push(("cursor", c.clone()));
+            }
+            let answer = self.platform_get_with("/v1/models/requests/by-endpoint", endpoint, &query).await?;
+            let page: Requests = serde_json::from_value(answer).map_err(|e| unreadable("request list", &e))?;
+            if let Some(found) = page.items.into_iter().find(|r| r.json_input.as_ref() == Some(input)) {
+                return Ok(Some(found.request_id));
+            }
+            match (page.has_more, page.next_cursor) {
+                (true, Some(next)) => cursor = Some(next),
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 }
 

@@ -18,7 +18,7 @@ use std::time::Duration;
 fn imagen(prompt: &str, aspect: AspectRatio, count: u8, key: &str) -> ProviderRequest {
     let catalog = Catalog::default();
     let model = catalog.get(ModelKey::parse(key).unwrap()).expect("a default catalog key").provider.clone();
-    ProviderRequest::Text { prompt: prompt.into(), aspect, count, model }
+    ProviderRequest::Text { prompt: prompt.into(), aspect, count, model, seed: 7 }
 }
 
 fn lora_images(prompt: &str, aspect: AspectRatio, count: u8) -> ProviderRequest {
@@ -27,6 +27,7 @@ fn lora_images(prompt: &str, aspect: AspectRatio, count: u8) -> ProviderRequest 
         lora_url: "https://cdn.example/a.safetensors".into(),
         aspect,
         count,
+        seed: 7,
     }
 }
 

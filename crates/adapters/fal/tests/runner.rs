@@ -98,6 +98,7 @@ async fn a_webhook_for_an_unknown_request_is_ignored() {
         aspect: AspectRatio::Square,
         count: 1,
         model: aisha_domain::Catalog::default().default_model().provider.clone(),
+        seed: 1,
     };
     let sub = w.fal.submit(&request, true).await.unwrap();
     // answered 404 each time, so the emulator retries (twice by default) and then gives up
@@ -465,5 +466,22 @@ async fn a_lora_whose_fal_file_expired_is_uploaded_again_and_the_photo_is_delive
     );
     let now = w.avatars.get(u.id, a.id).await.unwrap().unwrap().lora.unwrap();
     assert_eq!((now.url.as_str(), now.stored.as_ref()), (used.as_str(), Some(&copy)));
+    w.assert_invariants();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submit_fal_took_without_answering_is_found_in_its_history_not_made_twice() {
+    let w = World::new().await;
+    let u = w.user(1, 100).await;
+    let j = w.start(&u, imagen("a lost answer", AspectRatio::Square, 1)).await;
+    w.emu.lose_next_submit_answers(1);
+    w.runner.tick().await.unwrap();
+    assert_eq!(w.job(&j).await.status, JobStatus::Pending);
+    assert_eq!(w.emu.requests().len(), 1, "FAL has it");
+    let done = w.drive(&j, 80).await;
+    assert_eq!((done.status, done.delivered), (JobStatus::Succeeded, 1), "{:?}", done.failure);
+    assert_eq!(w.emu.requests().len(), 1, "one request at FAL, one bill");
+    assert_eq!(done.provider.unwrap().request_id, w.emu.requests()[0].id);
+    assert_eq!(w.emu.count_calls("GET", "/v1/models/requests/by-endpoint"), 1);
     w.assert_invariants();
 }

@@ -44,6 +44,7 @@ fn every_request_the_adapter_can_build_validates_against_fals_published_schema()
                             aspect: *aspect,
                             count,
                             model: model.provider.clone(),
+                            seed: 0x7fff_ffff,
                         };
                         let (endpoint, input) = fal.input_for(&request).unwrap();
                         check(&endpoint, &input);
@@ -57,6 +58,7 @@ fn every_request_the_adapter_can_build_validates_against_fals_published_schema()
                         lora_url: "https://v3.fal.media/files/lora.safetensors".into(),
                         aspect,
                         count,
+                        seed: 0x7fff_ffff,
                     };
                     let (endpoint, input) = fal.input_for(&request).unwrap();
                     check(&endpoint, &input);

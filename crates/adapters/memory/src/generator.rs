@@ -28,6 +28,7 @@ struct GenState {
     submit_errors: VecDeque<ProviderError>,
     download_errors: VecDeque<ProviderError>,
     archives: Vec<Vec<u8>>,
+    lost_answers: VecDeque<ProviderError>,
     /// LoRA weights uploaded from our copy: URL → bytes.
     loras: Vec<(String, Vec<u8>)>,
     /// Files the provider no longer serves.
@@ -60,6 +61,11 @@ impl ScriptedGenerator {
     /// The next `submit` fails with this error.
     pub fn fail_next_submit(&self, e: ProviderError) {
         self.lock().submit_errors.push_back(e);
+    }
+
+    /// The next `submit` is taken, but its answer is lost: the caller sees this error.
+    pub fn lose_next_submit_answer(&self, e: ProviderError) {
+        self.lock().lost_answers.push_back(e);
     }
 
     /// The next `download` fails with this error.
@@ -132,6 +138,9 @@ impl ImageGenerator for ScriptedGenerator {
             },
         );
         s.order.push(id.clone());
+        if let Some(e) = s.lost_answers.pop_front() {
+            return Err(e);
+        }
         Ok(Submitted {
             provider: ProviderRef {
                 request_id: id,
@@ -168,6 +177,24 @@ impl ImageGenerator for ScriptedGenerator {
         let mut s = self.lock();
         s.archives.push(bytes);
         Ok(format!("mem://archive/{}", s.archives.len()))
+    }
+
+    async fn find_submitted(
+        &self,
+        request: &ProviderRequest,
+        _since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Submitted>, ProviderError> {
+        let s = self.lock();
+        Ok(s.order.iter().find(|id| s.requests.get(*id).is_some_and(|r| &r.request == request)).map(|id| Submitted {
+            provider: ProviderRef {
+                request_id: id.clone(),
+                model: "scripted".into(),
+                status_url: None,
+                response_url: None,
+                cancel_url: None,
+            },
+            queue_position: None,
+        }))
     }
 
     async fn fetch_lora(&self, url: &str) -> Result<Vec<u8>, ProviderError> {

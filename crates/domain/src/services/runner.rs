@@ -13,6 +13,11 @@ use super::Env;
 use crate::archive::stored_zip;
 use crate::avatar::{Avatar, Lora};
 
+/// The seed a job's requests carry: stable across retries, different between jobs.
+fn seed_of(job: JobId) -> u32 {
+    (job.0.as_u128() & 0x7fff_ffff) as u32
+}
+
 /// How LoRA weights are stored in our object store.
 const LORA_CONTENT_TYPE: &str = "application/octet-stream";
 use crate::catalog::Catalog;
@@ -307,7 +312,26 @@ impl JobRunner {
             }
             Err(Prep::Retry(why)) => return self.reschedule(job, &why).await,
         };
-        match self.generator.submit(&request, self.config.webhook).await {
+        // an earlier submit may have reached the provider without its answer reaching us:
+        // look for it before making a second one
+        let found = match job.attempts {
+            0 => None,
+            _ => match self.generator.find_submitted(&request, job.created_at).await {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::info!(job = %job.id, error = %e, "could not look for an earlier submit; submitting");
+                    None
+                }
+            },
+        };
+        if found.is_some() {
+            tracing::warn!(job = %job.id, "the provider had this job from an earlier submit; following it instead of submitting again");
+        }
+        let submitted = match found {
+            Some(sub) => Ok(sub),
+            None => self.generator.submit(&request, self.config.webhook).await,
+        };
+        match submitted {
             Ok(sub) => {
                 let now = self.env.now();
                 if job.submitted(sub.provider, sub.queue_position, now).is_err() {
@@ -495,6 +519,7 @@ impl JobRunner {
                     aspect: *aspect,
                     count: count.get(),
                     model: entry.provider.clone(),
+                    seed: seed_of(job.id),
                 })
             }
             JobSpec::AvatarPhotos { avatar, prompt, aspect, count } => {
@@ -506,6 +531,7 @@ impl JobRunner {
                     lora_url,
                     aspect: *aspect,
                     count: count.get(),
+                    seed: seed_of(job.id),
                 })
             }
             JobSpec::Training { avatar } => {

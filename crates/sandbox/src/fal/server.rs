@@ -34,6 +34,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/_control/knobs", get(knobs).put(set_knobs))
         .route("/v1/models", get(models))
         .route("/v1/models/pricing", get(pricing))
+        .route("/v1/models/requests/by-endpoint", get(history))
         .fallback(queue)
         .layer(middleware::from_fn_with_state(shared.clone(), record))
         .with_state(shared)
@@ -118,7 +119,15 @@ async fn queue(State(shared): AppState, method: Method, uri: Uri, headers: Heade
             let webhook =
                 Query::<HashMap<String, String>>::try_from_uri(&uri).ok().and_then(|q| q.0.get("fal_webhook").cloned());
             let lifecycle = lifecycle(&headers, "x-fal-object-lifecycle-preference");
-            let (response, early) = submit(&shared, &path, webhook, lifecycle, &body);
+            let (mut response, early) = submit(&shared, &path, webhook, lifecycle, &body);
+            {
+                let mut s = shared.lock();
+                if s.lost_answers > 0 && response.status().is_success() {
+                    s.lost_answers -= 1;
+                    response =
+                        reply(500, json!({"detail": "upstream connect error or disconnect/reset before headers"}));
+                }
+            }
             if let Some(item) = early {
                 hooks::deliver_once(&shared, &item).await;
             }
@@ -562,6 +571,36 @@ async fn pricing(
         .into_iter()
         .collect();
     reply(200, json!({"prices": prices, "next_cursor": null, "has_more": false}))
+}
+
+/// `GET /v1/models/requests/by-endpoint?endpoint_id=&expand=payloads`: the account's requests
+/// to one endpoint, newest first, with their inputs (one page; in-flight ones included).
+async fn history(
+    State(shared): AppState,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = gate(&shared, &headers).await {
+        return r;
+    }
+    let s = shared.lock();
+    let Some(endpoint) = query.get("endpoint_id").map(|e| e.trim_matches('/').to_owned()) else {
+        return reply(422, family::invalid(&[json!("endpoint_id")], "field required", "value_error.missing"));
+    };
+    let payloads = query.get("expand").is_some_and(|e| e.split(',').any(|x| x == "payloads"));
+    let mut list: Vec<&Req> = s.requests.values().filter(|r| r.model == endpoint).collect();
+    list.sort_by_key(|r| std::cmp::Reverse(r.seq));
+    let items: Vec<Value> = list
+        .into_iter()
+        .map(|r| {
+            let mut item = json!({"request_id": r.id, "endpoint_id": r.model});
+            if payloads {
+                item["json_input"] = r.input.clone();
+            }
+            item
+        })
+        .collect();
+    reply(200, json!({"items": items, "next_cursor": null, "has_more": false}))
 }
 
 async fn knobs(State(shared): AppState) -> Response {
