@@ -34,6 +34,8 @@ pub fn fal_config(settings: &Settings) -> Option<aisha_fal::FalConfig> {
     // the trainer's dialect follows its id (checked at load), so the trigger reaches it
     c.models = c.models.with_trainer(aisha_fal::Trainer::of(&f.trainer)?);
     c.archive_lifetime = Duration::from_secs(f.archive_hours * 3600);
+    // a day past the age at which the runner uploads our copy again
+    c.lora_lifetime = Duration::from_secs((f.lora_max_age_hours.max(0) as u64 + 24) * 3600);
     Some(c)
 }
 

@@ -137,7 +137,7 @@ async fn create_two_images_favorite_one_and_filter_the_gallery() {
     let card = app.wait_for(u, "the favorites-only card", |m| text(m).starts_with("1 / 1 ·")).await;
     assert!(buttons(&card).iter().any(|(t, _)| t.contains("(⭐)")), "the filter shows its indicator");
     app.say(u, "/balance").await;
-    app.wait_for(u, "the charge in the history", |m| text(m).contains("−22 Изображения ×2")).await;
+    app.wait_for(u, "the charge in the history", |m| text(m).contains("−22 изображения по описанию ×2")).await;
 }
 
 #[tokio::test]

@@ -126,7 +126,10 @@ async fn top_up_create_four_images_then_filter_favorite_delete_and_see_stats() {
     }
     chat.say("/balance");
     let history = Chat::text(&chat.wait_text("Баланс: 56 мон.</b>").await);
-    assert!(history.contains("−44 Изображения ×4") && history.contains("+100 пополнение (50 ⭐)"), "{history}");
+    assert!(
+        history.contains("−44 изображения по описанию ×4") && history.contains("+100 пополнение (50 ⭐)"),
+        "{history}"
+    );
     app.assert_audit();
 }
 
@@ -319,6 +322,9 @@ async fn every_model_of_the_default_catalog_makes_an_image() {
     assert!(newest.starts_with("1 / 3 · Nano Banana Pro (лучшее качество) · 3:4"), "{newest}");
     chat.say("/balance");
     let history = Chat::text(&chat.wait_text(&format!("Баланс: {} мон.</b>", 100 - spent)).await);
-    assert!(history.contains("−20 Изображения ×1") && history.contains("−3 Изображения ×1"), "{history}");
+    assert!(
+        history.contains("−20 изображения по описанию ×1") && history.contains("−3 изображения по описанию ×1"),
+        "{history}"
+    );
     app.assert_audit();
 }

@@ -61,7 +61,7 @@ async fn a_job_in_flight_survives_sigkill_and_is_delivered_once_after_restart() 
     assert_eq!(done, 1, "one result message");
     app.assert_audit();
     chat.say("/balance");
-    chat.wait_text("−22 Изображения ×2").await;
+    chat.wait_text("−22 изображения по описанию ×2").await;
     // the restarted process accounts for what it did
     let (_, metrics) = app.get("/metrics").await;
     for series in [

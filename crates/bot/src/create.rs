@@ -88,13 +88,24 @@ impl Bot {
         self.set_dialogue(cx, &Dialogue::Create { draft: draft.clone() }).await?;
         let t = cx.t;
         let cancel = vec![button(t.btn_cancel, Cb::Cancel)];
+        // a description is offered only what some enabled model can make; photos with an
+        // avatar (flux-lora) take every format and 1 to 4
+        let by_catalog = draft.avatar.is_none();
         let (text, keyboard): (String, Keyboard) = match (draft.aspect, draft.count) {
             (None, _) => {
-                let row = AspectRatio::ALL.iter().map(|a| button(a.as_str(), Cb::Aspect(*a))).collect();
+                let row = AspectRatio::ALL
+                    .iter()
+                    .filter(|a| !by_catalog || catalog.enabled().any(|m| m.aspects.contains(a)))
+                    .map(|a| button(a.as_str(), Cb::Aspect(*a)))
+                    .collect();
                 (t.ask_aspect.into(), vec![row, cancel])
             }
-            (_, None) => {
-                let row = (1..=4).map(|n| button(n.to_string(), Cb::Count(n))).collect();
+            (Some(aspect), None) => {
+                let most = match by_catalog {
+                    true => catalog.enabled().filter(|m| m.aspects.contains(&aspect)).map(|m| m.max_images).max(),
+                    false => Some(ImageCount::MAX),
+                };
+                let row = (1..=most.unwrap_or(1)).map(|n| button(n.to_string(), Cb::Count(n))).collect();
                 (t.ask_count.into(), vec![row, cancel])
             }
             (Some(aspect), Some(count)) if draft.model.is_none() && draft.avatar.is_none() => {

@@ -394,3 +394,27 @@ fn a_model_button_from_before_the_catalog_asks_for_a_model_again() {
     assert!(h.store.snapshot().jobs.is_empty());
     assert_eq!(h.balance(U), 100);
 }
+
+#[test]
+fn create_offers_only_formats_and_counts_some_model_can_make() {
+    let mut models = aisha_domain::Catalog::default().all().to_vec();
+    for m in &mut models {
+        m.enabled = m.key.as_str() == "flux-2";
+    }
+    let flux = models.iter_mut().find(|m| m.key.as_str() == "flux-2").unwrap();
+    flux.aspects = vec![AspectRatio::Square, AspectRatio::Landscape16x9];
+    flux.max_images = 2;
+    let h = Harness::with_catalog(aisha_domain::Catalog::new(models).unwrap());
+    h.command(U, "ru", "start");
+    h.fund(U, 100);
+    h.press(U, "ru", Cb::Create, 10);
+    let out = h.text(U, "ru", "маяк на рассвете");
+    let formats: Vec<String> = buttons(&out).into_iter().map(|(label, _)| label).filter(|l| l.contains(':')).collect();
+    assert_eq!(formats, ["1:1", "16:9"]);
+    let out = h.press(U, "ru", Cb::Aspect(AspectRatio::Landscape16x9), 11);
+    let counts: Vec<String> =
+        buttons(&out).into_iter().map(|(label, _)| label).filter(|l| l.parse::<u8>().is_ok()).collect();
+    assert_eq!(counts, ["1", "2"]);
+    let out = h.press(U, "ru", Cb::Count(2), 11);
+    assert!(find(&out, |c| matches!(c, Cb::Model(k) if k.as_str() == "flux-2")).is_some(), "{}", all_text(&out));
+}

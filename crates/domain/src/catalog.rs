@@ -144,6 +144,9 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// Coins per image at most: far above any real price, low enough that no order overflows.
+    pub const MAX_PRICE: i64 = 1_000_000;
+
     /// Checks what the domain can check: unique keys, positive prices, 1–4 images, at least
     /// one aspect ratio, names present, and at least one enabled model.
     pub fn new(models: Vec<CatalogModel>) -> Result<Self, CatalogError> {
@@ -153,8 +156,12 @@ impl Catalog {
             if models[..i].iter().any(|other| other.key == m.key) {
                 problems.push(format!("models[{i}] {key:?}: the key is used by an earlier entry"));
             }
-            if m.price.get() <= 0 {
-                problems.push(format!("models[{i}] {key:?}: price must be at least 1 coin, got {}", m.price));
+            if m.price.get() <= 0 || m.price.get() > Self::MAX_PRICE {
+                problems.push(format!(
+                    "models[{i}] {key:?}: price must be at least 1 coin and at most {}, got {}",
+                    Self::MAX_PRICE,
+                    m.price
+                ));
             }
             if !(1..=ImageCount::MAX).contains(&m.max_images) {
                 problems.push(format!("models[{i}] {key:?}: max_images must be 1 to 4, got {}", m.max_images));

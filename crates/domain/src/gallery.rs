@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImageKind {
-    /// From a description, by a catalog model (stored as `imagen`, its name before the catalog).
+    /// From a description, by a catalog model (stored as `imagen`, its name before the
+    /// catalog, in rows and in saved gallery filters).
+    #[serde(rename = "imagen")]
     Text,
     /// "Photos with me" (an avatar's LoRA).
     AvatarPhoto,

@@ -654,3 +654,28 @@ fn a_submit_whose_answer_was_lost_is_found_not_made_twice() {
     assert_eq!(w.generator.requests().len(), 1, "found, not submitted again");
     w.assert_invariants();
 }
+
+#[test]
+fn a_lora_the_provider_could_not_fetch_is_uploaded_again_for_the_next_photo() {
+    let (w, u, a) = ready_avatar();
+    let spec = JobSpec::AvatarPhotos {
+        avatar: a.id,
+        prompt: Prompt::parse("on a beach").unwrap(),
+        aspect: AspectRatio::Square,
+        count: ImageCount::new(1).unwrap(),
+    };
+    let p = block(w.generation.start(u.id, JobId(Uuid::new_v4()), spec, None)).unwrap();
+    block(w.runner.tick()).unwrap();
+    let refused =
+        ProviderError::new(ProviderErrorKind::InvalidInput, "loras.0.path: could not download the LoRA weights");
+    w.generator.finish(&request_of(&w, &p), Err(refused));
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    assert_eq!(job(&w, &p).status, JobStatus::Failed, "refunded, and told why");
+    assert!(w.generator.lora_uploads().is_empty());
+    let (done, url) = photo_with_me(&w, &u, &a);
+    assert_eq!(done.status, JobStatus::Succeeded);
+    assert_eq!(w.generator.lora_uploads().len(), 1, "the next one uploads our copy first");
+    assert_ne!(url, "mem://lora/kept");
+    w.assert_invariants();
+}

@@ -122,15 +122,17 @@ impl FalClient {
         })
     }
 
-    /// How long FAL keeps what a request produces. A training's LoRA is kept (`null`: no
-    /// expiration), since avatars are used for months; image results are copied into our
-    /// storage at once and keep FAL's default. Header and shape: FAL's docs ("Media
-    /// expiration") and fal-js `storageSettings` → `x-fal-object-lifecycle-preference`
-    /// (`libs/client/src/storage.ts`, 381105e, 2026-08-02).
+    /// How long FAL keeps what a request produces. A training's LoRA is kept for
+    /// `lora_lifetime`, longer than FAL's default and longer than the runner uses the URL
+    /// before uploading our copy again; image results are copied into our storage at once and
+    /// keep FAL's default. Header and shape: FAL's docs ("Media expiration") and fal-js
+    /// `storageSettings` → `x-fal-object-lifecycle-preference` (`libs/client/src/storage.ts`,
+    /// 381105e, 2026-08-02).
     fn lifecycle_for(&self, request: &ProviderRequest) -> Vec<(&'static str, String)> {
         match request {
             ProviderRequest::Training { .. } => {
-                vec![(LIFECYCLE_PREFERENCE, serde_json::json!({"expiration_duration_seconds": null}).to_string())]
+                let secs = self.config.lora_lifetime.as_secs();
+                vec![(LIFECYCLE_PREFERENCE, serde_json::json!({"expiration_duration_seconds": secs}).to_string())]
             }
             _ => Vec::new(),
         }
@@ -400,7 +402,13 @@ impl ImageGenerator for FalClient {
         let (model, input) = self.input_for(request)?;
         // a little before the job was created, for clocks that disagree
         let start = (since - chrono::Duration::minutes(5)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let found = self.find_request(&model, &input, &start).await?;
+        // a training's archive is uploaded again for each attempt; its avatar cannot have two
+        // trainings at once, so the trigger and the trainer tell its request apart
+        let ignore: &[&str] = match request {
+            ProviderRequest::Training { .. } => &["images_data_url"],
+            _ => &[],
+        };
+        let found = self.find_request(&model, &input, ignore, &start).await?;
         Ok(found.map(|request_id| Submitted {
             provider: ProviderRef { request_id, model, status_url: None, response_url: None, cancel_url: None },
             queue_position: None,
@@ -408,7 +416,7 @@ impl ImageGenerator for FalClient {
     }
 
     async fn upload_lora(&self, file_name: &str, bytes: Vec<u8>) -> Result<String, ProviderError> {
-        let url = self.upload(file_name, "application/octet-stream", bytes, None).await?;
+        let url = self.upload(file_name, "application/octet-stream", bytes, Some(self.config.lora_lifetime)).await?;
         metrics::counter!("aisha_lora_reuploads_total").increment(1);
         Ok(url)
     }
@@ -426,7 +434,8 @@ impl ImageGenerator for FalClient {
                 .map_err(|e| errors::transport(Op::Read, &e))?;
             match resp.status().as_u16() {
                 200..=299 => Ok(true),
-                403 | 404 | 410 => Ok(false),
+                // any refusal but "slow down": the file is not there for us, re-upload it
+                status @ 400..=499 if !matches!(status, 408 | 429) => Ok(false),
                 status => {
                     let transient = status >= 500 || matches!(status, 408 | 429);
                     let error = ProviderError::new(

@@ -40,6 +40,10 @@ pub struct FalConfig {
     /// How long FAL keeps an uploaded training archive (people's photos): long enough for
     /// the training to start, no longer.
     pub archive_lifetime: Duration,
+    /// How long FAL keeps a trained LoRA and each re-upload of it. Our own copy is the lasting
+    /// one, and the runner replaces the URL before this runs out (its `lora_max_age` is
+    /// shorter), so FAL holds the weights of a face no longer than needed.
+    pub lora_lifetime: Duration,
 }
 
 impl FalConfig {
@@ -68,6 +72,7 @@ impl FalConfig {
             lora_scale: 1.0,
             training_steps: None,
             archive_lifetime: Duration::from_secs(24 * 3600),
+            lora_lifetime: Duration::from_secs(7 * 24 * 3600),
         }
     }
 

@@ -116,7 +116,9 @@ pub(crate) fn transport(op: Op, e: &reqwest::Error) -> Attempt {
         "connection failed"
     };
     let unsent = e.is_connect();
-    let mut error = ProviderError::new(ProviderErrorKind::Transient, clip(format!("FAL {what}: {e}")));
+    // without the URL: a signed upload URL or a LoRA's link must not reach the logs
+    let cause = describe_transport(e);
+    let mut error = ProviderError::new(ProviderErrorKind::Transient, clip(format!("FAL {what}: {cause}")));
     if op == Op::Submit && !unsent {
         error.detail = clip(format!("FAL may have taken this submit without answering: {}", error.detail));
         metrics::counter!("aisha_fal_ambiguous_submits_total").increment(1);
@@ -124,6 +126,15 @@ pub(crate) fn transport(op: Op, e: &reqwest::Error) -> Attempt {
     }
     counted(&error);
     Attempt { error, retry: unsent || op != Op::Submit, request_id: None }
+}
+
+/// A transport error's text without its URL (reqwest puts the URL in its `Display`).
+fn describe_transport(e: &reqwest::Error) -> String {
+    let text = e.to_string();
+    match e.url() {
+        Some(url) => text.replace(url.as_str(), "<url>"),
+        None => text,
+    }
 }
 
 /// `detail` as a plain string, or FastAPI's list of `{loc, msg, type}` rendered as

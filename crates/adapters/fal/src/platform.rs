@@ -124,13 +124,25 @@ impl FalClient {
 }
 
 impl FalClient {
-    /// The id of the request to `endpoint` made since `start` (RFC 3339) with exactly `input`.
+    /// The id of the request to `endpoint` made since `start` (RFC 3339) with exactly `input`,
+    /// leaving out the fields named in `ignore`.
     pub(crate) async fn find_request(
         &self,
         endpoint: &str,
         input: &serde_json::Value,
+        ignore: &[&str],
         start: &str,
     ) -> Result<Option<String>, ProviderError> {
+        let without = |v: &serde_json::Value| {
+            let mut v = v.clone();
+            if let Some(map) = v.as_object_mut() {
+                for key in ignore {
+                    map.remove(*key);
+                }
+            }
+            v
+        };
+        let wanted = without(input);
         let mut cursor: Option<String> = None;
         for _ in 0..HISTORY_PAGES {
             let mut query =
@@ -140,7 +152,9 @@ impl FalClient {
             }
             let answer = self.platform_get_with("/v1/models/requests/by-endpoint", endpoint, &query).await?;
             let page: Requests = serde_json::from_value(answer).map_err(|e| unreadable("request list", &e))?;
-            if let Some(found) = page.items.into_iter().find(|r| r.json_input.as_ref() == Some(input)) {
+            if let Some(found) =
+                page.items.into_iter().find(|r| r.json_input.as_ref().map(without) == Some(wanted.clone()))
+            {
                 return Ok(Some(found.request_id));
             }
             match (page.has_more, page.next_cursor) {

@@ -337,7 +337,7 @@ async fn a_completed_job_whose_result_is_a_server_error_is_final() {
 }
 
 #[tokio::test]
-async fn a_training_keeps_its_lora_and_the_archive_is_kept_one_day() {
+async fn a_training_keeps_its_lora_a_week_and_the_archive_one_day() {
     let emu = emulator(quick()).await;
     let fal = client(&emu);
     let url = fal.upload_archive("faces.zip", b"PK\x03\x04".to_vec()).await.unwrap();
@@ -345,7 +345,11 @@ async fn a_training_keeps_its_lora_and_the_archive_is_kept_one_day() {
     assert_eq!(lifetimes, [("faces.zip".to_owned(), Some(Duration::from_secs(24 * 3600)))]);
     let sub = fal.submit(&ProviderRequest::Training { archive_url: url, trigger: "TOK".into() }, false).await.unwrap();
     let info = emu.request(&sub.provider.request_id).unwrap();
-    assert_eq!(info.lifecycle, Some(serde_json::json!({"expiration_duration_seconds": null})), "kept: no expiration");
+    assert_eq!(
+        info.lifecycle,
+        Some(serde_json::json!({"expiration_duration_seconds": 7 * 24 * 3600})),
+        "kept past FAL's default, and past the runner's re-upload age"
+    );
     let images = fal.submit(&imagen("a fox", AspectRatio::Square, 1, "nano-banana-2"), false).await.unwrap();
     assert_eq!(emu.request(&images.provider.request_id).unwrap().lifecycle, None, "results are copied at once");
 }

@@ -461,8 +461,9 @@ async fn a_lora_whose_fal_file_expired_is_uploaded_again_and_the_photo_is_delive
     assert_ne!(used, lora.url, "a fresh upload, not the expired file");
     assert_eq!(w.fal.fetch_lora(&used).await.unwrap(), weights, "uploaded from our copy");
     assert!(
-        w.emu.upload_lifetimes().iter().any(|(name, life)| name.ends_with(".safetensors") && life.is_none()),
-        "kept"
+        w.emu.upload_lifetimes().iter().any(|(name, life)| name.ends_with(".safetensors")
+            && *life == Some(std::time::Duration::from_secs(7 * 24 * 3600))),
+        "kept a week: longer than the runner uses it"
     );
     let now = w.avatars.get(u.id, a.id).await.unwrap().unwrap().lora.unwrap();
     assert_eq!((now.url.as_str(), now.stored.as_ref()), (used.as_str(), Some(&copy)));

@@ -106,7 +106,7 @@ pub static TEXTS: Texts = Texts {
     btn_older: "◀️ Older",
     btn_newer: "Newer ▶️",
     btn_promo: "🎟 Promo code",
-    row_charge: "{} Images ×{}",
+    row_charge: "{} images from a description ×{}",
     help_model: "• {} — {} coins",
     row_training: "{} avatar training",
     row_avatar_photos: "{} avatar photos ×{}",

@@ -106,7 +106,7 @@ pub static TEXTS: Texts = Texts {
     btn_older: "◀️ Раньше",
     btn_newer: "Позже ▶️",
     btn_promo: "🎟 Промокод",
-    row_charge: "{} Изображения ×{}",
+    row_charge: "{} изображения по описанию ×{}",
     help_model: "• {} — {} мон.",
     row_training: "{} обучение аватара",
     row_avatar_photos: "{} фото с аватаром ×{}",

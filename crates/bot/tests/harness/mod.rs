@@ -93,15 +93,20 @@ pub fn block<F: std::future::Future>(f: F) -> F::Output {
 
 impl Harness {
     pub fn new() -> Self {
-        Self::build(None)
+        Self::build(None, PriceTable::default())
+    }
+
+    /// A bot whose Create offers this catalog.
+    pub fn with_catalog(catalog: aisha_domain::Catalog) -> Self {
+        Self::build(None, PriceTable { catalog, ..PriceTable::default() })
     }
 
     /// Another bot over the same stores: what a restart (or another replica) sees.
     pub fn restarted(&self) -> Self {
-        Self::build(Some(self))
+        Self::build(Some(self), self.bot.generation.prices.clone())
     }
 
-    fn build(from: Option<&Harness>) -> Self {
+    fn build(from: Option<&Harness>, prices: PriceTable) -> Self {
         let clock = from.map_or_else(|| Arc::new(ManualClock::default()), |h| h.clock.clone());
         let env = Env { clock: clock.clone(), ids: Arc::new(SeqIds::default()) };
         let env = from.map_or(env, |h| h.env.clone());
@@ -133,7 +138,7 @@ impl Harness {
                 jobs: store.clone(),
                 ledger: store.clone(),
                 env: env.clone(),
-                prices: PriceTable::default(),
+                prices,
                 deadlines: Deadlines::default(),
                 limits: JobLimits::default(),
             },

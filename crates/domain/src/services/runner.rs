@@ -252,7 +252,7 @@ impl JobRunner {
             Ok(output) => self.finish(job, output).await,
             Err(e) if e.is_retryable() => Delivery::Deferred,
             Err(e) => {
-                let failure = self.failure_for(&job, &e);
+                let failure = self.failure_for(&job, &e).await;
                 self.settle_failure(job.id, failure).await
             }
         })
@@ -312,11 +312,13 @@ impl JobRunner {
             }
             Err(Prep::Retry(why)) => return self.reschedule(job, &why).await,
         };
-        // an earlier submit may have reached the provider without its answer reaching us:
-        // look for it before making a second one
-        let found = match job.attempts {
-            0 => None,
-            _ => match self.generator.find_submitted(&request, job.created_at).await {
+        // an earlier submit may have reached the provider without its answer (or its record)
+        // reaching us: a failed attempt, or a worker that died after submitting, whose job
+        // came due again after its lease. Look for it before making a second one.
+        let tried_before = job.attempts > 0 || self.env.now() - job.created_at >= self.config.lease;
+        let found = match tried_before {
+            false => None,
+            true => match self.generator.find_submitted(&request, job.created_at).await {
                 Ok(found) => found,
                 Err(e) => {
                     tracing::info!(job = %job.id, error = %e, "could not look for an earlier submit; submitting");
@@ -352,7 +354,7 @@ impl JobRunner {
                 } else {
                     tracing::warn!(job = %job.id, error = %e, "provider refused the job");
                 }
-                let failure = self.failure_for(&job, &e);
+                let failure = self.failure_for(&job, &e).await;
                 self.settle_failure(job.id, failure).await;
             }
         }
@@ -397,13 +399,13 @@ impl JobRunner {
                 }
                 Err(e) if e.is_retryable() => self.reschedule(job, &e.to_string()).await,
                 Err(e) => {
-                    let failure = self.failure_for(&job, &e);
+                    let failure = self.failure_for(&job, &e).await;
                     self.settle_failure(job.id, failure).await;
                 }
             },
             Err(e) if e.is_retryable() => self.reschedule(job, &e.to_string()).await,
             Err(e) => {
-                let failure = self.failure_for(&job, &e);
+                let failure = self.failure_for(&job, &e).await;
                 self.settle_failure(job.id, failure).await;
             }
         }
@@ -616,6 +618,11 @@ impl JobRunner {
                 let bytes = match self.generator.fetch_lora(&lora.url).await {
                     Ok(b) => b,
                     Err(e) if e.is_retryable() => return Err(Prep::Retry(e.to_string())),
+                    // not copyable (too large, say) but still served: it lives as long as that
+                    Err(e) if self.generator.still_served(&lora.url).await.unwrap_or(false) => {
+                        tracing::warn!(avatar = %a.id, error = %e, "the avatar's LoRA cannot be copied; using the provider's file");
+                        return Ok(lora.url.clone());
+                    }
                     Err(e) => {
                         let why = format!("the provider no longer serves this avatar's LoRA and no copy was kept: {e}");
                         return Err(Prep::Fail(Failure::new(FailureKind::NoResult, why)));
@@ -648,7 +655,21 @@ impl JobRunner {
     }
 
     /// A cancelled training that the provider reports as failed was the user's cancel.
-    fn failure_for(&self, job: &Job, e: &ProviderError) -> Failure {
+    /// Also: a photo-with-me the provider refused over its LoRA (it could not fetch the file)
+    /// marks the avatar's URL stale, so the next one uploads our copy again first.
+    async fn failure_for(&self, job: &Job, e: &ProviderError) -> Failure {
+        if let JobSpec::AvatarPhotos { avatar, .. } = job.spec
+            && matches!(e.kind, ProviderErrorKind::InvalidInput | ProviderErrorKind::NotFound)
+            && e.detail.to_ascii_lowercase().contains("lora")
+            && let Ok(Some(a)) = self.avatars.get(job.owner, avatar).await
+            && let Some(lora) = a.lora.filter(|l| l.stored.is_some())
+        {
+            let stale = Lora { refreshed_at: None, ..lora };
+            if let Err(err) = self.avatars.refresh_lora(job.owner, avatar, &stale).await {
+                tracing::warn!(avatar = %avatar, error = %err, "could not mark a refused LoRA for re-upload");
+            }
+            tracing::warn!(job = %job.id, avatar = %avatar, error = %e, "the provider could not use the avatar's LoRA; the next photo uploads our copy again");
+        }
         if job.cancel_requested {
             Failure::new(FailureKind::Cancelled, format!("cancelled by the user; provider said: {}", e.detail))
         } else {
