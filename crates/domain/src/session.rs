@@ -73,7 +73,7 @@ mod tests {
     fn round_trip_and_version_mismatch() {
         let key = SessionKey::gallery(UserId(Uuid::nil()));
         let s = GallerySession { filter: Filter { kind: Some(ImageKind::Text), ..Filter::default() }, cursor: None };
-        assert_eq!(decode::<GallerySession>(&key, &encode(&s)), Some(s.clone()));
+        assert_eq!(decode::<GallerySession>(&key, &encode(&s)), Some(s));
         // the type filter is written as before the catalog, so saved sessions keep reading
         assert!(encode(&s).contains(r#""kind":"imagen""#), "{}", encode(&s));
         assert_eq!(decode::<GallerySession>(&key, r#"{"v":0,"d":{}}"#), None);
