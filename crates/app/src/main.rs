@@ -32,10 +32,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings))
+    runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings, cli.i_know_this_is_not_production))
 }
 
-async fn run(command: Command, settings: config::Settings) -> ExitCode {
+async fn run(command: Command, settings: config::Settings, not_production: bool) -> ExitCode {
     match command {
         Command::Migrate { action } => migrate(settings, action.unwrap_or(MigrateAction::Up)).await,
         Command::Doctor => {
@@ -73,7 +73,7 @@ async fn run(command: Command, settings: config::Settings) -> ExitCode {
                 }
             }
         }
-        Command::Serve | Command::Sandbox => serve::run(command, settings).await,
+        Command::Serve | Command::Sandbox => serve::run(command, settings, not_production).await,
     }
 }
 

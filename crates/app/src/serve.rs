@@ -190,8 +190,8 @@ pub struct Sandbox {
     pub fal: aisha_sandbox::fal::FalEmulator,
 }
 
-pub async fn run(command: Command, settings: Settings) -> ExitCode {
-    match start(command, settings).await {
+pub async fn run(command: Command, settings: Settings, not_production: bool) -> ExitCode {
+    match start(command, settings, not_production).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("aisha: {e}");
@@ -200,8 +200,58 @@ pub async fn run(command: Command, settings: Settings) -> ExitCode {
     }
 }
 
-async fn start(command: Command, settings: Settings) -> Result<(), String> {
-    let sandboxed = matches!(command, Command::Sandbox) || settings.telegram.token.is_none();
+/// Whether this start runs the sandbox, or why it must not start at all. The sandbox lets
+/// anyone who reaches its address act as any user and pay with emulated Stars, so it never
+/// becomes the sandbox by accident: `serve` without a token on a production store stops, and
+/// the sandbox on PostgreSQL or S3, with a token, or on a non-loopback address needs
+/// `--i-know-this-is-not-production`.
+pub(crate) fn sandbox_mode(command: &Command, settings: &Settings, not_production: bool) -> Result<bool, String> {
+    let explicit = matches!(command, Command::Sandbox);
+    if !explicit && settings.telegram.token.is_some() {
+        return Ok(false);
+    }
+    let postgres = !settings.database.url.starts_with("sqlite:");
+    let s3 = settings.storage.kind == crate::config::StorageKind::S3;
+    let production_store = match (postgres, s3) {
+        (true, true) => Some("PostgreSQL (database.url) and S3 (storage.kind)"),
+        (true, false) => Some("PostgreSQL (database.url)"),
+        (false, true) => Some("S3 (storage.kind)"),
+        (false, false) => None,
+    };
+    if !explicit && let Some(store) = production_store {
+        return Err(format!(
+            "telegram.token (AISHA__TELEGRAM__TOKEN) is not set, but the configuration names {store}: \
+             set the token to run the bot; the sandbox (emulated Telegram, anyone can act as any user) \
+             does not start on a production store by itself (`aisha sandbox --i-know-this-is-not-production` \
+             if that is really wanted)"
+        ));
+    }
+    if not_production {
+        return Ok(true);
+    }
+    let mut why = Vec::new();
+    if let Some(store) = production_store {
+        why.push(format!("the configuration names {store}"));
+    }
+    if settings.telegram.token.is_some() {
+        why.push("a Telegram token is configured (telegram.token)".to_owned());
+    }
+    if !crate::config::Http::is_loopback(&settings.http.bind) {
+        why.push(format!("http.bind {} is not a loopback address", settings.http.bind));
+    }
+    if why.is_empty() {
+        Ok(true)
+    } else {
+        Err(format!(
+            "the sandbox lets anyone who reaches it act as any user, so it does not start when {}; \
+             add --i-know-this-is-not-production if this is a demo",
+            why.join(", ")
+        ))
+    }
+}
+
+async fn start(command: Command, settings: Settings, not_production: bool) -> Result<(), String> {
+    let sandboxed = sandbox_mode(&command, &settings, not_production)?;
     crate::metrics::install();
     let mut stack = Stack::build(settings.clone(), true).await.map_err(|e| e.to_string())?;
 
@@ -425,15 +475,22 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
         // the web chat and the emulator's user API, on this server's origin
         router = router.merge(aisha_sandbox::web::router(&s.telegram.sandbox()));
     }
-    let token = shutdown.clone();
-    tasks.spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(async move { token.cancelled().await });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "the HTTP server stopped");
-        }
-    });
+    let metrics_listener = tokio::net::TcpListener::bind(&settings.http.metrics_bind)
+        .await
+        .map_err(|e| format!("cannot listen on {} (http.metrics_bind): {e}", settings.http.metrics_bind))?;
+    let metrics_addr = metrics_listener.local_addr().map_err(|e| e.to_string())?;
+    let metrics_token = settings.http.metrics_token.as_ref().map(|t| t.expose_secret().to_owned());
+    for (listener, router) in [(listener, router), (metrics_listener, http::metrics_router(metrics_token))] {
+        let token = shutdown.clone();
+        tasks.spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async move { token.cancelled().await });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "the HTTP server stopped");
+            }
+        });
+    }
 
-    banner(&settings, &me.username.unwrap_or_default(), addr, sandbox.as_ref());
+    banner(&settings, &me.username.unwrap_or_default(), (addr, metrics_addr), sandbox.as_ref());
     wait_for_signal().await;
     tracing::info!("shutting down: intake stops, updates in hand finish, jobs stay for the next start");
     if let Some(s) = &sandbox {
@@ -551,7 +608,12 @@ async fn handle(
     out
 }
 
-fn banner(settings: &Settings, username: &str, addr: std::net::SocketAddr, sandbox: Option<&Sandbox>) {
+fn banner(
+    settings: &Settings,
+    username: &str,
+    (addr, metrics): (std::net::SocketAddr, std::net::SocketAddr),
+    sandbox: Option<&Sandbox>,
+) {
     println!("AISHA is running.");
     println!("  database   {}", crate::doctor::redact(&settings.database.url));
     println!("  sessions   {}", settings.redis.url.as_deref().map_or("database".to_owned(), crate::doctor::redact));
@@ -576,7 +638,8 @@ fn banner(settings: &Settings, username: &str, addr: std::net::SocketAddr, sandb
             if settings.telegram.mode == TelegramMode::Webhook { "webhook" } else { "long polling" }
         );
     }
-    println!("  http       http://{addr}/healthz  /readyz  /metrics");
+    println!("  http       http://{addr}/healthz  /readyz");
+    println!("  metrics    http://{metrics}/metrics");
     if sandbox.is_some() {
         // a wildcard bind is reachable on loopback; a browser cannot open 0.0.0.0
         let mut page = addr;
@@ -610,7 +673,9 @@ async fn wait_for_signal() {
 
 #[cfg(test)]
 mod tests {
-    use super::first_delivery;
+    use super::{first_delivery, sandbox_mode};
+    use crate::cli::Command;
+    use crate::config::Settings;
     use aisha_bot::io::{ChatId, Event, MessageId, Update};
     use aisha_domain::user::Profile;
     use aisha_domain::{Clock, TelegramUserId};
@@ -648,5 +713,28 @@ mod tests {
         );
         assert!(first_delivery(&claims, &paid).await);
         assert!(first_delivery(&claims, &paid).await, "payments are credited idempotently, never skipped");
+    }
+
+    fn settings(pairs: &[(&str, &str)]) -> Settings {
+        Settings::load(None, pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap()
+    }
+
+    #[test]
+    fn the_sandbox_starts_only_where_it_cannot_be_mistaken_for_the_bot() {
+        let embedded = settings(&[]);
+        assert_eq!(sandbox_mode(&Command::Serve, &embedded, false), Ok(true), "no token, SQLite, loopback");
+        assert_eq!(sandbox_mode(&Command::Sandbox, &embedded, false), Ok(true));
+        let bot = settings(&[("AISHA__TELEGRAM__TOKEN", "1:a"), ("AISHA__FAL__KEY", "k")]);
+        assert_eq!(sandbox_mode(&Command::Serve, &bot, false), Ok(false), "a token: the real bot");
+        assert!(sandbox_mode(&Command::Sandbox, &bot, false).unwrap_err().contains("Telegram token"));
+        assert_eq!(sandbox_mode(&Command::Sandbox, &bot, true), Ok(true));
+        let pg = settings(&[("AISHA__DATABASE__URL", "postgres://u@db/aisha")]);
+        assert!(sandbox_mode(&Command::Serve, &pg, false).unwrap_err().contains("AISHA__TELEGRAM__TOKEN"));
+        assert!(sandbox_mode(&Command::Serve, &pg, true).is_err(), "serve never becomes the sandbox on PostgreSQL");
+        assert!(sandbox_mode(&Command::Sandbox, &pg, false).unwrap_err().contains("PostgreSQL"));
+        assert_eq!(sandbox_mode(&Command::Sandbox, &pg, true), Ok(true));
+        let public = settings(&[("AISHA__HTTP__BIND", "0.0.0.0:8080")]);
+        assert!(sandbox_mode(&Command::Serve, &public, false).unwrap_err().contains("not a loopback address"));
+        assert_eq!(sandbox_mode(&Command::Serve, &public, true), Ok(true));
     }
 }
