@@ -88,6 +88,62 @@ impl Backend {
     pub fn images_dir(&self) -> PathBuf {
         self.dir.path().join("images")
     }
+
+    /// Runs SQL on this backend's database, as an operator (or a fault) would beside the app.
+    pub async fn execute(&self, sql: &str) {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(&self.database_url).await.expect("the test database answers");
+        db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let _ = db.close().await;
+    }
+
+    /// Makes the store unavailable for new Stars payments until [`StoreDown::lift`]: on
+    /// PostgreSQL a trigger fails every insert with 57P03 ("cannot connect now"), on SQLite
+    /// the test holds the write lock (the app's writes fail as busy after its 5 s wait; reads
+    /// go on). Either way the app sees a transient error, as when the database is down.
+    pub async fn payments_down(&self) -> StoreDown {
+        use sea_orm::ConnectionTrait;
+        if self.postgres.is_some() {
+            self.execute(
+                "CREATE FUNCTION refuse_payments() RETURNS trigger AS $$ BEGIN \
+                 RAISE EXCEPTION 'injected: the database is down' USING ERRCODE = '57P03'; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER refuse_payments BEFORE INSERT ON stars_payments \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_payments();",
+            )
+            .await;
+            return StoreDown { lock: None, postgres: true, url: self.database_url.clone() };
+        }
+        let mut options = sea_orm::ConnectOptions::new(self.database_url.clone());
+        options.max_connections(1).min_connections(1);
+        let db = sea_orm::Database::connect(options).await.expect("the test database answers");
+        db.execute_unprepared("BEGIN IMMEDIATE").await.expect("the write lock");
+        StoreDown { lock: Some(db), postgres: false, url: self.database_url.clone() }
+    }
+}
+
+/// The payments store taken down by [`Backend::payments_down`].
+pub struct StoreDown {
+    lock: Option<sea_orm::DatabaseConnection>,
+    postgres: bool,
+    url: String,
+}
+
+impl StoreDown {
+    /// The store is back.
+    pub async fn lift(self) {
+        use sea_orm::ConnectionTrait;
+        if let Some(db) = self.lock {
+            db.execute_unprepared("ROLLBACK").await.expect("the write lock is released");
+            let _ = db.close().await;
+        }
+        if self.postgres {
+            let db = sea_orm::Database::connect(&self.url).await.expect("the test database answers");
+            db.execute_unprepared("DROP TRIGGER refuse_payments ON stars_payments; DROP FUNCTION refuse_payments();")
+                .await
+                .expect("the trigger goes");
+            let _ = db.close().await;
+        }
+    }
 }
 
 impl Drop for Backend {

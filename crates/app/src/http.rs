@@ -15,7 +15,7 @@ use futures::future::BoxFuture;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-pub type Intake = Arc<dyn Fn(aisha_bot::io::Update) -> BoxFuture<'static, ()> + Send + Sync>;
+pub type Intake = Arc<dyn Fn(aisha_bot::io::Update) -> BoxFuture<'static, aisha_telegram::Confirm> + Send + Sync>;
 
 #[derive(Clone)]
 pub struct State {

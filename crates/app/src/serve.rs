@@ -14,7 +14,7 @@ use aisha_domain::services::Env;
 use aisha_domain::services::runner::{JobRunner, RunnerConfig};
 use aisha_domain::{ImageId, JobId, TelegramUserId, UserId};
 use aisha_telegram::{
-    Dispatcher, DispatcherConfig, Feedback, Outbox, OutboxConfig, Poller, SendError, Telegram, TelegramConfig,
+    Confirm, Dispatcher, DispatcherConfig, Feedback, Outbox, OutboxConfig, Poller, SendError, Telegram, TelegramConfig,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
@@ -364,19 +364,33 @@ async fn start(command: Command, settings: Settings, not_production: bool) -> Re
     let dispatcher = Dispatcher::new(handler, outbox.clone(), DispatcherConfig::default());
     let shutdown = CancellationToken::new();
     let mut tasks = tokio::task::JoinSet::new();
+    // payments first and inline: confirmed to Telegram only once their credit is committed
+    let panics = Arc::new(PaymentPanics::default());
     let intake = {
-        let dispatcher = dispatcher.clone();
+        let (dispatcher, bot, outbox, panics) = (dispatcher.clone(), bot.clone(), outbox.clone(), panics.clone());
         move |update: aisha_bot::io::Update| {
-            let dispatcher = dispatcher.clone();
-            async move { dispatcher.dispatch(update).await }
+            let (dispatcher, bot, outbox, panics) = (dispatcher.clone(), bot.clone(), outbox.clone(), panics.clone());
+            async move {
+                if matches!(update.event, aisha_bot::io::Event::Payment { .. }) {
+                    return credit_payment(&bot, &outbox, &panics, update).await;
+                }
+                dispatcher.dispatch(update).await;
+                Confirm::Done
+            }
         }
     };
     // a webhook answers Telegram once the update is handled, so one in hand at a crash comes again
     let webhook_intake = {
-        let dispatcher = dispatcher.clone();
+        let (dispatcher, bot, outbox) = (dispatcher.clone(), bot.clone(), outbox.clone());
         move |update: aisha_bot::io::Update| {
-            let dispatcher = dispatcher.clone();
-            async move { dispatcher.dispatch_handled(update).await }
+            let (dispatcher, bot, outbox, panics) = (dispatcher.clone(), bot.clone(), outbox.clone(), panics.clone());
+            async move {
+                if matches!(update.event, aisha_bot::io::Event::Payment { .. }) {
+                    return credit_payment(&bot, &outbox, &panics, update).await;
+                }
+                dispatcher.dispatch_handled(update).await;
+                Confirm::Done
+            }
         }
     };
     let webhook_secret = settings.telegram.webhook_secret.as_ref().map(|s| s.expose_secret().to_owned());
@@ -530,7 +544,7 @@ async fn lead_polling<F, Fut, S, SFut>(
     shutdown: CancellationToken,
 ) where
     F: FnMut(aisha_bot::io::Update) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
+    Fut: std::future::Future<Output = Confirm> + Send + 'static,
     S: FnMut() -> SFut + Clone + Send + 'static,
     SFut: std::future::Future<Output = ()> + Send + 'static,
 {
@@ -587,6 +601,64 @@ async fn first_delivery(claims: &dyn aisha_domain::coordination::Locks, update: 
             // better to risk a repeated answer than to drop what the user did
             tracing::warn!(update_id = update.id, error = %e, "could not claim an update; handling it anyway");
             true
+        }
+    }
+}
+
+/// How many deliveries of one payment may panic before it is confirmed anyway (a handler that
+/// panics on it every time must not stop intake for everybody).
+const PAYMENT_PANICS: u32 = 3;
+
+/// Panics per charge id in this process.
+#[derive(Default)]
+struct PaymentPanics(Mutex<std::collections::HashMap<String, u32>>);
+
+impl PaymentPanics {
+    /// Counts a panic; whether the payment's update should still be held back.
+    fn hold_back(&self, charge_id: &str) -> bool {
+        let mut seen = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = seen.entry(charge_id.to_owned()).or_default();
+        *n += 1;
+        *n < PAYMENT_PANICS
+    }
+}
+
+/// Credits a payment update before anything else, outside the chat lanes. It is confirmed to
+/// Telegram only once the credit is committed, with two exceptions that would otherwise stop
+/// intake for good: a store that refuses the row (not merely unreachable) fails the same way
+/// on every delivery, and a handler that panicked [`PAYMENT_PANICS`] times on it. Both are
+/// logged as PAYMENT NOT CREDITED with the charge id, the payer and the Stars.
+async fn credit_payment(bot: &Bot, outbox: &Outbox, panics: &PaymentPanics, update: aisha_bot::io::Update) -> Confirm {
+    use futures::FutureExt;
+    let aisha_bot::io::Event::Payment { telegram_charge_id, total_amount, .. } = &update.event else {
+        return Confirm::Done;
+    };
+    let (charge_id, stars, payer) = (telegram_charge_id.clone(), *total_amount, update.from.telegram_id.get());
+    let started = std::time::Instant::now();
+    let span = tracing::info_span!("update", id = update.id, user = payer);
+    let handled = tracing::Instrument::instrument(bot.handle_payment(update), span);
+    match std::panic::AssertUnwindSafe(handled).catch_unwind().await {
+        Ok(Ok(replies)) => {
+            replies.into_iter().for_each(|r| outbox.send(r));
+            crate::metrics::update_handled(started.elapsed());
+            Confirm::Done
+        }
+        Ok(Err(not_credited)) => {
+            // logged with its charge id, payer and Stars where it failed
+            crate::metrics::payment_not_credited();
+            if not_credited.transient { Confirm::NotYet } else { Confirm::Done }
+        }
+        Err(_) if panics.hold_back(&charge_id) => {
+            tracing::error!(charge_id = %charge_id, telegram_id = payer, stars,
+                "PAYMENT NOT CREDITED yet: the handler panicked; not confirmed to Telegram, which delivers it again");
+            crate::metrics::payment_not_credited();
+            Confirm::NotYet
+        }
+        Err(_) => {
+            tracing::error!(charge_id = %charge_id, telegram_id = payer, stars,
+                "PAYMENT NOT CREDITED: the handler panicked on every delivery; confirmed so intake goes on, an operator must look");
+            crate::metrics::payment_not_credited();
+            Confirm::Done
         }
     }
 }
@@ -736,5 +808,13 @@ mod tests {
         let public = settings(&[("AISHA__HTTP__BIND", "0.0.0.0:8080")]);
         assert!(sandbox_mode(&Command::Serve, &public, false).unwrap_err().contains("not a loopback address"));
         assert_eq!(sandbox_mode(&Command::Serve, &public, true), Ok(true));
+    }
+
+    #[test]
+    fn a_payment_that_panics_is_held_back_a_few_times_then_let_through() {
+        let panics = super::PaymentPanics::default();
+        let held: Vec<bool> = (0..super::PAYMENT_PANICS).map(|_| panics.hold_back("c1")).collect();
+        assert_eq!(held, [true, true, false], "held back, held back, then confirmed so intake goes on");
+        assert!(panics.hold_back("c2"), "counted per charge id");
     }
 }

@@ -3,7 +3,9 @@
 //! configuration by accident, `/metrics` is off the public address, and payments are credited
 //! exactly once however their delivery goes wrong.
 
-use aisha_tests::app::{command, http_base, metrics_base, spawn_with_banner};
+use aisha_sandbox::telegram::PaymentOutcome;
+use aisha_tests::app::{command, free_port, http_base, metrics_base, spawn_with_banner};
+use aisha_tests::{AppProcess, Backend, Chat, Emulators};
 use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
@@ -103,4 +105,65 @@ async fn a_metrics_token_is_required_when_set() {
     assert_eq!(with.status().as_u16(), 200);
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// /balance → Top up → the 100-coin package → pay. Returns the charge id.
+async fn top_up_100(chat: &Chat<'_>) -> String {
+    chat.say("/balance");
+    chat.press("Пополнить").await;
+    chat.press("100 мон.").await;
+    let PaymentOutcome::Paid { telegram_payment_charge_id } = chat.pay_invoice().await else {
+        panic!("the pre-checkout was refused")
+    };
+    telegram_payment_charge_id
+}
+
+async fn until(what: &str, limit: Duration, f: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The app in webhook mode: the emulator delivers each update to `/telegram/webhook` with the
+/// secret, and delivers it again until it gets a 2xx.
+fn start_webhook(emu: &Emulators, backend: &Backend, extra: &[(&str, &str)]) -> AppProcess {
+    let bind = format!("127.0.0.1:{}", free_port());
+    let hook = format!("http://{bind}/telegram/webhook");
+    let mut env = vec![
+        ("AISHA__HTTP__BIND", bind.as_str()),
+        ("AISHA__TELEGRAM__MODE", "webhook"),
+        ("AISHA__TELEGRAM__WEBHOOK_URL", hook.as_str()),
+        ("AISHA__TELEGRAM__WEBHOOK_SECRET", "e2e-Secret_1"),
+        ("AISHA__TELEGRAM__PER_CHAT_PER_SECOND", "10"),
+    ];
+    env.extend_from_slice(extra);
+    AppProcess::start(bin(), emu, backend, &env)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_the_store_refuses_is_answered_503_and_credited_once_when_delivered_again() {
+    let emu = Emulators::start().await;
+    let backend = Backend::from_env().await;
+    let app = start_webhook(&emu, &backend, &[]);
+    let chat = emu.user(9301, "ru");
+    chat.say("/start");
+    chat.wait_text("Баланс: 0 мон.").await;
+    let down = backend.payments_down().await;
+    let charge = top_up_100(&chat).await;
+    until("the failed credit to be logged", Duration::from_secs(30), || {
+        let log = app.stderr();
+        log.contains("PAYMENT NOT CREDITED") && log.contains(&charge)
+    })
+    .await;
+    assert!(emu.telegram.pending_updates() >= 1, "the payment is not confirmed while its credit is not committed");
+    assert_eq!(app.balance(9301), 0);
+    assert_eq!(chat.count("Оплата прошла"), 0);
+    down.lift().await;
+    chat.wait_text("Оплата прошла: +100 мон. Баланс: 100 мон.").await;
+    until("the payment to be confirmed", Duration::from_secs(30), || emu.telegram.pending_updates() == 0).await;
+    assert_eq!(app.balance(9301), 100, "credited once");
+    assert_eq!(chat.count("Оплата прошла"), 1, "one receipt");
+    app.assert_audit();
 }
