@@ -104,27 +104,49 @@ impl Backend {
     pub async fn payments_down(&self) -> StoreDown {
         use sea_orm::ConnectionTrait;
         if self.postgres.is_some() {
-            self.execute(
-                "CREATE FUNCTION refuse_payments() RETURNS trigger AS $$ BEGIN \
-                 RAISE EXCEPTION 'injected: the database is down' USING ERRCODE = '57P03'; END $$ LANGUAGE plpgsql; \
-                 CREATE TRIGGER refuse_payments BEFORE INSERT ON stars_payments \
-                 FOR EACH ROW EXECUTE FUNCTION refuse_payments();",
-            )
-            .await;
-            return StoreDown { lock: None, postgres: true, url: self.database_url.clone() };
+            return self.payment_trigger("USING ERRCODE = '57P03'").await;
         }
         let mut options = sea_orm::ConnectOptions::new(self.database_url.clone());
         options.max_connections(1).min_connections(1);
         let db = sea_orm::Database::connect(options).await.expect("the test database answers");
         db.execute_unprepared("BEGIN IMMEDIATE").await.expect("the write lock");
-        StoreDown { lock: Some(db), postgres: false, url: self.database_url.clone() }
+        StoreDown { lock: Some(db), drop_trigger: None, url: self.database_url.clone() }
+    }
+
+    /// Makes the store refuse every new Stars payment row outright (a trigger raising an
+    /// error, not a transient one) until [`StoreDown::lift`]; everything else works.
+    pub async fn payments_refused(&self) -> StoreDown {
+        if self.postgres.is_some() {
+            return self.payment_trigger("").await;
+        }
+        self.execute(
+            "CREATE TRIGGER refuse_payments BEFORE INSERT ON stars_payments \
+             BEGIN SELECT RAISE(ABORT, 'injected: payments refused'); END;",
+        )
+        .await;
+        StoreDown { lock: None, drop_trigger: Some("DROP TRIGGER refuse_payments;"), url: self.database_url.clone() }
+    }
+
+    async fn payment_trigger(&self, using: &str) -> StoreDown {
+        self.execute(&format!(
+            "CREATE FUNCTION refuse_payments() RETURNS trigger AS $$ BEGIN \
+             RAISE EXCEPTION 'injected: payments refused' {using}; END $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER refuse_payments BEFORE INSERT ON stars_payments \
+             FOR EACH ROW EXECUTE FUNCTION refuse_payments();"
+        ))
+        .await;
+        StoreDown {
+            lock: None,
+            drop_trigger: Some("DROP TRIGGER refuse_payments ON stars_payments; DROP FUNCTION refuse_payments();"),
+            url: self.database_url.clone(),
+        }
     }
 }
 
-/// The payments store taken down by [`Backend::payments_down`].
+/// The payments store taken down by [`Backend::payments_down`] or [`Backend::payments_refused`].
 pub struct StoreDown {
     lock: Option<sea_orm::DatabaseConnection>,
-    postgres: bool,
+    drop_trigger: Option<&'static str>,
     url: String,
 }
 
@@ -136,11 +158,9 @@ impl StoreDown {
             db.execute_unprepared("ROLLBACK").await.expect("the write lock is released");
             let _ = db.close().await;
         }
-        if self.postgres {
+        if let Some(sql) = self.drop_trigger {
             let db = sea_orm::Database::connect(&self.url).await.expect("the test database answers");
-            db.execute_unprepared("DROP TRIGGER refuse_payments ON stars_payments; DROP FUNCTION refuse_payments();")
-                .await
-                .expect("the trigger goes");
+            db.execute_unprepared(sql).await.expect("the trigger goes");
             let _ = db.close().await;
         }
     }

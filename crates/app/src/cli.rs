@@ -158,6 +158,13 @@ pub enum PaymentsCmd {
         #[arg(long)]
         force: bool,
     },
+    /// Compare Telegram's Star transactions (getStarTransactions) with the ledger: credit, once,
+    /// every payment Telegram has and AISHA missed; list refunds made outside AISHA.
+    Reconcile {
+        /// Only transactions from this moment on, RFC 3339 (e.g. 2026-12-01T00:00:00Z).
+        #[arg(long)]
+        since: Option<String>,
+    },
 }
 
 #[cfg(test)]

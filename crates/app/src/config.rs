@@ -26,6 +26,9 @@ pub struct Telegram {
     pub per_chat_per_second: u32,
     pub global_per_second: u32,
     pub api_url: String,
+    /// How often one replica compares Telegram's Star transactions with the ledger and
+    /// credits what was missed; 0 switches the worker off.
+    pub reconcile_seconds: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -46,7 +46,7 @@ async fn run(command: Command, settings: config::Settings, not_production: bool)
             if checks.iter().all(|c| c.ok) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
         Command::Admin { command } => {
-            let refunds = match payments::cli_refunds(&settings) {
+            let stars = match payments::cli_stars(&settings) {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("{e}");
@@ -60,8 +60,8 @@ async fn run(command: Command, settings: config::Settings, not_production: bool)
                     return ExitCode::FAILURE;
                 }
             };
-            // without this, `admin payments refund` had no way to return the Stars
-            stack.stars_refunds = refunds;
+            // without this, `admin payments refund|reconcile` could not reach Telegram
+            stack.stars_api = stars;
             match admin::run(&stack, command).await {
                 Ok(out) => {
                     print!("{out}");

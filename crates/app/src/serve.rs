@@ -6,7 +6,7 @@
 use crate::cli::Command;
 use crate::config::{Settings, TelegramMode};
 use crate::http;
-use crate::wiring::{Stack, StarsRefunds};
+use crate::wiring::Stack;
 use aisha_bot::io::{ChatId, Class, Outgoing};
 use aisha_bot::{Bot, BotConfig};
 use aisha_domain::ports::{Jobs, Notice, Notifier, Told};
@@ -175,15 +175,6 @@ impl Feedback for StoreFeedback {
     }
 }
 
-struct TelegramRefunds(Telegram);
-
-#[async_trait]
-impl StarsRefunds for TelegramRefunds {
-    async fn refund_star_payment(&self, user: TelegramUserId, charge_id: &str) -> Result<(), String> {
-        self.0.refund_star_payment(user.get(), charge_id).await.map_err(|e| e.to_string())
-    }
-}
-
 /// The emulators the sandbox runs, kept alive for the process's lifetime.
 pub struct Sandbox {
     pub telegram: aisha_sandbox::telegram::TelegramEmulator,
@@ -280,7 +271,7 @@ async fn start(command: Command, settings: Settings, not_production: bool) -> Re
     let telegram = Telegram::new(&telegram_config).map_err(|e| format!("Telegram client: {e}"))?;
     let me = telegram.get_me().await.map_err(|e| format!("Telegram getMe failed (is the token right?): {e}"))?;
     let fal = Arc::new(aisha_fal::FalClient::new(fal_config.clone()).map_err(|e| format!("FAL client: {e}"))?);
-    stack.stars_refunds = Some(Arc::new(TelegramRefunds(telegram.clone())));
+    stack.stars_api = Some(Arc::new(crate::payments::BotApiStars(telegram.clone())));
     let stack = Arc::new(stack);
 
     // the outbox, the notifier, the runner and the bot
@@ -442,6 +433,10 @@ async fn start(command: Command, settings: Settings, not_production: bool) -> Re
             }
         });
     }
+    if settings.telegram.reconcile_seconds > 0 {
+        let every = Duration::from_secs(settings.telegram.reconcile_seconds);
+        tasks.spawn(reconcile_payments(stack.clone(), every, shutdown.clone()));
+    }
     let gauge_stack = stack.clone();
     let gauge_token = shutdown.clone();
     tasks.spawn(async move {
@@ -582,6 +577,40 @@ async fn lead_polling<F, Fut, S, SFut>(
     let _ = locks.release("telegram-poller", &holder).await;
 }
 
+/// How far back the periodic reconciliation looks (Telegram keeps redelivering an
+/// unconfirmed update for about a day; older misses are for `aisha admin payments reconcile`).
+const RECONCILE_WINDOW: chrono::Duration = chrono::Duration::days(7);
+
+/// Every `every`, on one replica (whoever takes the lock, which lasts the whole period), credits
+/// the payments Telegram has and AISHA missed, as `aisha admin payments reconcile` does.
+async fn reconcile_payments(stack: Arc<Stack>, every: Duration, shutdown: CancellationToken) {
+    let holder = uuid::Uuid::now_v7().to_string();
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = interval.tick() => {}
+        }
+        match stack.locks.acquire("payments-reconcile", &holder, every).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not reach the lock store; payment reconciliation skipped");
+                continue;
+            }
+        }
+        let since = stack.env.now() - RECONCILE_WINDOW;
+        match crate::payments::reconcile(&stack, Some(since)).await {
+            Ok(done) if done.credited.is_empty() && done.refunded_outside.is_empty() && done.failed.is_empty() => {}
+            Ok(done) => {
+                tracing::warn!(report = %crate::payments::report(&done), "payment reconciliation found differences")
+            }
+            Err(e) => tracing::warn!(error = %e, "payment reconciliation failed; it runs again next period"),
+        }
+    }
+}
+
 /// How long an update's claim is kept: longer than any restart or Telegram's redelivery of an
 /// unanswered webhook takes, short enough that the claims of a busy day do not pile up.
 const UPDATE_CLAIM_TTL: Duration = Duration::from_secs(600);
@@ -656,7 +685,7 @@ async fn credit_payment(bot: &Bot, outbox: &Outbox, panics: &PaymentPanics, upda
         }
         Err(_) => {
             tracing::error!(charge_id = %charge_id, telegram_id = payer, stars,
-                "PAYMENT NOT CREDITED: the handler panicked on every delivery; confirmed so intake goes on, an operator must look");
+                "PAYMENT NOT CREDITED: the handler panicked on every delivery; confirmed so intake goes on, the reconciliation with Telegram tries it again");
             crate::metrics::payment_not_credited();
             Confirm::Done
         }

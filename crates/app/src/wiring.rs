@@ -59,10 +59,17 @@ impl Notifier for LogNotifier {
     }
 }
 
-/// Telegram's refundStarPayment, for operators' refunds (absent without a token).
+/// Telegram's side of Stars: `refundStarPayment` for operators' refunds, `getStarTransactions`
+/// for reconciliation (absent without a token).
 #[async_trait]
-pub trait StarsRefunds: Send + Sync {
+pub trait StarsApi: Send + Sync {
     async fn refund_star_payment(&self, user: aisha_domain::TelegramUserId, charge_id: &str) -> Result<(), String>;
+    /// One page: the transactions AISHA cares about, and how many the page held in all.
+    async fn star_transactions(
+        &self,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(Vec<aisha_domain::services::payments::StarTransaction>, usize), String>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +103,7 @@ pub struct Stack {
     pub images: Arc<dyn ImageStore>,
     pub redis: Option<aisha_redis::RedisStore>,
     pub notifier: Arc<dyn Notifier>,
-    pub stars_refunds: Option<Arc<dyn StarsRefunds>>,
+    pub stars_api: Option<Arc<dyn StarsApi>>,
     pub accounts: Accounts,
 }
 
@@ -153,7 +160,7 @@ impl Stack {
             images,
             redis,
             notifier: Arc::new(LogNotifier),
-            stars_refunds: None,
+            stars_api: None,
             accounts,
             db,
             settings,

@@ -107,15 +107,27 @@ async fn a_metrics_token_is_required_when_set() {
     let _ = child.wait();
 }
 
-/// /balance → Top up → the 100-coin package → pay. Returns the charge id.
-async fn top_up_100(chat: &Chat<'_>) -> String {
+/// /balance → Top up → the 100-coin package, until a new invoice is in the chat.
+async fn open_invoice(chat: &Chat<'_>) {
+    let invoices = || chat.messages().iter().filter(|m| m.from_bot && m.invoice.is_some()).count();
+    let before = invoices();
     chat.say("/balance");
     chat.press("Пополнить").await;
     chat.press("100 мон.").await;
+    chat.wait_for("a new invoice", |_| invoices() > before).await;
+}
+
+/// Pays the newest invoice. Returns the charge id.
+async fn pay(chat: &Chat<'_>) -> String {
     let PaymentOutcome::Paid { telegram_payment_charge_id } = chat.pay_invoice().await else {
         panic!("the pre-checkout was refused")
     };
     telegram_payment_charge_id
+}
+
+async fn top_up_100(chat: &Chat<'_>) -> String {
+    open_invoice(chat).await;
+    pay(chat).await
 }
 
 async fn until(what: &str, limit: Duration, f: impl Fn() -> bool) {
@@ -142,6 +154,27 @@ fn start_webhook(emu: &Emulators, backend: &Backend, extra: &[(&str, &str)]) -> 
     AppProcess::start(bin(), emu, backend, &env)
 }
 
+/// A payment whose only delivery fails, and which Telegram then gives up on (redelivery
+/// off): only Telegram's transaction list still has it. `refused`: the store refuses the row
+/// outright (the app then confirms the update itself), else it is unavailable.
+async fn lose_a_payment(
+    emu: &Emulators,
+    backend: &Backend,
+    app: &AppProcess,
+    chat: &Chat<'_>,
+    refused: bool,
+) -> String {
+    emu.telegram.set_redelivery(false);
+    open_invoice(chat).await;
+    let down = if refused { backend.payments_refused().await } else { backend.payments_down().await };
+    let lost = pay(chat).await;
+    until("the failed credit to be logged", Duration::from_secs(60), || app.stderr().contains(&lost)).await;
+    until("Telegram to give up on it", Duration::from_secs(30), || emu.telegram.pending_updates() == 0).await;
+    down.lift().await;
+    emu.telegram.set_redelivery(true);
+    lost
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_the_store_refuses_is_answered_503_and_credited_once_when_delivered_again() {
     let emu = Emulators::start().await;
@@ -150,8 +183,9 @@ async fn a_payment_the_store_refuses_is_answered_503_and_credited_once_when_deli
     let chat = emu.user(9301, "ru");
     chat.say("/start");
     chat.wait_text("Баланс: 0 мон.").await;
+    open_invoice(&chat).await;
     let down = backend.payments_down().await;
-    let charge = top_up_100(&chat).await;
+    let charge = pay(&chat).await;
     until("the failed credit to be logged", Duration::from_secs(30), || {
         let log = app.stderr();
         log.contains("PAYMENT NOT CREDITED") && log.contains(&charge)
@@ -165,5 +199,60 @@ async fn a_payment_the_store_refuses_is_answered_503_and_credited_once_when_deli
     until("the payment to be confirmed", Duration::from_secs(30), || emu.telegram.pending_updates() == 0).await;
     assert_eq!(app.balance(9301), 100, "credited once");
     assert_eq!(chat.count("Оплата прошла"), 1, "one receipt");
+    app.assert_audit();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_credits_a_payment_telegram_gave_up_on_once_and_not_one_credited_live() {
+    let emu = Emulators::start().await;
+    let backend = Backend::from_env().await;
+    let app = start_webhook(&emu, &backend, &[("AISHA__TELEGRAM__RECONCILE_SECONDS", "0")]);
+    let chat = emu.user(9302, "ru");
+    chat.say("/start");
+    chat.wait_text("Баланс: 0 мон.").await;
+    let live = top_up_100(&chat).await;
+    chat.wait_text("Оплата прошла: +100 мон. Баланс: 100 мон.").await;
+    let lost = lose_a_payment(&emu, &backend, &app, &chat, false).await;
+    assert_eq!(app.balance(9302), 100, "the lost payment is not credited");
+
+    let out = app.admin(&["payments", "reconcile"]);
+    assert!(out.contains("credited 1 missed payment(s); 1 already credited"), "{out}");
+    assert!(out.contains(&format!("credited {lost} from 9302: 50 ⭐ = 100 coins")), "{out}");
+    assert_eq!(app.balance(9302), 200);
+    let again = app.admin(&["payments", "reconcile"]);
+    assert!(again.contains("credited 0 missed payment(s); 2 already credited"), "{again}");
+    assert_eq!(app.balance(9302), 200, "neither payment is credited twice");
+
+    // a refund made with the bot's token but not through AISHA is reported, not acted on
+    let refund = reqwest::Client::new()
+        .post(format!("{}/bot{}/refundStarPayment", emu.telegram.base_url(), emu.telegram.token()))
+        .json(&serde_json::json!({"user_id": 9302, "telegram_payment_charge_id": live}))
+        .send()
+        .await
+        .unwrap();
+    assert!(refund.status().is_success());
+    let out = app.admin(&["payments", "reconcile", "--since", "2020-01-01T00:00:00Z"]);
+    assert!(out.contains("1 refund(s) made outside AISHA"), "{out}");
+    assert!(out.contains(&format!("refunded {live} to 9302: 50 ⭐")), "{out}");
+    assert_eq!(app.balance(9302), 200);
+    let future = app.admin(&["payments", "reconcile", "--since", "2100-01-01T00:00:00Z"]);
+    assert!(future.contains("credited 0 missed payment(s); 0 already credited"), "{future}");
+    app.assert_audit();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reconciliation_worker_credits_a_lost_payment_by_itself() {
+    let emu = Emulators::start().await;
+    let backend = Backend::from_env().await;
+    let app = start_webhook(&emu, &backend, &[("AISHA__TELEGRAM__RECONCILE_SECONDS", "1")]);
+    let chat = emu.user(9303, "ru");
+    chat.say("/start");
+    chat.wait_text("Баланс: 0 мон.").await;
+    // refused by the store: the app confirms it to Telegram, so only reconciliation is left
+    let lost = lose_a_payment(&emu, &backend, &app, &chat, true).await;
+    until("the worker to credit it", Duration::from_secs(60), || app.balance(9303) == 100).await;
+    let out = app.admin(&["payments", "reconcile"]);
+    assert!(out.contains("credited 0 missed payment(s); 1 already credited"), "{lost}: {out}");
+    assert_eq!(app.balance(9303), 100);
     app.assert_audit();
 }

@@ -18,8 +18,8 @@ const PAGE: usize = 10;
 /// A payment whose credit is not committed. `transient` (the store is unreachable or busy):
 /// the transport must leave its update unconfirmed so Telegram delivers it again, and the
 /// credit happens once the store is back. Otherwise the same delivery would fail the same way
-/// (a row the store refuses), so holding it back would only stop intake: it is logged for an
-/// operator and left to the reconciliation with Telegram.
+/// (a row the store refuses), so holding it back would only stop intake: it is logged, and the
+/// reconciliation with Telegram (`getStarTransactions`) tries it again.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotCredited {
     pub charge_id: String,
@@ -206,7 +206,7 @@ impl Bot {
                     error = %e, "PAYMENT NOT CREDITED yet: the store is unavailable; not confirmed to Telegram, which delivers it again");
             } else {
                 tracing::error!(charge_id = %telegram_charge_id, telegram_id = from.telegram_id.get(), stars = total_amount,
-                    error = %e, "PAYMENT NOT CREDITED: the store refused it; an operator must look");
+                    error = %e, "PAYMENT NOT CREDITED: the store refused it; the reconciliation with Telegram tries it again");
             }
             NotCredited {
                 charge_id: telegram_charge_id.clone(),

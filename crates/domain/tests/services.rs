@@ -298,3 +298,48 @@ fn promo_codes_refuse_with_reasons() {
         PromoError::Redeem(RedeemError::Refused(PromoRefusal::Unknown))
     );
 }
+
+#[test]
+fn reconciliation_credits_what_telegram_has_and_aisha_missed_once() {
+    use aisha_domain::services::payments::StarTransaction;
+    let w = World::new();
+    let u = w.user(9);
+    let tg = u.profile.telegram_id;
+    let pkg = &default_packages()[0];
+    let payload = w.payments.invoice(&pkg.id, tg).unwrap().1.encode();
+    let live = PaidInvoice {
+        payer: tg,
+        charge_id: "tg-live".into(),
+        payload: payload.clone(),
+        currency: "XTR".into(),
+        stars: pkg.stars,
+    };
+    block(w.payments.complete(live)).unwrap();
+    let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+    let telegram = [
+        StarTransaction::Payment {
+            charge_id: "tg-live".into(),
+            payer: tg,
+            payload: payload.clone(),
+            stars: pkg.stars,
+            at,
+        },
+        StarTransaction::Payment { charge_id: "tg-lost".into(), payer: tg, payload, stars: pkg.stars, at },
+        StarTransaction::Refund { charge_id: "tg-live".into(), user: tg, stars: pkg.stars, at },
+    ];
+    let first = block(w.payments.reconcile(&telegram));
+    assert_eq!(first.credited.iter().map(|p| p.charge_id.as_str()).collect::<Vec<_>>(), ["tg-lost"]);
+    assert_eq!(first.credited[0].coins, pkg.coins);
+    assert_eq!(first.already_credited, 1, "the live payment is not credited again");
+    assert_eq!(first.refunded_outside, [("tg-live".to_owned(), tg, pkg.stars)]);
+    assert!(first.failed.is_empty());
+    assert_eq!(w.balance(&u), 200);
+    let second = block(w.payments.reconcile(&telegram));
+    assert!(second.credited.is_empty(), "a second run credits nothing");
+    assert_eq!(second.already_credited, 2);
+    assert_eq!(w.balance(&u), 200);
+    // once AISHA has refunded it, the refund is no longer reported
+    block(w.payments.refund("tg-live", false)).unwrap();
+    assert!(block(w.payments.reconcile(&telegram)).refunded_outside.is_empty());
+    w.assert_invariants();
+}

@@ -9,6 +9,7 @@ use crate::ports::{
     PaymentRecorded, Payments, Promos, RedeemError, Redeemed, StarsRefundError, StarsRefunded, StoreError, Users,
 };
 use crate::{Coins, LedgerEntryId, PromoCode, TelegramUserId, User, ValidationError};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 pub struct PaymentService {
@@ -44,6 +45,39 @@ pub enum TopUpError {
     UnknownPayer { payer: TelegramUserId, charge_id: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// One entry of Telegram's record of the bot's Star transactions (`getStarTransactions`), as
+/// far as AISHA cares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StarTransaction {
+    /// A user paid one of the bot's invoices; `charge_id` is the payment's
+    /// `telegram_payment_charge_id`.
+    Payment { charge_id: String, payer: TelegramUserId, payload: String, stars: u32, at: DateTime<Utc> },
+    /// Stars returned to a user; `charge_id` is the refunded payment's.
+    Refund { charge_id: String, user: TelegramUserId, stars: u32, at: DateTime<Utc> },
+}
+
+impl StarTransaction {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            StarTransaction::Payment { at, .. } | StarTransaction::Refund { at, .. } => *at,
+        }
+    }
+}
+
+/// What one reconciliation found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Payments Telegram has and AISHA had not recorded: credited now.
+    pub credited: Vec<StarsPayment>,
+    /// Payments already recorded (the live path credited them): untouched.
+    pub already_credited: usize,
+    /// Refunds Telegram made that AISHA did not record (`refundStarPayment` called elsewhere,
+    /// or Telegram's support): the coins are still on the balance; an operator decides.
+    pub refunded_outside: Vec<(String, TelegramUserId, u32)>,
+    /// Payments that could not be credited now (the store failed, an unknown payer), with why.
+    pub failed: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -105,6 +139,50 @@ impl PaymentService {
             PaymentRecorded::Credited { payment, entry } => TopUp { payment, entry: Some(entry), replayed: false },
             PaymentRecorded::Replayed { payment } => TopUp { payment, entry: None, replayed: true },
         })
+    }
+
+    /// Compares Telegram's record of Star transactions with the payments AISHA recorded:
+    /// every payment Telegram has and AISHA has not is credited now, through [`complete`]
+    /// (the live path's constructor, so once per charge id however often this runs or races
+    /// the live path); refunds AISHA did not make are reported, not acted on.
+    ///
+    /// [`complete`]: Self::complete
+    pub async fn reconcile(&self, transactions: &[StarTransaction]) -> Reconciled {
+        let mut out = Reconciled::default();
+        for tx in transactions {
+            match tx {
+                StarTransaction::Payment { charge_id, payer, payload, stars, .. } => {
+                    let paid = PaidInvoice {
+                        payer: *payer,
+                        charge_id: charge_id.clone(),
+                        payload: payload.clone(),
+                        currency: "XTR".to_owned(),
+                        stars: *stars,
+                    };
+                    match self.complete(paid).await {
+                        Ok(TopUp { replayed: true, .. }) => out.already_credited += 1,
+                        Ok(TopUp { payment, .. }) => {
+                            tracing::warn!(charge_id = %payment.charge_id, telegram_id = payer.get(), stars,
+                                coins = payment.coins.get(), "a payment Telegram delivered but AISHA had not credited is credited now");
+                            out.credited.push(payment);
+                        }
+                        Err(e) => out.failed.push((charge_id.clone(), e.to_string())),
+                    }
+                }
+                StarTransaction::Refund { charge_id, user, stars, .. } => {
+                    match self.payments.stars_payment(charge_id).await {
+                        Ok(Some(p)) if p.refunded_at.is_some() => {}
+                        Ok(_) => {
+                            tracing::warn!(charge_id = %charge_id, telegram_id = user.get(), stars,
+                            "Telegram refunded a payment AISHA did not refund; its coins are still on the balance");
+                            out.refunded_outside.push((charge_id.clone(), *user, *stars));
+                        }
+                        Err(e) => out.failed.push((charge_id.clone(), e.to_string())),
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The ledger half of an operator's refund; the app calls Telegram's refundStarPayment
