@@ -8,6 +8,26 @@ pub const REDIS_VAR: &str = "AISHA_TEST_REDIS_URL";
 const S3_VARS: [&str; 4] =
     ["AISHA_TEST_S3_ENDPOINT", "AISHA_TEST_S3_BUCKET", "AISHA_TEST_S3_ACCESS_KEY", "AISHA_TEST_S3_SECRET_KEY"];
 
+/// Whether `CI` (as CI services set it: `true`, or `1`) says this run is CI.
+pub fn is_ci(ci: Option<&str>) -> bool {
+    matches!(ci.map(str::trim), Some("true" | "1"))
+}
+
+/// A test that needs a server whose variable is unset: skipped, with a line saying so — except
+/// under CI (`CI=true`), where the variable missing means the pipeline is broken and a green
+/// run would lie, so it fails. Returns `false` so callers can `if !needs(..) { return; }`.
+pub fn skip_unless_ci(vars: &str, test: &str) -> bool {
+    skip_unless(std::env::var("CI").ok().as_deref(), vars, test)
+}
+
+fn skip_unless(ci: Option<&str>, vars: &str, test: &str) -> bool {
+    if is_ci(ci) {
+        panic!("{test} needs {vars}, which is not set, and CI=true: set it (.ci/run does) instead of skipping");
+    }
+    println!("skipped {test}: set {vars} to run it");
+    false
+}
+
 /// The data stores of one app under test (shared by its replicas and restarts).
 pub struct Backend {
     /// The app's working directory (SQLite file and local images live here when used).
@@ -199,4 +219,22 @@ pub(crate) fn redis_answers(url: &str) -> bool {
         let mut buf = [0u8; 16];
         s.write_all(b"PING\r\n").is_ok() && s.read(&mut buf).is_ok_and(|n| buf[..n].starts_with(b"+PONG"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ci_is_recognised_as_ci_services_set_it() {
+        assert!(super::is_ci(Some("true")) && super::is_ci(Some("1")) && super::is_ci(Some(" true ")));
+        assert!(!super::is_ci(None) && !super::is_ci(Some("false")) && !super::is_ci(Some("")));
+    }
+
+    #[test]
+    fn a_missing_server_variable_skips_locally_and_fails_in_ci() {
+        assert!(!super::skip_unless(None, "AISHA_TEST_REDIS_URL", "a leg"), "skipped locally");
+        let in_ci = std::panic::catch_unwind(|| super::skip_unless(Some("true"), "AISHA_TEST_REDIS_URL", "a leg"));
+        let message = in_ci.expect_err("fails under CI=true");
+        let text = message.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(text.contains("AISHA_TEST_REDIS_URL") && text.contains("CI=true"), "{text}");
+    }
 }
