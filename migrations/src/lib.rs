@@ -8,6 +8,7 @@ mod m20261122_000002_avatars_jobs_images;
 mod m20261122_000003_payments_promos;
 mod m20261122_000004_sessions;
 mod m20261201_000005_job_outcomes;
+mod m20261206_000006_payment_refunds;
 
 /// Every migration, oldest first. Applied forward from an empty database on PostgreSQL or
 /// SQLite; each one runs in its own transaction where the backend allows DDL in one.
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_payments_promos::Migration),
             Box::new(m20261122_000004_sessions::Migration),
             Box::new(m20261201_000005_job_outcomes::Migration),
+            Box::new(m20261206_000006_payment_refunds::Migration),
         ]
     }
 }

@@ -59,11 +59,10 @@ impl Notifier for LogNotifier {
     }
 }
 
-/// Telegram's side of Stars: `refundStarPayment` for operators' refunds, `getStarTransactions`
-/// for reconciliation (absent without a token).
+/// Telegram's side of Stars: `refundStarPayment` for operators' refunds (the domain's
+/// `StarsRefunder`), `getStarTransactions` for reconciliation (absent without a token).
 #[async_trait]
-pub trait StarsApi: Send + Sync {
-    async fn refund_star_payment(&self, user: aisha_domain::TelegramUserId, charge_id: &str) -> Result<(), String>;
+pub trait StarsApi: aisha_domain::services::payments::StarsRefunder {
     /// One page: the transactions AISHA cares about, and how many the page held in all.
     async fn star_transactions(
         &self,

@@ -256,3 +256,39 @@ async fn the_reconciliation_worker_credits_a_lost_payment_by_itself() {
     assert_eq!(app.balance(9303), 100);
     app.assert_audit();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_names_the_coins_held_by_unfinished_jobs() {
+    let emu = Emulators::start().await;
+    // the provider keeps the job queued, so its 10 coins stay held
+    emu.fal.update(|k| k.queue_ms = 600_000);
+    let backend = Backend::from_env().await;
+    let app = AppProcess::start(bin(), &emu, &backend, &[("AISHA__TELEGRAM__PER_CHAT_PER_SECOND", "10")]);
+    let chat = emu.user(9304, "ru");
+    chat.say("/start");
+    chat.wait_text("Баланс: 0 мон.").await;
+    let charge = top_up_100(&chat).await;
+    chat.wait_text("Оплата прошла: +100 мон.").await;
+    chat.say("/generate");
+    chat.wait_text("Опишите картинку").await;
+    chat.order("маяк в тумане", "16:9", 2, Some("стандарт"), 10).await;
+    until("the job to be charged", Duration::from_secs(30), || app.balance(9304) == 90).await;
+
+    let refused = app.command(&["admin", "payments", "refund", &charge]);
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{why}");
+    assert!(why.contains("the user has 90 left; 10 more coins are held by 1 unfinished job(s)"), "{why}");
+    assert!(why.contains("--force"), "{why}");
+    assert_eq!(app.balance(9304), 90, "nothing taken, nothing asked of Telegram");
+    assert!(emu.telegram.star_transactions().iter().all(|t| t.get("receiver").is_none()));
+
+    let out = app.admin(&["payments", "refund", &charge, "--force"]);
+    assert!(out.contains("took back 90 of 100 coins; 10 more coins are held by 1 unfinished job(s)"), "{out}");
+    assert_eq!(app.balance(9304), 0);
+    let refunds = emu.telegram.star_transactions().iter().filter(|t| t.get("receiver").is_some()).count();
+    assert_eq!(refunds, 1, "the Stars went back once");
+    let again = app.command(&["admin", "payments", "refund", &charge, "--force"]);
+    assert!(!again.status.success());
+    assert_eq!(app.balance(9304), 0);
+    app.assert_audit();
+}

@@ -395,6 +395,24 @@ impl aisha_domain::ports::Payments for FlakyPayments {
     async fn stars_totals(&self) -> Result<aisha_domain::ports::StarsTotals, aisha_domain::ports::StoreError> {
         self.inner.stars_totals().await
     }
+    async fn request_stars_refund(
+        &self,
+        charge_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        lease: chrono::Duration,
+    ) -> Result<aisha_domain::payments::StarsPayment, aisha_domain::ports::StarsRefundError> {
+        self.inner.request_stars_refund(charge_id, now, lease).await
+    }
+    async fn confirm_stars_refund(
+        &self,
+        charge_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<aisha_domain::payments::StarsPayment, aisha_domain::ports::StarsRefundError> {
+        self.inner.confirm_stars_refund(charge_id, now).await
+    }
+    async fn withdraw_stars_refund(&self, charge_id: &str) -> Result<(), aisha_domain::ports::StoreError> {
+        self.inner.withdraw_stars_refund(charge_id).await
+    }
 }
 
 fn paid_update(h: &Harness, tg: i64, stars: u32, payload: &str, charge: &str) -> aisha_bot::io::Update {

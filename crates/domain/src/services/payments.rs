@@ -80,6 +80,45 @@ pub struct Reconciled {
     pub failed: Vec<(String, String)>,
 }
 
+/// Telegram's `refundStarPayment`, as an operator's refund needs it (the app implements it
+/// over the Bot API).
+#[async_trait::async_trait]
+pub trait StarsRefunder: Send + Sync {
+    async fn refund_star_payment(&self, user: TelegramUserId, charge_id: &str) -> Result<(), RefundCallError>;
+}
+
+/// How Telegram answered `refundStarPayment`, when it did not say yes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefundCallError {
+    /// The charge was refunded already (an earlier, interrupted run got through).
+    AlreadyRefunded,
+    /// No answer (a timeout, the network, a 5xx): the refund may or may not have happened.
+    Unanswered(String),
+    /// Refused: nothing happened.
+    Refused(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OperatorRefundError {
+    #[error(transparent)]
+    Payment(#[from] StarsRefundError),
+    #[error(
+        "Telegram did not answer ({0}); run the same command again in a minute: it continues where this run stopped and never pays twice"
+    )]
+    Unanswered(String),
+    #[error("Telegram refused the refund ({0}); nothing changed")]
+    TelegramRefused(String),
+}
+
+impl From<StoreError> for OperatorRefundError {
+    fn from(e: StoreError) -> Self {
+        OperatorRefundError::Payment(e.into())
+    }
+}
+
+/// How long a refund run may be waiting for Telegram before another run may take it over.
+pub const REFUND_LEASE: chrono::Duration = chrono::Duration::seconds(60);
+
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PromoError {
     #[error(transparent)]
@@ -130,6 +169,8 @@ impl PaymentService {
             needs_attention: credit.needs_attention || paid.currency != "XTR",
             refunded_at: None,
             created_at: self.env.now(),
+            refund_requested_at: None,
+            refund_confirmed_at: None,
         };
         if payment.needs_attention {
             tracing::warn!(charge_id = %payment.charge_id, payload = %payment.payload, "payment does not match a package on sale; credited at the invoice's rate");
@@ -183,6 +224,46 @@ impl PaymentService {
             }
         }
         out
+    }
+
+    /// An operator's refund, as steps stored on the payment: requested (before Telegram is
+    /// asked) → confirmed (Telegram returned the Stars) → coins taken. A run interrupted
+    /// anywhere — a timeout after Telegram refunded, a crash — is continued by the next run:
+    /// a confirmed refund is never asked again, and Telegram answers a repeated request with
+    /// "already refunded", which counts as its confirmation; the coins are taken in one
+    /// transaction that marks the payment refunded, so at most once. One run at a time
+    /// ([`REFUND_LEASE`]). Unless `force`, refused before anything happens when the user has
+    /// fewer coins than the payment bought; once Telegram has returned the Stars, what is left
+    /// is taken whatever the balance.
+    pub async fn operator_refund(
+        &self,
+        charge_id: &str,
+        force: bool,
+        balance: Coins,
+        telegram: &dyn StarsRefunder,
+    ) -> Result<StarsRefunded, OperatorRefundError> {
+        let payment = self.payments.stars_payment(charge_id).await?.ok_or(StarsRefundError::NotFound)?;
+        if payment.refunded_at.is_some() {
+            return Err(StarsRefundError::AlreadyRefunded.into());
+        }
+        if payment.refund_confirmed_at.is_none() && !force && balance < payment.coins {
+            return Err(StarsRefundError::CoinsSpent { balance, needed: payment.coins }.into());
+        }
+        let payment = self.payments.request_stars_refund(charge_id, self.env.now(), REFUND_LEASE).await?;
+        if payment.refund_confirmed_at.is_none() {
+            match telegram.refund_star_payment(payment.telegram_id, charge_id).await {
+                Ok(()) | Err(RefundCallError::AlreadyRefunded) => {}
+                Err(RefundCallError::Unanswered(e)) => return Err(OperatorRefundError::Unanswered(e)),
+                Err(RefundCallError::Refused(e)) => {
+                    self.payments.withdraw_stars_refund(charge_id).await?;
+                    return Err(OperatorRefundError::TelegramRefused(e));
+                }
+            }
+            self.payments.confirm_stars_refund(charge_id, self.env.now()).await?;
+        }
+        // the Stars are back with the user: the coins go, or what is left of them
+        let entry = LedgerEntryId(self.env.ids.new_uuid());
+        Ok(self.payments.refund_stars_payment(charge_id, true, entry, self.env.now()).await?)
     }
 
     /// The ledger half of an operator's refund; the app calls Telegram's refundStarPayment
