@@ -104,6 +104,7 @@ pub fn command<K: AsRef<OsStr>, V: AsRef<OsStr>>(bin: &Path, dir: &Path, env: &[
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AISHA__HTTP__BIND", "127.0.0.1:0")
+        .env("AISHA__HTTP__METRICS_BIND", "127.0.0.1:0")
         .env("AISHA__LOGGING__LEVEL", "warn");
     for (k, v) in env {
         cmd.env(k, v);
@@ -148,6 +149,12 @@ pub fn http_base(banner: &[String]) -> String {
     line.split_whitespace().next().unwrap_or_default().trim_end_matches("/healthz").to_owned()
 }
 
+/// `http://<addr>` from the banner's `metrics` line (where `/metrics` is served).
+pub fn metrics_base(banner: &[String]) -> String {
+    let line = banner.iter().find_map(|l| l.trim().strip_prefix("metrics    ")).expect("the banner has a metrics line");
+    line.split_whitespace().next().unwrap_or_default().trim_end_matches("/metrics").to_owned()
+}
+
 /// One running `aisha serve` process.
 pub struct AppProcess {
     child: Child,
@@ -157,6 +164,8 @@ pub struct AppProcess {
     stderr: Arc<Mutex<StderrLog>>,
     /// `http://127.0.0.1:<port>` of its HTTP server.
     pub http: String,
+    /// `http://127.0.0.1:<port>` of its metrics server.
+    pub metrics: String,
 }
 
 impl AppProcess {
@@ -190,8 +199,8 @@ impl AppProcess {
                 }
             }
         });
-        let http = http_base(&banner);
-        AppProcess { child, bin, dir, env, stderr: log, http }
+        let (http, metrics) = (http_base(&banner), metrics_base(&banner));
+        AppProcess { child, bin, dir, env, stderr: log, http, metrics }
     }
 
     pub fn pid(&self) -> u32 {
@@ -275,9 +284,11 @@ impl AppProcess {
         stdout
     }
 
-    /// GET a path of the app's HTTP server; returns status and body.
+    /// GET a path of the app's HTTP server (`/metrics` from its metrics server); returns
+    /// status and body.
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let r = reqwest::get(format!("{}{path}", self.http)).await.expect("the app's HTTP server answers");
+        let base = if path.starts_with("/metrics") { &self.metrics } else { &self.http };
+        let r = reqwest::get(format!("{base}{path}")).await.expect("the app's HTTP server answers");
         (r.status().as_u16(), r.text().await.unwrap_or_default())
     }
 }

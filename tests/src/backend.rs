@@ -8,6 +8,26 @@ pub const REDIS_VAR: &str = "AISHA_TEST_REDIS_URL";
 const S3_VARS: [&str; 4] =
     ["AISHA_TEST_S3_ENDPOINT", "AISHA_TEST_S3_BUCKET", "AISHA_TEST_S3_ACCESS_KEY", "AISHA_TEST_S3_SECRET_KEY"];
 
+/// Whether `CI` (as CI services set it: `true`, or `1`) says this run is CI.
+pub fn is_ci(ci: Option<&str>) -> bool {
+    matches!(ci.map(str::trim), Some("true" | "1"))
+}
+
+/// A test that needs a server whose variable is unset: skipped, with a line saying so — except
+/// under CI (`CI=true`), where the variable missing means the pipeline is broken and a green
+/// run would lie, so it fails. Returns `false` so callers can `if !needs(..) { return; }`.
+pub fn skip_unless_ci(vars: &str, test: &str) -> bool {
+    skip_unless(std::env::var("CI").ok().as_deref(), vars, test)
+}
+
+fn skip_unless(ci: Option<&str>, vars: &str, test: &str) -> bool {
+    if is_ci(ci) {
+        panic!("{test} needs {vars}, which is not set, and CI=true: set it (.ci/run does) instead of skipping");
+    }
+    println!("skipped {test}: set {vars} to run it");
+    false
+}
+
 /// The data stores of one app under test (shared by its replicas and restarts).
 pub struct Backend {
     /// The app's working directory (SQLite file and local images live here when used).
@@ -88,6 +108,82 @@ impl Backend {
     pub fn images_dir(&self) -> PathBuf {
         self.dir.path().join("images")
     }
+
+    /// Runs SQL on this backend's database, as an operator (or a fault) would beside the app.
+    pub async fn execute(&self, sql: &str) {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(&self.database_url).await.expect("the test database answers");
+        db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let _ = db.close().await;
+    }
+
+    /// Makes the store unavailable for new Stars payments until [`StoreDown::lift`]: on
+    /// PostgreSQL a trigger fails every insert with 57P03 ("cannot connect now"), on SQLite
+    /// the test holds the write lock (the app's writes fail as busy after its 5 s wait; reads
+    /// go on). Either way the app sees a transient error, as when the database is down.
+    pub async fn payments_down(&self) -> StoreDown {
+        use sea_orm::ConnectionTrait;
+        if self.postgres.is_some() {
+            return self.payment_trigger("USING ERRCODE = '57P03'").await;
+        }
+        let mut options = sea_orm::ConnectOptions::new(self.database_url.clone());
+        options.max_connections(1).min_connections(1);
+        let db = sea_orm::Database::connect(options).await.expect("the test database answers");
+        db.execute_unprepared("BEGIN IMMEDIATE").await.expect("the write lock");
+        StoreDown { lock: Some(db), drop_trigger: None, url: self.database_url.clone() }
+    }
+
+    /// Makes the store refuse every new Stars payment row outright (a trigger raising an
+    /// error, not a transient one) until [`StoreDown::lift`]; everything else works.
+    pub async fn payments_refused(&self) -> StoreDown {
+        if self.postgres.is_some() {
+            return self.payment_trigger("").await;
+        }
+        self.execute(
+            "CREATE TRIGGER refuse_payments BEFORE INSERT ON stars_payments \
+             BEGIN SELECT RAISE(ABORT, 'injected: payments refused'); END;",
+        )
+        .await;
+        StoreDown { lock: None, drop_trigger: Some("DROP TRIGGER refuse_payments;"), url: self.database_url.clone() }
+    }
+
+    async fn payment_trigger(&self, using: &str) -> StoreDown {
+        self.execute(&format!(
+            "CREATE FUNCTION refuse_payments() RETURNS trigger AS $$ BEGIN \
+             RAISE EXCEPTION 'injected: payments refused' {using}; END $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER refuse_payments BEFORE INSERT ON stars_payments \
+             FOR EACH ROW EXECUTE FUNCTION refuse_payments();"
+        ))
+        .await;
+        StoreDown {
+            lock: None,
+            drop_trigger: Some("DROP TRIGGER refuse_payments ON stars_payments; DROP FUNCTION refuse_payments();"),
+            url: self.database_url.clone(),
+        }
+    }
+}
+
+/// The payments store taken down by [`Backend::payments_down`] or [`Backend::payments_refused`].
+pub struct StoreDown {
+    lock: Option<sea_orm::DatabaseConnection>,
+    drop_trigger: Option<&'static str>,
+    url: String,
+}
+
+impl StoreDown {
+    /// The store is back.
+    pub async fn lift(self) {
+        use sea_orm::ConnectionTrait;
+        if let Some(db) = self.lock {
+            db.execute_unprepared("ROLLBACK").await.expect("the write lock is released");
+            let _ = db.close().await;
+        }
+        if let Some(sql) = self.drop_trigger {
+            let db = sea_orm::Database::connect(&self.url).await.expect("the test database answers");
+            db.execute_unprepared(sql).await.expect("the trigger goes");
+            let _ = db.close().await;
+        }
+    }
 }
 
 impl Drop for Backend {
@@ -123,4 +219,22 @@ pub(crate) fn redis_answers(url: &str) -> bool {
         let mut buf = [0u8; 16];
         s.write_all(b"PING\r\n").is_ok() && s.read(&mut buf).is_ok_and(|n| buf[..n].starts_with(b"+PONG"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ci_is_recognised_as_ci_services_set_it() {
+        assert!(super::is_ci(Some("true")) && super::is_ci(Some("1")) && super::is_ci(Some(" true ")));
+        assert!(!super::is_ci(None) && !super::is_ci(Some("false")) && !super::is_ci(Some("")));
+    }
+
+    #[test]
+    fn a_missing_server_variable_skips_locally_and_fails_in_ci() {
+        assert!(!super::skip_unless(None, "AISHA_TEST_REDIS_URL", "a leg"), "skipped locally");
+        let in_ci = std::panic::catch_unwind(|| super::skip_unless(Some("true"), "AISHA_TEST_REDIS_URL", "a leg"));
+        let message = in_ci.expect_err("fails under CI=true");
+        let text = message.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(text.contains("AISHA_TEST_REDIS_URL") && text.contains("CI=true"), "{text}");
+    }
 }

@@ -183,6 +183,14 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
         Admin::Payments { command: PaymentsCmd::Refund { charge_id, force } } => {
             out = crate::payments::refund(stack, &charge_id, force).await?;
         }
+        Admin::Payments { command: PaymentsCmd::Reconcile { since } } => {
+            let since = date(since)?;
+            let done = crate::payments::reconcile(stack, since).await.map_err(refused)?;
+            out = crate::payments::report(&done);
+            if !done.failed.is_empty() {
+                return Err(refused(out));
+            }
+        }
     }
     Ok(out)
 }

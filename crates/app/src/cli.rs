@@ -10,6 +10,10 @@ pub struct Cli {
     /// override it; built-in defaults fill the rest.
     #[arg(long, global = true, env = "AISHA_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Let the sandbox (emulated Telegram and FAL, a web chat that can act as any user) run on
+    /// PostgreSQL, with a Telegram token configured, or on a non-loopback address.
+    #[arg(long, global = true)]
+    pub i_know_this_is_not_production: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -154,6 +158,13 @@ pub enum PaymentsCmd {
         #[arg(long)]
         force: bool,
     },
+    /// Compare Telegram's Star transactions (getStarTransactions) with the ledger: credit, once,
+    /// every payment Telegram has and AISHA missed; list refunds made outside AISHA.
+    Reconcile {
+        /// Only transactions from this moment on, RFC 3339 (e.g. 2026-12-01T00:00:00Z).
+        #[arg(long)]
+        since: Option<String>,
+    },
 }
 
 #[cfg(test)]
@@ -182,5 +193,8 @@ mod tests {
             Some(Command::Admin { command: Admin::Jobs { command: JobsCmd::List { stuck: true } } })
         ));
         assert!(Cli::try_parse_from(["aisha"]).unwrap().command.is_none(), "serve is the default");
+        let cli = Cli::try_parse_from(["aisha", "sandbox", "--i-know-this-is-not-production"]).unwrap();
+        assert!(cli.i_know_this_is_not_production && matches!(cli.command, Some(Command::Sandbox)));
+        assert!(!Cli::try_parse_from(["aisha", "sandbox"]).unwrap().i_know_this_is_not_production);
     }
 }

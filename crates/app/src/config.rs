@@ -5,7 +5,7 @@
 
 use aisha_domain::catalog::{Catalog, CatalogModel, ModelKey, ProviderModel};
 use aisha_domain::{AspectRatio, Coins};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -28,6 +28,9 @@ pub struct Telegram {
     pub per_chat_per_second: u32,
     pub global_per_second: u32,
     pub api_url: String,
+    /// How often one replica compares Telegram's Star transactions with the ledger and
+    /// credits what was missed; 0 switches the worker off.
+    pub reconcile_seconds: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -221,6 +224,19 @@ pub struct Logging {
 #[derive(Clone, Debug, Deserialize)]
 pub struct Http {
     pub bind: String,
+    /// Where `/metrics` is served: a listener of its own, so the public webhook address does
+    /// not expose the business's numbers.
+    pub metrics_bind: String,
+    /// Required when `metrics_bind` is not a loopback address: scrapers send it as
+    /// `Authorization: Bearer <token>`.
+    pub metrics_token: Option<SecretString>,
+}
+
+impl Http {
+    /// Whether `bind` (a valid `host:port`) only accepts connections from this machine.
+    pub fn is_loopback(bind: &str) -> bool {
+        bind.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback())
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -301,6 +317,17 @@ impl Settings {
             "telegram.webhook_secret",
             "required when telegram.mode is webhook",
         );
+        // Bot API setWebhook: secret_token is 1-256 characters, only A-Z, a-z, 0-9, _ and -
+        // (https://core.telegram.org/bots/api#setwebhook, read 2026-12-06). An empty one
+        // would make every request without the header look genuine.
+        need(
+            t.webhook_secret.as_ref().is_none_or(|s| {
+                let s = s.expose_secret();
+                (1..=256).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            }),
+            "telegram.webhook_secret",
+            "1 to 256 characters, only letters, digits, _ and - (Telegram's rule); never empty",
+        );
         need(t.admins.iter().all(|a| *a > 0), "telegram.admins", "Telegram ids are positive numbers");
         need(
             t.token.is_none() || self.fal.key.is_some(),
@@ -368,6 +395,18 @@ impl Settings {
             "http.bind",
             "must be host:port, e.g. 127.0.0.1:8080",
         );
+        let h = &self.http;
+        need(
+            h.metrics_bind.parse::<std::net::SocketAddr>().is_ok(),
+            "http.metrics_bind",
+            "must be host:port, e.g. 127.0.0.1:9184",
+        );
+        need(
+            !h.metrics_bind.parse::<std::net::SocketAddr>().is_ok_and(|a| !a.ip().is_loopback())
+                || h.metrics_token.as_ref().is_some_and(|t| !t.expose_secret().is_empty()),
+            "http.metrics_token",
+            "required when http.metrics_bind is not a loopback address (/metrics would be public)",
+        );
         if p.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(p)) }
     }
 }
@@ -375,7 +414,6 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::ExposeSecret;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -391,6 +429,41 @@ mod tests {
         assert_eq!(s.prices.training, 150);
         assert_eq!(s.packages.len(), 3);
         assert_eq!(s.http.bind, "127.0.0.1:8080");
+        assert_eq!(s.http.metrics_bind, "127.0.0.1:9184");
+    }
+
+    #[test]
+    fn an_empty_or_malformed_webhook_secret_is_refused() {
+        let webhook = |secret: &str| {
+            Settings::load(
+                None,
+                env(&[
+                    ("AISHA__TELEGRAM__MODE", "webhook"),
+                    ("AISHA__TELEGRAM__WEBHOOK_URL", "https://bot.example/telegram/webhook"),
+                    ("AISHA__TELEGRAM__WEBHOOK_SECRET", secret),
+                ]),
+            )
+        };
+        for bad in ["", "has space", "ключ", &"x".repeat(257)] {
+            let err = webhook(bad).unwrap_err().to_string();
+            assert!(err.contains("telegram.webhook_secret (AISHA__TELEGRAM__WEBHOOK_SECRET)"), "{bad:?}: {err}");
+        }
+        assert!(webhook("s3cret_-TOKEN").is_ok());
+    }
+
+    #[test]
+    fn metrics_off_loopback_need_a_token() {
+        let err = Settings::load(None, env(&[("AISHA__HTTP__METRICS_BIND", "0.0.0.0:9184")])).unwrap_err().to_string();
+        assert!(err.contains("http.metrics_token (AISHA__HTTP__METRICS_TOKEN)"), "{err}");
+        let s = Settings::load(
+            None,
+            env(&[("AISHA__HTTP__METRICS_BIND", "0.0.0.0:9184"), ("AISHA__HTTP__METRICS_TOKEN", "scrape-me")]),
+        )
+        .unwrap();
+        assert_eq!(s.http.metrics_token.unwrap().expose_secret(), "scrape-me");
+        let err = Settings::load(None, env(&[("AISHA__HTTP__METRICS_BIND", "somewhere")])).unwrap_err().to_string();
+        assert!(err.contains("http.metrics_bind"), "{err}");
+        assert!(Http::is_loopback("127.0.0.1:1") && Http::is_loopback("[::1]:1") && !Http::is_loopback("0.0.0.0:1"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use futures::future::BoxFuture;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-pub type Intake = Arc<dyn Fn(aisha_bot::io::Update) -> BoxFuture<'static, ()> + Send + Sync>;
+pub type Intake = Arc<dyn Fn(aisha_bot::io::Update) -> BoxFuture<'static, aisha_telegram::Confirm> + Send + Sync>;
 
 #[derive(Clone)]
 pub struct State {
@@ -32,7 +32,6 @@ pub fn router(state: State) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
-        .route("/metrics", get(|| async { crate::metrics::render() }))
         .route("/fal/webhook", post(fal_webhook))
         .with_state(state.clone());
     if let Some(secret) = state.telegram_webhook.clone() {
@@ -47,27 +46,56 @@ pub fn router(state: State) -> Router {
     router
 }
 
+/// `/metrics` on its own listener (`http.metrics_bind`); with a token, only for requests that
+/// carry it as `Authorization: Bearer <token>` (compared in constant time).
+pub fn metrics_router(token: Option<String>) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move |headers: HeaderMap| {
+            let token = token.clone();
+            async move {
+                if let Some(token) = token {
+                    let given = headers
+                        .get(axum::http::header::AUTHORIZATION)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.strip_prefix("Bearer "))
+                        .unwrap_or_default();
+                    if !bool::from(subtle::ConstantTimeEq::ct_eq(given.as_bytes(), token.as_bytes())) {
+                        return (StatusCode::UNAUTHORIZED, String::new());
+                    }
+                }
+                (StatusCode::OK, crate::metrics::render())
+            }
+        }),
+    )
+}
+
+/// One dependency's answer to a readiness probe, in words: the raw error is logged, never
+/// served (it can carry hosts, user names and driver internals).
+fn probe<T, E: std::fmt::Display>(
+    name: &str,
+    answer: Result<Result<T, E>, tokio::time::error::Elapsed>,
+    failed: &mut Vec<String>,
+) {
+    match answer {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(dependency = name, error = %e, "readiness probe failed");
+            failed.push(format!("{name}: not answering"));
+        }
+        Err(_) => failed.push(format!("{name}: no answer within 2 s")),
+    }
+}
+
 /// 200 when the database, the session store and storage answer; 503 naming what does not.
 async fn ready(Extract(state): Extract<State>) -> impl IntoResponse {
     let limit = Duration::from_secs(2);
     let mut failed = Vec::new();
-    match tokio::time::timeout(limit, state.stack.db.ping()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => failed.push(format!("database: {e}")),
-        Err(_) => failed.push("database: no answer within 2 s".into()),
-    }
+    probe("database", tokio::time::timeout(limit, state.stack.db.ping()).await, &mut failed);
     let key = SessionKey::gallery(aisha_domain::UserId(uuid::Uuid::nil()));
-    match tokio::time::timeout(limit, state.stack.sessions.get(&key)).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => failed.push(format!("sessions: {e}")),
-        Err(_) => failed.push("sessions: no answer within 2 s".into()),
-    }
-    let probe = aisha_domain::storage::StorageKey::parse("probe/readyz").expect("a valid key");
-    match tokio::time::timeout(limit, state.stack.images.exists(&probe)).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => failed.push(format!("storage: {e}")),
-        Err(_) => failed.push("storage: no answer within 2 s".into()),
-    }
+    probe("sessions", tokio::time::timeout(limit, state.stack.sessions.get(&key)).await, &mut failed);
+    let probe_key = aisha_domain::storage::StorageKey::parse("probe/readyz").expect("a valid key");
+    probe("storage", tokio::time::timeout(limit, state.stack.images.exists(&probe_key)).await, &mut failed);
     if failed.is_empty() {
         (StatusCode::OK, "ready\n".to_owned())
     } else {

@@ -32,10 +32,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings))
+    runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings, cli.i_know_this_is_not_production))
 }
 
-async fn run(command: Command, settings: config::Settings) -> ExitCode {
+async fn run(command: Command, settings: config::Settings, not_production: bool) -> ExitCode {
     match command {
         Command::Migrate { action } => migrate(settings, action.unwrap_or(MigrateAction::Up)).await,
         Command::Doctor => {
@@ -46,7 +46,7 @@ async fn run(command: Command, settings: config::Settings) -> ExitCode {
             if checks.iter().all(|c| c.ok) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
         Command::Admin { command } => {
-            let refunds = match payments::cli_refunds(&settings) {
+            let stars = match payments::cli_stars(&settings) {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("{e}");
@@ -60,8 +60,8 @@ async fn run(command: Command, settings: config::Settings) -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            // without this, `admin payments refund` had no way to return the Stars
-            stack.stars_refunds = refunds;
+            // without this, `admin payments refund|reconcile` could not reach Telegram
+            stack.stars_api = stars;
             match admin::run(&stack, command).await {
                 Ok(out) => {
                     print!("{out}");
@@ -73,7 +73,7 @@ async fn run(command: Command, settings: config::Settings) -> ExitCode {
                 }
             }
         }
-        Command::Serve | Command::Sandbox => serve::run(command, settings).await,
+        Command::Serve | Command::Sandbox => serve::run(command, settings, not_production).await,
     }
 }
 

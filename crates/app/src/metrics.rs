@@ -38,6 +38,12 @@ pub fn polling_leader(leads: bool) {
     metrics::gauge!("aisha_polling_leader").set(if leads { 1.0 } else { 0.0 });
 }
 
+/// A payment update whose credit was not committed (left unconfirmed; Telegram delivers it
+/// again).
+pub fn payment_not_credited() {
+    metrics::counter!("aisha_payments_not_credited_total").increment(1);
+}
+
 /// An update Telegram delivered again after it had been handled (skipped).
 pub fn update_repeated() {
     metrics::counter!("aisha_updates_repeated_total").increment(1);

@@ -6,7 +6,7 @@
 use crate::cli::Command;
 use crate::config::{Settings, TelegramMode};
 use crate::http;
-use crate::wiring::{Stack, StarsRefunds};
+use crate::wiring::Stack;
 use aisha_bot::io::{ChatId, Class, Outgoing};
 use aisha_bot::{Bot, BotConfig};
 use aisha_domain::ports::{Jobs, Notice, Notifier, Told};
@@ -14,7 +14,7 @@ use aisha_domain::services::Env;
 use aisha_domain::services::runner::{JobRunner, RunnerConfig};
 use aisha_domain::{ImageId, JobId, TelegramUserId, UserId};
 use aisha_telegram::{
-    Dispatcher, DispatcherConfig, Feedback, Outbox, OutboxConfig, Poller, SendError, Telegram, TelegramConfig,
+    Confirm, Dispatcher, DispatcherConfig, Feedback, Outbox, OutboxConfig, Poller, SendError, Telegram, TelegramConfig,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
@@ -175,23 +175,14 @@ impl Feedback for StoreFeedback {
     }
 }
 
-struct TelegramRefunds(Telegram);
-
-#[async_trait]
-impl StarsRefunds for TelegramRefunds {
-    async fn refund_star_payment(&self, user: TelegramUserId, charge_id: &str) -> Result<(), String> {
-        self.0.refund_star_payment(user.get(), charge_id).await.map_err(|e| e.to_string())
-    }
-}
-
 /// The emulators the sandbox runs, kept alive for the process's lifetime.
 pub struct Sandbox {
     pub telegram: aisha_sandbox::telegram::TelegramEmulator,
     pub fal: aisha_sandbox::fal::FalEmulator,
 }
 
-pub async fn run(command: Command, settings: Settings) -> ExitCode {
-    match start(command, settings).await {
+pub async fn run(command: Command, settings: Settings, not_production: bool) -> ExitCode {
+    match start(command, settings, not_production).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("aisha: {e}");
@@ -200,8 +191,58 @@ pub async fn run(command: Command, settings: Settings) -> ExitCode {
     }
 }
 
-async fn start(command: Command, settings: Settings) -> Result<(), String> {
-    let sandboxed = matches!(command, Command::Sandbox) || settings.telegram.token.is_none();
+/// Whether this start runs the sandbox, or why it must not start at all. The sandbox lets
+/// anyone who reaches its address act as any user and pay with emulated Stars, so it never
+/// becomes the sandbox by accident: `serve` without a token on a production store stops, and
+/// the sandbox on PostgreSQL or S3, with a token, or on a non-loopback address needs
+/// `--i-know-this-is-not-production`.
+pub(crate) fn sandbox_mode(command: &Command, settings: &Settings, not_production: bool) -> Result<bool, String> {
+    let explicit = matches!(command, Command::Sandbox);
+    if !explicit && settings.telegram.token.is_some() {
+        return Ok(false);
+    }
+    let postgres = !settings.database.url.starts_with("sqlite:");
+    let s3 = settings.storage.kind == crate::config::StorageKind::S3;
+    let production_store = match (postgres, s3) {
+        (true, true) => Some("PostgreSQL (database.url) and S3 (storage.kind)"),
+        (true, false) => Some("PostgreSQL (database.url)"),
+        (false, true) => Some("S3 (storage.kind)"),
+        (false, false) => None,
+    };
+    if !explicit && let Some(store) = production_store {
+        return Err(format!(
+            "telegram.token (AISHA__TELEGRAM__TOKEN) is not set, but the configuration names {store}: \
+             set the token to run the bot; the sandbox (emulated Telegram, anyone can act as any user) \
+             does not start on a production store by itself (`aisha sandbox --i-know-this-is-not-production` \
+             if that is really wanted)"
+        ));
+    }
+    if not_production {
+        return Ok(true);
+    }
+    let mut why = Vec::new();
+    if let Some(store) = production_store {
+        why.push(format!("the configuration names {store}"));
+    }
+    if settings.telegram.token.is_some() {
+        why.push("a Telegram token is configured (telegram.token)".to_owned());
+    }
+    if !crate::config::Http::is_loopback(&settings.http.bind) {
+        why.push(format!("http.bind {} is not a loopback address", settings.http.bind));
+    }
+    if why.is_empty() {
+        Ok(true)
+    } else {
+        Err(format!(
+            "the sandbox lets anyone who reaches it act as any user, so it does not start when {}; \
+             add --i-know-this-is-not-production if this is a demo",
+            why.join(", ")
+        ))
+    }
+}
+
+async fn start(command: Command, settings: Settings, not_production: bool) -> Result<(), String> {
+    let sandboxed = sandbox_mode(&command, &settings, not_production)?;
     crate::metrics::install();
     let mut stack = Stack::build(settings.clone(), true).await.map_err(|e| e.to_string())?;
 
@@ -228,7 +269,7 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
     let telegram = Telegram::new(&telegram_config).map_err(|e| format!("Telegram client: {e}"))?;
     let me = telegram.get_me().await.map_err(|e| format!("Telegram getMe failed (is the token right?): {e}"))?;
     let fal = Arc::new(aisha_fal::FalClient::new(fal_config.clone()).map_err(|e| format!("FAL client: {e}"))?);
-    stack.stars_refunds = Some(Arc::new(TelegramRefunds(telegram.clone())));
+    stack.stars_api = Some(Arc::new(crate::payments::BotApiStars(telegram.clone())));
     let stack = Arc::new(stack);
 
     // the outbox, the notifier, the runner and the bot
@@ -315,19 +356,33 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
     let dispatcher = Dispatcher::new(handler, outbox.clone(), DispatcherConfig::default());
     let shutdown = CancellationToken::new();
     let mut tasks = tokio::task::JoinSet::new();
+    // payments first and inline: confirmed to Telegram only once their credit is committed
+    let panics = Arc::new(PaymentPanics::default());
     let intake = {
-        let dispatcher = dispatcher.clone();
+        let (dispatcher, bot, outbox, panics) = (dispatcher.clone(), bot.clone(), outbox.clone(), panics.clone());
         move |update: aisha_bot::io::Update| {
-            let dispatcher = dispatcher.clone();
-            async move { dispatcher.dispatch(update).await }
+            let (dispatcher, bot, outbox, panics) = (dispatcher.clone(), bot.clone(), outbox.clone(), panics.clone());
+            async move {
+                if matches!(update.event, aisha_bot::io::Event::Payment { .. }) {
+                    return credit_payment(&bot, &outbox, &panics, update).await;
+                }
+                dispatcher.dispatch(update).await;
+                Confirm::Done
+            }
         }
     };
     // a webhook answers Telegram once the update is handled, so one in hand at a crash comes again
     let webhook_intake = {
-        let dispatcher = dispatcher.clone();
+        let (dispatcher, bot, outbox) = (dispatcher.clone(), bot.clone(), outbox.clone());
         move |update: aisha_bot::io::Update| {
-            let dispatcher = dispatcher.clone();
-            async move { dispatcher.dispatch_handled(update).await }
+            let (dispatcher, bot, outbox, panics) = (dispatcher.clone(), bot.clone(), outbox.clone(), panics.clone());
+            async move {
+                if matches!(update.event, aisha_bot::io::Event::Payment { .. }) {
+                    return credit_payment(&bot, &outbox, &panics, update).await;
+                }
+                dispatcher.dispatch_handled(update).await;
+                Confirm::Done
+            }
         }
     };
     let webhook_secret = settings.telegram.webhook_secret.as_ref().map(|s| s.expose_secret().to_owned());
@@ -379,6 +434,10 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
             }
         });
     }
+    if settings.telegram.reconcile_seconds > 0 {
+        let every = Duration::from_secs(settings.telegram.reconcile_seconds);
+        tasks.spawn(reconcile_payments(stack.clone(), every, shutdown.clone()));
+    }
     let gauge_stack = stack.clone();
     let gauge_token = shutdown.clone();
     tasks.spawn(async move {
@@ -426,15 +485,22 @@ async fn start(command: Command, settings: Settings) -> Result<(), String> {
         // the web chat and the emulator's user API, on this server's origin
         router = router.merge(aisha_sandbox::web::router(&s.telegram.sandbox()));
     }
-    let token = shutdown.clone();
-    tasks.spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(async move { token.cancelled().await });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "the HTTP server stopped");
-        }
-    });
+    let metrics_listener = tokio::net::TcpListener::bind(&settings.http.metrics_bind)
+        .await
+        .map_err(|e| format!("cannot listen on {} (http.metrics_bind): {e}", settings.http.metrics_bind))?;
+    let metrics_addr = metrics_listener.local_addr().map_err(|e| e.to_string())?;
+    let metrics_token = settings.http.metrics_token.as_ref().map(|t| t.expose_secret().to_owned());
+    for (listener, router) in [(listener, router), (metrics_listener, http::metrics_router(metrics_token))] {
+        let token = shutdown.clone();
+        tasks.spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async move { token.cancelled().await });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "the HTTP server stopped");
+            }
+        });
+    }
 
-    banner(&settings, &me.username.unwrap_or_default(), addr, sandbox.as_ref());
+    banner(&settings, &me.username.unwrap_or_default(), (addr, metrics_addr), sandbox.as_ref());
     wait_for_signal().await;
     tracing::info!("shutting down: intake stops, updates in hand finish, jobs stay for the next start");
     if let Some(s) = &sandbox {
@@ -474,7 +540,7 @@ async fn lead_polling<F, Fut, S, SFut>(
     shutdown: CancellationToken,
 ) where
     F: FnMut(aisha_bot::io::Update) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
+    Fut: std::future::Future<Output = Confirm> + Send + 'static,
     S: FnMut() -> SFut + Clone + Send + 'static,
     SFut: std::future::Future<Output = ()> + Send + 'static,
 {
@@ -512,6 +578,40 @@ async fn lead_polling<F, Fut, S, SFut>(
     let _ = locks.release("telegram-poller", &holder).await;
 }
 
+/// How far back the periodic reconciliation looks (Telegram keeps redelivering an
+/// unconfirmed update for about a day; older misses are for `aisha admin payments reconcile`).
+const RECONCILE_WINDOW: chrono::Duration = chrono::Duration::days(7);
+
+/// Every `every`, on one replica (whoever takes the lock, which lasts the whole period), credits
+/// the payments Telegram has and AISHA missed, as `aisha admin payments reconcile` does.
+async fn reconcile_payments(stack: Arc<Stack>, every: Duration, shutdown: CancellationToken) {
+    let holder = uuid::Uuid::now_v7().to_string();
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = interval.tick() => {}
+        }
+        match stack.locks.acquire("payments-reconcile", &holder, every).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not reach the lock store; payment reconciliation skipped");
+                continue;
+            }
+        }
+        let since = stack.env.now() - RECONCILE_WINDOW;
+        match crate::payments::reconcile(&stack, Some(since)).await {
+            Ok(done) if done.credited.is_empty() && done.refunded_outside.is_empty() && done.failed.is_empty() => {}
+            Ok(done) => {
+                tracing::warn!(report = %crate::payments::report(&done), "payment reconciliation found differences")
+            }
+            Err(e) => tracing::warn!(error = %e, "payment reconciliation failed; it runs again next period"),
+        }
+    }
+}
+
 /// How long an update's claim is kept: longer than any restart or Telegram's redelivery of an
 /// unanswered webhook takes, short enough that the claims of a busy day do not pile up.
 const UPDATE_CLAIM_TTL: Duration = Duration::from_secs(600);
@@ -535,6 +635,64 @@ async fn first_delivery(claims: &dyn aisha_domain::coordination::Locks, update: 
     }
 }
 
+/// How many deliveries of one payment may panic before it is confirmed anyway (a handler that
+/// panics on it every time must not stop intake for everybody).
+const PAYMENT_PANICS: u32 = 3;
+
+/// Panics per charge id in this process.
+#[derive(Default)]
+struct PaymentPanics(Mutex<std::collections::HashMap<String, u32>>);
+
+impl PaymentPanics {
+    /// Counts a panic; whether the payment's update should still be held back.
+    fn hold_back(&self, charge_id: &str) -> bool {
+        let mut seen = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = seen.entry(charge_id.to_owned()).or_default();
+        *n += 1;
+        *n < PAYMENT_PANICS
+    }
+}
+
+/// Credits a payment update before anything else, outside the chat lanes. It is confirmed to
+/// Telegram only once the credit is committed, with two exceptions that would otherwise stop
+/// intake for good: a store that refuses the row (not merely unreachable) fails the same way
+/// on every delivery, and a handler that panicked [`PAYMENT_PANICS`] times on it. Both are
+/// logged as PAYMENT NOT CREDITED with the charge id, the payer and the Stars.
+async fn credit_payment(bot: &Bot, outbox: &Outbox, panics: &PaymentPanics, update: aisha_bot::io::Update) -> Confirm {
+    use futures::FutureExt;
+    let aisha_bot::io::Event::Payment { telegram_charge_id, total_amount, .. } = &update.event else {
+        return Confirm::Done;
+    };
+    let (charge_id, stars, payer) = (telegram_charge_id.clone(), *total_amount, update.from.telegram_id.get());
+    let started = std::time::Instant::now();
+    let span = tracing::info_span!("update", id = update.id, user = payer);
+    let handled = tracing::Instrument::instrument(bot.handle_payment(update), span);
+    match std::panic::AssertUnwindSafe(handled).catch_unwind().await {
+        Ok(Ok(replies)) => {
+            replies.into_iter().for_each(|r| outbox.send(r));
+            crate::metrics::update_handled(started.elapsed());
+            Confirm::Done
+        }
+        Ok(Err(not_credited)) => {
+            // logged with its charge id, payer and Stars where it failed
+            crate::metrics::payment_not_credited();
+            if not_credited.transient { Confirm::NotYet } else { Confirm::Done }
+        }
+        Err(_) if panics.hold_back(&charge_id) => {
+            tracing::error!(charge_id = %charge_id, telegram_id = payer, stars,
+                "PAYMENT NOT CREDITED yet: the handler panicked; not confirmed to Telegram, which delivers it again");
+            crate::metrics::payment_not_credited();
+            Confirm::NotYet
+        }
+        Err(_) => {
+            tracing::error!(charge_id = %charge_id, telegram_id = payer, stars,
+                "PAYMENT NOT CREDITED: the handler panicked on every delivery; confirmed so intake goes on, the reconciliation with Telegram tries it again");
+            crate::metrics::payment_not_credited();
+            Confirm::Done
+        }
+    }
+}
+
 async fn handle(
     bot: &Bot,
     claims: &dyn aisha_domain::coordination::Locks,
@@ -552,7 +710,12 @@ async fn handle(
     out
 }
 
-fn banner(settings: &Settings, username: &str, addr: std::net::SocketAddr, sandbox: Option<&Sandbox>) {
+fn banner(
+    settings: &Settings,
+    username: &str,
+    (addr, metrics): (std::net::SocketAddr, std::net::SocketAddr),
+    sandbox: Option<&Sandbox>,
+) {
     println!("AISHA is running.");
     println!("  database   {}", crate::doctor::redact(&settings.database.url));
     println!("  sessions   {}", settings.redis.url.as_deref().map_or("database".to_owned(), crate::doctor::redact));
@@ -577,7 +740,8 @@ fn banner(settings: &Settings, username: &str, addr: std::net::SocketAddr, sandb
             if settings.telegram.mode == TelegramMode::Webhook { "webhook" } else { "long polling" }
         );
     }
-    println!("  http       http://{addr}/healthz  /readyz  /metrics");
+    println!("  http       http://{addr}/healthz  /readyz");
+    println!("  metrics    http://{metrics}/metrics");
     if sandbox.is_some() {
         // a wildcard bind is reachable on loopback; a browser cannot open 0.0.0.0
         let mut page = addr;
@@ -611,7 +775,9 @@ async fn wait_for_signal() {
 
 #[cfg(test)]
 mod tests {
-    use super::first_delivery;
+    use super::{first_delivery, sandbox_mode};
+    use crate::cli::Command;
+    use crate::config::Settings;
     use aisha_bot::io::{ChatId, Event, MessageId, Update};
     use aisha_domain::user::Profile;
     use aisha_domain::{Clock, TelegramUserId};
@@ -649,5 +815,36 @@ mod tests {
         );
         assert!(first_delivery(&claims, &paid).await);
         assert!(first_delivery(&claims, &paid).await, "payments are credited idempotently, never skipped");
+    }
+
+    fn settings(pairs: &[(&str, &str)]) -> Settings {
+        Settings::load(None, pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap()
+    }
+
+    #[test]
+    fn the_sandbox_starts_only_where_it_cannot_be_mistaken_for_the_bot() {
+        let embedded = settings(&[]);
+        assert_eq!(sandbox_mode(&Command::Serve, &embedded, false), Ok(true), "no token, SQLite, loopback");
+        assert_eq!(sandbox_mode(&Command::Sandbox, &embedded, false), Ok(true));
+        let bot = settings(&[("AISHA__TELEGRAM__TOKEN", "1:a"), ("AISHA__FAL__KEY", "k")]);
+        assert_eq!(sandbox_mode(&Command::Serve, &bot, false), Ok(false), "a token: the real bot");
+        assert!(sandbox_mode(&Command::Sandbox, &bot, false).unwrap_err().contains("Telegram token"));
+        assert_eq!(sandbox_mode(&Command::Sandbox, &bot, true), Ok(true));
+        let pg = settings(&[("AISHA__DATABASE__URL", "postgres://u@db/aisha")]);
+        assert!(sandbox_mode(&Command::Serve, &pg, false).unwrap_err().contains("AISHA__TELEGRAM__TOKEN"));
+        assert!(sandbox_mode(&Command::Serve, &pg, true).is_err(), "serve never becomes the sandbox on PostgreSQL");
+        assert!(sandbox_mode(&Command::Sandbox, &pg, false).unwrap_err().contains("PostgreSQL"));
+        assert_eq!(sandbox_mode(&Command::Sandbox, &pg, true), Ok(true));
+        let public = settings(&[("AISHA__HTTP__BIND", "0.0.0.0:8080")]);
+        assert!(sandbox_mode(&Command::Serve, &public, false).unwrap_err().contains("not a loopback address"));
+        assert_eq!(sandbox_mode(&Command::Serve, &public, true), Ok(true));
+    }
+
+    #[test]
+    fn a_payment_that_panics_is_held_back_a_few_times_then_let_through() {
+        let panics = super::PaymentPanics::default();
+        let held: Vec<bool> = (0..super::PAYMENT_PANICS).map(|_| panics.hold_back("c1")).collect();
+        assert_eq!(held, [true, true, false], "held back, held back, then confirmed so intake goes on");
+        assert!(panics.hold_back("c2"), "counted per charge id");
     }
 }

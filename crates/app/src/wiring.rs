@@ -76,10 +76,16 @@ impl Notifier for LogNotifier {
     }
 }
 
-/// Telegram's refundStarPayment, for operators' refunds (absent without a token).
+/// Telegram's side of Stars: `refundStarPayment` for operators' refunds (the domain's
+/// `StarsRefunder`), `getStarTransactions` for reconciliation (absent without a token).
 #[async_trait]
-pub trait StarsRefunds: Send + Sync {
-    async fn refund_star_payment(&self, user: aisha_domain::TelegramUserId, charge_id: &str) -> Result<(), String>;
+pub trait StarsApi: aisha_domain::services::payments::StarsRefunder {
+    /// One page: the transactions AISHA cares about, and how many the page held in all.
+    async fn star_transactions(
+        &self,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(Vec<aisha_domain::services::payments::StarTransaction>, usize), String>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +119,7 @@ pub struct Stack {
     pub images: Arc<dyn ImageStore>,
     pub redis: Option<aisha_redis::RedisStore>,
     pub notifier: Arc<dyn Notifier>,
-    pub stars_refunds: Option<Arc<dyn StarsRefunds>>,
+    pub stars_api: Option<Arc<dyn StarsApi>>,
     pub accounts: Accounts,
 }
 
@@ -170,7 +176,7 @@ impl Stack {
             images,
             redis,
             notifier: Arc::new(LogNotifier),
-            stars_refunds: None,
+            stars_api: None,
             accounts,
             db,
             settings,

@@ -6,7 +6,7 @@
 //!
 //! PostgreSQL, Redis and S3 when their `AISHA_TEST_*` variables are set, SQLite and a local
 //! directory otherwise; the Redis and database-connection faults need those servers and say
-//! so when they are skipped.
+//! so when they are skipped (and fail instead under `CI=true`).
 
 use aisha_sandbox::fal::{Fault as FalFault, Order};
 use aisha_sandbox::telegram::{Fault, FaultKind};
@@ -365,7 +365,7 @@ async fn a_user_who_blocks_the_bot_mid_job_still_gets_the_images_in_the_gallery(
 async fn redis_down_for_ten_seconds_then_back() {
     let (emu, backend) = setup().await;
     if !backend.redis {
-        println!("skipped: set AISHA_TEST_REDIS_URL to run this fault");
+        aisha_tests::backend::skip_unless_ci("AISHA_TEST_REDIS_URL", "the Redis fault");
         return;
     }
     emu.fal.update(|k| {
@@ -455,7 +455,7 @@ async fn finish_storage_fault(chat: &Chat<'_>, app: &AppProcess) {
 async fn database_connections_cut_mid_job_are_recovered() {
     let (emu, backend) = setup().await;
     if backend.postgres.is_none() {
-        println!("skipped: set AISHA_TEST_DATABASE_URL to run this fault");
+        aisha_tests::backend::skip_unless_ci("AISHA_TEST_DATABASE_URL", "the database-connection fault");
         return;
     }
     emu.fal.update(|k| {

@@ -27,7 +27,7 @@ async fn leader(apps: &[&AppProcess]) -> Vec<bool> {
 async fn two_replicas_share_the_work_and_polling_fails_over() {
     let backend = Backend::from_env().await;
     if backend.postgres.is_none() || !backend.redis {
-        println!("skipped: two replicas need AISHA_TEST_DATABASE_URL and AISHA_TEST_REDIS_URL");
+        aisha_tests::backend::skip_unless_ci("AISHA_TEST_DATABASE_URL and AISHA_TEST_REDIS_URL", "two replicas");
         return;
     }
     let emu = Emulators::start().await;

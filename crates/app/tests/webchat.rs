@@ -104,7 +104,10 @@ async fn with_a_real_token_nothing_of_the_sandbox_is_served() {
 #[test]
 fn the_web_chat_in_headless_chromium() {
     let Some(browser) = std::env::var_os("AISHA_TEST_BROWSER") else {
-        eprintln!("skipped: set AISHA_TEST_BROWSER to a Chromium binary (e.g. /usr/bin/chromium) to run it");
+        aisha_tests::backend::skip_unless_ci(
+            "AISHA_TEST_BROWSER (a Chromium binary, e.g. /usr/bin/chromium)",
+            "the web chat in a browser",
+        );
         return;
     };
     assert!(Path::new(&browser).exists(), "AISHA_TEST_BROWSER={browser:?} does not exist");

@@ -4,15 +4,42 @@ use crate::bot::{Bot, Ctx, button};
 use crate::callback::Cb;
 use crate::dialogue::Dialogue;
 use crate::html::escape;
-use crate::io::{MessageId, Outgoing, Reply};
-use crate::texts::{Texts, fill};
+use crate::io::{Event, MessageId, Outgoing, Reply, Update};
+use crate::texts::{Texts, fill, texts};
 use aisha_domain::JobKind;
+use aisha_domain::TelegramUserId;
 use aisha_domain::ledger::{LedgerEntry, LedgerReason};
 use aisha_domain::payments::{PreCheckoutRefusal, PromoRefusal};
 use aisha_domain::ports::{RedeemError, StoreError};
 use aisha_domain::services::payments::{PaidInvoice, PromoError, TopUpError};
 
 const PAGE: usize = 10;
+
+/// A payment whose credit is not committed. `transient` (the store is unreachable or busy):
+/// the transport must leave its update unconfirmed so Telegram delivers it again, and the
+/// credit happens once the store is back. Otherwise the same delivery would fail the same way
+/// (a row the store refuses), so holding it back would only stop intake: it is logged, and the
+/// reconciliation with Telegram (`getStarTransactions`) tries it again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotCredited {
+    pub charge_id: String,
+    pub payer: TelegramUserId,
+    pub stars: u32,
+    pub reason: String,
+    pub transient: bool,
+}
+
+impl std::fmt::Display for NotCredited {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "payment {} of {} Stars from {} not credited: {}",
+            self.charge_id, self.stars, self.payer, self.reason
+        )
+    }
+}
+
+impl std::error::Error for NotCredited {}
 
 fn signed(n: i64) -> String {
     if n < 0 { format!("−{}", -n) } else { format!("+{n}") }
@@ -147,39 +174,76 @@ impl Bot {
         cx.out.push(Outgoing::critical(Reply::AnswerPreCheckout { query_id, ok: error.is_none(), error }));
     }
 
-    pub(crate) async fn paid(
-        &self,
-        cx: &mut Ctx,
-        currency: String,
-        stars: u32,
-        payload: String,
-        charge_id: String,
-    ) -> Result<(), StoreError> {
-        let paid =
-            PaidInvoice { payer: cx.user.profile.telegram_id, charge_id: charge_id.clone(), payload, currency, stars };
-        let result = self.payments.complete(paid).await;
-        if let Err(e) = &result {
-            // Telegram sends a successful payment once: this line is what an operator credits from
-            tracing::error!(charge_id = %charge_id, telegram_id = cx.user.profile.telegram_id.get(), stars, error = %e,
-                "PAYMENT NOT CREDITED: credit it with `aisha admin balance add` once the store is back");
+    /// A `successful_payment`, handled before anything else about the update: the credit is
+    /// the one thing that must happen (Telegram already has the Stars), so it does not wait
+    /// for registration or the blocked flag. `Err` means the credit is not committed (see
+    /// [`NotCredited`] for what the transport does); crediting is idempotent per charge id, so
+    /// a repeat never pays twice. A payer AISHA has no row for
+    /// (their first update was lost) is registered, then credited.
+    pub async fn handle_payment(&self, update: Update) -> Result<Vec<Outgoing>, NotCredited> {
+        let Update { from, event, .. } = update;
+        let Event::Payment { chat, currency, total_amount, payload, telegram_charge_id, .. } = event else {
+            return Ok(Vec::new());
+        };
+        let paid = PaidInvoice {
+            payer: from.telegram_id,
+            charge_id: telegram_charge_id.clone(),
+            payload,
+            currency,
+            stars: total_amount,
+        };
+        let mut result = self.payments.complete(paid.clone()).await;
+        if matches!(result, Err(TopUpError::UnknownPayer { .. })) {
+            result = match self.accounts.register(from.clone()).await {
+                Ok(_) => self.payments.complete(paid).await,
+                Err(e) => Err(TopUpError::Store(e)),
+            };
         }
-        match result {
-            Ok(top_up) => {
-                if top_up.replayed {
-                    return Ok(()); // the receipt was sent the first time
-                }
-                let balance = self.ledger.balance(cx.user.id).await?;
-                let text = fill(cx.t.paid, &[&top_up.payment.coins, &balance]);
-                cx.out.push(Outgoing::critical(Reply::SendText {
-                    chat: cx.chat,
-                    text,
-                    keyboard: Some(self.menu_keyboard(cx).await?),
-                }));
-                Ok(())
+        let top_up = result.map_err(|e| {
+            let transient = matches!(&e, TopUpError::Store(s) if s.is_retryable());
+            if transient {
+                tracing::error!(charge_id = %telegram_charge_id, telegram_id = from.telegram_id.get(), stars = total_amount,
+                    error = %e, "PAYMENT NOT CREDITED yet: the store is unavailable; not confirmed to Telegram, which delivers it again");
+            } else {
+                tracing::error!(charge_id = %telegram_charge_id, telegram_id = from.telegram_id.get(), stars = total_amount,
+                    error = %e, "PAYMENT NOT CREDITED: the store refused it; the reconciliation with Telegram tries it again");
             }
-            Err(TopUpError::Store(e)) => Err(e),
-            Err(e @ TopUpError::UnknownPayer { .. }) => Err(StoreError::Internal(e.to_string())),
+            NotCredited {
+                charge_id: telegram_charge_id.clone(),
+                payer: from.telegram_id,
+                stars: total_amount,
+                reason: e.to_string(),
+                transient,
+            }
+        })?;
+        let Some(entry) = top_up.entry else {
+            return Ok(Vec::new()); // a repeat: the receipt went out the first time
+        };
+        // committed; what follows is the receipt, and a failure here costs a message, not money
+        let language = aisha_domain::Language::from_telegram(from.language_code.as_deref());
+        let user = match self.accounts.register(from).await {
+            Ok(registered) => Some(registered.user),
+            Err(e) => {
+                tracing::warn!(charge_id = %telegram_charge_id, error = %e, "payment credited; the receipt goes without the menu");
+                None
+            }
+        };
+        let Some(mut user) = user else {
+            let text = fill(texts(language).paid, &[&top_up.payment.coins, &entry.balance_after]);
+            return Ok(vec![Outgoing::critical(Reply::SendText { chat, text, keyboard: None })]);
+        };
+        if user.blocked {
+            // they paid, so Telegram delivers to them again
+            match self.users.set_blocked(user.id, false).await {
+                Ok(_) => user.blocked = false,
+                Err(e) => tracing::warn!(user = %user.id, error = %e, "could not clear the blocked flag"),
+            }
         }
+        let t = texts(user.settings.language);
+        let cx = Ctx { user, chat, t, out: Vec::new() };
+        let text = fill(t.paid, &[&top_up.payment.coins, &entry.balance_after]);
+        let keyboard = self.menu_keyboard(&cx).await.ok();
+        Ok(vec![Outgoing::critical(Reply::SendText { chat, text, keyboard })])
     }
 
     pub(crate) async fn promo_given(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {

@@ -100,6 +100,12 @@ impl Bot {
     /// says nothing was lost (every money change is a single transaction).
     pub async fn handle(&self, update: Update) -> Vec<Outgoing> {
         let t = texts(aisha_domain::Language::from_telegram(update.from.language_code.as_deref()));
+        if let Event::Payment { chat, .. } = update.event {
+            // a transport that can leave the update unconfirmed calls `handle_payment` itself
+            return self.handle_payment(update).await.unwrap_or_else(|_| {
+                vec![Outgoing::critical(Reply::SendText { chat, text: t.error.into(), keyboard: None })]
+            });
+        }
         let query_id = match &update.event {
             Event::Callback { query_id, .. } => Some(query_id.clone()),
             _ => None,
@@ -160,9 +166,8 @@ impl Bot {
             Event::PreCheckout { query_id, currency, total_amount, payload } => {
                 self.pre_checkout(&mut cx, query_id, &currency, total_amount, &payload).await
             }
-            Event::Payment { currency, total_amount, payload, telegram_charge_id, .. } => {
-                self.paid(&mut cx, currency, total_amount, payload, telegram_charge_id).await?
-            }
+            // handled in `handle`, before registration
+            Event::Payment { .. } => {}
         }
         Ok(cx.out)
     }

@@ -13,4 +13,5 @@ mod notices;
 mod settings;
 pub mod texts;
 
+pub use balance::NotCredited;
 pub use bot::{Bot, BotConfig};

@@ -418,3 +418,115 @@ fn create_offers_only_formats_and_counts_some_model_can_make() {
     let out = h.press(U, "ru", Cb::Count(2), 11);
     assert!(find(&out, |c| matches!(c, Cb::Model(k) if k.as_str() == "flux-2")).is_some(), "{}", all_text(&out));
 }
+
+/// Payments whose recording fails while `down` is set: a store outage, for the payment only.
+struct FlakyPayments {
+    inner: std::sync::Arc<aisha_memory::MemoryStore>,
+    down: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl aisha_domain::ports::Payments for FlakyPayments {
+    async fn record_stars_payment(
+        &self,
+        payment: aisha_domain::payments::StarsPayment,
+        entry: aisha_domain::LedgerEntryId,
+    ) -> Result<aisha_domain::ports::PaymentRecorded, aisha_domain::ports::StoreError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(aisha_domain::ports::StoreError::Unavailable("injected outage".into()));
+        }
+        self.inner.record_stars_payment(payment, entry).await
+    }
+    async fn stars_payment(
+        &self,
+        charge_id: &str,
+    ) -> Result<Option<aisha_domain::payments::StarsPayment>, aisha_domain::ports::StoreError> {
+        self.inner.stars_payment(charge_id).await
+    }
+    async fn refund_stars_payment(
+        &self,
+        charge_id: &str,
+        force: bool,
+        entry: aisha_domain::LedgerEntryId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<aisha_domain::ports::StarsRefunded, aisha_domain::ports::StarsRefundError> {
+        self.inner.refund_stars_payment(charge_id, force, entry, now).await
+    }
+    async fn stars_totals(&self) -> Result<aisha_domain::ports::StarsTotals, aisha_domain::ports::StoreError> {
+        self.inner.stars_totals().await
+    }
+    async fn request_stars_refund(
+        &self,
+        charge_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        lease: chrono::Duration,
+    ) -> Result<aisha_domain::payments::StarsPayment, aisha_domain::ports::StarsRefundError> {
+        self.inner.request_stars_refund(charge_id, now, lease).await
+    }
+    async fn confirm_stars_refund(
+        &self,
+        charge_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<aisha_domain::payments::StarsPayment, aisha_domain::ports::StarsRefundError> {
+        self.inner.confirm_stars_refund(charge_id, now).await
+    }
+    async fn withdraw_stars_refund(&self, charge_id: &str) -> Result<(), aisha_domain::ports::StoreError> {
+        self.inner.withdraw_stars_refund(charge_id).await
+    }
+}
+
+fn paid_update(h: &Harness, tg: i64, stars: u32, payload: &str, charge: &str) -> aisha_bot::io::Update {
+    let _ = h;
+    aisha_bot::io::Update {
+        id: 77,
+        from: Harness::profile(tg, "en"),
+        event: Event::Payment {
+            chat: aisha_bot::io::ChatId(tg),
+            currency: "XTR".into(),
+            total_amount: stars,
+            payload: payload.to_owned(),
+            telegram_charge_id: charge.to_owned(),
+            provider_charge_id: String::new(),
+        },
+    }
+}
+
+#[test]
+fn a_payment_that_cannot_be_recorded_is_not_credited_and_is_credited_once_when_delivered_again() {
+    let mut h = Harness::new();
+    let flaky = std::sync::Arc::new(FlakyPayments { inner: h.store.clone(), down: true.into() });
+    h.bot.payments.payments = flaky.clone();
+    h.command(U, "en", "start");
+    let payload = aisha_domain::payments::InvoicePayload::for_package(
+        &aisha_domain::payments::default_packages()[0],
+        aisha_domain::TelegramUserId::new(U).unwrap(),
+    )
+    .encode();
+    let failed = block(h.bot.handle_payment(paid_update(&h, U, 50, &payload, "charge-down")));
+    let not_credited = failed.expect_err("the store is down: the transport must not confirm it");
+    assert_eq!((not_credited.charge_id.as_str(), not_credited.stars), ("charge-down", 50));
+    assert!(not_credited.transient, "an unavailable store is worth a redelivery");
+    assert_eq!(h.balance(U), 0, "nothing credited, nothing half-written");
+    flaky.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    let again = block(h.bot.handle_payment(paid_update(&h, U, 50, &payload, "charge-down"))).unwrap();
+    assert!(all_text(&again).contains("Payment received: +100 coins. Balance: 100 coins."), "{}", all_text(&again));
+    let third = block(h.bot.handle_payment(paid_update(&h, U, 50, &payload, "charge-down"))).unwrap();
+    assert!(third.is_empty(), "a repeat is a no-op without a second receipt");
+    assert_eq!(h.balance(U), 100);
+    h.assert_invariants();
+}
+
+#[test]
+fn a_payment_from_someone_never_registered_is_credited_before_anything_else() {
+    let h = Harness::new();
+    let payer = 4242;
+    let payload = aisha_domain::payments::InvoicePayload::for_package(
+        &aisha_domain::payments::default_packages()[0],
+        aisha_domain::TelegramUserId::new(payer).unwrap(),
+    )
+    .encode();
+    let out = block(h.bot.handle_payment(paid_update(&h, payer, 50, &payload, "charge-first"))).unwrap();
+    assert!(all_text(&out).contains("Payment received: +100 coins"), "{}", all_text(&out));
+    assert_eq!(h.balance(payer), 100);
+    h.assert_invariants();
+}

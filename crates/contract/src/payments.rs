@@ -19,6 +19,8 @@ fn payment(owner: &aisha_domain::User, coins: i64, now: DateTime<Utc>) -> StarsP
         needs_attention: false,
         refunded_at: None,
         created_at: now,
+        refund_requested_at: None,
+        refund_confirmed_at: None,
     }
 }
 
@@ -93,6 +95,40 @@ async fn stars(s: Stores<'_>, now: DateTime<Utc>) {
     let t = s.payments.stars_totals().await.unwrap();
     assert_eq!((t.payments - totals_before.payments, t.stars - totals_before.stars), (2, 100));
     assert_eq!(t.refunded_stars - totals_before.refunded_stars, 100);
+
+    // an operator's refund in stored steps: one request at a time, a stale one taken over
+    let r = payment(&u, 10, now);
+    s.payments.record_stars_payment(r.clone(), entry()).await.unwrap();
+    let lease = Duration::seconds(60);
+    let requested = s.payments.request_stars_refund(&r.charge_id, now, lease).await.unwrap();
+    assert_eq!((requested.refund_requested_at, requested.refund_confirmed_at), (Some(now), None));
+    assert_eq!(
+        s.payments.request_stars_refund(&r.charge_id, now + Duration::seconds(5), lease).await.unwrap_err(),
+        StarsRefundError::InProgress { since: now },
+        "a second run while the first may still be asking Telegram is refused"
+    );
+    s.payments.withdraw_stars_refund(&r.charge_id).await.unwrap();
+    let again = s.payments.request_stars_refund(&r.charge_id, now + Duration::seconds(6), lease).await.unwrap();
+    assert_eq!(again.refund_requested_at, Some(now + Duration::seconds(6)), "withdrawn: asked afresh");
+    let later = now + Duration::seconds(100);
+    let taken_over = s.payments.request_stars_refund(&r.charge_id, later, lease).await.unwrap();
+    assert_eq!(taken_over.refund_requested_at, Some(later), "a stale request is taken over");
+    let confirmed = s.payments.confirm_stars_refund(&r.charge_id, later).await.unwrap();
+    assert_eq!(confirmed.refund_confirmed_at, Some(later));
+    let confirmed_again = s.payments.confirm_stars_refund(&r.charge_id, later + lease).await.unwrap();
+    assert_eq!(confirmed_again.refund_confirmed_at, Some(later), "confirming twice keeps the first");
+    s.payments.withdraw_stars_refund(&r.charge_id).await.unwrap();
+    let kept = s.payments.request_stars_refund(&r.charge_id, later + lease, lease).await.unwrap();
+    assert_eq!(kept.refund_confirmed_at, Some(later), "a confirmed refund is never withdrawn or asked again");
+    s.payments.refund_stars_payment(&r.charge_id, true, entry(), later).await.unwrap();
+    assert_eq!(
+        s.payments.request_stars_refund(&r.charge_id, later + lease * 3, lease).await.unwrap_err(),
+        StarsRefundError::AlreadyRefunded
+    );
+    assert_eq!(
+        s.payments.request_stars_refund("no-such-charge", now, lease).await.unwrap_err(),
+        StarsRefundError::NotFound
+    );
 }
 
 async fn promos(s: Stores<'_>, now: DateTime<Utc>) {

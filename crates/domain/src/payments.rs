@@ -146,8 +146,15 @@ pub struct StarsPayment {
     pub stars: u32,
     pub coins: Coins,
     pub needs_attention: bool,
+    /// When an operator's refund took the coins back (its last step).
     pub refunded_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// An operator's refund: when Telegram was (about to be) asked to return the Stars.
+    #[serde(default)]
+    pub refund_requested_at: Option<DateTime<Utc>>,
+    /// An operator's refund: when Telegram confirmed it returned the Stars.
+    #[serde(default)]
+    pub refund_confirmed_at: Option<DateTime<Utc>>,
 }
 
 /// A promo code as the operator defined it, with its use count.

@@ -367,6 +367,8 @@ pub enum StarsRefundError {
     AlreadyRefunded,
     #[error("the user has {balance} coins left of the {needed} this payment bought")]
     CoinsSpent { balance: Coins, needed: Coins },
+    #[error("another refund of this payment is under way (Telegram asked at {since})")]
+    InProgress { since: DateTime<Utc> },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -427,6 +429,21 @@ pub trait Payments: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<StarsRefunded, StarsRefundError>;
     async fn stars_totals(&self) -> Result<StarsTotals, StoreError>;
+    /// The first step of an operator's refund, stored before Telegram is asked: sets
+    /// `refund_requested_at`, unless a request younger than `lease` exists (`InProgress`: one
+    /// run at a time; an older one was interrupted and is taken over). A refund Telegram
+    /// already confirmed is returned unchanged, so the caller goes on to take the coins.
+    async fn request_stars_refund(
+        &self,
+        charge_id: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<StarsPayment, StarsRefundError>;
+    /// Telegram returned the Stars: sets `refund_confirmed_at` (the first time only).
+    async fn confirm_stars_refund(&self, charge_id: &str, now: DateTime<Utc>)
+    -> Result<StarsPayment, StarsRefundError>;
+    /// Telegram refused: clears an unconfirmed request, so a later run starts afresh.
+    async fn withdraw_stars_refund(&self, charge_id: &str) -> Result<(), StoreError>;
 }
 
 #[async_trait]

@@ -6,7 +6,7 @@ use aisha_domain::avatar::PhotoRejection;
 use aisha_domain::gallery::{DateFilter, ImageKind};
 use aisha_domain::media::fixtures::{jpeg_header, png_header};
 use aisha_domain::payments::{InvoicePayload, PreCheckoutRefusal, PromoRefusal, default_packages};
-use aisha_domain::ports::{Ledger, RedeemError, RemovePhoto, StarsRefundError};
+use aisha_domain::ports::{Ledger, Payments, RedeemError, RemovePhoto, StarsRefundError};
 use aisha_domain::services::avatars::PhotoError;
 use aisha_domain::services::gallery::{GalleryService, Nav, View};
 use aisha_domain::services::payments::{PaidInvoice, PromoError};
@@ -297,4 +297,150 @@ fn promo_codes_refuse_with_reasons() {
         block(w.payments.redeem(&u, "nothing")).unwrap_err(),
         PromoError::Redeem(RedeemError::Refused(PromoRefusal::Unknown))
     );
+}
+
+#[test]
+fn reconciliation_credits_what_telegram_has_and_aisha_missed_once() {
+    use aisha_domain::services::payments::StarTransaction;
+    let w = World::new();
+    let u = w.user(9);
+    let tg = u.profile.telegram_id;
+    let pkg = &default_packages()[0];
+    let payload = w.payments.invoice(&pkg.id, tg).unwrap().1.encode();
+    let live = PaidInvoice {
+        payer: tg,
+        charge_id: "tg-live".into(),
+        payload: payload.clone(),
+        currency: "XTR".into(),
+        stars: pkg.stars,
+    };
+    block(w.payments.complete(live)).unwrap();
+    let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+    let telegram = [
+        StarTransaction::Payment {
+            charge_id: "tg-live".into(),
+            payer: tg,
+            payload: payload.clone(),
+            stars: pkg.stars,
+            at,
+        },
+        StarTransaction::Payment { charge_id: "tg-lost".into(), payer: tg, payload, stars: pkg.stars, at },
+        StarTransaction::Refund { charge_id: "tg-live".into(), user: tg, stars: pkg.stars, at },
+    ];
+    let first = block(w.payments.reconcile(&telegram));
+    assert_eq!(first.credited.iter().map(|p| p.charge_id.as_str()).collect::<Vec<_>>(), ["tg-lost"]);
+    assert_eq!(first.credited[0].coins, pkg.coins);
+    assert_eq!(first.already_credited, 1, "the live payment is not credited again");
+    assert_eq!(first.refunded_outside, [("tg-live".to_owned(), tg, pkg.stars)]);
+    assert!(first.failed.is_empty());
+    assert_eq!(w.balance(&u), 200);
+    let second = block(w.payments.reconcile(&telegram));
+    assert!(second.credited.is_empty(), "a second run credits nothing");
+    assert_eq!(second.already_credited, 2);
+    assert_eq!(w.balance(&u), 200);
+    // once AISHA has refunded it, the refund is no longer reported
+    block(w.payments.refund("tg-live", false)).unwrap();
+    assert!(block(w.payments.reconcile(&telegram)).refunded_outside.is_empty());
+    w.assert_invariants();
+}
+
+/// Telegram's refundStarPayment as the tests need it: it refunds each charge once (and says
+/// so when asked again), and can lose its answer once after refunding, or refuse.
+#[derive(Default)]
+struct FakeTelegram {
+    refunded: std::sync::Mutex<Vec<String>>,
+    lose_answer_once: std::sync::atomic::AtomicBool,
+    refuse: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl aisha_domain::services::payments::StarsRefunder for FakeTelegram {
+    async fn refund_star_payment(
+        &self,
+        _user: TelegramUserId,
+        charge_id: &str,
+    ) -> Result<(), aisha_domain::services::payments::RefundCallError> {
+        use aisha_domain::services::payments::RefundCallError;
+        use std::sync::atomic::Ordering;
+        if self.refuse.load(Ordering::SeqCst) {
+            return Err(RefundCallError::Refused("Bad Request: CHARGE_NOT_FOUND".into()));
+        }
+        let mut refunded = self.refunded.lock().unwrap();
+        if refunded.iter().any(|c| c == charge_id) {
+            return Err(RefundCallError::AlreadyRefunded);
+        }
+        refunded.push(charge_id.to_owned());
+        if self.lose_answer_once.swap(false, Ordering::SeqCst) {
+            return Err(RefundCallError::Unanswered("operation timed out".into()));
+        }
+        Ok(())
+    }
+}
+
+fn paid(w: &World, u: &User, charge: &str) {
+    let pkg = &default_packages()[0];
+    let payload = w.payments.invoice(&pkg.id, u.profile.telegram_id).unwrap().1.encode();
+    let invoice = PaidInvoice {
+        payer: u.profile.telegram_id,
+        charge_id: charge.into(),
+        payload,
+        currency: "XTR".into(),
+        stars: pkg.stars,
+    };
+    block(w.payments.complete(invoice)).unwrap();
+}
+
+#[test]
+fn a_refund_interrupted_after_telegram_refunded_is_finished_by_the_next_run_paying_once() {
+    use aisha_domain::services::payments::OperatorRefundError;
+    let w = World::new();
+    let u = w.user(11);
+    paid(&w, &u, "tg-r1");
+    let telegram = FakeTelegram { lose_answer_once: true.into(), ..FakeTelegram::default() };
+    let balance = |w: &World| block(w.store.balance(u.id)).unwrap();
+
+    let first = block(w.payments.operator_refund("tg-r1", false, balance(&w), &telegram));
+    assert!(matches!(first, Err(OperatorRefundError::Unanswered(_))), "{first:?}");
+    assert_eq!(*telegram.refunded.lock().unwrap(), ["tg-r1"], "Telegram did refund");
+    assert_eq!(w.balance(&u), 100, "the coins stay until Telegram's refund is confirmed");
+    let stored = block(w.store.stars_payment("tg-r1")).unwrap().unwrap();
+    assert!(stored.refund_requested_at.is_some() && stored.refund_confirmed_at.is_none());
+
+    let meanwhile = block(w.payments.operator_refund("tg-r1", false, balance(&w), &telegram));
+    assert!(matches!(meanwhile, Err(OperatorRefundError::Payment(StarsRefundError::InProgress { .. }))));
+
+    w.clock.advance(chrono::Duration::seconds(61));
+    let rerun = block(w.payments.operator_refund("tg-r1", false, balance(&w), &telegram)).unwrap();
+    assert_eq!(rerun.taken_back.get(), 100);
+    assert_eq!(telegram.refunded.lock().unwrap().len(), 1, "the Stars went back once");
+    assert_eq!(w.balance(&u), 0, "the coins were taken once");
+    let again = block(w.payments.operator_refund("tg-r1", true, balance(&w), &telegram));
+    assert_eq!(again.unwrap_err(), OperatorRefundError::Payment(StarsRefundError::AlreadyRefunded));
+    assert_eq!(w.balance(&u), 0);
+    w.assert_invariants();
+}
+
+#[test]
+fn a_refund_telegram_refuses_or_the_user_cannot_cover_changes_nothing() {
+    use aisha_domain::services::payments::OperatorRefundError;
+    let w = World::new();
+    let u = w.user(12);
+    paid(&w, &u, "tg-r2");
+    let telegram = FakeTelegram { refuse: true.into(), ..FakeTelegram::default() };
+    let refused = block(w.payments.operator_refund("tg-r2", false, aisha_domain::Coins::new(100).unwrap(), &telegram));
+    assert!(matches!(refused, Err(OperatorRefundError::TelegramRefused(ref e)) if e.contains("CHARGE_NOT_FOUND")));
+    let stored = block(w.store.stars_payment("tg-r2")).unwrap().unwrap();
+    assert_eq!((stored.refund_requested_at, stored.refunded_at), (None, None), "withdrawn: a later run starts afresh");
+    assert_eq!(w.balance(&u), 100);
+
+    w.fund(&u, -60);
+    let telegram = FakeTelegram::default();
+    let spent = block(w.payments.operator_refund("tg-r2", false, aisha_domain::Coins::new(40).unwrap(), &telegram));
+    assert!(matches!(spent, Err(OperatorRefundError::Payment(StarsRefundError::CoinsSpent { .. }))));
+    assert!(telegram.refunded.lock().unwrap().is_empty(), "refused before Telegram is asked");
+    let forced =
+        block(w.payments.operator_refund("tg-r2", true, aisha_domain::Coins::new(40).unwrap(), &telegram)).unwrap();
+    assert_eq!(forced.taken_back.get(), 40, "forced: what is left");
+    assert_eq!(w.balance(&u), 0);
+    w.assert_invariants();
 }

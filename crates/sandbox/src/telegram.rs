@@ -438,6 +438,18 @@ impl TelegramSandbox {
         self.shared.with(|s| s.updates.len())
     }
 
+    /// With `false`, an update whose webhook delivery fails is lost instead of retried, as
+    /// when Telegram gives up on an unanswered update: only `getStarTransactions` still
+    /// shows a payment lost that way.
+    pub fn set_redelivery(&self, redeliver: bool) {
+        self.shared.with(|s| s.redeliver = redeliver);
+    }
+
+    /// The bot's Star transactions so far (payments and refunds), oldest first.
+    pub fn star_transactions(&self) -> Vec<Value> {
+        self.shared.with(|s| s.star_transactions.clone())
+    }
+
     /// The default command list (the last `setMyCommands` without a language).
     pub fn commands(&self) -> Value {
         self.commands_for("")
@@ -504,6 +516,9 @@ async fn pay(shared: &Shared, user: i64, message_id: i32, deadline: Duration) ->
                 charge_id.clone(),
                 state::Charge { user, amount: invoice.total_amount, payload: invoice.payload.clone(), refunded: false },
             );
+            let source = json!({"type": "user", "transaction_type": "invoice_payment", "user": s.user_json(user),
+                "invoice_payload": invoice.payload});
+            s.record_star_transaction(json!({"id": charge_id, "amount": invoice.total_amount, "source": source}));
             let paid = json!({"currency": invoice.currency, "total_amount": invoice.total_amount,
                 "invoice_payload": invoice.payload, "telegram_payment_charge_id": charge_id,
                 "provider_payment_charge_id": ""});

@@ -442,6 +442,8 @@ pub(crate) fn payment(m: stars_payments::Model) -> R<StarsPayment> {
         needs_attention: m.needs_attention,
         refunded_at: m.refunded_at,
         created_at: m.created_at,
+        refund_requested_at: m.refund_requested_at,
+        refund_confirmed_at: m.refund_confirmed_at,
     })
 }
 
@@ -457,6 +459,8 @@ pub(crate) fn payment_row(p: &StarsPayment, id: LedgerEntryId) -> stars_payments
         needs_attention: Set(p.needs_attention),
         refunded_at: Set(p.refunded_at.map(truncate)),
         created_at: Set(truncate(p.created_at)),
+        refund_requested_at: Set(p.refund_requested_at.map(truncate)),
+        refund_confirmed_at: Set(p.refund_confirmed_at.map(truncate)),
     }
 }
 

@@ -228,6 +228,8 @@ pub mod stars_payments {
         pub needs_attention: bool,
         pub refunded_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
+        pub refund_requested_at: Option<DateTimeUtc>,
+        pub refund_confirmed_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -222,6 +222,79 @@ impl Payments for Db {
         self.refund_tx(charge_id, force, entry, truncate(now)).await
     }
 
+    async fn request_stars_refund(
+        &self,
+        charge_id: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<StarsPayment, StarsRefundError> {
+        let now = truncate(now);
+        let tx = self.begin().await?;
+        // the row lock makes concurrent requests take turns: the second sees the first's mark
+        let Some(row) = stars_payments::Entity::find()
+            .filter(stars_payments::Column::ChargeId.eq(charge_id))
+            .lock_exclusive()
+            .one(&tx)
+            .await
+            .sql()?
+        else {
+            return Err(StarsRefundError::NotFound);
+        };
+        let mut payment = convert::payment(row)?;
+        if payment.refunded_at.is_some() {
+            return Err(StarsRefundError::AlreadyRefunded);
+        }
+        if payment.refund_confirmed_at.is_some() {
+            return Ok(payment);
+        }
+        if let Some(since) = payment.refund_requested_at
+            && now - since < lease
+        {
+            return Err(StarsRefundError::InProgress { since });
+        }
+        // compare-and-set on the request seen, for SQLite where the row lock is a no-op
+        let mut update = stars_payments::Entity::update_many()
+            .set(stars_payments::ActiveModel { refund_requested_at: Set(Some(now)), ..Default::default() })
+            .filter(stars_payments::Column::ChargeId.eq(charge_id))
+            .filter(stars_payments::Column::RefundConfirmedAt.is_null());
+        update = match payment.refund_requested_at {
+            Some(seen) => update.filter(stars_payments::Column::RefundRequestedAt.eq(seen)),
+            None => update.filter(stars_payments::Column::RefundRequestedAt.is_null()),
+        };
+        if update.exec(&tx).await.sql()?.rows_affected != 1 {
+            return Err(StarsRefundError::InProgress { since: payment.refund_requested_at.unwrap_or(now) });
+        }
+        tx.commit().await.sql()?;
+        payment.refund_requested_at = Some(now);
+        Ok(payment)
+    }
+
+    async fn confirm_stars_refund(
+        &self,
+        charge_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<StarsPayment, StarsRefundError> {
+        stars_payments::Entity::update_many()
+            .set(stars_payments::ActiveModel { refund_confirmed_at: Set(Some(truncate(now))), ..Default::default() })
+            .filter(stars_payments::Column::ChargeId.eq(charge_id))
+            .filter(stars_payments::Column::RefundConfirmedAt.is_null())
+            .exec(&self.conn)
+            .await
+            .sql()?;
+        payment_by_charge(&self.conn, charge_id).await?.ok_or(StarsRefundError::NotFound)
+    }
+
+    async fn withdraw_stars_refund(&self, charge_id: &str) -> Result<(), StoreError> {
+        stars_payments::Entity::update_many()
+            .set(stars_payments::ActiveModel { refund_requested_at: Set(None), ..Default::default() })
+            .filter(stars_payments::Column::ChargeId.eq(charge_id))
+            .filter(stars_payments::Column::RefundConfirmedAt.is_null())
+            .exec(&self.conn)
+            .await
+            .sql()?;
+        Ok(())
+    }
+
     async fn stars_totals(&self) -> Result<StarsTotals, StoreError> {
         let refunded =
             Expr::case(stars_payments::Column::RefundedAt.is_not_null(), Expr::col(stars_payments::Column::Stars))

@@ -8,7 +8,9 @@ use aisha_db::Db;
 use aisha_domain::generation::{InFlightLimit, JobLimits};
 use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
 use aisha_domain::payments::{Promo, PromoRefusal, StarsPayment};
-use aisha_domain::ports::{CreateJobError, Jobs, Ledger, PaymentRecorded, Payments, Promos, RedeemError, Users};
+use aisha_domain::ports::{
+    CreateJobError, Jobs, Ledger, PaymentRecorded, Payments, Promos, RedeemError, StarsRefundError, Users,
+};
 use aisha_domain::{Coins, JobId, LedgerEntryId, PromoCode, User};
 use aisha_memory::ManualClock;
 use chrono::{DateTime, Duration, Utc};
@@ -149,6 +151,8 @@ async fn payment_credits_once(db: &common::TestDb) {
         needs_attention: false,
         refunded_at: None,
         created_at: now(),
+        refund_requested_at: None,
+        refund_confirmed_at: None,
     };
     let tasks: Vec<_> = (0..5)
         .map(|_| {
@@ -165,9 +169,75 @@ async fn payment_credits_once(db: &common::TestDb) {
     assert_eq!(ledger_sum(db, &u).await, 275);
 }
 
+/// Five operators start refunding one payment at the same moment: one run holds the refund,
+/// the others are told another is under way; the one that won takes the coins once.
+async fn one_refund_run_wins(db: &common::TestDb) {
+    let u = funded(db, 0).await;
+    let payment = StarsPayment {
+        charge_id: format!("charge-{}", fixtures::id()),
+        owner: u.id,
+        telegram_id: u.profile.telegram_id,
+        payload: "v1:p100:100:50:1".into(),
+        stars: 50,
+        coins: Coins::new(100).unwrap(),
+        needs_attention: false,
+        refunded_at: None,
+        created_at: now(),
+        refund_requested_at: None,
+        refund_confirmed_at: None,
+    };
+    db.record_stars_payment(payment.clone(), LedgerEntryId(fixtures::id())).await.unwrap();
+    let tasks: Vec<_> = (0..5)
+        .map(|_| {
+            let (db, charge) = (db.db(), payment.charge_id.clone());
+            tokio::spawn(async move { db.request_stars_refund(&charge, now(), Duration::seconds(60)).await })
+        })
+        .collect();
+    let (mut won, mut told) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(p) => {
+                assert_eq!(p.refund_requested_at, Some(now()));
+                won += 1;
+            }
+            Err(StarsRefundError::InProgress { since }) => {
+                assert_eq!(since, now());
+                told += 1;
+            }
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert_eq!((won, told), (1, 4), "one run wins");
+    db.confirm_stars_refund(&payment.charge_id, now()).await.unwrap();
+    let takes: Vec<_> = (0..3)
+        .map(|_| {
+            let (db, charge) = (db.db(), payment.charge_id.clone());
+            tokio::spawn(
+                async move { db.refund_stars_payment(&charge, true, LedgerEntryId(fixtures::id()), now()).await },
+            )
+        })
+        .collect();
+    let mut taken = 0;
+    for t in takes {
+        match t.await.unwrap() {
+            Ok(r) => taken += r.taken_back.get(),
+            Err(StarsRefundError::AlreadyRefunded) => {}
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert_eq!(taken, 100, "the coins are taken once");
+    assert_eq!(db.balance(u.id).await.unwrap(), Coins::ZERO);
+    assert_eq!(ledger_sum(db, &u).await, 0);
+}
+
 mod payments {
     use super::*;
     crate::on_every_backend!(payment_credits_once);
+}
+
+mod refunds {
+    use super::*;
+    crate::on_every_backend!(one_refund_run_wins);
 }
 
 /// Twenty users redeem a code with five uses left at the same time: exactly five get coins.

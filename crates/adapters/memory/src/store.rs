@@ -701,6 +701,45 @@ impl Payments for MemoryStore {
         Ok(StarsRefunded { payment: stored.clone(), taken_back, entry: row })
     }
 
+    async fn request_stars_refund(
+        &self,
+        charge_id: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<StarsPayment, StarsRefundError> {
+        let mut s = self.lock();
+        let p = s.payments.get_mut(charge_id).ok_or(StarsRefundError::NotFound)?;
+        if p.refunded_at.is_some() {
+            return Err(StarsRefundError::AlreadyRefunded);
+        }
+        if p.refund_confirmed_at.is_none() {
+            match p.refund_requested_at {
+                Some(since) if now - since < lease => return Err(StarsRefundError::InProgress { since }),
+                _ => p.refund_requested_at = Some(now),
+            }
+        }
+        Ok(p.clone())
+    }
+
+    async fn confirm_stars_refund(
+        &self,
+        charge_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<StarsPayment, StarsRefundError> {
+        let mut s = self.lock();
+        let p = s.payments.get_mut(charge_id).ok_or(StarsRefundError::NotFound)?;
+        p.refund_confirmed_at.get_or_insert(now);
+        Ok(p.clone())
+    }
+
+    async fn withdraw_stars_refund(&self, charge_id: &str) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        if let Some(p) = s.payments.get_mut(charge_id).filter(|p| p.refund_confirmed_at.is_none()) {
+            p.refund_requested_at = None;
+        }
+        Ok(())
+    }
+
     async fn stars_totals(&self) -> Result<StarsTotals, StoreError> {
         let s = self.lock();
         let mut t = StarsTotals::default();

@@ -25,10 +25,19 @@ use uuid::Uuid;
 
 const URL_VAR: &str = "AISHA_TEST_REDIS_URL";
 
+/// Under CI (`CI=true`) a test server's variable missing is a broken pipeline, not a skip: a
+/// green run would claim a leg ran that did not.
+fn fail_in_ci(var: &str) {
+    if matches!(std::env::var("CI").ok().as_deref().map(str::trim), Some("true" | "1")) {
+        panic!("{var} is not set and CI=true: set it (.ci/run does) instead of skipping this leg");
+    }
+}
+
 fn test_url(test: &str) -> Option<String> {
     match std::env::var(URL_VAR) {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
+            fail_in_ci(URL_VAR);
             eprintln!("{URL_VAR} is not set: skipped the Redis leg of `{test}`");
             None
         }

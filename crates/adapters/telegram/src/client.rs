@@ -88,6 +88,26 @@ impl Telegram {
         self.api.call::<_, bool>("refundStarPayment", &params).await.map(drop)
     }
 
+    /// One page of the bot's Star transactions (`getStarTransactions`: `offset` transactions
+    /// skipped, at most `limit`, 1–100), decoded into the ones AISHA cares about: payments of
+    /// its invoices and refunds to users. Bot API (https://core.telegram.org/bots/api#startransaction,
+    /// read 2026-12-06): a transaction's `id` is the payment's `telegram_payment_charge_id`, and
+    /// a refund's `id` is the refunded payment's; `source` is set on incoming transactions,
+    /// `receiver` on outgoing ones, a `TransactionPartnerUser` with `transaction_type`
+    /// "invoice_payment" (and `invoice_payload`) for the bot's invoices. `Ok((page, fetched))`:
+    /// `fetched` counts every transaction of the page, so the caller knows where the next
+    /// page starts.
+    pub async fn star_transactions(
+        &self,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(Vec<aisha_domain::services::payments::StarTransaction>, usize), ApiError> {
+        let params = serde_json::json!({ "offset": offset, "limit": limit.clamp(1, 100) });
+        let page: RawStarTransactions = self.api.call("getStarTransactions", &params).await?;
+        let fetched = page.transactions.len();
+        Ok((page.transactions.into_iter().filter_map(RawStarTransaction::decode).collect(), fetched))
+    }
+
     /// The command menu for users whose Telegram is in `language` (`None`: everyone else).
     pub async fn set_commands(&self, commands: &[(&str, &str)], language: Option<&str>) -> Result<(), ApiError> {
         let commands =
@@ -147,5 +167,82 @@ impl Files for Telegram {
             DownloadError::TooLarge(_) => FetchError::TooLarge { max: max_bytes.min(MAX_DOWNLOAD) },
             other => FetchError::Unavailable(other.to_string()),
         })
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct RawStarTransactions {
+    transactions: Vec<RawStarTransaction>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawStarTransaction {
+    id: String,
+    amount: i64,
+    date: i64,
+    source: Option<RawPartner>,
+    receiver: Option<RawPartner>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawPartner {
+    #[serde(rename = "type")]
+    kind: String,
+    transaction_type: Option<String>,
+    user: Option<RawPartnerUser>,
+    invoice_payload: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawPartnerUser {
+    id: i64,
+}
+
+impl RawStarTransaction {
+    /// Payments of the bot's invoices and refunds to users; anything else (withdrawals, ads,
+    /// paid media, gifts) is not AISHA's.
+    fn decode(self) -> Option<aisha_domain::services::payments::StarTransaction> {
+        use aisha_domain::services::payments::StarTransaction;
+        let at = chrono::DateTime::from_timestamp(self.date, 0)?;
+        let stars = u32::try_from(self.amount).ok()?;
+        let user_of = |p: &RawPartner| {
+            let invoice = p.kind == "user" && p.transaction_type.as_deref().is_none_or(|t| t == "invoice_payment");
+            invoice.then(|| p.user.as_ref().and_then(|u| aisha_domain::TelegramUserId::new(u.id).ok())).flatten()
+        };
+        if let Some(source) = &self.source {
+            let payer = user_of(source)?;
+            let payload = source.invoice_payload.clone()?;
+            return Some(StarTransaction::Payment { charge_id: self.id, payer, payload, stars, at });
+        }
+        let user = user_of(self.receiver.as_ref()?)?;
+        Some(StarTransaction::Refund { charge_id: self.id, user, stars, at })
+    }
+}
+
+#[cfg(test)]
+mod star_tests {
+    use super::RawStarTransaction;
+    use aisha_domain::services::payments::StarTransaction;
+    use serde_json::json;
+
+    fn decode(v: serde_json::Value) -> Option<StarTransaction> {
+        serde_json::from_value::<RawStarTransaction>(v).unwrap().decode()
+    }
+
+    #[test]
+    fn invoice_payments_and_refunds_are_read_and_the_rest_skipped() {
+        let user = json!({"id": 42, "is_bot": false, "first_name": "A"});
+        let paid = decode(json!({"id": "stx1", "amount": 50, "date": 1_800_000_000,
+            "source": {"type": "user", "transaction_type": "invoice_payment", "user": user, "invoice_payload": "v1:p"}}));
+        assert!(matches!(paid, Some(StarTransaction::Payment { charge_id, stars: 50, payload, .. })
+            if charge_id == "stx1" && payload == "v1:p"));
+        let refund = decode(json!({"id": "stx1", "amount": 50, "date": 1_800_000_100,
+            "receiver": {"type": "user", "transaction_type": "invoice_payment", "user": user}}));
+        assert!(matches!(refund, Some(StarTransaction::Refund { charge_id, stars: 50, .. }) if charge_id == "stx1"));
+        let withdrawal = json!({"id": "w", "amount": 500, "date": 1, "receiver": {"type": "fragment"}});
+        assert_eq!(decode(withdrawal), None);
+        let gift = json!({"id": "g", "amount": 5, "date": 1,
+            "source": {"type": "user", "transaction_type": "gift_purchase", "user": user}});
+        assert_eq!(decode(gift), None);
     }
 }

@@ -39,6 +39,24 @@ struct RawUser {
 #[derive(Deserialize)]
 struct RawChat {
     id: i64,
+    /// "private", "group", "supergroup" or "channel"; always present in Telegram's Chat
+    /// (https://core.telegram.org/bots/api#chat, read 2026-12-06).
+    #[serde(rename = "type", default)]
+    kind: String,
+}
+
+impl RawChat {
+    /// AISHA is a private conversation: in a group, its screens (balance, gallery, payments)
+    /// would show one user's data to everyone.
+    fn is_private(&self) -> bool {
+        self.kind == "private"
+    }
+}
+
+/// An update from a group, supergroup or channel: not answered, counted.
+fn not_private() -> Result<Option<Update>, DecodeError> {
+    metrics::counter!("aisha_updates_ignored_total", "reason" => "not_private").increment(1);
+    Ok(None)
 }
 
 #[derive(Deserialize)]
@@ -134,6 +152,7 @@ fn decode_raw(raw: RawUpdate, bot_username: Option<&str>) -> Result<Option<Updat
     if let Some(q) = raw.callback_query {
         let Some(from) = profile(q.from)? else { return Ok(None) };
         let (chat, message) = match q.message {
+            Some(m) if !m.chat.is_private() => return not_private(),
             Some(m) => (ChatId(m.chat.id), Some(MessageId(m.message_id))),
             // a button on an inline message: answer in the user's private chat
             None => (ChatId(from.telegram_id.get()), None),
@@ -157,6 +176,10 @@ fn decode_raw(raw: RawUpdate, bot_username: Option<&str>) -> Result<Option<Updat
 fn decode_message(id: i64, m: RawMessage, bot_username: Option<&str>) -> Result<Option<Update>, DecodeError> {
     let Some(raw_from) = m.from else { return Ok(None) };
     let Some(from) = profile(raw_from)? else { return Ok(None) };
+    // a payment is credited wherever it was made: Telegram already has the Stars
+    if !m.chat.is_private() && m.successful_payment.is_none() {
+        return not_private();
+    }
     let chat = ChatId(m.chat.id);
     let message = MessageId(m.message_id);
     let event = if let Some(p) = m.successful_payment {
@@ -330,6 +353,23 @@ mod tests {
         let paid =
             message(json!({"successful_payment": {"currency": "XTR", "total_amount": 50, "invoice_payload": "pkg:1",
             "telegram_payment_charge_id": "tg1", "provider_payment_charge_id": "p1"}}));
+        assert!(matches!(event(paid), Event::Payment { telegram_charge_id, .. } if telegram_charge_id == "tg1"));
+    }
+
+    #[test]
+    fn groups_and_channels_are_ignored_but_payments_in_them_are_not() {
+        for kind in ["group", "supergroup", "channel"] {
+            let mut text = message(json!({"text": "/balance"}));
+            text["message"]["chat"] = json!({"id": -100, "type": kind});
+            assert!(decode_update(text, None).unwrap().is_none(), "{kind}");
+            let cb = json!({"update_id": 5, "callback_query": {"id": "q1", "from": user(), "chat_instance": "x",
+                "data": "g:2", "message": {"message_id": 9, "date": 0, "chat": {"id": -100, "type": kind}}}});
+            assert!(decode_update(cb, None).unwrap().is_none(), "{kind}");
+        }
+        let mut paid =
+            message(json!({"successful_payment": {"currency": "XTR", "total_amount": 50, "invoice_payload": "pkg:1",
+            "telegram_payment_charge_id": "tg1", "provider_payment_charge_id": ""}}));
+        paid["message"]["chat"] = json!({"id": -100, "type": "group"});
         assert!(matches!(event(paid), Event::Payment { telegram_charge_id, .. } if telegram_charge_id == "tg1"));
     }
 

@@ -4,6 +4,7 @@
 //! know, and then the offset can never move past it. Here the batch is read as raw JSON, every
 //! update is decoded separately, and the offset advances past all of them, decoded or not.
 
+use crate::Confirm;
 use crate::api::ApiError;
 use crate::client::{Telegram, allowed_updates};
 use crate::decode::{decode_update, update_id};
@@ -69,7 +70,8 @@ impl Poller {
     pub async fn run<F, Fut>(self, sink: F, shutdown: CancellationToken)
     where
         F: FnMut(Update) -> Fut,
-        Fut: Future<Output = ()>,
+        Fut: Future,
+        Fut::Output: Into<Confirm>,
     {
         self.run_settled(sink, || async {}, shutdown).await;
     }
@@ -78,14 +80,21 @@ impl Poller {
     /// before the next `getUpdates` (which is what confirms the batch to Telegram). With a
     /// `settled` that waits until the batch has been handled, a process that dies mid-batch
     /// gets the whole batch again at its next start, instead of losing what was in hand.
+    ///
+    /// An update the sink answers [`Confirm::NotYet`] (a payment whose credit is not
+    /// committed) is not confirmed: the offset goes back to it, the rest of the batch is left
+    /// for the next `getUpdates` (which delivers it again, from that update on), and polling
+    /// backs off (1 s, doubling to 30 s) before asking.
     pub async fn run_settled<F, Fut, S, SFut>(mut self, mut sink: F, mut settled: S, shutdown: CancellationToken)
     where
         F: FnMut(Update) -> Fut,
-        Fut: Future<Output = ()>,
+        Fut: Future,
+        Fut::Output: Into<Confirm>,
         S: FnMut() -> SFut,
         SFut: Future<Output = ()>,
     {
         let mut backoff = Duration::from_millis(500);
+        let mut held_back = Duration::from_secs(1);
         loop {
             let batch = tokio::select! {
                 () = shutdown.cancelled() => return,
@@ -98,14 +107,26 @@ impl Poller {
                     if updates.is_empty() && self.timeout == 0 {
                         backoff = Duration::from_millis(100);
                     } else {
+                        let mut refused = None;
                         for update in updates {
-                            sink(update).await;
+                            let id = update.id;
+                            if let Confirm::NotYet = sink(update).await.into() {
+                                refused = Some(id);
+                                break;
+                            }
                         }
                         tokio::select! {
                             () = shutdown.cancelled() => return,
                             () = settled() => {}
                         }
-                        continue;
+                        let Some(id) = refused else {
+                            held_back = Duration::from_secs(1);
+                            continue;
+                        };
+                        tracing::warn!(update_id = id, "an update is not confirmed to Telegram; it comes again");
+                        self.offset = Some(id);
+                        backoff = held_back;
+                        held_back = (held_back * 2).min(Duration::from_secs(30));
                     }
                 }
                 Err(ApiError::RetryAfter(wait)) => backoff = wait,

@@ -1,6 +1,7 @@
 //! Webhook intake: Telegram POSTs one update per request with the secret chosen at
 //! `setWebhook` in the `X-Telegram-Bot-Api-Secret-Token` header.
 
+use crate::Confirm;
 use crate::decode::decode_update_slice;
 use aisha_bot::io::Update;
 use axum::Router;
@@ -53,11 +54,13 @@ struct Hook<F> {
 }
 
 /// An axum router answering `POST {path}`: 401 for a missing or wrong secret (nothing is
-/// handled), otherwise `handle(update)` for updates the bot handles and 200.
+/// handled), otherwise `handle(update)` for updates the bot handles and 200 — or 503 when the
+/// handler answers [`Confirm::NotYet`], which makes Telegram deliver the update again.
 pub fn webhook_router<F, Fut>(path: &str, secret: String, bot_username: Option<String>, handle: F) -> Router
 where
     F: Fn(Update) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: Into<Confirm>,
 {
     let hook = Arc::new(Hook { secret, username: bot_username, handle });
     Router::new().route(path, post(receive::<F, Fut>)).with_state(hook)
@@ -66,14 +69,17 @@ where
 async fn receive<F, Fut>(State(hook): State<Arc<Hook<F>>>, headers: HeaderMap, body: Bytes) -> StatusCode
 where
     F: Fn(Update) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: Into<Confirm>,
 {
     let header = headers.get(SECRET_HEADER).and_then(|v| v.to_str().ok());
     match parse_webhook(header, &hook.secret, &body, hook.username.as_deref()) {
-        Ok(Some(update)) => {
-            (hook.handle)(update).await;
-            StatusCode::OK
-        }
+        Ok(Some(update)) => match (hook.handle)(update).await.into() {
+            Confirm::Done => StatusCode::OK,
+            // Telegram retries a webhook update until it gets a 2xx
+            // (https://core.telegram.org/bots/api#setwebhook, read 2026-12-06)
+            Confirm::NotYet => StatusCode::SERVICE_UNAVAILABLE,
+        },
         Ok(None) => StatusCode::OK,
         Err(e) => {
             tracing::warn!(error = %e, "refused a webhook request");

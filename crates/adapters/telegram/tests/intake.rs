@@ -5,7 +5,7 @@ mod common;
 
 use aisha_bot::io::{ChatId, Event, Keyboard, Outgoing, Reply, Update};
 use aisha_sandbox::telegram::PaymentOutcome;
-use aisha_telegram::{Dispatcher, DispatcherConfig, OutboxConfig, Poller, SECRET_HEADER, webhook_router};
+use aisha_telegram::{Confirm, Dispatcher, DispatcherConfig, OutboxConfig, Poller, SECRET_HEADER, webhook_router};
 use common::{Harness, eventually, fast, rate};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
@@ -330,4 +330,81 @@ async fn the_webhook_answers_telegram_once_the_update_is_handled() {
     assert_eq!(answer.status(), 200);
     // by the time Telegram hears 200 the handler has run: a crash before it means redelivery
     assert_eq!(*log.lock().unwrap(), vec![(77, "slow".to_owned())]);
+}
+
+fn payment_message(chat: i64, charge: &str) -> serde_json::Value {
+    json!({"message_id": 5, "date": 0, "chat": {"id": chat, "type": "private"},
+        "from": {"id": chat, "is_bot": false, "first_name": "P"},
+        "successful_payment": {"currency": "XTR", "total_amount": 50, "invoice_payload": "p",
+            "telegram_payment_charge_id": charge, "provider_payment_charge_id": ""}})
+}
+
+#[tokio::test]
+async fn polling_does_not_confirm_an_update_the_sink_has_not_committed() {
+    let h = Harness::start().await;
+    h.emulator.send_text(31, "before");
+    h.emulator.inject_update("message", payment_message(31, "c-1"));
+    h.emulator.send_text(31, "after");
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let refusals = Arc::new(std::sync::atomic::AtomicUsize::new(2));
+    let sink = {
+        let (seen, refusals) = (seen.clone(), refusals.clone());
+        move |u: Update| {
+            let (seen, refusals) = (seen.clone(), refusals.clone());
+            async move {
+                let label = match u.event {
+                    Event::Text { text, .. } => text,
+                    Event::Payment { telegram_charge_id, .. } => format!("paid {telegram_charge_id}"),
+                    other => format!("{other:?}"),
+                };
+                let paid = label.starts_with("paid");
+                seen.lock().unwrap().push(label);
+                // the first two deliveries of the payment fail to commit
+                if paid
+                    && refusals
+                        .fetch_update(std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst, |n| {
+                            n.checked_sub(1)
+                        })
+                        .is_ok()
+                {
+                    Confirm::NotYet
+                } else {
+                    Confirm::Done
+                }
+            }
+        }
+    };
+    let stop = CancellationToken::new();
+    let poller = Poller::new(h.telegram.clone()).with_timeout(0);
+    let task = tokio::spawn(poller.run_settled(sink, || async {}, stop.clone()));
+    assert!(
+        eventually(Duration::from_secs(20), || seen.lock().unwrap().len() == 5).await,
+        "{:?}",
+        seen.lock().unwrap()
+    );
+    assert!(eventually(Duration::from_secs(5), || h.emulator.pending_updates() == 0).await);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["before", "paid c-1", "paid c-1", "paid c-1", "after"],
+        "the update before is confirmed once; the payment comes until committed; the one after waits for it"
+    );
+    stop.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn the_webhook_answers_503_to_an_update_not_committed() {
+    let answers = Arc::new(Mutex::new(vec![Confirm::NotYet, Confirm::Done]));
+    let queue = answers.clone();
+    let router = webhook_router("/telegram", "secret".into(), None, move |_u| {
+        let next = queue.lock().unwrap().remove(0);
+        async move { next }
+    });
+    let base = serve(router).await;
+    let body = json!({"update_id": 9, "message": payment_message(78, "c-2")});
+    let post =
+        || reqwest::Client::new().post(format!("{base}/telegram")).header(SECRET_HEADER, "secret").json(&body).send();
+    assert_eq!(post().await.unwrap().status(), 503, "Telegram delivers it again");
+    assert_eq!(post().await.unwrap().status(), 200);
+    assert!(answers.lock().unwrap().is_empty());
 }

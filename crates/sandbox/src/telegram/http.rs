@@ -197,6 +197,7 @@ async fn call(shared: &Arc<Shared>, method: &str, p: &Params) -> Result<Value, B
         "sendinvoice" => shared.with(|s| s.send_invoice(p)),
         "answerprecheckoutquery" => shared.with(|s| s.answer_pre_checkout(p)),
         "refundstarpayment" => shared.with(|s| s.refund(p)),
+        "getstartransactions" => shared.with(|s| s.star_transactions_page(p)),
         "getfile" => shared.with(|s| s.get_file(p)),
         "setmycommands" => shared.with(|s| set_commands(s, p)),
         "getmycommands" => shared.with(|s| Ok(s.commands_for(&p.str("language_code").unwrap_or_default()))),
@@ -336,7 +337,7 @@ async fn get_updates(shared: &Arc<Shared>, p: &Params) -> Result<Value, BotError
 }
 
 /// Delivers queued updates to the webhook one at a time, in order, with the secret header;
-/// a failed delivery is retried, as Telegram does.
+/// a failed delivery is retried, as Telegram does (unless redelivery was switched off).
 pub(crate) async fn deliver_webhooks(shared: Arc<Shared>) {
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -368,6 +369,11 @@ pub(crate) async fn deliver_webhooks(shared: Arc<Shared>) {
                     }
                 });
             }
+            _ if !shared.with(|s| s.redeliver) => shared.with(|s| {
+                if s.updates.front().is_some_and(|(front, _)| *front == id) {
+                    s.updates.pop_front();
+                }
+            }),
             _ => {
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));

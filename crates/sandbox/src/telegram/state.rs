@@ -72,6 +72,12 @@ pub(crate) struct State {
     pub callbacks: HashMap<String, Callback>,
     pub checkouts: HashMap<String, PendingCheckout>,
     pub charges: HashMap<String, Charge>,
+    /// The bot's Star transactions, oldest first, as `getStarTransactions` returns them:
+    /// every payment and every refund the emulator has seen.
+    pub star_transactions: Vec<Value>,
+    /// Whether a webhook delivery that failed is retried (Telegram's behaviour) or the update
+    /// is lost (what reconciliation exists for).
+    pub redeliver: bool,
     /// `setMyCommands` lists by `language_code` ("" for the default list).
     pub commands: std::collections::HashMap<String, Value>,
     pub events: Vec<ChatEvent>,
@@ -135,6 +141,8 @@ impl State {
             callbacks: HashMap::new(),
             checkouts: HashMap::new(),
             charges: HashMap::new(),
+            star_transactions: Vec::new(),
+            redeliver: true,
             commands: std::collections::HashMap::new(),
             events: Vec::new(),
             cooldowns: HashMap::new(),
@@ -540,10 +548,29 @@ impl State {
         charge.refunded = true;
         let refunded = json!({"currency": "XTR", "total_amount": charge.amount, "invoice_payload": charge.payload,
             "telegram_payment_charge_id": charge_id});
+        let (amount, receiver) = (charge.amount, self.user_json(user));
+        self.record_star_transaction(json!({"id": charge_id, "amount": amount,
+            "receiver": {"type": "user", "transaction_type": "invoice_payment", "user": receiver}}));
         let message = ChatMessage { from_bot: false, refunded_payment: Some(refunded), ..Default::default() };
         let json = self.append(user, message);
         self.push_update("message", json);
         Ok(json!(true))
+    }
+
+    /// Appends a Star transaction (`date` filled in now).
+    pub fn record_star_transaction(&mut self, mut tx: Value) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        tx["date"] = json!(now);
+        self.star_transactions.push(tx);
+    }
+
+    /// `getStarTransactions`: `offset` transactions skipped, at most `limit` (1–100, default
+    /// 100), oldest first.
+    pub fn star_transactions_page(&self, p: &Params) -> Result<Value, BotError> {
+        let offset = usize::try_from(p.i64("offset")?.unwrap_or(0)).map_err(|_| BotError::bad("invalid offset"))?;
+        let limit = usize::try_from(p.i64("limit")?.unwrap_or(100).clamp(1, 100)).unwrap_or(100);
+        let page: Vec<Value> = self.star_transactions.iter().skip(offset).take(limit).cloned().collect();
+        Ok(json!({ "transactions": page }))
     }
 
     pub fn get_file(&mut self, p: &Params) -> Result<Value, BotError> {

@@ -93,6 +93,14 @@ pub async fn sqlite_file() -> TestDb {
 
 pub use aisha_db::scratch::with_database;
 
+/// Under CI (`CI=true`) a test server's variable missing is a broken pipeline, not a skip: a
+/// green run would claim a leg ran that did not.
+fn fail_in_ci(var: &str) {
+    if matches!(std::env::var("CI").ok().as_deref().map(str::trim), Some("true" | "1")) {
+        panic!("{var} is not set and CI=true: set it (.ci/run does) instead of skipping this leg");
+    }
+}
+
 /// A fresh, migrated PostgreSQL database, or `None` (with a line saying so) when the variable
 /// is unset. Panics when the variable is set and the server does not answer: a configured test
 /// server that is down is a failure, not a skip.
@@ -105,6 +113,7 @@ pub async fn postgres() -> Option<TestDb> {
 /// Like [`postgres`], without running the migrations.
 pub async fn postgres_empty() -> Option<TestDb> {
     let Ok(admin_url) = std::env::var(PG_VAR) else {
+        fail_in_ci(PG_VAR);
         println!("skipped: {PG_VAR} is not set, so the PostgreSQL variant does not run");
         return None;
     };

@@ -12,12 +12,21 @@ use uuid::Uuid;
 const VARS: [&str; 4] =
     ["AISHA_TEST_S3_ENDPOINT", "AISHA_TEST_S3_BUCKET", "AISHA_TEST_S3_ACCESS_KEY", "AISHA_TEST_S3_SECRET_KEY"];
 
+/// Under CI (`CI=true`) a test server's variable missing is a broken pipeline, not a skip: a
+/// green run would claim a leg ran that did not.
+fn fail_in_ci(var: &str) {
+    if matches!(std::env::var("CI").ok().as_deref().map(str::trim), Some("true" | "1")) {
+        panic!("{var} is not set and CI=true: set it (.ci/run does) instead of skipping this leg");
+    }
+}
+
 /// The test server's configuration, or `None` (after saying so) when the variables are not
 /// set. Setting only some of them is a mistake and fails the test.
 pub fn s3_from_env(test: &str) -> Option<S3Config> {
     let values: Vec<Option<String>> =
         VARS.iter().map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty())).collect();
     if values.iter().all(Option::is_none) {
+        fail_in_ci("AISHA_TEST_S3_*");
         eprintln!("skipped {test}: AISHA_TEST_S3_* not set (see scripts/s3-test-server.sh)");
         return None;
     }
