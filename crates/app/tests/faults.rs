@@ -152,7 +152,7 @@ async fn refused_prompts_and_short_results_are_refunded_with_a_clear_message() {
     // one image of two: the missing one is refunded
     order_two(&chat, "МАЛО кот").await;
     let m = chat.wait_text("Готово: 1 из 2").await;
-    assert!(Chat::text(&m).contains("Не получилось изображений: 1 — вернул 11 мон."), "{}", Chat::text(&m));
+    assert!(Chat::text(&m).contains("Не получилось изображений: 1 — вернула 11 мон."), "{}", Chat::text(&m));
     assert_eq!(chat.photos().len(), 1);
     assert_eq!(app.balance(9102), 89);
     app.assert_audit();

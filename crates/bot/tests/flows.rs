@@ -109,7 +109,7 @@ fn cancel_leaves_any_dialogue() {
     let out = h.command(U, "ru", "cancel");
     assert!(all_text(&out).contains("Отменено: создание изображения"), "{}", all_text(&out));
     let after = h.text(U, "ru", "это уже не промпт");
-    assert!(all_text(&after).contains("Не понял"), "text after cancel is not taken as a prompt");
+    assert!(all_text(&after).contains("Не поняла"), "text after cancel is not taken as a prompt");
     let nothing = h.command(U, "ru", "cancel");
     assert!(all_text(&nothing).contains("Отменять нечего"));
 }
