@@ -65,6 +65,7 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
                     refused(format!("refused: the balance is {balance}, taking {} would make it negative", -coins))
                 }
                 ApplyError::UnknownUser => refused("no such user"),
+                e @ ApplyError::KeyReused { .. } => refused(e.to_string()),
                 ApplyError::Store(s) => AdminError::Store(s),
             })?;
             writeln!(
@@ -243,6 +244,7 @@ async fn audit(stack: &Stack, out: &mut String) -> Result<(), AdminError> {
         aisha_domain::invariants::check(&snap.balances, &snap.ledger, &snap.jobs, &snap.images, &|k| {
             present.contains(k.as_str())
         });
+    violations.extend(aisha_domain::invariants::check_payments(&snap.payments, &snap.promos, &snap.ledger));
     let now = stack.env.now();
     for job in snap.jobs.iter().filter(|j| j.is_overdue(now)) {
         violations.push(format!("job {} is {} past its deadline {}", job.id, job.status.as_str(), job.deadline));

@@ -79,6 +79,15 @@ async fn create_charges_once(s: Stores<'_>, now: DateTime<Utc>) {
     assert_eq!(debit.id, new.debit_entry, "the debit row has the id the caller chose");
     assert_eq!(debit.reason, LedgerReason::JobCharge { job: job.id, job_kind: aisha_domain::JobKind::Text, units: 3 });
 
+    let mut other = new_job(u.id, imagen(2, ImagenVariant::Standard), now);
+    other.id = job.id;
+    let reused = s.jobs.create_charged(other, &limits(3)).await.unwrap_err();
+    assert!(
+        matches!(&reused, CreateJobError::Store(aisha_domain::ports::StoreError::Internal(m)) if m.contains("different contents")),
+        "a different job under a used id is refused, not replayed: {reused:?}"
+    );
+    assert_eq!(s.ledger.balance(u.id).await.unwrap().get(), 85, "nothing charged");
+
     let again = s.jobs.create_charged(new, &limits(3)).await.unwrap();
     assert!(again.replayed, "the same job id is a replay");
     assert_eq!(again.job.id, job.id);

@@ -31,6 +31,17 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     assert!(matches!(replay, Applied::Replayed(_)), "the same key is a replay");
     assert_eq!(replay.entry().id, credit.entry().id, "a replay returns the original row");
     assert_eq!(s.ledger.balance(u.id).await.unwrap().get(), 100, "a replay changes nothing");
+    for different in [entry(u.id, 90, &key("a"), now), entry(fixtures::user(now).id, 100, &key("a"), now)] {
+        assert_eq!(
+            s.ledger.apply(different).await,
+            Err(ApplyError::KeyReused { key: key("a") }),
+            "a different change under a used key is refused, not replayed"
+        );
+    }
+    let mut other_reason = entry(u.id, 100, &key("a"), now);
+    other_reason.reason = LedgerReason::Welcome;
+    assert_eq!(s.ledger.apply(other_reason).await, Err(ApplyError::KeyReused { key: key("a") }));
+    assert_eq!(s.ledger.balance(u.id).await.unwrap().get(), 100, "a refused reuse changes nothing");
 
     let refused = s.ledger.apply(entry(u.id, -101, &key("b"), now + Duration::seconds(1))).await;
     assert_eq!(

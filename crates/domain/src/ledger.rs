@@ -108,6 +108,14 @@ pub struct NewLedgerEntry {
 /// The rows each money operation writes, built in one place so every store writes the same
 /// reason and idempotency key.
 impl NewLedgerEntry {
+    /// Whether `recorded` (the row already holding this entry's idempotency key) is this same
+    /// change — a replay — rather than a different one reusing the key.
+    pub fn same_change_as(&self, recorded: &LedgerEntry) -> bool {
+        self.owner == recorded.owner && self.amount == recorded.amount && self.reason == recorded.reason
+    }
+}
+
+impl NewLedgerEntry {
     /// The charge written together with a new job.
     pub fn job_charge(job: &crate::generation::NewJob) -> Self {
         Self {

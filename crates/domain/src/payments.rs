@@ -157,6 +157,26 @@ pub struct StarsPayment {
     pub refund_confirmed_at: Option<DateTime<Utc>>,
 }
 
+impl StarsPayment {
+    /// Whether `recorded` (the row already holding this charge id) is this same payment — a
+    /// replay — rather than a different one claiming the charge id. What Telegram sent is
+    /// compared, not the coins derived from it (the packages may have changed since).
+    pub fn same_payment_as(&self, recorded: &StarsPayment) -> bool {
+        self.owner == recorded.owner
+            && self.telegram_id == recorded.telegram_id
+            && self.payload == recorded.payload
+            && self.stars == recorded.stars
+    }
+
+    /// The error a different payment under a recorded charge id gets.
+    pub fn reuse_refused(&self) -> crate::ports::StoreError {
+        crate::ports::StoreError::Internal(format!(
+            "charge id {} was already recorded for a different payment; refused",
+            self.charge_id
+        ))
+    }
+}
+
 /// A promo code as the operator defined it, with its use count.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Promo {

@@ -78,6 +78,10 @@ pub enum ApplyError {
     InsufficientFunds { balance: Coins, needed: Coins },
     #[error("no such user")]
     UnknownUser,
+    /// The idempotency key was used before for a different change (another owner, amount or
+    /// reason): a bug or a forgery, never a replay.
+    #[error("idempotency key {key} was already used for a different change; refused")]
+    KeyReused { key: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -86,7 +90,8 @@ pub enum ApplyError {
 pub trait Ledger: Send + Sync {
     async fn balance(&self, owner: UserId) -> Result<Coins, StoreError>;
     /// Appends one row and moves the balance with it, or nothing if the idempotency key was
-    /// used before (`Applied::Replayed`). Refuses a change that would go below zero.
+    /// used before for the same change (`Applied::Replayed`; `KeyReused` if for another).
+    /// Refuses a change that would go below zero.
     async fn apply(&self, entry: NewLedgerEntry) -> Result<Applied, ApplyError>;
     /// Newest first, strictly older than `before` when given (keyset on `(created_at, id)`).
     async fn history(

@@ -100,10 +100,11 @@ impl Model {
                 let u = &self.users[user];
                 let pkg = &default_packages()[package];
                 let payload = InvoicePayload::for_package(pkg, u.profile.telegram_id).encode();
-                // charge ids repeat across users on purpose: a replayed update credits once
+                // the same payment comes again on purpose: a replayed update credits once (a
+                // different payment under a used charge id is refused; the contract tests that)
                 let paid = PaidInvoice {
                     payer: u.profile.telegram_id,
-                    charge_id: format!("charge-{user}-{charge}"),
+                    charge_id: format!("charge-{user}-{charge}-{package}"),
                     payload,
                     currency: "XTR".into(),
                     stars: pkg.stars,

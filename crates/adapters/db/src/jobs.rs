@@ -89,7 +89,7 @@ impl Db {
             return Err(TxFail::Err(CreateJobError::UnknownUser));
         }
         if let Some(existing) = load(&tx, new.id).await? {
-            return Ok(CreatedJob { job: existing, replayed: true });
+            return replay(new, existing).map_err(TxFail::Err);
         }
         let in_flight = count_in_flight(&tx, new.owner).await?;
         if !limits.in_flight.allows_another(in_flight) {
@@ -385,6 +385,17 @@ impl Db {
     }
 }
 
+/// The job already recorded under `new`'s id: a replay when it is the same job (owner, spec,
+/// price), refused when a different job reuses the id.
+fn replay(new: &NewJob, existing: Job) -> Result<CreatedJob, CreateJobError> {
+    if (existing.owner, &existing.spec, existing.quote) != (new.owner, &new.spec, new.quote) {
+        return Err(
+            StoreError::Internal(format!("job {} already exists with different contents; refused", new.id)).into()
+        );
+    }
+    Ok(CreatedJob { job: existing, replayed: true })
+}
+
 #[async_trait]
 impl Jobs for Db {
     async fn create_charged(&self, job: NewJob, limits: &JobLimits) -> Result<CreatedJob, CreateJobError> {
@@ -393,7 +404,7 @@ impl Jobs for Db {
             Err(TxFail::Err(e)) => Err(e),
             // the same job id (or its charge key) committed by a concurrent call: a replay
             Err(TxFail::Duplicate(e)) => match load(&self.conn, job.id).await? {
-                Some(existing) => Ok(CreatedJob { job: existing, replayed: true }),
+                Some(existing) => replay(&job, existing),
                 None => Err(StoreError::Internal(format!("job {} conflicts with existing rows: {e}", job.id)).into()),
             },
         }

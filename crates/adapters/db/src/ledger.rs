@@ -103,6 +103,9 @@ impl Ledger for Db {
 
     async fn apply(&self, entry: NewLedgerEntry) -> Result<Applied, ApplyError> {
         if let Some(existing) = by_key(&self.conn, &entry.idempotency_key).await? {
+            if !entry.same_change_as(&existing) {
+                return Err(ApplyError::KeyReused { key: entry.idempotency_key });
+            }
             return Ok(Applied::Replayed(existing));
         }
         let tx = self.begin().await?;
@@ -121,6 +124,9 @@ impl Ledger for Db {
                 let existing = by_key(&self.conn, &entry.idempotency_key)
                     .await?
                     .ok_or_else(|| StoreError::Internal(format!("unique violation without a ledger row: {e}")))?;
+                if !entry.same_change_as(&existing) {
+                    return Err(ApplyError::KeyReused { key: entry.idempotency_key });
+                }
                 Ok(Applied::Replayed(existing))
             }
             Err(e) => Err(store_err(e).into()),

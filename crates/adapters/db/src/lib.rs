@@ -230,15 +230,27 @@ pub struct AuditSnapshot {
     pub ledger: Vec<aisha_domain::ledger::LedgerEntry>,
     pub jobs: Vec<aisha_domain::Job>,
     pub images: Vec<aisha_domain::gallery::ImageRecord>,
+    pub payments: Vec<aisha_domain::payments::StarsPayment>,
+    pub promos: Vec<aisha_domain::invariants::PromoUses>,
 }
 
 impl Db {
     /// Reads every balance, ledger row, job and image. This is a full scan: an operator's
     /// audit, not something for the request path.
     pub async fn audit_snapshot(&self) -> Result<AuditSnapshot, StoreError> {
-        use entity::{balances, images, jobs, ledger_entries};
-        use sea_orm::EntityTrait;
-        let tx = self.begin().await?;
+        use entity::{balances, images, jobs, ledger_entries, promo_codes, promo_redemptions, stars_payments};
+        use sea_orm::{AccessMode, EntityTrait, IsolationLevel, TransactionTrait};
+        // one snapshot for every table: on PostgreSQL REPEATABLE READ (READ COMMITTED, the
+        // default, would let a payment committed between two reads look like a broken
+        // invariant); SQLite's read transaction is a snapshot already
+        let tx = match self.backend {
+            Backend::Postgres => self
+                .conn
+                .begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
+                .await
+                .sql()?,
+            Backend::Sqlite => self.begin().await?,
+        };
         let mut snap = AuditSnapshot::default();
         for b in balances::Entity::find().all(&tx).await.sql()? {
             snap.balances.insert(aisha_domain::UserId(b.user_id), convert::coins(b.coins, "balances.coins")?);
@@ -251,6 +263,22 @@ impl Db {
         }
         for i in images::Entity::find().all(&tx).await.sql()? {
             snap.images.push(convert::image(i)?);
+        }
+        for p in stars_payments::Entity::find().all(&tx).await.sql()? {
+            snap.payments.push(convert::payment(p)?);
+        }
+        let mut redemptions: std::collections::HashMap<uuid::Uuid, u64> = std::collections::HashMap::new();
+        for r in promo_redemptions::Entity::find().all(&tx).await.sql()? {
+            *redemptions.entry(r.promo_id).or_default() += 1;
+        }
+        for p in promo_codes::Entity::find().all(&tx).await.sql()? {
+            let id = p.id;
+            let promo = convert::promo(p)?;
+            snap.promos.push(aisha_domain::invariants::PromoUses {
+                code: promo.code,
+                uses: promo.uses,
+                redemptions: redemptions.get(&id).copied().unwrap_or(0),
+            });
         }
         tx.commit().await.sql()?;
         Ok(snap)

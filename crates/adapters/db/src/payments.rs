@@ -57,6 +57,9 @@ impl Db {
     ) -> Result<PaymentRecorded, TxFail<StoreError>> {
         let tx = self.begin().await?;
         if let Some(existing) = payment_by_charge(&tx, &payment.charge_id).await? {
+            if !payment.same_payment_as(&existing) {
+                return Err(TxFail::Err(payment.reuse_refused()));
+            }
             return Ok(PaymentRecorded::Replayed { payment: existing });
         }
         let payment = StarsPayment { created_at: truncate(payment.created_at), ..payment.clone() };
@@ -202,6 +205,7 @@ impl Payments for Db {
             Ok(recorded) => Ok(recorded),
             Err(TxFail::Err(e)) => Err(e),
             Err(TxFail::Duplicate(e)) => match payment_by_charge(&self.conn, &payment.charge_id).await? {
+                Some(existing) if !payment.same_payment_as(&existing) => Err(payment.reuse_refused()),
                 Some(existing) => Ok(PaymentRecorded::Replayed { payment: existing }),
                 None => Err(StoreError::Internal(format!("payment conflicts with existing rows: {e}"))),
             },

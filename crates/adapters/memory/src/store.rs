@@ -51,6 +51,9 @@ impl State {
     /// the row.
     fn apply(&mut self, entry: NewLedgerEntry) -> Result<Applied, ApplyError> {
         if let Some(&i) = self.ledger_keys.get(&entry.idempotency_key) {
+            if !entry.same_change_as(&self.ledger[i]) {
+                return Err(ApplyError::KeyReused { key: entry.idempotency_key });
+            }
             return Ok(Applied::Replayed(self.ledger[i].clone()));
         }
         let before = *self.balances.get(&entry.owner).ok_or(ApplyError::UnknownUser)?;
@@ -116,9 +119,29 @@ impl MemoryStore {
     pub fn violations(&self, images: &crate::MemoryImageStore) -> Vec<String> {
         let snap = self.snapshot();
         let keys: std::collections::HashSet<String> = images.keys().into_iter().collect();
-        aisha_domain::invariants::check(&snap.balances, &snap.ledger, &snap.jobs, &snap.images, &|k| {
+        let mut v = aisha_domain::invariants::check(&snap.balances, &snap.ledger, &snap.jobs, &snap.images, &|k| {
             keys.contains(k.as_str())
-        })
+        });
+        let (payments, promos) = {
+            let s = self.lock();
+            let promos: Vec<aisha_domain::invariants::PromoUses> = s
+                .promos
+                .values()
+                .map(|p| aisha_domain::invariants::PromoUses {
+                    code: p.code.clone(),
+                    uses: p.uses,
+                    redemptions: s
+                        .redemptions
+                        .iter()
+                        .filter(|((code, _), _)| *code == p.code)
+                        .map(|(_, n)| u64::from(*n))
+                        .sum(),
+                })
+                .collect();
+            (s.payments.values().cloned().collect::<Vec<_>>(), promos)
+        };
+        v.extend(aisha_domain::invariants::check_payments(&payments, &promos, &snap.ledger));
+        v
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -223,6 +246,12 @@ impl Jobs for MemoryStore {
     async fn create_charged(&self, new: NewJob, limits: &JobLimits) -> Result<CreatedJob, CreateJobError> {
         let mut s = self.lock();
         if let Some(existing) = s.jobs.get(&new.id) {
+            if (existing.owner, &existing.spec, existing.quote) != (new.owner, &new.spec, new.quote) {
+                return Err(CreateJobError::Store(StoreError::Internal(format!(
+                    "job {} already exists with different contents; refused",
+                    new.id
+                ))));
+            }
             return Ok(CreatedJob { job: existing.clone(), replayed: true });
         }
         if !s.users.contains_key(&new.owner) {
@@ -248,6 +277,7 @@ impl Jobs for MemoryStore {
         s.apply(debit).map_err(|e| match e {
             ApplyError::InsufficientFunds { balance, needed } => CreateJobError::InsufficientFunds { balance, needed },
             ApplyError::UnknownUser => CreateJobError::UnknownUser,
+            e @ ApplyError::KeyReused { .. } => CreateJobError::Store(StoreError::Internal(e.to_string())),
             ApplyError::Store(e) => CreateJobError::Store(e),
         })?;
         let job = new.into_job();
@@ -661,6 +691,9 @@ impl Payments for MemoryStore {
     ) -> Result<PaymentRecorded, StoreError> {
         let mut s = self.lock();
         if let Some(existing) = s.payments.get(&payment.charge_id) {
+            if !payment.same_payment_as(existing) {
+                return Err(payment.reuse_refused());
+            }
             return Ok(PaymentRecorded::Replayed { payment: existing.clone() });
         }
         let credit = NewLedgerEntry::stars_top_up(&payment, entry);
