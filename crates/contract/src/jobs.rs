@@ -79,7 +79,7 @@ async fn create_charges_once(s: Stores<'_>, now: DateTime<Utc>) {
     assert_eq!(debit.id, new.debit_entry, "the debit row has the id the caller chose");
     assert_eq!(debit.reason, LedgerReason::JobCharge { job: job.id, job_kind: aisha_domain::JobKind::Text, units: 3 });
 
-    let mut other = new_job(u.id, imagen(2, ImagenVariant::Standard), now);
+    let mut other = new_job(u.id, imagen(2, "imagen4/standard"), now);
     other.id = job.id;
     let reused = s.jobs.create_charged(other, &limits(3)).await.unwrap_err();
     assert!(
