@@ -266,6 +266,8 @@ struct State {
     expired: std::collections::HashSet<String>,
     /// Submits still to be taken with their answer lost.
     lost_answers: u32,
+    /// Submits still to be taken but answered 503 with their `x-fal-request-id`.
+    failed_after_taking: u32,
 }
 
 const MAX_CALLS_KEPT: usize = 20_000;
@@ -412,6 +414,12 @@ impl FalEmulator {
     /// answer is lost between FAL and the client.
     pub fn lose_next_submit_answers(&self, n: u32) {
         self.shared.lock().lost_answers = n;
+    }
+
+    /// The next `n` submits are queued, but answered 503 carrying their `x-fal-request-id`, as
+    /// when FAL's app took the request and then failed to answer.
+    pub fn fail_next_submits_after_taking(&self, n: u32) {
+        self.shared.lock().failed_after_taking = n;
     }
 
     /// The file at `url` (a result, a LoRA or an upload of this emulator) is gone from now on.

@@ -353,3 +353,17 @@ async fn a_training_keeps_its_lora_a_week_and_the_archive_one_day() {
     let images = fal.submit(&imagen("a fox", AspectRatio::Square, 1, "nano-banana-2"), false).await.unwrap();
     assert_eq!(emu.request(&images.provider.request_id).unwrap().lifecycle, None, "results are copied at once");
 }
+
+#[tokio::test]
+async fn a_submit_answered_5xx_with_a_request_id_is_looked_up_not_repeated() {
+    let emu = emulator(quick()).await;
+    let fal = client(&emu);
+    emu.fail_next_submits_after_taking(1);
+    let sub = fal.submit(&imagen("a red fox", AspectRatio::Square, 1, "nano-banana-2"), false).await.unwrap();
+    assert_eq!(emu.requests().len(), 1, "one request at FAL");
+    assert_eq!(sub.provider.request_id, emu.requests()[0].id, "the one FAL took is followed");
+    assert_eq!(emu.count_calls("POST", "/fal-ai/nano-banana-2"), 1, "not submitted again");
+    assert!(emu.calls().iter().any(|c| c.method == "POST" && c.status == 503), "FAL did answer 503");
+    until_completed(&fal, &sub.provider).await;
+    assert!(matches!(fal.result(&sub.provider).await.unwrap(), ProviderOutput::Images(v) if v.len() == 1));
+}

@@ -126,6 +126,13 @@ async fn queue(State(shared): AppState, method: Method, uri: Uri, headers: Heade
                     s.lost_answers -= 1;
                     response =
                         reply(500, json!({"detail": "upstream connect error or disconnect/reset before headers"}));
+                } else if s.failed_after_taking > 0 && response.status().is_success() {
+                    s.failed_after_taking -= 1;
+                    let id = response.headers().get("x-fal-request-id").cloned();
+                    response = reply(503, json!({"detail": "Runner unavailable", "error_type": "runner_disconnected"}));
+                    if let Some(id) = id {
+                        response.headers_mut().insert("x-fal-request-id", id);
+                    }
                 }
             }
             if let Some(item) = early {
