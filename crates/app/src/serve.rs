@@ -558,9 +558,19 @@ async fn lead_polling<F, Fut, S, SFut>(
                         _ = shutdown.cancelled() => break,
                         _ = tokio::time::sleep(LEADER_RENEW) => {}
                     }
-                    if !matches!(locks.extend("telegram-poller", &holder, LEADER_TTL).await, Ok(true)) {
-                        tracing::warn!("lost the polling lock; another replica takes over");
-                        break;
+                    match locks.extend("telegram-poller", &holder, LEADER_TTL).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::warn!("lost the polling lock; another replica takes over");
+                            break;
+                        }
+                        // Redis is down: no other replica can take the lock either, so this
+                        // one keeps polling rather than leave nobody taking updates; when the
+                        // store is back, the next renewal settles who polls (a second poller
+                        // meanwhile gets Telegram's 409, and loses the lock)
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not reach the lock store; this replica keeps polling")
+                        }
                     }
                 }
                 term.cancel();

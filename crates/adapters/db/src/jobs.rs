@@ -244,6 +244,24 @@ impl Db {
         Ok(Some(a))
     }
 
+    /// A claimed row that does not read as a job (a spec or status this version cannot
+    /// decode, a corrupt value): parked out of every claim — its next attempt set to
+    /// [`QUARANTINE`] — logged with its id and the reason, and counted
+    /// (`aisha_jobs_quarantined_total`), instead of failing every claim of every worker. Its
+    /// money is untouched; an operator repairs the row (then sets `next_attempt_at` back) or
+    /// ends it with `aisha admin jobs fail`.
+    async fn quarantine(&self, id: uuid::Uuid, why: &StoreError) -> Result<(), StoreError> {
+        tracing::error!(job = %id, error = %why, "JOB QUARANTINED: its row cannot be read; it is left out of every claim");
+        metrics::counter!("aisha_jobs_quarantined_total").increment(1);
+        jobs::Entity::update_many()
+            .col_expr(jobs::Column::NextAttemptAt, Expr::val(*QUARANTINE))
+            .filter(jobs::Column::Id.eq(id))
+            .exec(&self.conn)
+            .await
+            .sql()?;
+        Ok(())
+    }
+
     async fn claim_postgres(
         &self,
         now: DateTime<Utc>,
@@ -278,7 +296,11 @@ impl Db {
         for row in rows {
             let at: DateTime<Utc> = row.try_get("", order_by).sql()?;
             let model = jobs::Model::from_query_result(&row, "").sql()?;
-            claimed.push((at, convert::job(model)?));
+            let id = model.id;
+            match convert::job(model) {
+                Ok(job) => claimed.push((at, job)),
+                Err(e) => self.quarantine(id, &e).await?,
+            }
         }
         claimed.sort_by_key(|(at, job)| (*at, job.id));
         Ok(claimed.into_iter().map(|(_, job)| job).collect())
@@ -375,10 +397,15 @@ impl Db {
                 .await
                 .sql()?;
             if result.rows_affected == 1 {
-                let mut job = convert::job(row)?;
-                set(&mut job);
-                job.version += 1;
-                claimed.push(job);
+                let id = row.id;
+                match convert::job(row) {
+                    Ok(mut job) => {
+                        set(&mut job);
+                        job.version += 1;
+                        claimed.push(job);
+                    }
+                    Err(e) => self.quarantine(id, &e).await?,
+                }
             }
         }
         Ok(claimed)
@@ -395,6 +422,10 @@ fn replay(new: &NewJob, existing: Job) -> Result<CreatedJob, CreateJobError> {
     }
     Ok(CreatedJob { job: existing, replayed: true })
 }
+
+/// Where a quarantined job's next attempt is parked: never due.
+pub static QUARANTINE: std::sync::LazyLock<DateTime<Utc>> =
+    std::sync::LazyLock::new(|| DateTime::from_timestamp(253_402_300_799, 0).expect("9999-12-31T23:59:59Z"));
 
 #[async_trait]
 impl Jobs for Db {
@@ -576,5 +607,56 @@ impl Jobs for Db {
             Backend::Postgres => self.claim_unsent_postgres(older_than, now, limit).await,
             Backend::Sqlite => self.claim_unsent_sqlite(older_than, now, limit).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod quarantine_tests {
+    use super::QUARANTINE;
+    use crate::Db;
+    use aisha_contract::fixtures::{self, imagen, new_job};
+    use aisha_domain::ImagenVariant;
+    use aisha_domain::generation::{InFlightLimit, JobLimits};
+    use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
+    use aisha_domain::ports::{Jobs, Ledger, Users};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    #[tokio::test]
+    async fn an_unreadable_job_row_is_quarantined_instead_of_failing_every_claim() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        db.migrate().await.unwrap();
+        let now = aisha_memory::ManualClock::default_start();
+        let u = fixtures::user(now);
+        db.upsert(u.clone()).await.unwrap();
+        db.apply(NewLedgerEntry {
+            id: aisha_domain::LedgerEntryId(fixtures::id()),
+            owner: u.id,
+            amount: 100,
+            reason: LedgerReason::Welcome,
+            idempotency_key: keys::welcome(u.id),
+            created_at: now,
+        })
+        .await
+        .unwrap();
+        let limits = JobLimits { in_flight: InFlightLimit(10), ..JobLimits::default() };
+        let good = db.create_charged(new_job(u.id, imagen(1, ImagenVariant::Fast), now), &limits).await.unwrap().job;
+        let bad = db.create_charged(new_job(u.id, imagen(1, ImagenVariant::Fast), now), &limits).await.unwrap().job;
+        crate::entity::jobs::Entity::update_many()
+            .col_expr(
+                crate::entity::jobs::Column::Spec,
+                sea_orm::sea_query::Expr::val(serde_json::json!({"not": "a spec"})),
+            )
+            .filter(crate::entity::jobs::Column::Id.eq(bad.id.0))
+            .exec(&db.conn)
+            .await
+            .unwrap();
+        let later = now + chrono::Duration::seconds(1);
+        let claimed = db.claim_due(later, later + chrono::Duration::seconds(30), 10).await.unwrap();
+        assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [good.id], "the readable job is claimed");
+        let parked = crate::entity::jobs::Entity::find_by_id(bad.id.0).one(&db.conn).await.unwrap().unwrap();
+        assert_eq!(parked.next_attempt_at, *QUARANTINE, "the unreadable row is parked out of every claim");
+        let much_later = now + chrono::Duration::days(1);
+        let again = db.claim_due(much_later, much_later + chrono::Duration::seconds(30), 10).await.unwrap();
+        assert_eq!(again.iter().map(|j| j.id).collect::<Vec<_>>(), [good.id], "the quarantined row stays out");
     }
 }
