@@ -615,7 +615,6 @@ mod quarantine_tests {
     use super::QUARANTINE;
     use crate::Db;
     use aisha_contract::fixtures::{self, imagen, new_job};
-    use aisha_domain::ImagenVariant;
     use aisha_domain::generation::{InFlightLimit, JobLimits};
     use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
     use aisha_domain::ports::{Jobs, Ledger, Users};
@@ -639,8 +638,8 @@ mod quarantine_tests {
         .await
         .unwrap();
         let limits = JobLimits { in_flight: InFlightLimit(10), ..JobLimits::default() };
-        let good = db.create_charged(new_job(u.id, imagen(1, ImagenVariant::Fast), now), &limits).await.unwrap().job;
-        let bad = db.create_charged(new_job(u.id, imagen(1, ImagenVariant::Fast), now), &limits).await.unwrap().job;
+        let good = db.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits).await.unwrap().job;
+        let bad = db.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits).await.unwrap().job;
         crate::entity::jobs::Entity::update_many()
             .col_expr(
                 crate::entity::jobs::Column::Spec,
