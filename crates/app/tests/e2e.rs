@@ -146,10 +146,10 @@ async fn pay_with_stars_and_see_the_top_up() {
     let u = 502;
     app.say(u, "/balance").await;
     app.press(u, "Пополнить").await;
-    app.press(u, "100 мон.").await;
+    app.press(u, "100 монет").await;
     let invoice = app.wait_for(u, "the invoice", |m| !m["invoice"].is_null()).await;
     app.post(&format!("/sandbox/users/{u}/pay"), json!({ "message_id": invoice["message_id"] })).await;
-    app.wait_for(u, "the receipt", |m| text(m).contains("Оплата прошла: +100 мон.")).await;
+    app.wait_for(u, "the receipt", |m| text(m).contains("Оплата прошла: +100 монет")).await;
     app.say(u, "/balance").await;
     app.wait_for(u, "the top-up in the history", |m| text(m).contains("+100 пополнение (50 ⭐)")).await;
 }

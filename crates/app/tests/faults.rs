@@ -141,18 +141,18 @@ async fn refused_prompts_and_short_results_are_refunded_with_a_clear_message() {
 
     order_two(&chat, "НЕВЕРНО кот").await;
     let m = chat.wait_text("Сервис не принял параметры").await;
-    assert!(Chat::text(&m).contains("Монеты возвращены: 22 мон."), "{}", Chat::text(&m));
+    assert!(Chat::text(&m).contains("Монеты возвращены: 22 монеты"), "{}", Chat::text(&m));
     assert_eq!(app.balance(9102), 100);
 
     order_two(&chat, "ЗАПРЕТ кот").await;
     let m = chat.wait_text("отклонил описание по правилам контента").await;
-    assert!(Chat::text(&m).contains("Монеты возвращены: 22 мон."), "{}", Chat::text(&m));
+    assert!(Chat::text(&m).contains("Монеты возвращены: 22 монеты"), "{}", Chat::text(&m));
     assert_eq!(app.balance(9102), 100);
 
     // one image of two: the missing one is refunded
     order_two(&chat, "МАЛО кот").await;
     let m = chat.wait_text("Готово: 1 из 2").await;
-    assert!(Chat::text(&m).contains("Не получилось изображений: 1 — вернула 11 мон."), "{}", Chat::text(&m));
+    assert!(Chat::text(&m).contains("Не получилось изображений: 1 — вернула 11 монет"), "{}", Chat::text(&m));
     assert_eq!(chat.photos().len(), 1);
     assert_eq!(app.balance(9102), 89);
     app.assert_audit();
@@ -167,7 +167,7 @@ async fn a_stuck_job_is_failed_at_its_deadline_and_refunded() {
     order_two(&chat, "ЗАВИС навсегда").await;
     until("the provider to get the job", Duration::from_secs(30), || !emu.fal.requests().is_empty()).await;
     let m = chat.wait_text("Задание не успело выполниться вовремя").await;
-    assert!(Chat::text(&m).contains("Монеты возвращены: 22 мон."), "{}", Chat::text(&m));
+    assert!(Chat::text(&m).contains("Монеты возвращены: 22 монеты"), "{}", Chat::text(&m));
     assert_eq!(app.balance(9103), 100);
     let request = &emu.fal.requests()[0];
     assert!(request.cancelled, "the overdue request was cancelled at the provider");
@@ -186,7 +186,7 @@ async fn a_provider_out_of_credit_fails_jobs_with_a_refund_until_it_is_topped_up
     let chat = emu.user(9104, "ru");
     order_two(&chat, "кот в космосе").await;
     let m = chat.wait_text("Сервис генерации сейчас недоступен").await;
-    assert!(Chat::text(&m).contains("Монеты возвращены: 22 мон."), "{}", Chat::text(&m));
+    assert!(Chat::text(&m).contains("Монеты возвращены: 22 монеты"), "{}", Chat::text(&m));
     assert_eq!(app.balance(9104), 100);
     emu.fal.update(|k| k.locked = false);
     order_two(&chat, "кот в космосе").await;

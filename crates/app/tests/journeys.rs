@@ -34,7 +34,7 @@ async fn start(extra: &[(&str, &str)]) -> (Emulators, Backend, AppProcess) {
 async fn top_up_100(chat: &Chat<'_>) -> String {
     chat.say("/balance");
     chat.press("Пополнить").await;
-    chat.press("100 мон.").await;
+    chat.press("100 монет").await;
     let PaymentOutcome::Paid { telegram_payment_charge_id } = chat.pay_invoice().await else {
         panic!("the bot accepts the payment")
     };
@@ -63,9 +63,9 @@ async fn top_up_create_four_images_then_filter_favorite_delete_and_see_stats() {
 
     chat.say("/start");
     chat.wait_text("Привет, User8101").await;
-    chat.wait_text("Баланс: 0 мон.").await;
+    chat.wait_text("Баланс: 0 монет").await;
     top_up_100(&chat).await;
-    chat.wait_text("Оплата прошла: +100 мон. Баланс: 100 мон.").await;
+    chat.wait_text("Оплата прошла: +100 монет. Баланс: 100 монет").await;
     assert_eq!(app.balance(8101), 100);
 
     chat.say("/start");
@@ -120,12 +120,12 @@ async fn top_up_create_four_images_then_filter_favorite_delete_and_see_stats() {
     chat.press("Статистика").await;
     let stats = chat.wait_text("Статистика</b>").await;
     let stats = Chat::text(&stats);
-    for line in ["Всего изображений: 3", "По описанию: 3", "С аватаром: 0", "В избранном: 1", "Потрачено: 44 мон."]
+    for line in ["Всего изображений: 3", "По описанию: 3", "С аватаром: 0", "В избранном: 1", "Потрачено: 44 монеты"]
     {
         assert!(stats.contains(line), "{line:?} missing from the stats:\n{stats}");
     }
     chat.say("/balance");
-    let history = Chat::text(&chat.wait_text("Баланс: 56 мон.</b>").await);
+    let history = Chat::text(&chat.wait_text("Баланс: 56 монет</b>").await);
     assert!(
         history.contains("−44 изображения по описанию ×4") && history.contains("+100 пополнение (50 ⭐)"),
         "{history}"
@@ -150,7 +150,7 @@ async fn an_avatar_from_uploaded_albums_gives_photos_with_me() {
     chat.wait_text("такое фото уже есть").await;
     chat.wait_text("Фото: 10 — достаточно").await;
     chat.press("Обучить — 150").await;
-    chat.wait_text("Цена: <b>150 мон.</b>").await;
+    chat.wait_text("Цена: <b>150 монет</b>").await;
     chat.press("Обучить за 150").await;
     chat.wait_text("Аватар «Марина» готов").await;
     assert_eq!(app.balance(8102), 350);
@@ -190,7 +190,7 @@ async fn a_promo_code_from_the_operator_is_redeemed_once() {
     chat.press("Промокод").await;
     chat.wait_text("Введите промокод").await;
     chat.say("spring26");
-    chat.wait_text("Промокод принят: +50 мон. Баланс: 50 мон.").await;
+    chat.wait_text("Промокод принят: +50 монет. Баланс: 50 монет").await;
     // a second time: refused, nothing credited
     chat.say("/balance");
     chat.press("Промокод").await;
@@ -198,7 +198,7 @@ async fn a_promo_code_from_the_operator_is_redeemed_once() {
     chat.wait_text("Вы уже использовали этот промокод").await;
     assert_eq!(app.balance(8103), 50);
     chat.say("/balance");
-    let history = Chat::text(&chat.wait_text("Баланс: 50 мон.</b>").await);
+    let history = Chat::text(&chat.wait_text("Баланс: 50 монет</b>").await);
     assert_eq!(history.matches("промокод SPRING26").count(), 1, "one promo row: {history}");
     // an unknown code, then the operator switches the code off for everyone else
     chat.press("Промокод").await;
@@ -220,7 +220,7 @@ async fn an_operator_refunds_a_stars_payment() {
     let (emu, _backend, app) = start(&[]).await;
     let chat = emu.user(8105, "ru");
     let charge = top_up_100(&chat).await;
-    chat.wait_text("Оплата прошла: +100 мон.").await;
+    chat.wait_text("Оплата прошла: +100 монет").await;
     // spend 22 of the 100 coins
     chat.say("/generate");
     chat.wait_text("Опишите картинку").await;
@@ -246,7 +246,7 @@ async fn an_operator_refunds_a_stars_payment() {
     assert_eq!(refund["total_amount"], 50);
     assert_eq!(refund["telegram_payment_charge_id"], charge.as_str());
     chat.say("/balance");
-    let history = Chat::text(&chat.wait_text("Баланс: 0 мон.</b>").await);
+    let history = Chat::text(&chat.wait_text("Баланс: 0 монет</b>").await);
     assert!(history.contains("−78 возврат платежа Stars"), "{history}");
 
     // twice: refused, the balance untouched
@@ -321,7 +321,7 @@ async fn every_model_of_the_default_catalog_makes_an_image() {
     let newest = card(&chat, "the newest card", |c| c.starts_with("1 / 3 ·")).await;
     assert!(newest.starts_with("1 / 3 · Nano Banana Pro (лучшее качество) · 3:4"), "{newest}");
     chat.say("/balance");
-    let history = Chat::text(&chat.wait_text(&format!("Баланс: {} мон.</b>", 100 - spent)).await);
+    let history = Chat::text(&chat.wait_text(&format!("Баланс: {} монет</b>", 100 - spent)).await);
     assert!(
         history.contains("−20 изображения по описанию ×1") && history.contains("−3 изображения по описанию ×1"),
         "{history}"

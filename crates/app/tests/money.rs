@@ -113,7 +113,7 @@ async fn open_invoice(chat: &Chat<'_>) {
     let before = invoices();
     chat.say("/balance");
     chat.press("Пополнить").await;
-    chat.press("100 мон.").await;
+    chat.press("100 монет").await;
     chat.wait_for("a new invoice", |_| invoices() > before).await;
 }
 
@@ -182,7 +182,7 @@ async fn a_payment_the_store_refuses_is_answered_503_and_credited_once_when_deli
     let app = start_webhook(&emu, &backend, &[]);
     let chat = emu.user(9301, "ru");
     chat.say("/start");
-    chat.wait_text("Баланс: 0 мон.").await;
+    chat.wait_text("Баланс: 0 монет").await;
     open_invoice(&chat).await;
     let down = backend.payments_down().await;
     let charge = pay(&chat).await;
@@ -195,7 +195,7 @@ async fn a_payment_the_store_refuses_is_answered_503_and_credited_once_when_deli
     assert_eq!(app.balance(9301), 0);
     assert_eq!(chat.count("Оплата прошла"), 0);
     down.lift().await;
-    chat.wait_text("Оплата прошла: +100 мон. Баланс: 100 мон.").await;
+    chat.wait_text("Оплата прошла: +100 монет. Баланс: 100 монет").await;
     until("the payment to be confirmed", Duration::from_secs(30), || emu.telegram.pending_updates() == 0).await;
     assert_eq!(app.balance(9301), 100, "credited once");
     assert_eq!(chat.count("Оплата прошла"), 1, "one receipt");
@@ -209,9 +209,9 @@ async fn reconcile_credits_a_payment_telegram_gave_up_on_once_and_not_one_credit
     let app = start_webhook(&emu, &backend, &[("AISHA__TELEGRAM__RECONCILE_SECONDS", "0")]);
     let chat = emu.user(9302, "ru");
     chat.say("/start");
-    chat.wait_text("Баланс: 0 мон.").await;
+    chat.wait_text("Баланс: 0 монет").await;
     let live = top_up_100(&chat).await;
-    chat.wait_text("Оплата прошла: +100 мон. Баланс: 100 мон.").await;
+    chat.wait_text("Оплата прошла: +100 монет. Баланс: 100 монет").await;
     let lost = lose_a_payment(&emu, &backend, &app, &chat, false).await;
     assert_eq!(app.balance(9302), 100, "the lost payment is not credited");
 
@@ -247,7 +247,7 @@ async fn the_reconciliation_worker_credits_a_lost_payment_by_itself() {
     let app = start_webhook(&emu, &backend, &[("AISHA__TELEGRAM__RECONCILE_SECONDS", "1")]);
     let chat = emu.user(9303, "ru");
     chat.say("/start");
-    chat.wait_text("Баланс: 0 мон.").await;
+    chat.wait_text("Баланс: 0 монет").await;
     // refused by the store: the app confirms it to Telegram, so only reconciliation is left
     let lost = lose_a_payment(&emu, &backend, &app, &chat, true).await;
     until("the worker to credit it", Duration::from_secs(60), || app.balance(9303) == 100).await;
@@ -266,9 +266,9 @@ async fn a_refund_names_the_coins_held_by_unfinished_jobs() {
     let app = AppProcess::start(bin(), &emu, &backend, &[("AISHA__TELEGRAM__PER_CHAT_PER_SECOND", "10")]);
     let chat = emu.user(9304, "ru");
     chat.say("/start");
-    chat.wait_text("Баланс: 0 мон.").await;
+    chat.wait_text("Баланс: 0 монет").await;
     let charge = top_up_100(&chat).await;
-    chat.wait_text("Оплата прошла: +100 мон.").await;
+    chat.wait_text("Оплата прошла: +100 монет").await;
     chat.say("/generate");
     chat.wait_text("Опишите картинку").await;
     chat.order("маяк в тумане", "16:9", 2, Some("Nano Banana 2"), 22).await;

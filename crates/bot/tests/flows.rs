@@ -373,7 +373,7 @@ fn a_default_model_since_retired_gives_way_to_the_catalogs_default() {
     h.press(U, "ru", Cb::Create, 10);
     let out = h.text(U, "ru", "маяк на рассвете");
     let text = all_text(&out);
-    assert!(text.contains("Модель: Nano Banana 2") && text.contains("Цена: <b>11 мон.</b>"), "{text}");
+    assert!(text.contains("Модель: Nano Banana 2") && text.contains("Цена: <b>11 монет</b>"), "{text}");
     assert!(find(&out, |c| matches!(c, Cb::Confirm(_))).is_some());
 }
 

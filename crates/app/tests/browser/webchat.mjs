@@ -226,7 +226,7 @@ async function main() {
   await box.fill('/balance');
   await box.press('Enter');
   await press(page, 'Пополнить');
-  await press(page, '100 мон.');
+  await press(page, '100 монет');
   const invoice = page.locator('#messages .invoice').last();
   await invoice.waitFor();
   assert.match(await invoice.innerText(), /⭐ 50/);
@@ -235,12 +235,12 @@ async function main() {
 
   // 9. pay: the Stars flow through the emulator, the receipt, the coins credited
   await invoice.getByRole('button', { name: /Pay/ }).click();
-  await botSays(page, 'Оплата прошла: +100 мон.').waitFor();
+  await botSays(page, 'Оплата прошла: +100 монет').waitFor();
   await page.locator('#messages .service-pill').filter({ hasText: 'You paid ⭐ 50' }).waitFor();
   await invoice.getByText('Paid ✓').waitFor();
   assert.equal(await invoice.getByRole('button', { name: /Pay/ }).count(), 0, 'a paid invoice has no Pay button');
   const receipt = await botSays(page, 'Оплата прошла').innerText();
-  const balance = Number((/Баланс: (\d+) мон\./.exec(receipt) || [])[1]);
+  const balance = Number((/Баланс: (\d+) монет/.exec(receipt) || [])[1]);
   assert.equal(balance, 178, `100 welcome − 22 for the images + 100 bought: ${receipt}`);
   await shot(page, 'paid');
 

@@ -17,16 +17,53 @@ pub fn texts(l: Language) -> &'static Texts {
 pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut args = args.iter();
+    let mut last_number = None;
     let mut rest = template;
-    while let Some(i) = rest.find("{}") {
+    while let Some(i) = rest.find('{') {
         out.push_str(&rest[..i]);
-        if let Some(a) = args.next() {
-            out.push_str(&a.to_string());
+        let after = &rest[i + 1..];
+        match after.find('}') {
+            Some(0) => {
+                if let Some(a) = args.next() {
+                    let value = a.to_string();
+                    last_number = number(&value);
+                    out.push_str(&value);
+                }
+                rest = &after[1..];
+            }
+            Some(end) if after[..end].contains('|') => {
+                let forms: Vec<&str> = after[..end].split('|').collect();
+                out.push_str(plural(&forms, last_number));
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
         }
-        rest = &rest[i + 2..];
     }
     out.push_str(rest);
     out
+}
+
+/// A substituted argument read as a whole number (signs and `−` allowed), for the plural
+/// form that follows it.
+fn number(s: &str) -> Option<u64> {
+    s.trim_start_matches(['+', '-', '−']).parse().ok()
+}
+
+/// `{one|few|many}` (Russian, CLDR: 1, 21 монета; 2–4, 22 монеты; 5–20, 11–14 монет) or
+/// `{one|other}` (English), chosen by the number substituted just before it.
+fn plural<'a>(forms: &[&'a str], n: Option<u64>) -> &'a str {
+    let n = n.unwrap_or(0);
+    let index = match forms.len() {
+        3 if n % 10 == 1 && n % 100 != 11 => 0,
+        3 if (2..=4).contains(&(n % 10)) && !(12..=14).contains(&(n % 100)) => 1,
+        3 => 2,
+        _ if n == 1 => 0,
+        _ => 1,
+    };
+    forms.get(index).or(forms.last()).copied().unwrap_or_default()
 }
 
 pub struct Texts {
@@ -35,7 +72,6 @@ pub struct Texts {
     pub no: &'static str,
     pub on: &'static str,
     pub off: &'static str,
-    pub coins: &'static str,
     // menu and common
     pub welcome: &'static str,
     pub menu: &'static str,
@@ -279,4 +315,43 @@ pub struct Texts {
     pub upload_waiting: &'static str,
     pub card_draft_ready: &'static str,
     pub training_too_late: &'static str,
+}
+
+#[cfg(test)]
+mod plural_tests {
+    use super::fill;
+
+    #[test]
+    fn russian_coins_take_their_plural_forms() {
+        let forms = "{} {монета|монеты|монет}";
+        for (n, word) in [
+            (1, "монета"),
+            (2, "монеты"),
+            (5, "монет"),
+            (11, "монет"),
+            (12, "монет"),
+            (21, "монета"),
+            (22, "монеты"),
+            (25, "монет"),
+            (111, "монет"),
+            (0, "монет"),
+        ] {
+            assert_eq!(fill(forms, &[&n]), format!("{n} {word}"));
+        }
+        assert_eq!(fill("−{} {монета|монеты|монет}", &[&"−21"]), "−−21 монета", "a sign does not change the form");
+        assert_eq!(fill("за {} {монету|монеты|монет}", &[&1]), "за 1 монету");
+    }
+
+    #[test]
+    fn english_coins_take_theirs() {
+        assert_eq!(fill("{} {coin|coins}", &[&1]), "1 coin");
+        assert_eq!(fill("{} {coin|coins}", &[&2]), "2 coins");
+        assert_eq!(fill("+{} {coin|coins}. Balance: {} {coin|coins}.", &[&1, &5]), "+1 coin. Balance: 5 coins.");
+    }
+
+    #[test]
+    fn plain_placeholders_and_braces_are_untouched() {
+        assert_eq!(fill("{} and {}", &[&"a", &"b"]), "a and b");
+        assert_eq!(fill("a { b", &[]), "a { b");
+    }
 }
