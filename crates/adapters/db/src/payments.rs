@@ -82,19 +82,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<StarsRefunded, StarsRefundError> {
         let tx = self.begin().await?;
-        let Some(row) = stars_payments::Entity::find()
-            .filter(stars_payments::Column::ChargeId.eq(charge_id))
-            .lock_exclusive()
-            .one(&tx)
-            .await
-            .sql()?
-        else {
-            return Err(StarsRefundError::NotFound);
-        };
-        let mut payment = convert::payment(row)?;
-        if payment.refunded_at.is_some() {
-            return Err(StarsRefundError::AlreadyRefunded);
-        }
+        let mut payment = locked_unrefunded(&tx, charge_id).await?;
         let balance = balances::Entity::find_by_id(payment.owner.0)
             .lock_exclusive()
             .one(&tx)
@@ -235,19 +223,7 @@ impl Payments for Db {
         let now = truncate(now);
         let tx = self.begin().await?;
         // the row lock makes concurrent requests take turns: the second sees the first's mark
-        let Some(row) = stars_payments::Entity::find()
-            .filter(stars_payments::Column::ChargeId.eq(charge_id))
-            .lock_exclusive()
-            .one(&tx)
-            .await
-            .sql()?
-        else {
-            return Err(StarsRefundError::NotFound);
-        };
-        let mut payment = convert::payment(row)?;
-        if payment.refunded_at.is_some() {
-            return Err(StarsRefundError::AlreadyRefunded);
-        }
+        let mut payment = locked_unrefunded(&tx, charge_id).await?;
         if payment.refund_confirmed_at.is_some() {
             return Ok(payment);
         }
@@ -373,4 +349,23 @@ impl Promos for Db {
     ) -> Result<Redeemed, RedeemError> {
         self.redeem_tx(owner, code, entry, truncate(now)).await
     }
+}
+
+/// The payment with this charge id, locked for the transaction, if it has not been refunded.
+async fn locked_unrefunded(
+    tx: &sea_orm::DatabaseTransaction,
+    charge_id: &str,
+) -> Result<StarsPayment, StarsRefundError> {
+    let row = stars_payments::Entity::find()
+        .filter(stars_payments::Column::ChargeId.eq(charge_id))
+        .lock_exclusive()
+        .one(tx)
+        .await
+        .sql()?
+        .ok_or(StarsRefundError::NotFound)?;
+    let payment = convert::payment(row)?;
+    if payment.refunded_at.is_some() {
+        return Err(StarsRefundError::AlreadyRefunded);
+    }
+    Ok(payment)
 }
