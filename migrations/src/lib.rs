@@ -11,6 +11,7 @@ mod m20261201_000005_job_outcomes;
 mod m20261206_000006_model_catalog;
 mod m20261206_000007_lora_copies;
 mod m20261206_000008_payment_refunds;
+mod m20261207_000009_job_leases;
 
 /// Every migration, oldest first. Applied forward from an empty database on PostgreSQL or
 /// SQLite; each one runs in its own transaction where the backend allows DDL in one.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_model_catalog::Migration),
             Box::new(m20261206_000007_lora_copies::Migration),
             Box::new(m20261206_000008_payment_refunds::Migration),
+            Box::new(m20261207_000009_job_leases::Migration),
         ]
     }
 }

@@ -199,6 +199,8 @@ pub struct Timeouts {
     pub images_seconds: Option<i64>,
     pub training_minutes: i64,
     pub poll_seconds: i64,
+    /// How long a worker holds a job it claimed; renewed every third of this while it works.
+    pub lease_seconds: i64,
 }
 
 impl Timeouts {
@@ -390,6 +392,7 @@ impl Settings {
         need(to.images_seconds.is_none_or(|s| s >= 1), "timeouts.images_seconds", "must be at least 1");
         need(to.training_minutes >= 1, "timeouts.training_minutes", "must be at least 1");
         need(to.poll_seconds >= 1, "timeouts.poll_seconds", "must be at least 1");
+        need(to.lease_seconds >= 3, "timeouts.lease_seconds", "must be at least 3");
         need(
             self.http.bind.parse::<std::net::SocketAddr>().is_ok(),
             "http.bind",

@@ -49,6 +49,13 @@ pub fn update_repeated() {
     metrics::counter!("aisha_updates_repeated_total").increment(1);
 }
 
+/// The job runner's lease counters, as totals since start.
+pub fn leases(held: usize, lost: u64, duplicate_submits: u64) {
+    metrics::gauge!("aisha_jobs_held").set(held as f64);
+    metrics::counter!("aisha_jobs_leases_lost_total").absolute(lost);
+    metrics::counter!("aisha_jobs_duplicate_submits_total").absolute(duplicate_submits);
+}
+
 pub fn fal_webhook(outcome: &'static str) {
     metrics::counter!("aisha_fal_webhooks_total", "outcome" => outcome).increment(1);
 }

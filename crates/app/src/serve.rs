@@ -311,8 +311,10 @@ async fn start(command: Command, settings: Settings, not_production: bool) -> Re
             poll_every: chrono::Duration::seconds(settings.timeouts.poll_seconds),
             lora_max_age: chrono::Duration::hours(settings.fal.lora_max_age_hours),
             lora_check_after: chrono::Duration::hours(settings.fal.lora_check_hours),
+            lease: chrono::Duration::seconds(settings.timeouts.lease_seconds),
             ..RunnerConfig::default()
         },
+        leases: Default::default(),
     });
     let bot = Arc::new(Bot {
         accounts: aisha_domain::services::accounts::Accounts {
@@ -431,6 +433,26 @@ async fn start(command: Command, settings: Settings, not_production: bool) -> Re
                 if let Err(e) = result {
                     tracing::warn!(error = %e, "job worker pass failed; retrying");
                 }
+            }
+        });
+    }
+    // the heartbeat: the jobs a tick holds keep their leases however long the batch takes
+    {
+        let (runner, token) = (runner.clone(), shutdown.clone());
+        let every = Duration::from_secs(u64::try_from(settings.timeouts.lease_seconds).unwrap_or(60)) / 3;
+        tasks.spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    _ = interval.tick() => {}
+                }
+                if let Err(e) = runner.renew_leases().await {
+                    tracing::warn!(error = %e, "could not renew the leases of the jobs in hand; retrying");
+                }
+                let leases = &runner.leases;
+                crate::metrics::leases(leases.held(), leases.lost(), leases.duplicate_submits());
             }
         });
     }

@@ -60,6 +60,7 @@ fn main() {
         catalog: aisha_domain::Catalog::default(),
         env: env.clone(),
         config: RunnerConfig::default(),
+        leases: Default::default(),
     });
     let bot = Bot {
         accounts: Accounts {

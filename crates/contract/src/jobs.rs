@@ -168,15 +168,39 @@ async fn save_and_leases(s: Stores<'_>, now: DateTime<Utc>) {
     assert_eq!(mine.next_attempt_at, lease_until);
     let second = s.jobs.claim_due(now, lease_until, 1000).await.unwrap();
     assert!(second.iter().all(|j| j.id != job.id), "a leased job is not claimed again");
-    let later = s.jobs.claim_due(lease_until, lease_until + Duration::seconds(30), 1000).await.unwrap();
-    let mine = later.into_iter().find(|j| j.id == job.id).expect("claimable again when the lease ran out");
+    assert_eq!(mine.leased_until, Some(lease_until), "a claim records the lease");
+    assert_eq!(s.jobs.find(job.id).await.unwrap().unwrap().leased_until, Some(lease_until));
+
+    // the holder's heartbeat moves the lease on without changing the version
+    let renewed_until = now + Duration::seconds(50);
+    let renewed = s.jobs.renew_leases(&[(job.id, mine.version)], renewed_until).await.unwrap();
+    assert_eq!(renewed, [job.id]);
+    let read = s.jobs.find(job.id).await.unwrap().unwrap();
+    assert_eq!(
+        (read.version, read.next_attempt_at, read.leased_until),
+        (mine.version, renewed_until, Some(renewed_until))
+    );
+    let at_old_end = s.jobs.claim_due(lease_until, lease_until + Duration::seconds(30), 1000).await.unwrap();
+    assert!(at_old_end.iter().all(|j| j.id != job.id), "a renewed lease outlasts its first end");
+    assert!(
+        s.jobs.renew_leases(&[(job.id, mine.version - 1)], renewed_until).await.unwrap().is_empty(),
+        "only the version the claim returned renews the lease"
+    );
+    let stolen = s.jobs.claim_due(renewed_until, renewed_until + Duration::seconds(30), 1000).await.unwrap();
+    let mine = stolen.into_iter().find(|j| j.id == job.id).expect("claimable again when the lease ran out");
+    assert!(
+        s.jobs.renew_leases(&[(job.id, mine.version - 1)], renewed_until).await.unwrap().is_empty(),
+        "a lease another claim took over is not renewed by its old holder"
+    );
 
     let mut queued = mine.clone();
     let request_id = format!("req-{}", fixtures::id());
     queued.submitted(provider(&request_id), Some(4), now).unwrap();
     queued.next_attempt_at = now + Duration::seconds(2);
+    queued.leased_until = None;
     let saved = s.jobs.save(&queued).await.unwrap();
     assert_eq!(saved.version, mine.version + 1, "save bumps the version");
+    assert_eq!(saved.leased_until, None, "the holder's save ends its lease");
     assert_eq!(saved.status, JobStatus::Queued);
     let read = s.jobs.find(job.id).await.unwrap().unwrap();
     assert_eq!(read, saved, "what was saved is what is read");
@@ -219,6 +243,9 @@ async fn settle_images(s: Stores<'_>, now: DateTime<Utc>) {
     assert!(matches!(dup, SettleError::AlreadyEnded(_)), "a second completion changes nothing");
     let late = s.jobs.fail(job.id, Failure::new(FailureKind::TimedOut, "late"), at).await.unwrap_err();
     assert!(matches!(late, SettleError::AlreadyEnded(_)));
+    let ended = s.jobs.find(job.id).await.unwrap().unwrap();
+    let renewed = s.jobs.renew_leases(&[(job.id, ended.version)], at + Duration::seconds(60)).await.unwrap();
+    assert!(renewed.is_empty(), "an ended job has no lease to renew");
     assert_eq!(charges(s, u.id).await, (1, 1), "one debit and one refund");
     assert_eq!(s.ledger.balance(u.id).await.unwrap().get(), 85);
 

@@ -413,6 +413,10 @@ pub struct Job {
     pub attempts: u32,
     /// A worker may pick the job up again from this instant (submit, poll, or retry).
     pub next_attempt_at: DateTime<Utc>,
+    /// Set while a worker holds the job: until when its lease runs (a claim sets it, the
+    /// holder's heartbeat moves it on, the holder's next save clears it). Start-up
+    /// reconciliation leaves a job whose lease is still running to its holder.
+    pub leased_until: Option<DateTime<Utc>>,
     pub deadline: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -451,6 +455,7 @@ impl NewJob {
             status_message: self.status_message,
             attempts: 0,
             next_attempt_at: self.created_at,
+            leased_until: None,
             deadline: self.deadline,
             created_at: self.created_at,
             updated_at: self.created_at,

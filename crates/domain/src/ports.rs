@@ -201,13 +201,20 @@ pub trait Jobs: Send + Sync {
     async fn find(&self, id: JobId) -> Result<Option<Job>, StoreError>;
     async fn by_request(&self, request_id: &str) -> Result<Option<Job>, StoreError>;
     /// Leases up to `limit` non-terminal jobs whose `next_attempt_at <= now`, by moving their
-    /// `next_attempt_at` to `lease_until`. Two workers never lease the same job at once.
+    /// `next_attempt_at` and `leased_until` to `lease_until` and bumping their version (the
+    /// version a claim returns is the lease's token). Two workers never lease the same job at
+    /// once.
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<Job>, StoreError>;
+    /// The holder's heartbeat: moves `next_attempt_at` and `leased_until` to `until` for each
+    /// `(job, version)` whose stored version is still that one (nobody claimed or saved it
+    /// since), without bumping the version, so the holder's own later `save` still matches.
+    /// Returns the jobs renewed; a job left out was lost to another worker or ended.
+    async fn renew_leases(&self, held: &[(JobId, i64)], until: DateTime<Utc>) -> Result<Vec<JobId>, StoreError>;
     /// Writes a non-terminal change (submitted, started, queue position, next attempt), if
     /// the stored version is `job.version`. Returns the job with its new version.
     async fn save(&self, job: &Job) -> Result<Job, SaveError>;

@@ -176,6 +176,7 @@ pub(crate) fn job(m: jobs::Model) -> R<Job> {
         status_message: m.status_message,
         attempts: small(i64::from(m.attempts), "jobs.attempts")?,
         next_attempt_at: m.next_attempt_at,
+        leased_until: m.leased_until,
         deadline: m.deadline,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -215,6 +216,7 @@ pub(crate) fn set_job_work(row: &mut jobs::ActiveModel, j: &Job) -> R<()> {
     row.status_message = Set(j.status_message);
     row.attempts = Set(narrow(j.attempts, "attempts")?);
     row.next_attempt_at = Set(truncate(j.next_attempt_at));
+    row.leased_until = Set(j.leased_until.map(truncate));
     row.deadline = Set(truncate(j.deadline));
     row.updated_at = Set(truncate(j.updated_at));
     row.version = Set(j.version);

@@ -161,6 +161,8 @@ pub mod jobs {
         pub status_message: Option<i32>,
         pub attempts: i32,
         pub next_attempt_at: DateTimeUtc,
+        /// Until when the worker that claimed the job holds it; NULL when nobody does.
+        pub leased_until: Option<DateTimeUtc>,
         pub deadline: DateTimeUtc,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,

@@ -276,7 +276,7 @@ impl Db {
                 WHERE status IN ($1, $2, $3) AND next_attempt_at <= $4 \
                 ORDER BY next_attempt_at, id LIMIT $5 \
                 FOR UPDATE SKIP LOCKED) \
-            UPDATE jobs SET next_attempt_at = $6, version = jobs.version + 1 \
+            UPDATE jobs SET next_attempt_at = $6, leased_until = $6, version = jobs.version + 1 \
             FROM due WHERE jobs.id = due.id \
             RETURNING jobs.*, due.due_at";
         let [a, b, c] = non_terminal();
@@ -351,7 +351,7 @@ impl Db {
             .order_by_asc(jobs::Column::Id)
             .limit(u64::from(limit));
         let still_unsent = Condition::all().add(jobs::Column::OutcomeSentAt.is_null());
-        self.claim_each(candidates, jobs::Column::UpdatedAt, now, still_unsent, |job| job.updated_at = now).await
+        self.claim_each(candidates, &[jobs::Column::UpdatedAt], now, still_unsent, |job| job.updated_at = now).await
     }
 
     async fn claim_sqlite(
@@ -366,20 +366,22 @@ impl Db {
             .order_by_asc(jobs::Column::NextAttemptAt)
             .order_by_asc(jobs::Column::Id)
             .limit(u64::from(limit));
-        self.claim_each(candidates, jobs::Column::NextAttemptAt, lease_until, Condition::all(), |job| {
+        let leased = [jobs::Column::NextAttemptAt, jobs::Column::LeasedUntil];
+        self.claim_each(candidates, &leased, lease_until, Condition::all(), |job| {
             job.next_attempt_at = lease_until;
+            job.leased_until = Some(lease_until);
         })
         .await
     }
 
     /// Claims without row locks (SQLite): each candidate is taken with a compare-and-set on
-    /// its version (and `still`), setting `column` to `to`, so a concurrent claimer (another
+    /// its version (and `still`), setting `columns` to `to`, so a concurrent claimer (another
     /// process on the same file) makes it miss, not share. `set` mirrors the change on the
     /// returned job.
     async fn claim_each(
         &self,
         candidates: sea_orm::Select<jobs::Entity>,
-        column: jobs::Column,
+        columns: &[jobs::Column],
         to: DateTime<Utc>,
         still: Condition,
         set: impl Fn(&mut Job),
@@ -387,8 +389,11 @@ impl Db {
         let candidates = candidates.all(&self.conn).await.sql()?;
         let mut claimed = Vec::with_capacity(candidates.len());
         for row in candidates {
-            let result = jobs::Entity::update_many()
-                .col_expr(column, Expr::val(to))
+            let mut update = jobs::Entity::update_many();
+            for column in columns {
+                update = update.col_expr(*column, Expr::val(to));
+            }
+            let result = update
                 .col_expr(jobs::Column::Version, Expr::col(jobs::Column::Version).add(1))
                 .filter(jobs::Column::Id.eq(row.id))
                 .filter(jobs::Column::Version.eq(row.version))
@@ -480,6 +485,28 @@ impl Jobs for Db {
             Backend::Postgres => self.claim_postgres(now, lease_until, limit).await,
             Backend::Sqlite => self.claim_sqlite(now, lease_until, limit).await,
         }
+    }
+
+    async fn renew_leases(&self, held: &[(JobId, i64)], until: DateTime<Utc>) -> Result<Vec<JobId>, StoreError> {
+        let until = truncate(until);
+        let mut renewed = Vec::with_capacity(held.len());
+        // one statement per job: a heartbeat holds at most a batch, and each row's own
+        // version is its condition
+        for (id, version) in held {
+            let result = jobs::Entity::update_many()
+                .col_expr(jobs::Column::NextAttemptAt, Expr::val(until))
+                .col_expr(jobs::Column::LeasedUntil, Expr::val(until))
+                .filter(jobs::Column::Id.eq(id.0))
+                .filter(jobs::Column::Version.eq(*version))
+                .filter(jobs::Column::Status.is_in(non_terminal()))
+                .exec(&self.conn)
+                .await
+                .sql()?;
+            if result.rows_affected == 1 {
+                renewed.push(*id);
+            }
+        }
+        Ok(renewed)
     }
 
     async fn save(&self, job: &Job) -> Result<Job, SaveError> {

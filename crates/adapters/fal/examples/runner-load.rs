@@ -164,6 +164,7 @@ async fn bench(knobs: Knobs, format: OutputFormat) -> Bench {
         catalog: aisha_domain::Catalog::default(),
         env: env.clone(),
         config: RunnerConfig { webhook: true, batch: 64, ..RunnerConfig::default() },
+        leases: Default::default(),
     });
     let timings = Arc::new(std::sync::Mutex::new(Vec::new()));
     let endpoint = Endpoint {

@@ -33,6 +33,8 @@ struct GenState {
     loras: Vec<(String, Vec<u8>)>,
     /// Files the provider no longer serves.
     expired: std::collections::HashSet<String>,
+    /// Run at the start of the next `submit`s, one each, outside the lock.
+    before_submit: VecDeque<Box<dyn FnOnce() + Send>>,
 }
 
 #[derive(Default)]
@@ -56,6 +58,18 @@ impl ScriptedGenerator {
 
     pub fn request(&self, id: &str) -> Option<Scripted> {
         self.lock().requests.get(id).cloned()
+    }
+
+    /// Runs `f` when the next `submit` begins, before the provider takes the request: a test
+    /// does there what happens while a worker is paused or slow in the middle of its step.
+    pub fn before_next_submit(&self, f: impl FnOnce() + Send + 'static) {
+        self.lock().before_submit.push_back(Box::new(f));
+    }
+
+    /// Requests cancelled through `cancel`, in submission order.
+    pub fn cancelled(&self) -> Vec<String> {
+        let s = self.lock();
+        s.order.iter().filter(|id| s.requests.get(*id).is_some_and(|r| r.cancel_requested)).cloned().collect()
     }
 
     /// The next `submit` fails with this error.
@@ -121,6 +135,10 @@ fn not_found(what: &str) -> ProviderError {
 #[async_trait]
 impl ImageGenerator for ScriptedGenerator {
     async fn submit(&self, request: &ProviderRequest, _webhook: bool) -> Result<Submitted, ProviderError> {
+        let hook = self.lock().before_submit.pop_front();
+        if let Some(hook) = hook {
+            hook();
+        }
         let mut s = self.lock();
         if let Some(e) = s.submit_errors.pop_front() {
             return Err(e);

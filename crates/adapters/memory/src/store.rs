@@ -324,10 +324,27 @@ impl Jobs for MemoryStore {
             .map(|(_, id)| {
                 let j = s.jobs.get_mut(&id).expect("just listed");
                 j.next_attempt_at = lease_until;
+                j.leased_until = Some(lease_until);
                 j.version += 1;
                 j.clone()
             })
             .collect())
+    }
+
+    async fn renew_leases(&self, held: &[(JobId, i64)], until: DateTime<Utc>) -> Result<Vec<JobId>, StoreError> {
+        let mut s = self.lock();
+        let mut renewed = Vec::new();
+        for (id, version) in held {
+            if let Some(j) = s.jobs.get_mut(id)
+                && j.version == *version
+                && !j.status.is_terminal()
+            {
+                j.next_attempt_at = until;
+                j.leased_until = Some(until);
+                renewed.push(*id);
+            }
+        }
+        Ok(renewed)
     }
 
     async fn save(&self, job: &Job) -> Result<Job, SaveError> {

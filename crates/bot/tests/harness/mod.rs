@@ -126,6 +126,7 @@ impl Harness {
             catalog: aisha_domain::Catalog::default(),
             env: env.clone(),
             config: RunnerConfig::default(),
+            leases: Default::default(),
         });
         let bot = Bot {
             accounts: Accounts {

@@ -22,7 +22,7 @@ fn seed_of(job: JobId) -> u32 {
 const LORA_CONTENT_TYPE: &str = "application/octet-stream";
 use crate::catalog::Catalog;
 use crate::gallery::{ImageKind, ImageRecord};
-use crate::generation::{Failure, FailureKind, Job, JobSpec, JobStatus};
+use crate::generation::{Failure, FailureKind, Job, JobSpec, JobStatus, ProviderRef};
 use crate::media;
 use crate::ports::{
     Avatars, CancelOutcome, Gallery, ImageGenerator, ImageStore, JobOutput, Jobs, Notice, Notifier, ProviderError,
@@ -32,11 +32,16 @@ use crate::ports::{
 use crate::storage::{StorageKey, StoredObject};
 use crate::{ImageId, JobId, UserId};
 use chrono::Duration;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Copy, Debug)]
 pub struct RunnerConfig {
-    /// How long a claimed job is reserved for the worker that claimed it.
+    /// How long a claimed job is reserved for the worker that claimed it. The app renews the
+    /// leases it holds (`renew_leases`) every third of this while it works, so a long batch
+    /// or a slow step keeps its jobs; a process that stops renewing (killed, paused) loses
+    /// them this long after its last renewal.
     pub lease: Duration,
     /// How often a submitted job is polled when no webhook is expected.
     pub poll_every: Duration,
@@ -85,6 +90,78 @@ pub struct JobRunner {
     pub catalog: Catalog,
     pub env: Env,
     pub config: RunnerConfig,
+    /// The jobs this runner holds right now, and what went wrong with leases.
+    pub leases: Leases,
+}
+
+/// The jobs a runner has claimed and not yet let go, each with the version its claim
+/// returned (the lease's token), and counters of what went wrong.
+#[derive(Debug, Default)]
+pub struct Leases {
+    held: Mutex<HashMap<JobId, Held>>,
+    lost: AtomicU64,
+    duplicates: AtomicU64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    version: i64,
+    lost: bool,
+}
+
+impl Leases {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<JobId, Held>> {
+        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn hold(&self, jobs: &[Job]) {
+        let mut held = self.lock();
+        for job in jobs {
+            held.insert(job.id, Held { version: job.version, lost: false });
+        }
+    }
+
+    fn release(&self, id: JobId) {
+        self.lock().remove(&id);
+    }
+
+    /// Whether the heartbeat found this job taken by another worker (or ended) while we held it.
+    fn is_lost(&self, id: JobId) -> bool {
+        self.lock().get(&id).is_some_and(|h| h.lost)
+    }
+
+    fn renewable(&self) -> Vec<(JobId, i64)> {
+        self.lock().iter().filter(|(_, h)| !h.lost).map(|(id, h)| (*id, h.version)).collect()
+    }
+
+    /// Marks `id` lost if we still hold it under `version`; returns whether it did.
+    fn mark_lost(&self, id: JobId, version: i64) -> bool {
+        match self.lock().get_mut(&id) {
+            Some(h) if h.version == version && !h.lost => {
+                h.lost = true;
+                self.lost.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// How many jobs are held right now.
+    pub fn held(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Leases this runner found taken over by another worker before it was done (it had been
+    /// paused or slowed past its lease), since start.
+    pub fn lost(&self) -> u64 {
+        self.lost.load(Ordering::Relaxed)
+    }
+
+    /// Provider requests this runner made for a job another worker had meanwhile submitted
+    /// (or that had ended): each one was cancelled at the provider, since start.
+    pub fn duplicate_submits(&self) -> u64 {
+        self.duplicates.load(Ordering::Relaxed)
+    }
 }
 
 /// What a webhook delivery did.
@@ -127,14 +204,41 @@ enum Stored {
 
 impl JobRunner {
     /// One pass: leases due jobs and moves each one step forward. Returns how many it handled.
+    /// The jobs are held (and renewed by `renew_leases`) until their step is done; one whose
+    /// lease another worker took meanwhile is left to that worker.
     pub async fn tick(&self) -> Result<usize, StoreError> {
         let now = self.env.now();
         let due = self.jobs.claim_due(now, now + self.config.lease, self.config.batch).await?;
         let n = due.len();
+        self.leases.hold(&due);
         for job in due {
-            self.advance(job).await;
+            let id = job.id;
+            if self.leases.is_lost(id) {
+                tracing::warn!(job = %id, "lease lost before this job's turn in the batch; another worker has it");
+            } else {
+                self.advance(job).await;
+            }
+            self.leases.release(id);
         }
         Ok(n)
+    }
+
+    /// The heartbeat: extends the lease of every job this runner holds. A job whose lease
+    /// could not be renewed (another worker claimed it after this process was paused or slow
+    /// past the lease, or it ended) is marked lost, and its step stops before any provider
+    /// call it has not made yet. Returns how many leases it renewed.
+    pub async fn renew_leases(&self) -> Result<usize, StoreError> {
+        let held = self.leases.renewable();
+        if held.is_empty() {
+            return Ok(0);
+        }
+        let renewed = self.jobs.renew_leases(&held, self.env.now() + self.config.lease).await?;
+        for (id, version) in held {
+            if !renewed.contains(&id) && self.leases.mark_lost(id, version) {
+                tracing::warn!(job = %id, "LEASE LOST: another worker took this job (this process was paused or slow past its lease); stopping before any further provider call");
+            }
+        }
+        Ok(renewed.len())
     }
 
     /// Fails and refunds every job past its deadline, then re-sends outcomes never marked
@@ -213,7 +317,13 @@ impl JobRunner {
         let now = self.env.now();
         let mut n = 0;
         for mut job in open {
+            if job.leased_until.is_some_and(|until| until > now) {
+                // another replica (or a process that just died) holds it: its holder goes on,
+                // or it comes due when the lease runs out
+                continue;
+            }
             job.next_attempt_at = now;
+            job.leased_until = None;
             match self.jobs.save(&job).await {
                 Ok(_) => n += 1,
                 Err(SaveError::Store(e)) => return Err(e),
@@ -329,6 +439,10 @@ impl JobRunner {
         if found.is_some() {
             tracing::warn!(job = %job.id, "the provider had this job from an earlier submit; following it instead of submitting again");
         }
+        if found.is_none() && self.leases.is_lost(job.id) {
+            tracing::warn!(job = %job.id, "lease lost before submitting; the worker that took the job submits it");
+            return;
+        }
         let submitted = match found {
             Some(sub) => Ok(sub),
             None => self.generator.submit(&request, self.config.webhook).await,
@@ -336,13 +450,18 @@ impl JobRunner {
         match submitted {
             Ok(sub) => {
                 let now = self.env.now();
+                let mine = sub.provider.clone();
                 if job.submitted(sub.provider, sub.queue_position, now).is_err() {
                     return;
                 }
                 job.attempts = 0;
                 job.next_attempt_at = now + self.follow_interval();
-                if let Some(saved) = self.save(&job).await {
-                    self.notifier.notify(saved.owner, Notice::Progress { job: saved }).await;
+                match self.save_step(&job).await {
+                    Ok(saved) => {
+                        self.notifier.notify(saved.owner, Notice::Progress { job: saved }).await;
+                    }
+                    Err(SaveError::Conflict | SaveError::Terminal) => self.submitted_meanwhile(job.id, mine).await,
+                    Err(_) => {} // logged; the next worker finds this submission at the provider
                 }
             }
             Err(e) if e.is_retryable() => self.reschedule(job, &e.to_string()).await,
@@ -748,14 +867,53 @@ impl JobRunner {
     }
 
     async fn save(&self, job: &Job) -> Option<Job> {
-        match self.jobs.save(job).await {
-            Ok(saved) => Some(saved),
-            Err(SaveError::Conflict | SaveError::Terminal) => None, // someone else moved it on
+        self.save_step(job).await.ok()
+    }
+
+    /// Saves the outcome of a worker's step, which ends its lease on the job.
+    async fn save_step(&self, job: &Job) -> Result<Job, SaveError> {
+        let done = Job { leased_until: None, ..job.clone() };
+        let saved = self.jobs.save(&done).await;
+        match &saved {
+            Ok(_) => self.leases.release(job.id),
+            Err(SaveError::Conflict | SaveError::Terminal) => {} // someone else moved it on
             Err(e) => {
                 tracing::warn!(job = %job.id, error = %e, "could not save job progress; the lease will expire and it will be retried");
-                None
             }
         }
+        saved
+    }
+
+    /// Our submission of job `id` (request `mine`) could not be recorded: another worker took
+    /// the job meanwhile (this one was paused or slow past its lease), or it ended. If that
+    /// worker follows the same request (it found ours at the provider), nothing is wrong. If it
+    /// has not submitted yet, ours is recorded for it to follow. Otherwise ours is a duplicate:
+    /// cancelled at the provider, logged and counted (`Leases::duplicate_submits`).
+    async fn submitted_meanwhile(&self, id: JobId, mine: ProviderRef) {
+        let current = match self.jobs.find(id).await {
+            Ok(current) => current,
+            Err(e) => {
+                tracing::warn!(job = %id, error = %e, "could not re-read a job taken over meanwhile");
+                None
+            }
+        };
+        if let Some(mut job) = current {
+            if job.provider.as_ref().is_some_and(|p| p.request_id == mine.request_id) {
+                return;
+            }
+            let now = self.env.now();
+            if job.provider.is_none() && job.submitted(mine.clone(), None, now).is_ok() {
+                job.attempts = 0;
+                job.next_attempt_at = now + self.follow_interval();
+                if self.save_step(&job).await.is_ok() {
+                    tracing::info!(job = %id, request = %mine.request_id, "job taken over before its submit was recorded; recorded ours for the new holder to follow");
+                    return;
+                }
+            }
+        }
+        self.leases.duplicates.fetch_add(1, Ordering::Relaxed);
+        let outcome = self.generator.cancel(&mine).await;
+        tracing::error!(job = %id, request = %mine.request_id, cancel = ?outcome, "DUPLICATE SUBMIT: another worker had taken this job (or it ended) while this one submitted it; our request was cancelled at the provider");
     }
 }
 

@@ -57,6 +57,7 @@ impl World {
             catalog: aisha_domain::Catalog::default(),
             env: env.clone(),
             config: RunnerConfig::default(),
+            leases: Default::default(),
         };
         Self {
             accounts: Accounts {
@@ -121,6 +122,7 @@ impl World {
             catalog: aisha_domain::Catalog::default(),
             env: w.env.clone(),
             config: RunnerConfig::default(),
+            leases: Default::default(),
         }
     }
 

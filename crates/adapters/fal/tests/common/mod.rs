@@ -154,6 +154,7 @@ impl World {
             catalog: aisha_domain::Catalog::default(),
             env: env.clone(),
             config: RunnerConfig { webhook, ..RunnerConfig::default() },
+            leases: Default::default(),
         }
     }
 
