@@ -92,6 +92,13 @@ pub fn default_binary() -> PathBuf {
 }
 
 /// A free loopback port (for settings that must name the port before the app starts).
+/// Sends `signal` (`STOP`, `CONT`, `TERM`, …) to process `pid`. SIGSTOP stops a process where
+/// it is, holding whatever it holds (locks, leases, connections), as a frozen VM or a long
+/// stall would; SIGCONT continues it.
+pub fn signal(pid: u32, signal: &str) {
+    let _ = Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status();
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }

@@ -134,12 +134,15 @@ impl Leases {
         self.lock().iter().filter(|(_, h)| !h.lost).map(|(id, h)| (*id, h.version)).collect()
     }
 
-    /// Marks `id` lost if we still hold it under `version`; returns whether it did.
-    fn mark_lost(&self, id: JobId, version: i64) -> bool {
+    /// Marks `id` lost (and counts it, if `count`) if we still hold it under `version`;
+    /// returns whether it did.
+    fn mark_lost(&self, id: JobId, version: i64, count: bool) -> bool {
         match self.lock().get_mut(&id) {
             Some(h) if h.version == version && !h.lost => {
                 h.lost = true;
-                self.lost.fetch_add(1, Ordering::Relaxed);
+                if count {
+                    self.lost.fetch_add(1, Ordering::Relaxed);
+                }
                 true
             }
             _ => false,
@@ -233,9 +236,11 @@ impl JobRunner {
             return Ok(0);
         }
         let renewed = self.jobs.renew_leases(&held, self.env.now() + self.config.lease).await?;
-        for (id, version) in held {
-            if !renewed.contains(&id) && self.leases.mark_lost(id, version) {
-                tracing::warn!(job = %id, "LEASE LOST: another worker took this job (this process was paused or slow past its lease); stopping before any further provider call");
+        for (id, version) in held.into_iter().filter(|(id, _)| !renewed.contains(id)) {
+            // ended meanwhile (a webhook, or a stale worker's result) is not a lost lease
+            let ended = matches!(self.jobs.find(id).await, Ok(Some(job)) if job.status.is_terminal());
+            if self.leases.mark_lost(id, version, !ended) && !ended {
+                tracing::warn!(job = %id, "LEASE LOST: another worker took this job (this process was paused or slow past its lease); this one will not submit it");
             }
         }
         Ok(renewed.len())
