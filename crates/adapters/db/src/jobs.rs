@@ -651,6 +651,28 @@ mod quarantine_tests {
     async fn an_unreadable_job_row_is_quarantined_instead_of_failing_every_claim() {
         let db = Db::connect("sqlite::memory:").await.unwrap();
         db.migrate().await.unwrap();
+        quarantine_on(&db).await;
+    }
+
+    /// The same on PostgreSQL (`FOR UPDATE SKIP LOCKED` claims), when `AISHA_TEST_DATABASE_URL`
+    /// names a server; under `CI=true` the variable missing is a failure.
+    #[tokio::test]
+    async fn an_unreadable_job_row_is_quarantined_on_postgres_too() {
+        let Ok(admin) = std::env::var("AISHA_TEST_DATABASE_URL") else {
+            let ci = matches!(std::env::var("CI").ok().as_deref().map(str::trim), Some("true" | "1"));
+            assert!(!ci, "AISHA_TEST_DATABASE_URL is not set and CI=true");
+            println!("skipped: AISHA_TEST_DATABASE_URL is not set");
+            return;
+        };
+        let (name, url) = crate::scratch::create(&admin, "aisha_quarantine").await.expect("a scratch database");
+        let db = Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        quarantine_on(&db).await;
+        db.conn.clone().close().await.unwrap();
+        crate::scratch::drop(&admin, &name).await.unwrap();
+    }
+
+    async fn quarantine_on(db: &Db) {
         let now = aisha_memory::ManualClock::default_start();
         let u = fixtures::user(now);
         db.upsert(u.clone()).await.unwrap();

@@ -291,3 +291,116 @@ mod promos {
     use super::*;
     crate::on_every_backend!(promo_limit_holds);
 }
+
+/// Money paths racing each other at once, then the operator's audit over everything:
+/// each of 8 running jobs gets a `succeed` and a `fail` at the same moment (one of them ends
+/// it, once, with the refund its outcome implies), one user redeems one code (one use per
+/// user) from five tasks at once, and a payment is refunded by two operators at once.
+async fn races_leave_the_audit_clean(db: &common::TestDb) {
+    use aisha_domain::gallery::ImageKind;
+    use aisha_domain::generation::{Failure, FailureKind, ProviderRef};
+    use aisha_domain::ports::{JobOutput, SettleError};
+    let u = funded(db, 100).await;
+    let mut jobs = Vec::new();
+    for _ in 0..8 {
+        let job = db.create_charged(new_job(u.id, imagen(2, "imagen4/fast"), now()), &unlimited()).await.unwrap().job;
+        let mut queued = job.clone();
+        let provider = ProviderRef {
+            request_id: format!("req-{}", fixtures::id()),
+            model: "fal-ai/imagen4/preview/fast".into(),
+            status_url: None,
+            response_url: None,
+            cancel_url: None,
+        };
+        queued.submitted(provider, None, now()).unwrap();
+        jobs.push(db.save(&queued).await.unwrap());
+    }
+    let mut races = Vec::new();
+    for job in &jobs {
+        let at = now() + Duration::seconds(5);
+        let images: Vec<_> = (0..1).map(|_| fixtures::image(u.id, Some(job.id), ImageKind::Text, at)).collect();
+        let (a, b, id) = (db.db(), db.db(), job.id);
+        races.push(tokio::spawn(async move { a.succeed(id, JobOutput::Images(images), at).await.is_ok() }));
+        races.push(tokio::spawn(async move {
+            b.fail(id, Failure::new(FailureKind::TimedOut, "deadline"), at).await.is_ok()
+        }));
+    }
+    let mut ended = 0;
+    for r in races {
+        ended += usize::from(r.await.unwrap());
+    }
+    assert_eq!(ended, jobs.len(), "each job ended once, by one of the two");
+    for job in &jobs {
+        let again = db.fail(job.id, Failure::new(FailureKind::TimedOut, "late"), now()).await.unwrap_err();
+        assert!(matches!(again, SettleError::AlreadyEnded(_)));
+    }
+
+    let code = PromoCode::parse(&format!("TWICE{}", &fixtures::id().simple().to_string()[..8])).unwrap();
+    db.create_promo(&Promo {
+        code: code.clone(),
+        coins: Coins::new(10).unwrap(),
+        max_uses: Some(100),
+        per_user: 1,
+        valid_from: None,
+        valid_until: None,
+        active: true,
+        uses: 0,
+        created_at: now(),
+    })
+    .await
+    .unwrap();
+    let redeems: Vec<_> = (0..5)
+        .map(|_| {
+            let (db, code, owner) = (db.db(), code.clone(), u.id);
+            tokio::spawn(async move { db.redeem(owner, &code, LedgerEntryId(fixtures::id()), now()).await.is_ok() })
+        })
+        .collect();
+    let mut redeemed = 0;
+    for r in redeems {
+        redeemed += usize::from(r.await.unwrap());
+    }
+    assert_eq!(redeemed, 1, "one use per user, however many taps at once");
+
+    let payment = StarsPayment {
+        charge_id: format!("charge-{}", fixtures::id()),
+        owner: u.id,
+        telegram_id: u.profile.telegram_id,
+        payload: "v1:p100:100:50:1".into(),
+        stars: 50,
+        coins: Coins::new(100).unwrap(),
+        needs_attention: false,
+        refunded_at: None,
+        created_at: now(),
+        refund_requested_at: None,
+        refund_confirmed_at: None,
+    };
+    db.record_stars_payment(payment.clone(), LedgerEntryId(fixtures::id())).await.unwrap();
+    db.request_stars_refund(&payment.charge_id, now(), Duration::seconds(60)).await.unwrap();
+    db.confirm_stars_refund(&payment.charge_id, now()).await.unwrap();
+    let takes: Vec<_> = (0..2)
+        .map(|_| {
+            let (db, charge) = (db.db(), payment.charge_id.clone());
+            tokio::spawn(
+                async move { db.refund_stars_payment(&charge, true, LedgerEntryId(fixtures::id()), now()).await },
+            )
+        })
+        .collect();
+    let mut taken = 0;
+    for t in takes {
+        if let Ok(r) = t.await.unwrap() {
+            taken += r.taken_back.get();
+        }
+    }
+    assert_eq!(taken, 100, "the refund takes the coins once");
+
+    let snap = db.audit_snapshot().await.unwrap();
+    let mut violations =
+        aisha_domain::invariants::check(&snap.balances, &snap.ledger, &snap.jobs, &snap.images, &|_| true);
+    violations.extend(aisha_domain::invariants::check_payments(&snap.payments, &snap.promos, &snap.ledger));
+    assert!(violations.is_empty(), "the audit finds nothing: {violations:#?}");
+}
+
+mod audit {
+    use super::*;
+    crate::on_every_backend!(races_leave_the_audit_clean);
+}
