@@ -213,6 +213,16 @@ pub enum Reply {
         caption: Option<String>,
         keyboard: Option<Keyboard>,
     },
+    /// A file as a document: the stored bytes exactly, never recompressed (an image's
+    /// original). Uploaded, not sent by URL: Telegram fetches only GIF, PDF and ZIP documents
+    /// from a URL (Bot API, "Sending files", checked 2026-12-07); at most 50 MB by upload.
+    SendDocument {
+        chat: ChatId,
+        document: Media,
+        file_name: String,
+        caption: Option<String>,
+        keyboard: Option<Keyboard>,
+    },
     /// 2–10 photos as one album (captions per photo).
     SendAlbum {
         chat: ChatId,

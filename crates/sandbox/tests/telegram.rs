@@ -385,3 +385,31 @@ async fn the_users_side_over_http_and_the_event_stream() {
     let calls: Value = http.get(format!("{base}/sandbox/calls")).send().await.unwrap().json().await.unwrap();
     assert_eq!(calls.as_array().unwrap().len(), 4);
 }
+
+/// Telegram takes a document by URL only for GIF, PDF and ZIP (Bot API, "Sending files",
+/// read 2026-12-07): a PNG by URL is refused, the same PNG uploaded is taken, and a ZIP by
+/// URL is taken.
+#[tokio::test]
+async fn documents_by_url_only_for_gif_pdf_and_zip() {
+    use axum::routing::get;
+    let emulator = TelegramEmulator::start().await.unwrap();
+    let bot = Bot::new(&emulator);
+    emulator.send_text(12, "/start");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new()
+        .route("/a.png", get(|| async { png(30, 30) }))
+        .route("/a.zip", get(|| async { b"PK\x03\x04rest of an archive".to_vec() }));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let (_, png_by_url) = bot.error("sendDocument", json!({"chat_id": 12, "document": format!("{base}/a.png")})).await;
+    assert_eq!(png_by_url, "Bad Request: wrong type of the web page content");
+    let zip = bot.ok("sendDocument", json!({"chat_id": 12, "document": format!("{base}/a.zip")})).await;
+    assert_eq!(zip["document"]["file_name"], json!("a.zip"));
+    let form = reqwest::multipart::Form::new()
+        .text("chat_id", "12")
+        .part("document", reqwest::multipart::Part::bytes(png(30, 30)).file_name("original.png"));
+    let response = bot.http.post(format!("{}/sendDocument", bot.api)).multipart(form).send().await.unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["result"]["document"]["file_name"], json!("original.png"), "{body}");
+}

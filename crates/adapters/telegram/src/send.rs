@@ -116,6 +116,7 @@ pub fn reply_chat(reply: &Reply) -> Option<ChatId> {
         | Reply::SendPhoto { chat, .. }
         | Reply::EditPhoto { chat, .. }
         | Reply::SendAlbum { chat, .. }
+        | Reply::SendDocument { chat, .. }
         | Reply::EditKeyboard { chat, .. }
         | Reply::Delete { chat, .. }
         | Reply::Action { chat, .. }
@@ -185,6 +186,9 @@ impl Sender {
                 self.edit_photo(*chat, *message, photo, caption.as_deref(), keyboard.as_ref()).await
             }
             Reply::SendAlbum { chat, photos } => self.send_album(*chat, photos).await,
+            Reply::SendDocument { chat, document, file_name, caption, keyboard } => {
+                self.send_document(*chat, document, file_name, caption.as_deref(), keyboard.as_ref()).await
+            }
             Reply::EditKeyboard { chat, message, keyboard } => {
                 let params = EditMessageReplyMarkupParams::builder()
                     .chat_id(chat.0)
@@ -249,6 +253,65 @@ impl Sender {
 
     /// A file id as is; a stored image by its public URL when the store has one, else
     /// uploaded from a temp file (frankenstein uploads only from paths).
+    /// A stored object is always uploaded (Telegram takes documents by URL only for GIF, PDF
+    /// and ZIP), under `file_name`, so the user saves it with a name that says what it is.
+    async fn send_document(
+        &self,
+        chat: ChatId,
+        media: &Media,
+        file_name: &str,
+        caption: Option<&str>,
+        keyboard: Option<&Keyboard>,
+    ) -> Result<Sent, SendError> {
+        let (document, files) = match media {
+            Media::FileId(id) => (FileUpload::String(id.clone()), Vec::new()),
+            Media::Stored { key, .. } => {
+                let bytes = self.images.get(key).await?;
+                let name = file_name.to_owned();
+                let dir = tokio::task::spawn_blocking(move || -> std::io::Result<tempfile::TempDir> {
+                    let dir = tempfile::Builder::new().prefix("aisha-document-").tempdir()?;
+                    std::fs::write(dir.path().join(name), &bytes)?;
+                    Ok(dir)
+                })
+                .await
+                .map_err(|e| ApiError::File(e.to_string()))?
+                .map_err(|e| ApiError::File(e.to_string()))?;
+                let path = dir.path().join(file_name);
+                // the directory (and the file) go when the call is done
+                let sent = self
+                    .document_call(
+                        chat,
+                        FileUpload::String("attach://document".into()),
+                        caption,
+                        keyboard,
+                        vec![("document", path)],
+                    )
+                    .await;
+                drop(dir);
+                return sent;
+            }
+        };
+        self.document_call(chat, document, caption, keyboard, files).await
+    }
+
+    async fn document_call(
+        &self,
+        chat: ChatId,
+        document: FileUpload,
+        caption: Option<&str>,
+        keyboard: Option<&Keyboard>,
+        files: Vec<(&str, PathBuf)>,
+    ) -> Result<Sent, SendError> {
+        let params = SendDocumentParams::builder()
+            .chat_id(chat.0)
+            .document(document)
+            .maybe_caption(caption.map(str::to_owned))
+            .maybe_parse_mode(caption.and(html()))
+            .maybe_reply_markup(reply_markup(keyboard))
+            .build();
+        Ok(one(self.api.call_with_files("sendDocument", &params, files).await?))
+    }
+
     async fn source(&self, media: &Media, force_upload: bool) -> Result<Source, SendError> {
         let key = match media {
             Media::FileId(id) => return Ok(Source::Remote(id.clone())),
@@ -296,6 +359,10 @@ impl Sender {
             }
             Err(SendError::Api(e)) if e.is_photo_rejected() => {
                 tracing::info!(chat = chat.0, error = %e, "photo refused; sending it as a document");
+                // Telegram fetches documents by URL only for GIF, PDF and ZIP: upload the bytes
+                if source.is_url() && matches!(media, Media::Stored { .. }) {
+                    source = self.source(media, true).await?;
+                }
                 let (document, path) = source.upload("document");
                 let params = SendDocumentParams::builder()
                     .chat_id(chat.0)

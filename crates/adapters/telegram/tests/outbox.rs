@@ -375,3 +375,40 @@ async fn public_urls_are_used_and_an_unreachable_one_falls_back_to_an_upload() {
         h.emulator.calls().iter().filter(|c| c.method == "sendPhoto").map(|c| c.status).collect();
     assert_eq!(photo_calls, [200, 400, 200], "by URL, by URL refused, by upload");
 }
+
+#[tokio::test]
+async fn an_original_is_uploaded_as_a_named_document_even_when_the_store_has_public_urls() {
+    use aisha_telegram::{NoFeedback, Outbox};
+    let h = Harness::start().await;
+    h.emulator.add_user(14, "L", None);
+    // a store whose objects have public URLs: photos go by URL, but Telegram takes documents
+    // by URL only for GIF, PDF and ZIP, so the PNG original must be uploaded
+    let store =
+        Arc::new(UrlStore { inner: aisha_memory::MemoryImageStore::default(), base: "http://127.0.0.1:9".into() });
+    let original = StorageKey::parse("images/original.png").unwrap();
+    let bytes = png(40, 20);
+    store.put(&original, bytes.clone(), "image/png").await.unwrap();
+    let outbox = Outbox::new(
+        &h.telegram,
+        store,
+        Arc::new(aisha_memory::MemoryRateLimiter::new(Arc::new(common::SystemClock))),
+        Arc::new(NoFeedback),
+        fast(),
+    );
+    let reply = Reply::SendDocument {
+        chat: ChatId(14),
+        document: Media::Stored { key: original, image: None },
+        file_name: "aisha-2026-12-07-1a2b3c4d.png".into(),
+        caption: Some("<b>Original</b>, 40×20".into()),
+        keyboard: None,
+    };
+    let sent = outbox.submit(Outgoing::critical(reply)).await.unwrap();
+    assert_eq!(sent.messages.len(), 1);
+    let message = h.emulator.messages(14).pop().unwrap();
+    let document = message.document.expect("a document");
+    assert_eq!(document.file_name.as_deref(), Some("aisha-2026-12-07-1a2b3c4d.png"));
+    assert_eq!(document.file_size, bytes.len() as u64, "the stored bytes, whole");
+    assert_eq!(message.caption.as_deref(), Some("<b>Original</b>, 40×20"));
+    let calls: Vec<u16> = h.emulator.calls().iter().filter(|c| c.method == "sendDocument").map(|c| c.status).collect();
+    assert_eq!(calls, [200], "uploaded at once, never tried by URL");
+}

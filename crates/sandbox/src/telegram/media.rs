@@ -65,6 +65,12 @@ pub(crate) async fn resolve(
     } else if let Some(url) = text.filter(|t| t.starts_with("http://") || t.starts_with("https://")) {
         let limit = if photo { PHOTO_URL_MAX } else { FILE_URL_MAX };
         let bytes = fetch(http, url, limit).await.ok_or_else(|| BotError::bad("failed to get HTTP URL content"))?;
+        // "In sendDocument, sending by URL will currently only work for GIF, PDF and ZIP files"
+        // (Bot API, "Sending files", read 2026-12-07). The rule is Telegram's; the wording of
+        // the refusal is ours (Telegram's own text for it is not documented).
+        if !photo && !fetchable_document(&bytes) {
+            return Err(BotError::bad("wrong type of the web page content"));
+        }
         let name = url.rsplit('/').next().map(|n| n.split('?').next().unwrap_or(n).to_owned());
         (Arc::new(bytes), name, None)
     } else if let Some(file_id) = text.filter(|t| !t.is_empty()) {
@@ -85,6 +91,11 @@ pub(crate) async fn resolve(
         UploadKind::Document { file_name, mime_type: mime_type.or_else(|| Some("application/octet-stream".into())) }
     };
     Ok(Upload { bytes, kind, existing })
+}
+
+/// Whether Telegram takes a document of these bytes by URL: GIF, PDF or ZIP only.
+fn fetchable_document(bytes: &[u8]) -> bool {
+    [&b"GIF87a"[..], b"GIF89a", b"%PDF-", b"PK\x03\x04"].iter().any(|magic| bytes.starts_with(magic))
 }
 
 /// Width and height from the image header, without decoding the pixels.
