@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod archive;
+pub mod assistant;
 pub mod avatar;
 pub mod catalog;
 pub mod coordination;

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod assistant;
 mod coordination;
 mod generator;
 mod images;
@@ -8,6 +9,7 @@ mod sessions;
 mod store;
 mod support;
 
+pub use assistant::ScriptedAssistant;
 pub use coordination::{MemoryLocks, MemoryRateLimiter};
 pub use generator::{Scripted, ScriptedGenerator};
 pub use images::MemoryImageStore;

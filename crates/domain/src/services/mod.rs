@@ -3,6 +3,7 @@
 //! on any number of replicas.
 
 pub mod accounts;
+pub mod assistant;
 pub mod avatars;
 pub mod gallery;
 pub mod generation;
