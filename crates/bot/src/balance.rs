@@ -150,7 +150,7 @@ impl Bot {
                 }));
             }
             Cb::Promo => {
-                self.set_dialogue(cx, &Dialogue::Promo).await?;
+                self.set_dialogue(cx, &Dialogue::Promo { refused: false }).await?;
                 cx.edit_or_send(message, t.ask_promo.into(), Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
             }
             _ => {}
@@ -251,10 +251,12 @@ impl Bot {
         let when = |d: chrono::DateTime<chrono::Utc>| {
             d.with_timezone(&cx.user.settings.timezone.tz()).format("%d.%m.%Y %H:%M").to_string()
         };
-        let reply = match self.payments.redeem(&cx.user, text).await {
+        let refusal = match self.payments.redeem(&cx.user, text).await {
             Ok(r) => {
                 self.clear_dialogue(cx).await?;
-                fill(t.promo_ok, &[&r.coins, &r.entry.balance_after])
+                let keyboard = self.menu_keyboard(cx).await?;
+                cx.send(fill(t.promo_ok, &[&r.coins, &r.entry.balance_after]), Some(keyboard));
+                return Ok(());
             }
             Err(PromoError::Format(_)) => t.promo_format.to_owned(),
             Err(PromoError::Redeem(RedeemError::Refused(r))) => match r {
@@ -267,8 +269,9 @@ impl Bot {
             },
             Err(PromoError::Redeem(RedeemError::Store(e))) => return Err(e),
         };
-        let keyboard = self.menu_keyboard(cx).await?;
-        cx.send(reply, Some(keyboard));
+        // the question stays open for another code, with the way out beside it
+        self.set_dialogue(cx, &Dialogue::Promo { refused: true }).await?;
+        cx.send(format!("{refusal}\n{}", t.promo_retry), Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
         Ok(())
     }
 }

@@ -91,6 +91,27 @@ impl Ctx {
     }
 }
 
+/// The main-menu button whose label this text is, in either language (the balance button
+/// carries a number, so only its start is compared).
+fn menu_label(text: &str) -> Option<Cb> {
+    let text = text.trim();
+    [aisha_domain::Language::Ru, aisha_domain::Language::En].into_iter().map(texts).find_map(|t| {
+        let balance = t.btn_balance.split("{}").next().unwrap_or(t.btn_balance);
+        [
+            (t.btn_create, Cb::Create),
+            (t.btn_gallery, Cb::Gallery),
+            (t.btn_avatars, Cb::Avatars),
+            (t.btn_settings, Cb::Settings),
+            (t.btn_help, Cb::Help),
+            (t.btn_menu, Cb::Menu),
+        ]
+        .into_iter()
+        .find(|(label, _)| *label == text)
+        .map(|(_, cb)| cb)
+        .or_else(|| (!balance.trim().is_empty() && text.starts_with(balance.trim_end())).then_some(Cb::Balance))
+    })
+}
+
 pub(crate) fn button(text: impl Into<String>, cb: Cb) -> Button {
     Button { text: text.into(), action: ButtonAction::Callback(cb.encode()) }
 }
@@ -173,9 +194,13 @@ impl Bot {
     }
 
     async fn command(&self, cx: &mut Ctx, name: &str, args: &str, new_user: bool) -> Result<(), StoreError> {
+        // a command leaves whatever dialogue was open and does what it says; /cancel says
+        // what it left
+        if name != "cancel" {
+            self.clear_dialogue(cx).await?;
+        }
         match name {
             "start" => {
-                self.clear_dialogue(cx).await?;
                 if new_user {
                     let hello = fill(cx.t.welcome, &[&crate::html::escape(&cx.user.profile.first_name)]);
                     cx.send(hello, None);
@@ -196,7 +221,7 @@ impl Bot {
             "stats" => self.admin_stats(cx).await?,
             _ => {
                 let _ = args;
-                let text = cx.t.unknown_text.to_owned();
+                let text = cx.t.unknown_command.to_owned();
                 cx.send(text, Some(self.menu_keyboard(cx).await?));
             }
         }
@@ -204,22 +229,35 @@ impl Bot {
     }
 
     async fn text(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
+        // a main-menu button's label, typed or sent by a client keyboard, is that button in
+        // any dialogue
+        if let Some(cb) = menu_label(text) {
+            self.clear_dialogue(cx).await?;
+            if let Some(toast) = self.route(cx, None, cb).await? {
+                cx.send(toast, None);
+            }
+            return Ok(());
+        }
         match self.dialogue(cx).await? {
             Some(Dialogue::Prompt { like, avatar }) => self.prompt_given(cx, text, like, avatar).await,
             Some(Dialogue::AvatarName) => self.avatar_name_given(cx, text).await,
             Some(Dialogue::Rename { avatar }) => self.rename_given(cx, avatar, text).await,
-            Some(Dialogue::AvatarGender { name }) => self.ask_gender(cx, name).await,
+            Some(Dialogue::AvatarGender { name }) => self.ask_gender(cx, name, true).await,
             Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => {
                 self.waiting_for_photos(cx, avatar).await
             }
             Some(Dialogue::DateRange) => self.date_range_given(cx, text).await,
-            Some(Dialogue::Promo) => self.promo_given(cx, text).await,
-            Some(Dialogue::Timezone) => self.timezone_given(cx, text).await,
-            Some(Dialogue::Create { .. }) | None => {
-                let hint = cx.t.unknown_text.to_owned();
-                cx.send(hint, Some(self.menu_keyboard(cx).await?));
-                Ok(())
+            Some(Dialogue::Promo { refused }) => {
+                // after a refusal, a message that cannot be a code is not another attempt
+                if refused && aisha_domain::PromoCode::parse(text).is_err() {
+                    self.clear_dialogue(cx).await?;
+                    return self.free_text(cx, text).await;
+                }
+                self.promo_given(cx, text).await
             }
+            Some(Dialogue::Timezone) => self.timezone_given(cx, text).await,
+            Some(Dialogue::Create { draft }) => self.text_during_choice(cx, text, draft).await,
+            None => self.free_text(cx, text).await,
         }
     }
 
@@ -238,6 +276,15 @@ impl Bot {
             }));
             return self.show_menu(cx, None).await;
         };
+        // a main-menu button leaves any dialogue; any button but its own leaves the promo code
+        // question, so the next message is not taken for a code
+        let leaves =
+            matches!(cb, Cb::Menu | Cb::Create | Cb::Gallery | Cb::Avatars | Cb::Balance | Cb::Settings | Cb::Help)
+                || (!matches!(cb, Cb::Promo | Cb::Cancel | Cb::Noop)
+                    && matches!(self.dialogue(cx).await?, Some(Dialogue::Promo { .. })));
+        if leaves {
+            self.clear_dialogue(cx).await?;
+        }
         // answered first so the client's spinner stops at once; a toast replaces it below when
         // a handler has something short to say
         let answer_at = cx.out.len();
@@ -343,7 +390,7 @@ impl Bot {
             Dialogue::Create { draft } if draft.avatar.is_some() => t.what_with_me,
             Dialogue::Prompt { .. } | Dialogue::Create { .. } => t.what_create,
             Dialogue::DateRange => t.what_date_range,
-            Dialogue::Promo => t.what_promo,
+            Dialogue::Promo { .. } => t.what_promo,
             Dialogue::Timezone => t.what_timezone,
             Dialogue::AvatarName | Dialogue::AvatarGender { .. } => t.what_avatar_new,
             Dialogue::Upload { .. } => t.what_upload,

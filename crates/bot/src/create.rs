@@ -29,6 +29,47 @@ impl Bot {
         Ok(())
     }
 
+    /// A message outside any dialogue: a description that starts Create, as the welcome
+    /// promises. One that is too short or too long is explained as in Create, whose question
+    /// is then open (so Cancel has something to cancel and the next message is the prompt).
+    pub(crate) async fn free_text(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
+        if Prompt::parse(text).is_err() {
+            self.set_dialogue(cx, &Dialogue::Prompt { like: None, avatar: None }).await?;
+        }
+        self.prompt_given(cx, text, None, None).await
+    }
+
+    /// Text while Create waits for a button: a valid description replaces the draft's (the
+    /// step stays); anything else is told which button is expected.
+    pub(crate) async fn text_during_choice(
+        &self,
+        cx: &mut Ctx,
+        text: &str,
+        mut draft: Draft,
+    ) -> Result<(), StoreError> {
+        let t = cx.t;
+        let note = match Prompt::parse(text) {
+            Ok(prompt) => {
+                draft.prompt = prompt;
+                // a confirmation already on screen showed the old description: its button
+                // must not start the new one
+                draft.job = JobId(self.generation.env.ids.new_uuid());
+                t.prompt_replaced.to_owned()
+            }
+            Err(ValidationError::PromptTooLong { max, got }) => fill(t.prompt_too_long, &[&got, &max]),
+            Err(_) => {
+                let step = match (draft.aspect, draft.count) {
+                    (None, _) => t.expect_aspect,
+                    (Some(_), None) => t.expect_count,
+                    _ if draft.model.is_none() && draft.avatar.is_none() => t.expect_model,
+                    _ => t.expect_confirm,
+                };
+                fill(t.expect_button, &[&step])
+            }
+        };
+        self.show_draft(cx, None, draft, Some(note)).await
+    }
+
     pub(crate) async fn prompt_given(
         &self,
         cx: &mut Ctx,
@@ -67,11 +108,17 @@ impl Bot {
     }
 
     /// Shows the next question of the draft, or the confirmation once everything is chosen.
-    async fn advance_draft(
+    async fn advance_draft(&self, cx: &mut Ctx, message: Option<MessageId>, draft: Draft) -> Result<(), StoreError> {
+        self.show_draft(cx, message, draft, None).await
+    }
+
+    /// `advance_draft` with a line above the screen (why it is shown again).
+    async fn show_draft(
         &self,
         cx: &mut Ctx,
         message: Option<MessageId>,
         mut draft: Draft,
+        note: Option<String>,
     ) -> Result<(), StoreError> {
         let catalog = self.generation.catalog();
         // a model disabled since it was chosen (a draft, Again, a default) is asked for again
@@ -118,13 +165,19 @@ impl Bot {
                 rows.push(cancel);
                 (if gone { t.model_gone } else { t.ask_model }.into(), rows)
             }
-            _ => return self.confirmation(cx, message, &draft).await,
+            _ => return self.confirmation(cx, message, &draft, note).await,
         };
-        cx.edit_or_send(message, text, Some(keyboard));
+        cx.edit_or_send(message, noted(note, text), Some(keyboard));
         Ok(())
     }
 
-    async fn confirmation(&self, cx: &mut Ctx, message: Option<MessageId>, draft: &Draft) -> Result<(), StoreError> {
+    async fn confirmation(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        draft: &Draft,
+        note: Option<String>,
+    ) -> Result<(), StoreError> {
         let spec = draft.spec().expect("complete draft");
         let t = cx.t;
         let avatar = match draft.avatar {
@@ -143,13 +196,15 @@ impl Bot {
             Ok(offer) => offer,
             Err(StartError::Store(e)) => return Err(e),
             // checked by advance_draft; a catalog changed in between asks again
-            Err(_) => return Box::pin(self.advance_draft(cx, message, Draft { model: None, ..draft.clone() })).await,
+            Err(_) => {
+                return Box::pin(self.show_draft(cx, message, Draft { model: None, ..draft.clone() }, note)).await;
+            }
         };
         let (aspect, count) = (draft.aspect.expect("set"), draft.count.expect("set"));
         let Some(after) = offer.balance_after else {
             let text = fill(t.not_enough, &[&offer.quote.total, &offer.balance]);
             let keyboard = vec![vec![button(t.btn_top_up, Cb::TopUp)], vec![button(t.btn_cancel, Cb::Cancel)]];
-            cx.edit_or_send(message, text, Some(keyboard));
+            cx.edit_or_send(message, noted(note, text), Some(keyboard));
             return Ok(());
         };
         let text = match (&avatar, draft.model) {
@@ -187,7 +242,7 @@ impl Bot {
             vec![button(fill(t.btn_confirm, &[&offer.quote.total]), Cb::Confirm(draft.job))],
             vec![button(t.btn_cancel, Cb::Cancel)],
         ];
-        cx.edit_or_send(message, text, Some(keyboard));
+        cx.edit_or_send(message, noted(note, text), Some(keyboard));
         Ok(())
     }
 
@@ -374,6 +429,14 @@ impl Bot {
 
     pub(crate) async fn job_images(&self, cx: &Ctx, job: JobId) -> Result<Vec<ImageRecord>, StoreError> {
         self.gallery.gallery.of_job(cx.user.id, job).await
+    }
+}
+
+/// A screen shown again, with why above it.
+fn noted(note: Option<String>, text: String) -> String {
+    match note {
+        Some(note) => format!("{note}\n\n{text}"),
+        None => text,
     }
 }
 

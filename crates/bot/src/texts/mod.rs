@@ -84,6 +84,7 @@ pub struct Texts {
     pub btn_back: &'static str,
     pub btn_cancel: &'static str,
     pub unknown_text: &'static str,
+    pub unknown_command: &'static str,
     pub outdated: &'static str,
     pub nothing_to_cancel: &'static str,
     pub cancelled: &'static str,
@@ -93,6 +94,15 @@ pub struct Texts {
     pub ask_prompt: &'static str,
     pub prompt_too_short: &'static str,
     pub prompt_too_long: &'static str,
+    /// Text typed while Create waits for a button replaced the draft's description.
+    pub prompt_replaced: &'static str,
+    /// Text typed while a button is expected: which one (`expect_*`).
+    pub expect_button: &'static str,
+    pub expect_aspect: &'static str,
+    pub expect_count: &'static str,
+    pub expect_model: &'static str,
+    pub expect_confirm: &'static str,
+    pub expect_gender: &'static str,
     pub ask_aspect: &'static str,
     pub ask_count: &'static str,
     pub ask_model: &'static str,
@@ -204,6 +214,8 @@ pub struct Texts {
     pub promo_expired: &'static str,
     pub promo_used_up: &'static str,
     pub promo_already: &'static str,
+    /// Under a refusal: another code, or Cancel.
+    pub promo_retry: &'static str,
     pub pre_unknown: &'static str,
     pub pre_gone: &'static str,
     pub pre_buyer: &'static str,
