@@ -242,7 +242,21 @@ impl Bot {
         let t = texts(user.settings.language);
         let cx = Ctx { user, chat, t, out: Vec::new() };
         let text = fill(t.paid, &[&top_up.payment.coins, &entry.balance_after]);
-        let keyboard = self.menu_keyboard(&cx).await.ok();
+        let mut keyboard = self.menu_keyboard(&cx).await.ok();
+        // an order kept for this top-up is one press away
+        match self.kept_order(cx.user.id).await {
+            Ok(Some(_)) => {
+                if let Some(rows) = keyboard.as_mut() {
+                    rows.insert(0, vec![button(t.btn_resume, Cb::Resume)]);
+                } else {
+                    keyboard = Some(vec![vec![button(t.btn_resume, Cb::Resume)]]);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(user = %cx.user.id, error = %e, "payment credited; the receipt goes without the kept order")
+            }
+        }
         Ok(vec![Outgoing::critical(Reply::SendText { chat, text, keyboard })])
     }
 

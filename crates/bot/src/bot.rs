@@ -174,7 +174,10 @@ impl Bot {
         let t = texts(user.settings.language);
         let mut cx = Ctx { user, chat, t, out: Vec::new() };
         match update.event {
-            Event::Command { name, args, .. } => self.command(&mut cx, &name, &args, registered.created).await?,
+            Event::Command { name, args, .. } => {
+                let welcome = registered.created.then_some(registered.welcome);
+                self.command(&mut cx, &name, &args, welcome).await?
+            }
             Event::Text { text, .. } => self.text(&mut cx, &text).await?,
             Event::Photo { message, file, .. } => {
                 self.files_received(&mut cx, vec![AlbumItem { message, file, is_document: false }]).await?
@@ -193,7 +196,14 @@ impl Bot {
         Ok(cx.out)
     }
 
-    async fn command(&self, cx: &mut Ctx, name: &str, args: &str, new_user: bool) -> Result<(), StoreError> {
+    /// `welcome`: this update registered the user (with the gift it credited, if any).
+    async fn command(
+        &self,
+        cx: &mut Ctx,
+        name: &str,
+        args: &str,
+        welcome: Option<Option<aisha_domain::Coins>>,
+    ) -> Result<(), StoreError> {
         // a command leaves whatever dialogue was open and does what it says; /cancel says
         // what it left
         if name != "cancel" {
@@ -201,8 +211,14 @@ impl Bot {
         }
         match name {
             "start" => {
-                if new_user {
-                    let hello = fill(cx.t.welcome, &[&crate::html::escape(&cx.user.profile.first_name)]);
+                if let Some(gift) = welcome {
+                    let mut hello = fill(cx.t.welcome, &[&crate::html::escape(&cx.user.profile.first_name)]);
+                    if let Some(gift) = gift {
+                        let enough = gift >= self.generation.catalog().cheapest_price();
+                        let line = if enough { cx.t.gift_first_image } else { cx.t.gift_coins };
+                        hello.push_str("\n\n");
+                        hello.push_str(&fill(line, &[&gift]));
+                    }
                     cx.send(hello, None);
                 }
                 self.show_menu(cx, None).await?;
@@ -311,6 +327,7 @@ impl Bot {
             | Cb::CancelJob(_)
             | Cb::Again(_)
             | Cb::EditPrompt(_)
+            | Cb::Resume
             | Cb::AgainImage(_)
             | Cb::ResultFavorite(_) => return self.create_button(cx, message, cb).await,
             Cb::Gallery
@@ -385,7 +402,9 @@ impl Bot {
 
     async fn cancel_dialogue_in(&self, cx: &mut Ctx, message: Option<MessageId>) -> Result<(), StoreError> {
         let t = cx.t;
-        let what = self.dialogue(cx).await?.map(|d| match d {
+        let dialogue = self.dialogue(cx).await?;
+        let order = matches!(dialogue, Some(Dialogue::Create { .. }));
+        let what = dialogue.map(|d| match d {
             Dialogue::Prompt { avatar: Some(_), .. } => t.what_with_me,
             Dialogue::Create { draft } if draft.avatar.is_some() => t.what_with_me,
             Dialogue::Prompt { .. } | Dialogue::Create { .. } => t.what_create,
@@ -398,6 +417,10 @@ impl Bot {
             Dialogue::Rename { .. } => t.what_rename,
         });
         self.clear_dialogue(cx).await?;
+        if order {
+            // cancelling an order also forgets it if it was kept for a top-up
+            self.drop_kept_order(cx).await?;
+        }
         let text = match what {
             Some(w) => fill(cx.t.cancelled, &[&w]),
             None => cx.t.nothing_to_cancel.to_owned(),

@@ -12,6 +12,7 @@ use aisha_domain::generation::{FailureKind, JobSpec};
 use aisha_domain::ports::StoreError;
 use aisha_domain::services::generation::StartError;
 use aisha_domain::services::runner::Cancel;
+use aisha_domain::session::{self, SessionKey};
 use aisha_domain::{AspectRatio, AvatarId, ImageCount, Job, JobId, JobStatus, ModelKey, Prompt, ValidationError};
 use chrono::{DateTime, Utc};
 
@@ -24,8 +25,48 @@ impl Bot {
     ) -> Result<(), StoreError> {
         self.set_dialogue(cx, &Dialogue::Prompt { like, avatar: None }).await?;
         let keyboard = vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]];
-        let text = cx.t.ask_prompt.to_owned();
+        let text = format!("{}\n\n{}", cx.t.ask_prompt, self.price_from(cx).await?);
         cx.edit_or_send(message, text, Some(keyboard));
+        Ok(())
+    }
+
+    /// What Create costs at least, and what the user has: said before any effort.
+    async fn price_from(&self, cx: &Ctx) -> Result<String, StoreError> {
+        let balance = self.ledger.balance(cx.user.id).await?;
+        Ok(fill(cx.t.price_from, &[&self.generation.catalog().cheapest_price(), &balance]))
+    }
+
+    // ---- the order kept while the user tops up
+
+    async fn keep_order(&self, cx: &Ctx, draft: &Draft) -> Result<(), StoreError> {
+        let key = SessionKey::order(cx.user.id);
+        self.sessions.put(&key, session::encode(draft), self.config.dialogue_ttl).await
+    }
+
+    pub(crate) async fn kept_order(&self, user: aisha_domain::UserId) -> Result<Option<Draft>, StoreError> {
+        let key = SessionKey::order(user);
+        Ok(self.sessions.get(&key).await?.and_then(|raw| session::decode(&key, &raw)))
+    }
+
+    pub(crate) async fn drop_kept_order(&self, cx: &Ctx) -> Result<(), StoreError> {
+        self.sessions.delete(&SessionKey::order(cx.user.id)).await
+    }
+
+    /// Too few coins for a complete draft: the draft is kept for after the top-up.
+    async fn not_enough(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        draft: &Draft,
+        price: aisha_domain::Coins,
+        balance: aisha_domain::Coins,
+        note: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.keep_order(cx, draft).await?;
+        let t = cx.t;
+        let text = format!("{}\n\n{}", fill(t.not_enough, &[&price, &balance]), t.order_kept);
+        let keyboard = vec![vec![button(t.btn_top_up, Cb::TopUp)], vec![button(t.btn_cancel, Cb::Cancel)]];
+        cx.edit_or_send(message, noted(note, text), Some(keyboard));
         Ok(())
     }
 
@@ -145,7 +186,11 @@ impl Bot {
                     .filter(|a| !by_catalog || catalog.enabled().any(|m| m.aspects.contains(a)))
                     .map(|a| button(a.as_str(), Cb::Aspect(*a)))
                     .collect();
-                (t.ask_aspect.into(), vec![row, cancel])
+                let text = match by_catalog {
+                    true => format!("{}\n\n{}", t.ask_aspect, self.price_from(cx).await?),
+                    false => t.ask_aspect.into(),
+                };
+                (text, vec![row, cancel])
             }
             (Some(aspect), None) => {
                 let most = match by_catalog {
@@ -202,10 +247,7 @@ impl Bot {
         };
         let (aspect, count) = (draft.aspect.expect("set"), draft.count.expect("set"));
         let Some(after) = offer.balance_after else {
-            let text = fill(t.not_enough, &[&offer.quote.total, &offer.balance]);
-            let keyboard = vec![vec![button(t.btn_top_up, Cb::TopUp)], vec![button(t.btn_cancel, Cb::Cancel)]];
-            cx.edit_or_send(message, noted(note, text), Some(keyboard));
-            return Ok(());
+            return self.not_enough(cx, message, draft, offer.quote.total, offer.balance, note).await;
         };
         let text = match (&avatar, draft.model) {
             (Some(a), _) => fill(
@@ -258,6 +300,14 @@ impl Bot {
         };
         match (cb, draft) {
             (Cb::Create, _) => self.ask_prompt(cx, message, None).await?,
+            (Cb::Resume, _) => match self.kept_order(cx.user.id).await? {
+                // a new message: the receipt it was pressed on stays as it is
+                Some(kept) => self.advance_draft(cx, None, kept).await?,
+                None => {
+                    cx.send(cx.t.outdated.into(), None);
+                    self.show_menu(cx, None).await?;
+                }
+            },
             (Cb::Aspect(a), Some(mut d)) => {
                 d.aspect = Some(a);
                 self.advance_draft(cx, message, d).await?;
@@ -371,15 +421,13 @@ impl Bot {
         match self.generation.start(cx.user.id, job, spec, message.map(|m| m.0)).await {
             Ok(job) => {
                 self.clear_dialogue(cx).await?;
+                self.drop_kept_order(cx).await?;
                 let (text, keyboard) = status_screen(cx.t, &job, self.generation.env.now());
                 cx.edit_or_send(message, text, keyboard);
                 cx.out.push(Outgoing::normal(Reply::Action { chat: cx.chat, action: ChatAction::UploadPhoto }));
             }
             Err(StartError::InsufficientFunds { price, balance }) => {
-                let text = fill(cx.t.not_enough, &[&price, &balance]);
-                let keyboard =
-                    vec![vec![button(cx.t.btn_top_up, Cb::TopUp)], vec![button(cx.t.btn_cancel, Cb::Cancel)]];
-                cx.edit_or_send(message, text, Some(keyboard));
+                self.not_enough(cx, message, &draft, price, balance, None).await?;
             }
             Err(StartError::TooManyInFlight { limit }) => return Ok(Some(fill(cx.t.too_many, &[&limit]))),
             Err(StartError::ModelUnavailable(_)) => {

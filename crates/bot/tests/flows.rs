@@ -95,7 +95,11 @@ fn not_enough_coins_offers_a_top_up_and_writes_nothing() {
     h.press(U, "en", Cb::Aspect(AspectRatio::Square), 11);
     h.press(U, "en", Cb::Count(1), 11);
     let out = h.press(U, "en", Cb::Model(ModelKey::parse("nano-banana-2").unwrap()), 11);
-    assert!(all_text(&out).contains("Not enough coins: this costs 11, your balance is 4"), "{}", all_text(&out));
+    assert!(
+        all_text(&out).contains("Not enough coins: this costs 11 coins, your balance is 4 coins"),
+        "{}",
+        all_text(&out)
+    );
     assert!(find(&out, |c| *c == Cb::TopUp).is_some());
     assert!(find(&out, |c| matches!(c, Cb::Confirm(_))).is_none());
     assert!(h.store.snapshot().jobs.is_empty());
@@ -715,4 +719,165 @@ fn text_during_a_choice_names_the_button_or_replaces_the_description() {
     let hint = h.text(U, "ru", "женщина");
     assert!(all_text(&hint).contains("Выберите кнопкой под сообщением, кто на фото"), "{}", all_text(&hint));
     assert!(find(&hint, |c| matches!(c, Cb::Gender(_))).is_some());
+}
+
+/// Buys the first package through the invoice, the pre-checkout and the payment; the receipt.
+fn buy(h: &Harness, tg: i64, lang: &str, charge: &str) -> Vec<aisha_bot::io::Outgoing> {
+    let out = h.press(tg, lang, Cb::Buy(0), 3);
+    let Some(Reply::Invoice { payload, stars, .. }) =
+        out.iter().map(|o| o.reply.clone()).find(|r| matches!(r, Reply::Invoice { .. }))
+    else {
+        panic!("no invoice")
+    };
+    let pre = h.send(
+        tg,
+        lang,
+        Event::PreCheckout {
+            query_id: "pc".into(),
+            currency: "XTR".into(),
+            total_amount: stars,
+            payload: payload.clone(),
+        },
+    );
+    assert!(matches!(pre[0].reply, Reply::AnswerPreCheckout { ok: true, .. }));
+    h.send(
+        tg,
+        lang,
+        Event::Payment {
+            chat: aisha_bot::io::ChatId(tg),
+            currency: "XTR".into(),
+            total_amount: stars,
+            payload,
+            telegram_charge_id: charge.into(),
+            provider_charge_id: String::new(),
+        },
+    )
+}
+
+#[test]
+fn create_says_the_cheapest_price_and_the_balance_up_front() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    let ask = h.press(U, "ru", Cb::Create, 10);
+    assert!(all_text(&ask).contains("Цена: от 3 монет за изображение · на балансе 0 монет"), "{}", all_text(&ask));
+    h.fund(U, 21);
+    let aspect = h.text(U, "ru", "маяк на рассвете");
+    assert!(all_text(&aspect).contains("от 3 монет за изображение · на балансе 21 монета"), "{}", all_text(&aspect));
+    let en = h.press(U, "en", Cb::Language(aisha_domain::Language::En), 3);
+    assert!(!all_text(&en).is_empty());
+    let ask = h.press(U, "en", Cb::Create, 10);
+    assert!(all_text(&ask).contains("Price: from 3 coins per image · your balance is 21 coins"), "{}", all_text(&ask));
+}
+
+#[test]
+fn with_too_few_coins_the_order_is_kept_through_a_top_up_and_continued() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    assert_eq!(h.balance(U), 0);
+    h.text(U, "ru", "маяк на рассвете");
+    h.press(U, "ru", Cb::Aspect(AspectRatio::Landscape16x9), 11);
+    h.press(U, "ru", Cb::Count(2), 11);
+    let short = h.press(U, "ru", Cb::Model(ModelKey::parse("nano-banana-2").unwrap()), 11);
+    let text = all_text(&short);
+    assert!(text.contains("нужно 22 монеты, на балансе 0 монет") && text.contains("сохранила заказ"), "{text}");
+    assert!(find(&short, |c| *c == Cb::TopUp).is_some());
+    assert!(find(&short, |c| matches!(c, Cb::Confirm(_))).is_none());
+    assert!(h.store.snapshot().jobs.is_empty());
+
+    // wandering off through the menu does not lose it
+    h.press(U, "ru", Cb::TopUp, 11);
+    h.press(U, "ru", Cb::Menu, 11);
+    let receipt = buy(&h, U, "ru", "charge-kept");
+    assert!(all_text(&receipt).contains("Оплата прошла: +100 монет. Баланс: 100 монет"), "{}", all_text(&receipt));
+    let (label, data) = buttons(&receipt).into_iter().next().expect("buttons on the receipt");
+    assert_eq!((label.as_str(), Cb::decode(&data)), ("▶️ Продолжить заказ", Some(Cb::Resume)));
+
+    let resumed = h.press(U, "ru", Cb::Resume, 12);
+    let text = all_text(&resumed);
+    assert!(
+        text.contains("маяк на рассвете")
+            && text.contains("Формат: 16:9 · Количество: 2 · Модель: Nano Banana 2")
+            && text.contains("Цена: <b>22 монеты</b>")
+            && text.contains("Баланс после оплаты: 78 монет"),
+        "{text}"
+    );
+    let Some(Cb::Confirm(job)) = find(&resumed, |c| matches!(c, Cb::Confirm(_))) else { panic!("no confirm:\n{text}") };
+    let started = h.press(U, "ru", Cb::Confirm(job), 13);
+    assert!(all_text(&started).contains("⏳"), "{}", all_text(&started));
+    assert_eq!(h.balance(U), 78, "charged once, the kept draft's price");
+    let jobs = h.store.snapshot().jobs;
+    assert_eq!(jobs.len(), 1);
+    match &jobs[0].spec {
+        aisha_domain::generation::JobSpec::Text { prompt, aspect, count, model } => {
+            assert_eq!(prompt.as_str(), "маяк на рассвете");
+            assert_eq!((*aspect, count.get(), model.as_str()), (AspectRatio::Landscape16x9, 2, "nano-banana-2"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    h.work();
+    assert_eq!(h.generator.requests().len(), 1, "the job was submitted");
+
+    // the order is gone once started: the next receipt offers nothing to continue
+    let again = buy(&h, U, "ru", "charge-after");
+    assert!(find(&again, |c| *c == Cb::Resume).is_none());
+    let stale = h.press(U, "ru", Cb::Resume, 12);
+    assert!(all_text(&stale).contains("устарела"), "{}", all_text(&stale));
+    h.assert_invariants();
+}
+
+#[test]
+fn cancelling_a_kept_order_forgets_it() {
+    let h = Harness::new();
+    h.command(U, "en", "start");
+    h.press(U, "en", Cb::Quick(true), 3);
+    let short = h.text(U, "en", "a red bicycle by the sea");
+    assert!(all_text(&short).contains("I've kept your order"), "{}", all_text(&short));
+    h.press(U, "en", Cb::Cancel, 11);
+    let receipt = buy(&h, U, "en", "charge-1");
+    assert!(find(&receipt, |c| *c == Cb::Resume).is_none(), "{}", harness::render(&receipt));
+}
+
+#[test]
+fn the_first_image_gift_is_credited_once_per_telegram_id_and_said_in_the_welcome() {
+    let h = Harness::with_gift(3);
+    let hello = h.command(U, "ru", "start");
+    assert!(all_text(&hello).contains("Мой подарок: 3 монеты — хватит на первое изображение"), "{}", all_text(&hello));
+    assert_eq!(h.balance(U), 3);
+    let again = h.command(U, "ru", "start");
+    assert!(!all_text(&again).contains("подарок"), "{}", all_text(&again));
+    // a changed profile (another name, language) is the same Telegram id
+    let renamed = h.send(
+        U,
+        "en",
+        Event::Command {
+            chat: aisha_bot::io::ChatId(U),
+            message: MessageId(2),
+            name: "start".into(),
+            args: String::new(),
+        },
+    );
+    assert!(!all_text(&renamed).contains("gift"), "{}", all_text(&renamed));
+    assert_eq!(h.balance(U), 3, "credited once");
+    let history = h.press(U, "ru", Cb::Balance, 3);
+    assert!(all_text(&history).contains("+3 приветственный подарок"), "{}", all_text(&history));
+
+    // the gift buys the first image
+    let quick = h.press(U, "ru", Cb::Quick(true), 3);
+    assert!(!all_text(&quick).is_empty());
+    let mut settings = h.user(U).settings;
+    settings.defaults.model = ModelKey::parse("flux-2").unwrap();
+    settings.defaults.count = aisha_domain::ImageCount::new(1).unwrap();
+    assert!(block(aisha_domain::ports::Users::update_settings(&*h.store, h.user(U).id, settings)).unwrap());
+    let confirm = h.text(U, "ru", "маяк на рассвете");
+    let Some(Cb::Confirm(job)) = find(&confirm, |c| matches!(c, Cb::Confirm(_))) else {
+        panic!("no confirm:\n{}", all_text(&confirm))
+    };
+    h.press(U, "ru", Cb::Confirm(job), 11);
+    assert_eq!(h.balance(U), 0);
+    h.assert_invariants();
+
+    // a gift below the cheapest image says so differently
+    let small = Harness::with_gift(1);
+    let hello = small.command(U, "en", "start");
+    assert!(all_text(&hello).contains("A gift from me: 1 coin to start with."), "{}", all_text(&hello));
 }

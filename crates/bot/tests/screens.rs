@@ -288,6 +288,48 @@ fn avatar_screens(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)>
 }
 
 #[test]
+fn the_welcome_says_the_gift() {
+    for lang in ["ru", "en"] {
+        let h = Harness::with_gift(3);
+        insta::assert_snapshot!(format!("{lang}_welcome_gift"), render(&h.command(U, lang, "start")));
+    }
+}
+
+#[test]
+fn a_kept_order_through_a_top_up() {
+    use aisha_bot::io::{ChatId, Event, Reply};
+    for lang in ["ru", "en"] {
+        let h = Harness::new();
+        h.command(U, lang, "start");
+        h.text(U, lang, "a lighthouse at dawn");
+        h.press(U, lang, Cb::Aspect(AspectRatio::Square), 11);
+        h.press(U, lang, Cb::Count(1), 11);
+        let kept = h.press(U, lang, Cb::Model(ModelKey::parse("nano-banana-pro").unwrap()), 11);
+        insta::assert_snapshot!(format!("{lang}_order_kept"), render(&kept));
+        let invoice = h.press(U, lang, Cb::Buy(0), 12);
+        let Some(Reply::Invoice { payload, stars, .. }) =
+            invoice.iter().map(|o| o.reply.clone()).find(|r| matches!(r, Reply::Invoice { .. }))
+        else {
+            panic!("no invoice")
+        };
+        let paid = h.send(
+            U,
+            lang,
+            Event::Payment {
+                chat: ChatId(U),
+                currency: "XTR".into(),
+                total_amount: stars,
+                payload,
+                telegram_charge_id: "charge".into(),
+                provider_charge_id: String::new(),
+            },
+        );
+        insta::assert_snapshot!(format!("{lang}_paid_with_kept_order"), render(&paid));
+        insta::assert_snapshot!(format!("{lang}_order_resumed"), render(&h.press(U, lang, Cb::Resume, 13)));
+    }
+}
+
+#[test]
 fn every_screen_in_russian() {
     for (name, out) in screens("ru") {
         insta::assert_snapshot!(format!("ru_{name}"), render(&out));

@@ -74,6 +74,9 @@ pub struct Texts {
     pub off: &'static str,
     // menu and common
     pub welcome: &'static str,
+    /// Under the welcome: the gift credited at registration, enough for a first image or not.
+    pub gift_first_image: &'static str,
+    pub gift_coins: &'static str,
     pub menu: &'static str,
     pub btn_create: &'static str,
     pub btn_gallery: &'static str,
@@ -103,6 +106,8 @@ pub struct Texts {
     pub expect_model: &'static str,
     pub expect_confirm: &'static str,
     pub expect_gender: &'static str,
+    /// Create's price up front: the cheapest image and the balance.
+    pub price_from: &'static str,
     pub ask_aspect: &'static str,
     pub ask_count: &'static str,
     pub ask_model: &'static str,
@@ -114,6 +119,10 @@ pub struct Texts {
     pub btn_confirm: &'static str,
     pub not_enough: &'static str,
     pub btn_top_up: &'static str,
+    /// Under "not enough coins" in Create: the draft waits for the top-up.
+    pub order_kept: &'static str,
+    /// On the top-up receipt: back to the kept order.
+    pub btn_resume: &'static str,
     pub too_many: &'static str,
     pub status_pending: &'static str,
     pub status_queued: &'static str,
