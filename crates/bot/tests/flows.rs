@@ -779,7 +779,7 @@ fn with_too_few_coins_the_order_is_kept_through_a_top_up_and_continued() {
     h.press(U, "ru", Cb::Count(2), 11);
     let short = h.press(U, "ru", Cb::Model(ModelKey::parse("nano-banana-2").unwrap()), 11);
     let text = all_text(&short);
-    assert!(text.contains("нужно 22 монеты, на балансе 0 монет") && text.contains("сохранила заказ"), "{text}");
+    assert!(text.contains("это стоит 22 монеты, а на балансе 0 монет") && text.contains("сохранила заказ"), "{text}");
     assert!(find(&short, |c| *c == Cb::TopUp).is_some());
     assert!(find(&short, |c| matches!(c, Cb::Confirm(_))).is_none());
     assert!(h.store.snapshot().jobs.is_empty());

@@ -364,6 +364,24 @@ mod plural_tests {
     }
 
     #[test]
+    fn the_price_from_takes_the_genitive() {
+        let from = "от {} {монеты|монет|монет}";
+        for (n, word) in
+            [(1, "монеты"), (2, "монет"), (5, "монет"), (11, "монет"), (21, "монеты"), (22, "монет"), (25, "монет")]
+        {
+            assert_eq!(fill(from, &[&n]), format!("от {n} {word}"));
+        }
+        let costs = "стоит {} {монету|монеты|монет}";
+        for (n, word) in
+            [(1, "монету"), (2, "монеты"), (5, "монет"), (11, "монет"), (21, "монету"), (22, "монеты"), (25, "монет")]
+        {
+            assert_eq!(fill(costs, &[&n]), format!("стоит {n} {word}"));
+        }
+        assert_eq!(fill("from {} {coin|coins}", &[&1]), "from 1 coin");
+        assert_eq!(fill("from {} {coin|coins}", &[&2]), "from 2 coins");
+    }
+
+    #[test]
     fn english_coins_take_theirs() {
         assert_eq!(fill("{} {coin|coins}", &[&1]), "1 coin");
         assert_eq!(fill("{} {coin|coins}", &[&2]), "2 coins");
