@@ -1,5 +1,5 @@
-//! Per-user conversation state with a time to live: the dialogue (what the bot is waiting for)
-//! and the gallery session (filter + position). Stores keep opaque strings; this module puts a
+//! Per-user conversation state with a time to live: the dialogue (what the bot is waiting for),
+//! the gallery session (filter + position) and an order kept while the user tops up. Stores keep opaque strings; this module puts a
 //! version on every value so that a value written by an older release that no longer decodes
 //! is treated as absent, never as a crash.
 
