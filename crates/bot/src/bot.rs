@@ -112,6 +112,31 @@ fn menu_label(text: &str) -> Option<Cb> {
     })
 }
 
+/// The gallery's own buttons, pressed on a card or its filter screens.
+fn gallery_navigation(cb: Cb) -> bool {
+    matches!(
+        cb,
+        Cb::GalleryReset
+            | Cb::Newer
+            | Cb::Older
+            | Cb::Open(_)
+            | Cb::Favorite(_)
+            | Cb::Prompt(_)
+            | Cb::Delete(_)
+            | Cb::DeleteYes(_)
+            | Cb::Card
+            | Cb::Filters
+            | Cb::Stats
+            | Cb::FilterType(_)
+            | Cb::FilterAvatarMenu
+            | Cb::FilterAvatar(_)
+            | Cb::FilterFavorites(_)
+            | Cb::FilterDateMenu
+            | Cb::FilterDate(_)
+            | Cb::FilterReset
+    )
+}
+
 pub(crate) fn button(text: impl Into<String>, cb: Cb) -> Button {
     Button { text: text.into(), action: ButtonAction::Callback(cb.encode()) }
 }
@@ -207,7 +232,7 @@ impl Bot {
         // a command leaves whatever dialogue was open and does what it says; /cancel says
         // what it left
         if name != "cancel" {
-            self.clear_dialogue(cx).await?;
+            self.leave_dialogue(cx).await;
         }
         match name {
             "start" => {
@@ -248,7 +273,7 @@ impl Bot {
         // a main-menu button's label, typed or sent by a client keyboard, is that button in
         // any dialogue
         if let Some(cb) = menu_label(text) {
-            self.clear_dialogue(cx).await?;
+            self.leave_dialogue(cx).await;
             if let Some(toast) = self.route(cx, None, cb).await? {
                 cx.send(toast, None);
             }
@@ -292,14 +317,18 @@ impl Bot {
             }));
             return self.show_menu(cx, None).await;
         };
-        // a main-menu button leaves any dialogue; any button but its own leaves the promo code
-        // question, so the next message is not taken for a code
+        // a main-menu button leaves any dialogue; any other button but its own leaves the promo
+        // code question, so the next message is not taken for a code. Gallery navigation is the
+        // hot path (docs/performance.md counts its Redis round trips) and does not read the
+        // dialogue for this: the gallery is reached through a main-menu button or a command,
+        // which leave the question anyway.
         let leaves =
             matches!(cb, Cb::Menu | Cb::Create | Cb::Gallery | Cb::Avatars | Cb::Balance | Cb::Settings | Cb::Help)
                 || (!matches!(cb, Cb::Promo | Cb::Cancel | Cb::Noop)
-                    && matches!(self.dialogue(cx).await?, Some(Dialogue::Promo { .. })));
+                    && !gallery_navigation(cb)
+                    && matches!(self.dialogue(cx).await, Ok(Some(Dialogue::Promo { .. }))));
         if leaves {
-            self.clear_dialogue(cx).await?;
+            self.leave_dialogue(cx).await;
         }
         // answered first so the client's spinner stops at once; a toast replaces it below when
         // a handler has something short to say
@@ -394,6 +423,15 @@ impl Bot {
 
     pub(crate) async fn clear_dialogue(&self, cx: &Ctx) -> Result<(), StoreError> {
         self.sessions.delete(&SessionKey::dialogue(cx.user.id)).await
+    }
+
+    /// Closes the open dialogue before a command or a main-menu button does what it says.
+    /// Best effort: with the session store unreachable the command still answers (it may not
+    /// need sessions at all), and the question stays open until its TTL.
+    async fn leave_dialogue(&self, cx: &Ctx) {
+        if let Err(e) = self.clear_dialogue(cx).await {
+            tracing::warn!(user = %cx.user.id, error = %e, "could not close the dialogue; going on without");
+        }
     }
 
     async fn cancel_dialogue(&self, cx: &mut Ctx) -> Result<(), StoreError> {

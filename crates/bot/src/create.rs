@@ -421,7 +421,10 @@ impl Bot {
         match self.generation.start(cx.user.id, job, spec, message.map(|m| m.0)).await {
             Ok(job) => {
                 self.clear_dialogue(cx).await?;
-                self.drop_kept_order(cx).await?;
+                // the job is paid for: a kept order that outlives this is only a stale offer
+                if let Err(e) = self.drop_kept_order(cx).await {
+                    tracing::warn!(user = %cx.user.id, error = %e, "job started; the kept order stays until it expires");
+                }
                 let (text, keyboard) = status_screen(cx.t, &job, self.generation.env.now());
                 cx.edit_or_send(message, text, keyboard);
                 cx.out.push(Outgoing::normal(Reply::Action { chat: cx.chat, action: ChatAction::UploadPhoto }));

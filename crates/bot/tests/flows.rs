@@ -881,3 +881,38 @@ fn the_first_image_gift_is_credited_once_per_telegram_id_and_said_in_the_welcome
     let hello = small.command(U, "en", "start");
     assert!(all_text(&hello).contains("A gift from me: 1 coin to start with."), "{}", all_text(&hello));
 }
+
+/// A session store that is unreachable (Redis down).
+struct DownSessions;
+
+#[async_trait::async_trait]
+impl aisha_domain::ports::SessionStore for DownSessions {
+    async fn get(
+        &self,
+        _: &aisha_domain::session::SessionKey,
+    ) -> Result<Option<String>, aisha_domain::ports::StoreError> {
+        Err(aisha_domain::ports::StoreError::Unavailable("sessions down".into()))
+    }
+    async fn put(
+        &self,
+        _: &aisha_domain::session::SessionKey,
+        _: String,
+        _: std::time::Duration,
+    ) -> Result<(), aisha_domain::ports::StoreError> {
+        Err(aisha_domain::ports::StoreError::Unavailable("sessions down".into()))
+    }
+    async fn delete(&self, _: &aisha_domain::session::SessionKey) -> Result<(), aisha_domain::ports::StoreError> {
+        Err(aisha_domain::ports::StoreError::Unavailable("sessions down".into()))
+    }
+}
+
+#[test]
+fn leaving_a_dialogue_never_stops_a_command_or_menu_button_when_sessions_are_down() {
+    let mut h = Harness::new();
+    h.command(U, "en", "start");
+    h.bot.sessions = std::sync::Arc::new(DownSessions);
+    assert!(all_text(&h.command(U, "en", "help")).contains("Help"));
+    assert!(all_text(&h.command(U, "en", "balance")).contains("Balance: 0 coins"));
+    assert!(all_text(&h.press(U, "en", Cb::Help, 3)).contains("Help"));
+    assert!(all_text(&h.press(U, "en", Cb::TopUp, 3)).contains("Choose a package"));
+}
