@@ -112,7 +112,10 @@ pub fn command<K: AsRef<OsStr>, V: AsRef<OsStr>>(bin: &Path, dir: &Path, env: &[
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AISHA__HTTP__BIND", "127.0.0.1:0")
         .env("AISHA__HTTP__METRICS_BIND", "127.0.0.1:0")
-        .env("AISHA__LOGGING__LEVEL", "warn");
+        .env("AISHA__LOGGING__LEVEL", "warn")
+        // journeys count coins from what they give (`limits.welcome_bonus`); the first-image
+        // gift is off unless a test turns it on
+        .env("AISHA__LIMITS__FIRST_IMAGE_GIFT", "0");
     for (k, v) in env {
         cmd.env(k, v);
     }

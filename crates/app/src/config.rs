@@ -183,7 +183,12 @@ pub struct Package {
 #[derive(Clone, Debug, Deserialize)]
 pub struct Limits {
     pub in_flight: u32,
+    /// Coins on top of the first-image gift, credited with it (once per Telegram id).
     pub welcome_bonus: i64,
+    /// The first image on the house: coins credited once per Telegram id at registration.
+    /// Unset: the price of one image of the cheapest enabled catalog model; 0: off.
+    #[serde(default)]
+    pub first_image_gift: Option<i64>,
     pub min_photos: u32,
     pub max_photos: u32,
     pub photo_max_mb: u64,
@@ -271,6 +276,13 @@ pub enum ConfigError {
 }
 
 impl Settings {
+    /// What a new Telegram id is credited once at registration: the first-image gift (by
+    /// default one image of the cheapest enabled model) plus the welcome bonus.
+    pub fn welcome_credit(&self) -> i64 {
+        let gift = self.limits.first_image_gift.unwrap_or_else(|| self.catalog.cheapest_price().get());
+        gift + self.limits.welcome_bonus
+    }
+
     /// Loads from the defaults, the optional file, and `vars` (normally the process
     /// environment; tests pass their own).
     pub fn load(file: Option<&Path>, vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
@@ -385,6 +397,7 @@ impl Settings {
         let l = &self.limits;
         need(l.in_flight >= 1, "limits.in_flight", "must be at least 1");
         need(l.welcome_bonus >= 0, "limits.welcome_bonus", "cannot be negative");
+        need(l.first_image_gift.is_none_or(|g| g >= 0), "limits.first_image_gift", "cannot be negative");
         need(l.min_photos >= 1 && l.min_photos <= l.max_photos, "limits.min_photos", "must be 1..=limits.max_photos");
         need(l.photo_max_mb >= 1 && l.photo_max_mb <= 20, "limits.photo_max_mb", "1 to 20 (Telegram's download limit)");
         let to = &self.timeouts;
@@ -524,6 +537,25 @@ mod tests {
     fn a_wrongly_typed_value_names_its_setting() {
         let err = Settings::load(None, env(&[("AISHA__LIMITS__IN_FLIGHT", "many")])).unwrap_err().to_string();
         assert!(err.contains("in_flight"), "{err}");
+    }
+
+    #[test]
+    fn the_first_image_gift_defaults_to_the_cheapest_image_and_adds_the_welcome_bonus() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        let cheapest = s.catalog.cheapest_price().get();
+        assert!(cheapest > 0);
+        assert_eq!(s.limits.first_image_gift, None);
+        assert_eq!(s.welcome_credit(), cheapest, "by default exactly one image of the cheapest model");
+        let s = Settings::load(None, env(&[("AISHA__LIMITS__FIRST_IMAGE_GIFT", "0")])).unwrap();
+        assert_eq!(s.welcome_credit(), 0, "0 turns it off");
+        let s = Settings::load(
+            None,
+            env(&[("AISHA__LIMITS__FIRST_IMAGE_GIFT", "20"), ("AISHA__LIMITS__WELCOME_BONUS", "5")]),
+        )
+        .unwrap();
+        assert_eq!(s.welcome_credit(), 25, "one credit, both amounts");
+        let err = Settings::load(None, env(&[("AISHA__LIMITS__FIRST_IMAGE_GIFT", "-1")])).unwrap_err().to_string();
+        assert!(err.contains("limits.first_image_gift"), "{err}");
     }
 
     #[test]

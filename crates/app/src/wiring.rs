@@ -159,7 +159,7 @@ impl Stack {
             users: store.clone(),
             ledger: store.clone(),
             env: env.clone(),
-            welcome_bonus: Coins::new(settings.limits.welcome_bonus).unwrap_or(Coins::ZERO),
+            welcome_bonus: Coins::new(settings.welcome_credit()).unwrap_or(Coins::ZERO),
         };
         Ok(Stack {
             env,

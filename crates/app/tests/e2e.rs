@@ -181,3 +181,67 @@ async fn train_an_avatar_from_two_albums_and_get_portrait_photos() {
     let portrait: Vec<_> = app.messages(u).await.iter().filter_map(photo_size).filter(|(w, h)| h > w).collect();
     assert!(portrait.len() >= 2, "3:4 photos are portrait: {portrait:?}");
 }
+
+/// With the built-in first-image gift (the shared test command turns it off): one image of
+/// the cheapest model, credited once per Telegram id, said in the welcome, and a description
+/// typed right after it starts the order.
+#[tokio::test]
+async fn a_first_image_on_the_house_from_a_description_typed_after_the_welcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_aisha"));
+    let mut cmd = command(bin, dir.path(), &[] as &[(&str, &str)]);
+    cmd.env_remove("AISHA__LIMITS__FIRST_IMAGE_GIFT");
+    let (child, banner) = spawn_with_banner(&mut cmd);
+    let tg = banner
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("telegram   emulator at "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the banner names the Telegram emulator")
+        .to_owned();
+    let app = App { child, tg, http: reqwest::Client::new(), _dir: dir };
+    let u = 504;
+    app.say(u, "/start").await;
+    app.wait_for(u, "the gift in the welcome", |m| {
+        text(m).contains("Мой подарок: 3 монеты — хватит на первое изображение")
+    })
+    .await;
+    app.say(u, "маяк на рассвете, акварель").await;
+    app.wait_for(u, "the format question with the price", |m| text(m).contains("от 3 монет за изображение")).await;
+    app.press(u, "1:1").await;
+    app.wait_for(u, "the count question", |m| text(m).contains("Сколько вариантов")).await;
+    app.press(u, "1").await;
+    app.press(u, "FLUX.2").await;
+    app.press(u, "Создать за 3").await;
+    app.wait_for(u, "the result message", |m| text(m).contains("Готово: 1 из 1")).await;
+    // a second /start credits nothing
+    app.say(u, "/start").await;
+    app.say(u, "/balance").await;
+    let history = app.wait_for(u, "the history", |m| text(m).contains("приветственный подарок")).await;
+    let history = text(&history);
+    assert!(history.contains("Баланс: 0 монет"), "{history}");
+    assert_eq!(history.matches("+3 приветственный подарок").count(), 1, "{history}");
+}
+
+#[tokio::test]
+async fn too_few_coins_keep_the_order_through_a_stars_top_up() {
+    let app = App::start(&[]);
+    let u = 505;
+    app.say(u, "/start").await;
+    app.say(u, "маяк на рассвете").await;
+    app.press(u, "16:9").await;
+    app.press(u, "2").await;
+    app.press(u, "Nano Banana 2").await;
+    app.wait_for(u, "the kept order", |m| text(m).contains("сохранила заказ")).await;
+    app.press(u, "Пополнить").await;
+    app.press(u, "100 монет").await;
+    let invoice = app.wait_for(u, "the invoice", |m| !m["invoice"].is_null()).await;
+    app.post(&format!("/sandbox/users/{u}/pay"), json!({ "message_id": invoice["message_id"] })).await;
+    app.wait_for(u, "the receipt", |m| text(m).contains("Оплата прошла: +100 монет")).await;
+    app.press(u, "Продолжить заказ").await;
+    let confirm = app.wait_for(u, "the kept confirmation", |m| text(m).contains("Баланс после оплаты: 78 монет")).await;
+    assert!(text(&confirm).contains("маяк на рассвете"), "{}", text(&confirm));
+    app.press(u, "Создать за 22").await;
+    app.wait_for(u, "the result message", |m| text(m).contains("Готово: 2 из 2")).await;
+    app.say(u, "/balance").await;
+    app.wait_for(u, "the charge in the history", |m| text(m).contains("Баланс: 78 монет")).await;
+}

@@ -596,7 +596,7 @@ impl Bot {
         match AvatarName::parse(text) {
             Ok(name) => {
                 self.set_dialogue(cx, &Dialogue::AvatarGender { name: name.clone() }).await?;
-                self.ask_gender(cx, name).await?;
+                self.ask_gender(cx, name, false).await?;
             }
             Err(e) => {
                 let reply = self.name_problem(t, &e);
@@ -607,13 +607,17 @@ impl Bot {
     }
 
     /// The gender question (again, when text arrives instead of a button press).
-    pub(crate) async fn ask_gender(&self, cx: &mut Ctx, name: AvatarName) -> Result<(), StoreError> {
+    pub(crate) async fn ask_gender(&self, cx: &mut Ctx, name: AvatarName, again: bool) -> Result<(), StoreError> {
         let t = cx.t;
         let keyboard = vec![
             vec![button(t.btn_male, Cb::Gender(Gender::Male)), button(t.btn_female, Cb::Gender(Gender::Female))],
             vec![button(t.btn_cancel, Cb::Cancel)],
         ];
-        cx.send(fill(t.ask_gender, &[&escape(name.as_str())]), Some(keyboard));
+        let mut text = fill(t.ask_gender, &[&escape(name.as_str())]);
+        if again {
+            text = format!("{}\n\n{text}", t.expect_gender);
+        }
+        cx.send(text, Some(keyboard));
         Ok(())
     }
 

@@ -150,7 +150,7 @@ impl Bot {
                 }));
             }
             Cb::Promo => {
-                self.set_dialogue(cx, &Dialogue::Promo).await?;
+                self.set_dialogue(cx, &Dialogue::Promo { refused: false }).await?;
                 cx.edit_or_send(message, t.ask_promo.into(), Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
             }
             _ => {}
@@ -242,7 +242,21 @@ impl Bot {
         let t = texts(user.settings.language);
         let cx = Ctx { user, chat, t, out: Vec::new() };
         let text = fill(t.paid, &[&top_up.payment.coins, &entry.balance_after]);
-        let keyboard = self.menu_keyboard(&cx).await.ok();
+        let mut keyboard = self.menu_keyboard(&cx).await.ok();
+        // an order kept for this top-up is one press away
+        match self.kept_order(cx.user.id).await {
+            Ok(Some(_)) => {
+                if let Some(rows) = keyboard.as_mut() {
+                    rows.insert(0, vec![button(t.btn_resume, Cb::Resume)]);
+                } else {
+                    keyboard = Some(vec![vec![button(t.btn_resume, Cb::Resume)]]);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(user = %cx.user.id, error = %e, "payment credited; the receipt goes without the kept order")
+            }
+        }
         Ok(vec![Outgoing::critical(Reply::SendText { chat, text, keyboard })])
     }
 
@@ -251,10 +265,12 @@ impl Bot {
         let when = |d: chrono::DateTime<chrono::Utc>| {
             d.with_timezone(&cx.user.settings.timezone.tz()).format("%d.%m.%Y %H:%M").to_string()
         };
-        let reply = match self.payments.redeem(&cx.user, text).await {
+        let refusal = match self.payments.redeem(&cx.user, text).await {
             Ok(r) => {
                 self.clear_dialogue(cx).await?;
-                fill(t.promo_ok, &[&r.coins, &r.entry.balance_after])
+                let keyboard = self.menu_keyboard(cx).await?;
+                cx.send(fill(t.promo_ok, &[&r.coins, &r.entry.balance_after]), Some(keyboard));
+                return Ok(());
             }
             Err(PromoError::Format(_)) => t.promo_format.to_owned(),
             Err(PromoError::Redeem(RedeemError::Refused(r))) => match r {
@@ -267,8 +283,9 @@ impl Bot {
             },
             Err(PromoError::Redeem(RedeemError::Store(e))) => return Err(e),
         };
-        let keyboard = self.menu_keyboard(cx).await?;
-        cx.send(reply, Some(keyboard));
+        // the question stays open for another code, with the way out beside it
+        self.set_dialogue(cx, &Dialogue::Promo { refused: true }).await?;
+        cx.send(format!("{refusal}\n{}", t.promo_retry), Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
         Ok(())
     }
 }

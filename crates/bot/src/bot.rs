@@ -91,6 +91,52 @@ impl Ctx {
     }
 }
 
+/// The main-menu button whose label this text is, in either language (the balance button
+/// carries a number, so only its start is compared).
+fn menu_label(text: &str) -> Option<Cb> {
+    let text = text.trim();
+    [aisha_domain::Language::Ru, aisha_domain::Language::En].into_iter().map(texts).find_map(|t| {
+        let balance = t.btn_balance.split("{}").next().unwrap_or(t.btn_balance);
+        [
+            (t.btn_create, Cb::Create),
+            (t.btn_gallery, Cb::Gallery),
+            (t.btn_avatars, Cb::Avatars),
+            (t.btn_settings, Cb::Settings),
+            (t.btn_help, Cb::Help),
+            (t.btn_menu, Cb::Menu),
+        ]
+        .into_iter()
+        .find(|(label, _)| *label == text)
+        .map(|(_, cb)| cb)
+        .or_else(|| (!balance.trim().is_empty() && text.starts_with(balance.trim_end())).then_some(Cb::Balance))
+    })
+}
+
+/// The gallery's own buttons, pressed on a card or its filter screens.
+fn gallery_navigation(cb: Cb) -> bool {
+    matches!(
+        cb,
+        Cb::GalleryReset
+            | Cb::Newer
+            | Cb::Older
+            | Cb::Open(_)
+            | Cb::Favorite(_)
+            | Cb::Prompt(_)
+            | Cb::Delete(_)
+            | Cb::DeleteYes(_)
+            | Cb::Card
+            | Cb::Filters
+            | Cb::Stats
+            | Cb::FilterType(_)
+            | Cb::FilterAvatarMenu
+            | Cb::FilterAvatar(_)
+            | Cb::FilterFavorites(_)
+            | Cb::FilterDateMenu
+            | Cb::FilterDate(_)
+            | Cb::FilterReset
+    )
+}
+
 pub(crate) fn button(text: impl Into<String>, cb: Cb) -> Button {
     Button { text: text.into(), action: ButtonAction::Callback(cb.encode()) }
 }
@@ -153,7 +199,10 @@ impl Bot {
         let t = texts(user.settings.language);
         let mut cx = Ctx { user, chat, t, out: Vec::new() };
         match update.event {
-            Event::Command { name, args, .. } => self.command(&mut cx, &name, &args, registered.created).await?,
+            Event::Command { name, args, .. } => {
+                let welcome = registered.created.then_some(registered.welcome);
+                self.command(&mut cx, &name, &args, welcome).await?
+            }
             Event::Text { text, .. } => self.text(&mut cx, &text).await?,
             Event::Photo { message, file, .. } => {
                 self.files_received(&mut cx, vec![AlbumItem { message, file, is_document: false }]).await?
@@ -172,12 +221,29 @@ impl Bot {
         Ok(cx.out)
     }
 
-    async fn command(&self, cx: &mut Ctx, name: &str, args: &str, new_user: bool) -> Result<(), StoreError> {
+    /// `welcome`: this update registered the user (with the gift it credited, if any).
+    async fn command(
+        &self,
+        cx: &mut Ctx,
+        name: &str,
+        args: &str,
+        welcome: Option<Option<aisha_domain::Coins>>,
+    ) -> Result<(), StoreError> {
+        // a command leaves whatever dialogue was open and does what it says; /cancel says
+        // what it left
+        if name != "cancel" {
+            self.leave_dialogue(cx).await;
+        }
         match name {
             "start" => {
-                self.clear_dialogue(cx).await?;
-                if new_user {
-                    let hello = fill(cx.t.welcome, &[&crate::html::escape(&cx.user.profile.first_name)]);
+                if let Some(gift) = welcome {
+                    let mut hello = fill(cx.t.welcome, &[&crate::html::escape(&cx.user.profile.first_name)]);
+                    if let Some(gift) = gift {
+                        let enough = gift >= self.generation.catalog().cheapest_price();
+                        let line = if enough { cx.t.gift_first_image } else { cx.t.gift_coins };
+                        hello.push_str("\n\n");
+                        hello.push_str(&fill(line, &[&gift]));
+                    }
                     cx.send(hello, None);
                 }
                 self.show_menu(cx, None).await?;
@@ -196,7 +262,7 @@ impl Bot {
             "stats" => self.admin_stats(cx).await?,
             _ => {
                 let _ = args;
-                let text = cx.t.unknown_text.to_owned();
+                let text = cx.t.unknown_command.to_owned();
                 cx.send(text, Some(self.menu_keyboard(cx).await?));
             }
         }
@@ -204,22 +270,35 @@ impl Bot {
     }
 
     async fn text(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
+        // a main-menu button's label, typed or sent by a client keyboard, is that button in
+        // any dialogue
+        if let Some(cb) = menu_label(text) {
+            self.leave_dialogue(cx).await;
+            if let Some(toast) = self.route(cx, None, cb).await? {
+                cx.send(toast, None);
+            }
+            return Ok(());
+        }
         match self.dialogue(cx).await? {
             Some(Dialogue::Prompt { like, avatar }) => self.prompt_given(cx, text, like, avatar).await,
             Some(Dialogue::AvatarName) => self.avatar_name_given(cx, text).await,
             Some(Dialogue::Rename { avatar }) => self.rename_given(cx, avatar, text).await,
-            Some(Dialogue::AvatarGender { name }) => self.ask_gender(cx, name).await,
+            Some(Dialogue::AvatarGender { name }) => self.ask_gender(cx, name, true).await,
             Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => {
                 self.waiting_for_photos(cx, avatar).await
             }
             Some(Dialogue::DateRange) => self.date_range_given(cx, text).await,
-            Some(Dialogue::Promo) => self.promo_given(cx, text).await,
-            Some(Dialogue::Timezone) => self.timezone_given(cx, text).await,
-            Some(Dialogue::Create { .. }) | None => {
-                let hint = cx.t.unknown_text.to_owned();
-                cx.send(hint, Some(self.menu_keyboard(cx).await?));
-                Ok(())
+            Some(Dialogue::Promo { refused }) => {
+                // after a refusal, a message that cannot be a code is not another attempt
+                if refused && aisha_domain::PromoCode::parse(text).is_err() {
+                    self.clear_dialogue(cx).await?;
+                    return self.free_text(cx, text).await;
+                }
+                self.promo_given(cx, text).await
             }
+            Some(Dialogue::Timezone) => self.timezone_given(cx, text).await,
+            Some(Dialogue::Create { draft }) => self.text_during_choice(cx, text, draft).await,
+            None => self.free_text(cx, text).await,
         }
     }
 
@@ -238,6 +317,19 @@ impl Bot {
             }));
             return self.show_menu(cx, None).await;
         };
+        // a main-menu button leaves any dialogue; any other button but its own leaves the promo
+        // code question, so the next message is not taken for a code. Gallery navigation is the
+        // hot path (docs/performance.md counts its Redis round trips) and does not read the
+        // dialogue for this: the gallery is reached through a main-menu button or a command,
+        // which leave the question anyway.
+        let leaves =
+            matches!(cb, Cb::Menu | Cb::Create | Cb::Gallery | Cb::Avatars | Cb::Balance | Cb::Settings | Cb::Help)
+                || (!matches!(cb, Cb::Promo | Cb::Cancel | Cb::Noop)
+                    && !gallery_navigation(cb)
+                    && matches!(self.dialogue(cx).await, Ok(Some(Dialogue::Promo { .. }))));
+        if leaves {
+            self.leave_dialogue(cx).await;
+        }
         // answered first so the client's spinner stops at once; a toast replaces it below when
         // a handler has something short to say
         let answer_at = cx.out.len();
@@ -264,6 +356,7 @@ impl Bot {
             | Cb::CancelJob(_)
             | Cb::Again(_)
             | Cb::EditPrompt(_)
+            | Cb::Resume
             | Cb::AgainImage(_)
             | Cb::ResultFavorite(_) => return self.create_button(cx, message, cb).await,
             Cb::Gallery
@@ -332,18 +425,29 @@ impl Bot {
         self.sessions.delete(&SessionKey::dialogue(cx.user.id)).await
     }
 
+    /// Closes the open dialogue before a command or a main-menu button does what it says.
+    /// Best effort: with the session store unreachable the command still answers (it may not
+    /// need sessions at all), and the question stays open until its TTL.
+    async fn leave_dialogue(&self, cx: &Ctx) {
+        if let Err(e) = self.clear_dialogue(cx).await {
+            tracing::warn!(user = %cx.user.id, error = %e, "could not close the dialogue; going on without");
+        }
+    }
+
     async fn cancel_dialogue(&self, cx: &mut Ctx) -> Result<(), StoreError> {
         self.cancel_dialogue_in(cx, None).await
     }
 
     async fn cancel_dialogue_in(&self, cx: &mut Ctx, message: Option<MessageId>) -> Result<(), StoreError> {
         let t = cx.t;
-        let what = self.dialogue(cx).await?.map(|d| match d {
+        let dialogue = self.dialogue(cx).await?;
+        let order = matches!(dialogue, Some(Dialogue::Create { .. }));
+        let what = dialogue.map(|d| match d {
             Dialogue::Prompt { avatar: Some(_), .. } => t.what_with_me,
             Dialogue::Create { draft } if draft.avatar.is_some() => t.what_with_me,
             Dialogue::Prompt { .. } | Dialogue::Create { .. } => t.what_create,
             Dialogue::DateRange => t.what_date_range,
-            Dialogue::Promo => t.what_promo,
+            Dialogue::Promo { .. } => t.what_promo,
             Dialogue::Timezone => t.what_timezone,
             Dialogue::AvatarName | Dialogue::AvatarGender { .. } => t.what_avatar_new,
             Dialogue::Upload { .. } => t.what_upload,
@@ -351,6 +455,10 @@ impl Bot {
             Dialogue::Rename { .. } => t.what_rename,
         });
         self.clear_dialogue(cx).await?;
+        if order {
+            // cancelling an order also forgets it if it was kept for a top-up
+            self.drop_kept_order(cx).await?;
+        }
         let text = match what {
             Some(w) => fill(cx.t.cancelled, &[&w]),
             None => cx.t.nothing_to_cancel.to_owned(),

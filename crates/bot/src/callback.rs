@@ -44,6 +44,8 @@ pub enum Cb {
     CancelJob(JobId),
     Again(JobId),
     EditPrompt(JobId),
+    /// Back to the order kept while the user topped up.
+    Resume,
     // gallery
     Newer,
     Older,
@@ -174,6 +176,7 @@ impl Cb {
             Cb::CancelJob(j) => format!("cx:{}", hex(j.0)),
             Cb::Again(j) => format!("cr:{}", hex(j.0)),
             Cb::EditPrompt(j) => format!("ce:{}", hex(j.0)),
+            Cb::Resume => "co".to_owned(),
             Cb::Newer => "gp".to_owned(),
             Cb::Older => "gn".to_owned(),
             Cb::Open(i) => format!("go:{}", hex(i.0)),
@@ -259,6 +262,7 @@ impl Cb {
             ("cx", Some(_)) => Cb::CancelJob(job()?),
             ("cr", Some(_)) => Cb::Again(job()?),
             ("ce", Some(_)) => Cb::EditPrompt(job()?),
+            ("co", None) => Cb::Resume,
             ("gp", None) => Cb::Newer,
             ("gn", None) => Cb::Older,
             ("go", Some(_)) => Cb::Open(image()?),
@@ -352,6 +356,7 @@ pub(crate) mod tests {
             Cb::CancelJob(JobId(id)),
             Cb::Again(JobId(id)),
             Cb::EditPrompt(JobId(id)),
+            Cb::Resume,
             Cb::Newer,
             Cb::Older,
             Cb::Open(ImageId(id)),

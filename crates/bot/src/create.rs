@@ -12,6 +12,7 @@ use aisha_domain::generation::{FailureKind, JobSpec};
 use aisha_domain::ports::StoreError;
 use aisha_domain::services::generation::StartError;
 use aisha_domain::services::runner::Cancel;
+use aisha_domain::session::{self, SessionKey};
 use aisha_domain::{AspectRatio, AvatarId, ImageCount, Job, JobId, JobStatus, ModelKey, Prompt, ValidationError};
 use chrono::{DateTime, Utc};
 
@@ -24,9 +25,90 @@ impl Bot {
     ) -> Result<(), StoreError> {
         self.set_dialogue(cx, &Dialogue::Prompt { like, avatar: None }).await?;
         let keyboard = vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]];
-        let text = cx.t.ask_prompt.to_owned();
+        let text = format!("{}\n\n{}", cx.t.ask_prompt, self.price_from(cx).await?);
         cx.edit_or_send(message, text, Some(keyboard));
         Ok(())
+    }
+
+    /// What Create costs at least, and what the user has: said before any effort.
+    async fn price_from(&self, cx: &Ctx) -> Result<String, StoreError> {
+        let balance = self.ledger.balance(cx.user.id).await?;
+        Ok(fill(cx.t.price_from, &[&self.generation.catalog().cheapest_price(), &balance]))
+    }
+
+    // ---- the order kept while the user tops up
+
+    async fn keep_order(&self, cx: &Ctx, draft: &Draft) -> Result<(), StoreError> {
+        let key = SessionKey::order(cx.user.id);
+        self.sessions.put(&key, session::encode(draft), self.config.dialogue_ttl).await
+    }
+
+    pub(crate) async fn kept_order(&self, user: aisha_domain::UserId) -> Result<Option<Draft>, StoreError> {
+        let key = SessionKey::order(user);
+        Ok(self.sessions.get(&key).await?.and_then(|raw| session::decode(&key, &raw)))
+    }
+
+    pub(crate) async fn drop_kept_order(&self, cx: &Ctx) -> Result<(), StoreError> {
+        self.sessions.delete(&SessionKey::order(cx.user.id)).await
+    }
+
+    /// Too few coins for a complete draft: the draft is kept for after the top-up.
+    async fn not_enough(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        draft: &Draft,
+        price: aisha_domain::Coins,
+        balance: aisha_domain::Coins,
+        note: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.keep_order(cx, draft).await?;
+        let t = cx.t;
+        let text = format!("{}\n\n{}", fill(t.not_enough, &[&price, &balance]), t.order_kept);
+        let keyboard = vec![vec![button(t.btn_top_up, Cb::TopUp)], vec![button(t.btn_cancel, Cb::Cancel)]];
+        cx.edit_or_send(message, noted(note, text), Some(keyboard));
+        Ok(())
+    }
+
+    /// A message outside any dialogue: a description that starts Create, as the welcome
+    /// promises. One that is too short or too long is explained as in Create, whose question
+    /// is then open (so Cancel has something to cancel and the next message is the prompt).
+    pub(crate) async fn free_text(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
+        if Prompt::parse(text).is_err() {
+            self.set_dialogue(cx, &Dialogue::Prompt { like: None, avatar: None }).await?;
+        }
+        self.prompt_given(cx, text, None, None).await
+    }
+
+    /// Text while Create waits for a button: a valid description replaces the draft's (the
+    /// step stays); anything else is told which button is expected.
+    pub(crate) async fn text_during_choice(
+        &self,
+        cx: &mut Ctx,
+        text: &str,
+        mut draft: Draft,
+    ) -> Result<(), StoreError> {
+        let t = cx.t;
+        let note = match Prompt::parse(text) {
+            Ok(prompt) => {
+                draft.prompt = prompt;
+                // a confirmation already on screen showed the old description: its button
+                // must not start the new one
+                draft.job = JobId(self.generation.env.ids.new_uuid());
+                t.prompt_replaced.to_owned()
+            }
+            Err(ValidationError::PromptTooLong { max, got }) => fill(t.prompt_too_long, &[&got, &max]),
+            Err(_) => {
+                let step = match (draft.aspect, draft.count) {
+                    (None, _) => t.expect_aspect,
+                    (Some(_), None) => t.expect_count,
+                    _ if draft.model.is_none() && draft.avatar.is_none() => t.expect_model,
+                    _ => t.expect_confirm,
+                };
+                fill(t.expect_button, &[&step])
+            }
+        };
+        self.show_draft(cx, None, draft, Some(note)).await
     }
 
     pub(crate) async fn prompt_given(
@@ -67,11 +149,17 @@ impl Bot {
     }
 
     /// Shows the next question of the draft, or the confirmation once everything is chosen.
-    async fn advance_draft(
+    async fn advance_draft(&self, cx: &mut Ctx, message: Option<MessageId>, draft: Draft) -> Result<(), StoreError> {
+        self.show_draft(cx, message, draft, None).await
+    }
+
+    /// `advance_draft` with a line above the screen (why it is shown again).
+    async fn show_draft(
         &self,
         cx: &mut Ctx,
         message: Option<MessageId>,
         mut draft: Draft,
+        note: Option<String>,
     ) -> Result<(), StoreError> {
         let catalog = self.generation.catalog();
         // a model disabled since it was chosen (a draft, Again, a default) is asked for again
@@ -98,7 +186,11 @@ impl Bot {
                     .filter(|a| !by_catalog || catalog.enabled().any(|m| m.aspects.contains(a)))
                     .map(|a| button(a.as_str(), Cb::Aspect(*a)))
                     .collect();
-                (t.ask_aspect.into(), vec![row, cancel])
+                let text = match by_catalog {
+                    true => format!("{}\n\n{}", t.ask_aspect, self.price_from(cx).await?),
+                    false => t.ask_aspect.into(),
+                };
+                (text, vec![row, cancel])
             }
             (Some(aspect), None) => {
                 let most = match by_catalog {
@@ -118,13 +210,19 @@ impl Bot {
                 rows.push(cancel);
                 (if gone { t.model_gone } else { t.ask_model }.into(), rows)
             }
-            _ => return self.confirmation(cx, message, &draft).await,
+            _ => return self.confirmation(cx, message, &draft, note).await,
         };
-        cx.edit_or_send(message, text, Some(keyboard));
+        cx.edit_or_send(message, noted(note, text), Some(keyboard));
         Ok(())
     }
 
-    async fn confirmation(&self, cx: &mut Ctx, message: Option<MessageId>, draft: &Draft) -> Result<(), StoreError> {
+    async fn confirmation(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        draft: &Draft,
+        note: Option<String>,
+    ) -> Result<(), StoreError> {
         let spec = draft.spec().expect("complete draft");
         let t = cx.t;
         let avatar = match draft.avatar {
@@ -143,14 +241,13 @@ impl Bot {
             Ok(offer) => offer,
             Err(StartError::Store(e)) => return Err(e),
             // checked by advance_draft; a catalog changed in between asks again
-            Err(_) => return Box::pin(self.advance_draft(cx, message, Draft { model: None, ..draft.clone() })).await,
+            Err(_) => {
+                return Box::pin(self.show_draft(cx, message, Draft { model: None, ..draft.clone() }, note)).await;
+            }
         };
         let (aspect, count) = (draft.aspect.expect("set"), draft.count.expect("set"));
         let Some(after) = offer.balance_after else {
-            let text = fill(t.not_enough, &[&offer.quote.total, &offer.balance]);
-            let keyboard = vec![vec![button(t.btn_top_up, Cb::TopUp)], vec![button(t.btn_cancel, Cb::Cancel)]];
-            cx.edit_or_send(message, text, Some(keyboard));
-            return Ok(());
+            return self.not_enough(cx, message, draft, offer.quote.total, offer.balance, note).await;
         };
         let text = match (&avatar, draft.model) {
             (Some(a), _) => fill(
@@ -187,7 +284,7 @@ impl Bot {
             vec![button(fill(t.btn_confirm, &[&offer.quote.total]), Cb::Confirm(draft.job))],
             vec![button(t.btn_cancel, Cb::Cancel)],
         ];
-        cx.edit_or_send(message, text, Some(keyboard));
+        cx.edit_or_send(message, noted(note, text), Some(keyboard));
         Ok(())
     }
 
@@ -203,6 +300,14 @@ impl Bot {
         };
         match (cb, draft) {
             (Cb::Create, _) => self.ask_prompt(cx, message, None).await?,
+            (Cb::Resume, _) => match self.kept_order(cx.user.id).await? {
+                // a new message: the receipt it was pressed on stays as it is
+                Some(kept) => self.advance_draft(cx, None, kept).await?,
+                None => {
+                    cx.send(cx.t.outdated.into(), None);
+                    self.show_menu(cx, None).await?;
+                }
+            },
             (Cb::Aspect(a), Some(mut d)) => {
                 d.aspect = Some(a);
                 self.advance_draft(cx, message, d).await?;
@@ -316,15 +421,16 @@ impl Bot {
         match self.generation.start(cx.user.id, job, spec, message.map(|m| m.0)).await {
             Ok(job) => {
                 self.clear_dialogue(cx).await?;
+                // the job is paid for: a kept order that outlives this is only a stale offer
+                if let Err(e) = self.drop_kept_order(cx).await {
+                    tracing::warn!(user = %cx.user.id, error = %e, "job started; the kept order stays until it expires");
+                }
                 let (text, keyboard) = status_screen(cx.t, &job, self.generation.env.now());
                 cx.edit_or_send(message, text, keyboard);
                 cx.out.push(Outgoing::normal(Reply::Action { chat: cx.chat, action: ChatAction::UploadPhoto }));
             }
             Err(StartError::InsufficientFunds { price, balance }) => {
-                let text = fill(cx.t.not_enough, &[&price, &balance]);
-                let keyboard =
-                    vec![vec![button(cx.t.btn_top_up, Cb::TopUp)], vec![button(cx.t.btn_cancel, Cb::Cancel)]];
-                cx.edit_or_send(message, text, Some(keyboard));
+                self.not_enough(cx, message, &draft, price, balance, None).await?;
             }
             Err(StartError::TooManyInFlight { limit }) => return Ok(Some(fill(cx.t.too_many, &[&limit]))),
             Err(StartError::ModelUnavailable(_)) => {
@@ -374,6 +480,14 @@ impl Bot {
 
     pub(crate) async fn job_images(&self, cx: &Ctx, job: JobId) -> Result<Vec<ImageRecord>, StoreError> {
         self.gallery.gallery.of_job(cx.user.id, job).await
+    }
+}
+
+/// A screen shown again, with why above it.
+fn noted(note: Option<String>, text: String) -> String {
+    match note {
+        Some(note) => format!("{note}\n\n{text}"),
+        None => text,
     }
 }
 

@@ -54,7 +54,12 @@ pub enum Dialogue {
     },
     /// A custom date range for the gallery filter.
     DateRange,
-    Promo,
+    /// A promo code; `refused` once one was turned down, so that a message that cannot be a
+    /// code is taken for what it is rather than refused again.
+    Promo {
+        #[serde(default)]
+        refused: bool,
+    },
     Timezone,
     /// The name of a new avatar.
     AvatarName,
@@ -88,5 +93,7 @@ mod tests {
         let draft = r#"{"awaiting":"create","draft":{"prompt":"a cat","aspect":null,"count":null,"variant":null,"job":"00000000-0000-0000-0000-000000000001"}}"#;
         let Dialogue::Create { draft } = serde_json::from_str::<Dialogue>(draft).unwrap() else { panic!() };
         assert_eq!(draft.avatar, None);
+        let promo = r#"{"awaiting":"promo"}"#;
+        assert_eq!(serde_json::from_str::<Dialogue>(promo).unwrap(), Dialogue::Promo { refused: false });
     }
 }

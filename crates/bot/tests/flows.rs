@@ -95,7 +95,11 @@ fn not_enough_coins_offers_a_top_up_and_writes_nothing() {
     h.press(U, "en", Cb::Aspect(AspectRatio::Square), 11);
     h.press(U, "en", Cb::Count(1), 11);
     let out = h.press(U, "en", Cb::Model(ModelKey::parse("nano-banana-2").unwrap()), 11);
-    assert!(all_text(&out).contains("Not enough coins: this costs 11, your balance is 4"), "{}", all_text(&out));
+    assert!(
+        all_text(&out).contains("Not enough coins: this costs 11 coins, your balance is 4 coins"),
+        "{}",
+        all_text(&out)
+    );
     assert!(find(&out, |c| *c == Cb::TopUp).is_some());
     assert!(find(&out, |c| matches!(c, Cb::Confirm(_))).is_none());
     assert!(h.store.snapshot().jobs.is_empty());
@@ -108,8 +112,13 @@ fn cancel_leaves_any_dialogue() {
     h.press(U, "ru", Cb::Create, 10);
     let out = h.command(U, "ru", "cancel");
     assert!(all_text(&out).contains("Отменено: создание изображения"), "{}", all_text(&out));
-    let after = h.text(U, "ru", "это уже не промпт");
-    assert!(all_text(&after).contains("Не поняла"), "text after cancel is not taken as a prompt");
+    let after = h.text(U, "ru", "это уже новое описание");
+    assert!(
+        all_text(&after).contains("Выберите формат"),
+        "text after cancel starts a new order, as any description outside a dialogue: {}",
+        all_text(&after)
+    );
+    h.command(U, "ru", "cancel");
     let nothing = h.command(U, "ru", "cancel");
     assert!(all_text(&nothing).contains("Отменять нечего"));
 }
@@ -529,4 +538,381 @@ fn a_payment_from_someone_never_registered_is_credited_before_anything_else() {
     assert!(all_text(&out).contains("Payment received: +100 coins"), "{}", all_text(&out));
     assert_eq!(h.balance(payer), 100);
     h.assert_invariants();
+}
+
+fn create_promo(h: &Harness, code: &str, coins: i64) {
+    let now = aisha_domain::Clock::now(&*h.clock);
+    block(aisha_domain::ports::Promos::create_promo(
+        &*h.store,
+        &aisha_domain::payments::Promo {
+            code: aisha_domain::PromoCode::parse(code).unwrap(),
+            coins: aisha_domain::Coins::new(coins).unwrap(),
+            max_uses: None,
+            per_user: 1,
+            valid_from: None,
+            valid_until: None,
+            active: true,
+            uses: 0,
+            created_at: now,
+        },
+    ))
+    .unwrap();
+}
+
+#[test]
+fn free_text_outside_a_dialogue_starts_an_order_that_runs() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.fund(U, 100);
+    let out = h.text(U, "ru", "маяк на рассвете, акварель");
+    assert!(all_text(&out).contains("Выберите формат"), "{}", all_text(&out));
+    h.press(U, "ru", Cb::Aspect(AspectRatio::Square), 11);
+    h.press(U, "ru", Cb::Count(1), 11);
+    let confirm = h.press(U, "ru", Cb::Model(ModelKey::parse("nano-banana-2").unwrap()), 11);
+    assert!(all_text(&confirm).contains("маяк на рассвете, акварель"), "{}", all_text(&confirm));
+    let Some(Cb::Confirm(job)) = find(&confirm, |c| matches!(c, Cb::Confirm(_))) else { panic!("no confirm") };
+    h.press(U, "ru", Cb::Confirm(job), 11);
+    assert_eq!(h.balance(U), 89);
+    h.work();
+    let request = h.generator.requests()[0].clone();
+    h.generator.finish(&request, Ok(ScriptedGenerator::images(1024, 1024, 1, 0)));
+    let delivered = h.work();
+    assert!(all_text(&delivered).contains("Готово: 1 из 1"), "{}", all_text(&delivered));
+    let jobs = h.store.snapshot().jobs;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].status, JobStatus::Succeeded);
+    assert!(
+        matches!(&jobs[0].spec, aisha_domain::generation::JobSpec::Text { prompt, .. } if prompt.as_str() == "маяк на рассвете, акварель")
+    );
+    h.assert_invariants();
+}
+
+#[test]
+fn free_text_in_quick_mode_goes_straight_to_the_confirmation() {
+    let h = Harness::new();
+    h.command(U, "en", "start");
+    h.fund(U, 100);
+    h.press(U, "en", Cb::Quick(true), 3);
+    let out = h.text(U, "en", "a red bicycle by the sea");
+    let text = all_text(&out);
+    assert!(text.contains("Check your order") && text.contains("a red bicycle by the sea"), "{text}");
+    let Some(Cb::Confirm(job)) = find(&out, |c| matches!(c, Cb::Confirm(_))) else { panic!("no confirm:\n{text}") };
+    h.press(U, "en", Cb::Confirm(job), 11);
+    assert_eq!(h.store.snapshot().jobs.len(), 1);
+}
+
+#[test]
+fn free_text_too_short_or_too_long_is_explained_like_a_prompt() {
+    let h = Harness::new();
+    h.command(U, "en", "start");
+    let short = h.text(U, "en", "hi");
+    assert!(all_text(&short).contains("at least 3"), "{}", all_text(&short));
+    assert!(find(&short, |c| *c == Cb::Cancel).is_some());
+    let long = h.text(U, "en", &"x".repeat(2001));
+    assert!(all_text(&long).contains("2001 characters, the limit is 2000"), "{}", all_text(&long));
+    let cancelled = h.press(U, "en", Cb::Cancel, 5);
+    assert!(all_text(&cancelled).contains("Cancelled"), "{}", all_text(&cancelled));
+}
+
+#[test]
+fn a_refused_promo_code_keeps_cancel_and_the_next_message_is_handled_normally() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.fund(U, 100);
+    create_promo(&h, "WELCOME", 50);
+    h.press(U, "ru", Cb::Promo, 3);
+    let refused = h.text(U, "ru", "NOPE");
+    assert!(all_text(&refused).contains("Такого промокода нет"), "{}", all_text(&refused));
+    assert!(all_text(&refused).contains("Отправьте другой промокод"), "{}", all_text(&refused));
+    assert_eq!(buttons(&refused).len(), 1, "only the way out");
+    assert!(find(&refused, |c| *c == Cb::Cancel).is_some());
+    // a description is not another code
+    let next = h.text(U, "ru", "рыжий кот в очках читает книгу");
+    assert!(all_text(&next).contains("Выберите формат"), "{}", all_text(&next));
+    h.command(U, "ru", "cancel");
+
+    // a code-shaped word after pressing something else is not a code either
+    h.press(U, "ru", Cb::Promo, 3);
+    h.text(U, "ru", "NOPE");
+    h.press(U, "ru", Cb::TopUp, 3);
+    let next = h.text(U, "ru", "котики");
+    assert!(all_text(&next).contains("Выберите формат"), "{}", all_text(&next));
+    h.command(U, "ru", "cancel");
+
+    // without leaving, another code is tried
+    h.press(U, "ru", Cb::Promo, 3);
+    h.text(U, "ru", "NOPE");
+    let ok = h.text(U, "ru", "welcome");
+    assert!(all_text(&ok).contains("Промокод принят: +50"), "{}", all_text(&ok));
+    assert_eq!(h.balance(U), 150);
+}
+
+#[test]
+fn a_command_or_menu_button_during_a_dialogue_leaves_it() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    create_promo(&h, "BALANCE", 50);
+    h.press(U, "ru", Cb::Promo, 3);
+    let balance = h.command(U, "ru", "balance");
+    assert!(all_text(&balance).contains("Баланс: 0 монет"), "{}", all_text(&balance));
+    let next = h.text(U, "ru", "balance");
+    assert!(!all_text(&next).contains("Промокод"), "the promo question was left: {}", all_text(&next));
+    assert_eq!(h.balance(U), 0);
+    h.command(U, "ru", "cancel");
+
+    // a command at a Create step
+    h.text(U, "ru", "маяк на рассвете");
+    let gallery = h.command(U, "ru", "gallery");
+    assert!(all_text(&gallery).contains("В галерее пока пусто"), "{}", all_text(&gallery));
+    let nothing = h.command(U, "ru", "cancel");
+    assert!(all_text(&nothing).contains("Отменять нечего"), "{}", all_text(&nothing));
+
+    // a main-menu button typed as text in the avatar name question
+    h.press(U, "ru", Cb::AvatarNew, 4);
+    let help = h.text(U, "ru", "❓ Помощь");
+    assert!(all_text(&help).contains("Помощь"), "{}", all_text(&help));
+    assert!(all_text(&h.command(U, "ru", "cancel")).contains("Отменять нечего"));
+
+    // a main-menu button pressed during the date question
+    h.press(U, "ru", Cb::FilterDate(aisha_bot::callback::DatePick::Custom), 5);
+    h.press(U, "ru", Cb::Menu, 5);
+    assert!(all_text(&h.command(U, "ru", "cancel")).contains("Отменять нечего"));
+}
+
+#[test]
+fn text_during_a_choice_names_the_button_or_replaces_the_description() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.fund(U, 100);
+    h.text(U, "ru", "маяк на рассвете");
+    let hint = h.text(U, "ru", "ok");
+    assert!(all_text(&hint).contains("Выберите формат кнопкой"), "{}", all_text(&hint));
+    assert!(find(&hint, |c| matches!(c, Cb::Aspect(_))).is_some(), "the buttons come with it");
+    let replaced = h.text(U, "ru", "маяк в шторм");
+    assert!(all_text(&replaced).contains("Заменила описание"), "{}", all_text(&replaced));
+    assert!(find(&replaced, |c| matches!(c, Cb::Aspect(_))).is_some(), "the step stays");
+    h.press(U, "ru", Cb::Aspect(AspectRatio::Square), 11);
+    let hint = h.text(U, "ru", "2");
+    assert!(all_text(&hint).contains("Выберите количество кнопкой"), "{}", all_text(&hint));
+    h.press(U, "ru", Cb::Count(1), 11);
+    let hint = h.text(U, "ru", "?");
+    assert!(all_text(&hint).contains("Выберите модель кнопкой"), "{}", all_text(&hint));
+    let confirm = h.press(U, "ru", Cb::Model(ModelKey::parse("flux-2").unwrap()), 11);
+    let Some(Cb::Confirm(old)) = find(&confirm, |c| matches!(c, Cb::Confirm(_))) else { panic!("no confirm") };
+    assert!(all_text(&h.text(U, "ru", "да")).contains("нажмите «Создать»"));
+    let again = h.text(U, "ru", "маяк в тумане");
+    let text = all_text(&again);
+    assert!(text.contains("Заменила описание") && text.contains("маяк в тумане"), "{text}");
+    let Some(Cb::Confirm(new)) = find(&again, |c| matches!(c, Cb::Confirm(_))) else { panic!("no confirm") };
+    assert_ne!(old, new, "the old confirmation showed the old description");
+    h.press(U, "ru", Cb::Confirm(old), 11);
+    assert!(h.store.snapshot().jobs.is_empty(), "the old button starts nothing");
+    h.press(U, "ru", Cb::Confirm(new), 11);
+    let jobs = h.store.snapshot().jobs;
+    assert!(
+        matches!(&jobs[0].spec, aisha_domain::generation::JobSpec::Text { prompt, .. } if prompt.as_str() == "маяк в тумане")
+    );
+
+    // the gender question
+    h.press(U, "ru", Cb::AvatarNew, 4);
+    h.text(U, "ru", "Аня");
+    let hint = h.text(U, "ru", "женщина");
+    assert!(all_text(&hint).contains("Выберите кнопкой под сообщением, кто на фото"), "{}", all_text(&hint));
+    assert!(find(&hint, |c| matches!(c, Cb::Gender(_))).is_some());
+}
+
+/// Buys the first package through the invoice, the pre-checkout and the payment; the receipt.
+fn buy(h: &Harness, tg: i64, lang: &str, charge: &str) -> Vec<aisha_bot::io::Outgoing> {
+    let out = h.press(tg, lang, Cb::Buy(0), 3);
+    let Some(Reply::Invoice { payload, stars, .. }) =
+        out.iter().map(|o| o.reply.clone()).find(|r| matches!(r, Reply::Invoice { .. }))
+    else {
+        panic!("no invoice")
+    };
+    let pre = h.send(
+        tg,
+        lang,
+        Event::PreCheckout {
+            query_id: "pc".into(),
+            currency: "XTR".into(),
+            total_amount: stars,
+            payload: payload.clone(),
+        },
+    );
+    assert!(matches!(pre[0].reply, Reply::AnswerPreCheckout { ok: true, .. }));
+    h.send(
+        tg,
+        lang,
+        Event::Payment {
+            chat: aisha_bot::io::ChatId(tg),
+            currency: "XTR".into(),
+            total_amount: stars,
+            payload,
+            telegram_charge_id: charge.into(),
+            provider_charge_id: String::new(),
+        },
+    )
+}
+
+#[test]
+fn create_says_the_cheapest_price_and_the_balance_up_front() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    let ask = h.press(U, "ru", Cb::Create, 10);
+    assert!(all_text(&ask).contains("Цена: от 3 монет за изображение · на балансе 0 монет"), "{}", all_text(&ask));
+    h.fund(U, 21);
+    let aspect = h.text(U, "ru", "маяк на рассвете");
+    assert!(all_text(&aspect).contains("от 3 монет за изображение · на балансе 21 монета"), "{}", all_text(&aspect));
+    let en = h.press(U, "en", Cb::Language(aisha_domain::Language::En), 3);
+    assert!(!all_text(&en).is_empty());
+    let ask = h.press(U, "en", Cb::Create, 10);
+    assert!(all_text(&ask).contains("Price: from 3 coins per image · your balance is 21 coins"), "{}", all_text(&ask));
+}
+
+#[test]
+fn with_too_few_coins_the_order_is_kept_through_a_top_up_and_continued() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    assert_eq!(h.balance(U), 0);
+    h.text(U, "ru", "маяк на рассвете");
+    h.press(U, "ru", Cb::Aspect(AspectRatio::Landscape16x9), 11);
+    h.press(U, "ru", Cb::Count(2), 11);
+    let short = h.press(U, "ru", Cb::Model(ModelKey::parse("nano-banana-2").unwrap()), 11);
+    let text = all_text(&short);
+    assert!(text.contains("это стоит 22 монеты, а на балансе 0 монет") && text.contains("сохранила заказ"), "{text}");
+    assert!(find(&short, |c| *c == Cb::TopUp).is_some());
+    assert!(find(&short, |c| matches!(c, Cb::Confirm(_))).is_none());
+    assert!(h.store.snapshot().jobs.is_empty());
+
+    // wandering off through the menu does not lose it
+    h.press(U, "ru", Cb::TopUp, 11);
+    h.press(U, "ru", Cb::Menu, 11);
+    let receipt = buy(&h, U, "ru", "charge-kept");
+    assert!(all_text(&receipt).contains("Оплата прошла: +100 монет. Баланс: 100 монет"), "{}", all_text(&receipt));
+    let (label, data) = buttons(&receipt).into_iter().next().expect("buttons on the receipt");
+    assert_eq!((label.as_str(), Cb::decode(&data)), ("▶️ Продолжить заказ", Some(Cb::Resume)));
+
+    let resumed = h.press(U, "ru", Cb::Resume, 12);
+    let text = all_text(&resumed);
+    assert!(
+        text.contains("маяк на рассвете")
+            && text.contains("Формат: 16:9 · Количество: 2 · Модель: Nano Banana 2")
+            && text.contains("Цена: <b>22 монеты</b>")
+            && text.contains("Баланс после оплаты: 78 монет"),
+        "{text}"
+    );
+    let Some(Cb::Confirm(job)) = find(&resumed, |c| matches!(c, Cb::Confirm(_))) else { panic!("no confirm:\n{text}") };
+    let started = h.press(U, "ru", Cb::Confirm(job), 13);
+    assert!(all_text(&started).contains("⏳"), "{}", all_text(&started));
+    assert_eq!(h.balance(U), 78, "charged once, the kept draft's price");
+    let jobs = h.store.snapshot().jobs;
+    assert_eq!(jobs.len(), 1);
+    match &jobs[0].spec {
+        aisha_domain::generation::JobSpec::Text { prompt, aspect, count, model } => {
+            assert_eq!(prompt.as_str(), "маяк на рассвете");
+            assert_eq!((*aspect, count.get(), model.as_str()), (AspectRatio::Landscape16x9, 2, "nano-banana-2"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    h.work();
+    assert_eq!(h.generator.requests().len(), 1, "the job was submitted");
+
+    // the order is gone once started: the next receipt offers nothing to continue
+    let again = buy(&h, U, "ru", "charge-after");
+    assert!(find(&again, |c| *c == Cb::Resume).is_none());
+    let stale = h.press(U, "ru", Cb::Resume, 12);
+    assert!(all_text(&stale).contains("устарела"), "{}", all_text(&stale));
+    h.assert_invariants();
+}
+
+#[test]
+fn cancelling_a_kept_order_forgets_it() {
+    let h = Harness::new();
+    h.command(U, "en", "start");
+    h.press(U, "en", Cb::Quick(true), 3);
+    let short = h.text(U, "en", "a red bicycle by the sea");
+    assert!(all_text(&short).contains("I've kept your order"), "{}", all_text(&short));
+    h.press(U, "en", Cb::Cancel, 11);
+    let receipt = buy(&h, U, "en", "charge-1");
+    assert!(find(&receipt, |c| *c == Cb::Resume).is_none(), "{}", harness::render(&receipt));
+}
+
+#[test]
+fn the_first_image_gift_is_credited_once_per_telegram_id_and_said_in_the_welcome() {
+    let h = Harness::with_gift(3);
+    let hello = h.command(U, "ru", "start");
+    assert!(all_text(&hello).contains("Мой подарок: 3 монеты — хватит на первое изображение"), "{}", all_text(&hello));
+    assert_eq!(h.balance(U), 3);
+    let again = h.command(U, "ru", "start");
+    assert!(!all_text(&again).contains("подарок"), "{}", all_text(&again));
+    // a changed profile (another name, language) is the same Telegram id
+    let renamed = h.send(
+        U,
+        "en",
+        Event::Command {
+            chat: aisha_bot::io::ChatId(U),
+            message: MessageId(2),
+            name: "start".into(),
+            args: String::new(),
+        },
+    );
+    assert!(!all_text(&renamed).contains("gift"), "{}", all_text(&renamed));
+    assert_eq!(h.balance(U), 3, "credited once");
+    let history = h.press(U, "ru", Cb::Balance, 3);
+    assert!(all_text(&history).contains("+3 приветственный подарок"), "{}", all_text(&history));
+
+    // the gift buys the first image
+    let quick = h.press(U, "ru", Cb::Quick(true), 3);
+    assert!(!all_text(&quick).is_empty());
+    let mut settings = h.user(U).settings;
+    settings.defaults.model = ModelKey::parse("flux-2").unwrap();
+    settings.defaults.count = aisha_domain::ImageCount::new(1).unwrap();
+    assert!(block(aisha_domain::ports::Users::update_settings(&*h.store, h.user(U).id, settings)).unwrap());
+    let confirm = h.text(U, "ru", "маяк на рассвете");
+    let Some(Cb::Confirm(job)) = find(&confirm, |c| matches!(c, Cb::Confirm(_))) else {
+        panic!("no confirm:\n{}", all_text(&confirm))
+    };
+    h.press(U, "ru", Cb::Confirm(job), 11);
+    assert_eq!(h.balance(U), 0);
+    h.assert_invariants();
+
+    // a gift below the cheapest image says so differently
+    let small = Harness::with_gift(1);
+    let hello = small.command(U, "en", "start");
+    assert!(all_text(&hello).contains("A gift from me: 1 coin to start with."), "{}", all_text(&hello));
+}
+
+/// A session store that is unreachable (Redis down).
+struct DownSessions;
+
+#[async_trait::async_trait]
+impl aisha_domain::ports::SessionStore for DownSessions {
+    async fn get(
+        &self,
+        _: &aisha_domain::session::SessionKey,
+    ) -> Result<Option<String>, aisha_domain::ports::StoreError> {
+        Err(aisha_domain::ports::StoreError::Unavailable("sessions down".into()))
+    }
+    async fn put(
+        &self,
+        _: &aisha_domain::session::SessionKey,
+        _: String,
+        _: std::time::Duration,
+    ) -> Result<(), aisha_domain::ports::StoreError> {
+        Err(aisha_domain::ports::StoreError::Unavailable("sessions down".into()))
+    }
+    async fn delete(&self, _: &aisha_domain::session::SessionKey) -> Result<(), aisha_domain::ports::StoreError> {
+        Err(aisha_domain::ports::StoreError::Unavailable("sessions down".into()))
+    }
+}
+
+#[test]
+fn leaving_a_dialogue_never_stops_a_command_or_menu_button_when_sessions_are_down() {
+    let mut h = Harness::new();
+    h.command(U, "en", "start");
+    h.bot.sessions = std::sync::Arc::new(DownSessions);
+    assert!(all_text(&h.command(U, "en", "help")).contains("Help"));
+    assert!(all_text(&h.command(U, "en", "balance")).contains("Balance: 0 coins"));
+    assert!(all_text(&h.press(U, "en", Cb::Help, 3)).contains("Help"));
+    assert!(all_text(&h.press(U, "en", Cb::TopUp, 3)).contains("Choose a package"));
 }

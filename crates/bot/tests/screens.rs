@@ -121,7 +121,8 @@ fn screens_in(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
     s.push(("promo", h.press(U, lang, Cb::Promo, 40)));
     s.push(("promo_unknown", h.text(U, lang, "NOPE")));
     s.push(("paysupport", h.command(U, lang, "paysupport")));
-    s.push(("unknown_text", h.text(U, lang, "hello?")));
+    // the promo question was left by the command: a description starts Create
+    s.push(("free_text", h.text(U, lang, "a cat on the moon")));
     s.push(("outdated_button", h.press_raw(U, lang, "1zz", 50)));
     // failures
     h.press(U, lang, Cb::Create, 60);
@@ -137,6 +138,28 @@ fn screens_in(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
     ));
     s.push(("failed_policy", h.work()));
     s.extend(avatar_screens(h, lang));
+    s.extend(way_out_screens(h, lang));
+    s
+}
+
+/// Text where a button is expected, and commands nobody knows.
+#[allow(clippy::vec_init_then_push)]
+fn way_out_screens(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
+    let mut s = Vec::new();
+    h.command(U, lang, "cancel");
+    h.text(U, lang, "a cat on the moon");
+    s.push(("choice_expects_a_button", h.text(U, lang, "ok")));
+    s.push(("choice_prompt_replaced", h.text(U, lang, "a cat on Mars")));
+    h.press(U, lang, Cb::Aspect(AspectRatio::Square), 100);
+    h.press(U, lang, Cb::Count(1), 100);
+    h.press(U, lang, Cb::Model(ModelKey::parse("flux-2").unwrap()), 100);
+    s.push(("confirm_expects_a_button", h.text(U, lang, "ok")));
+    s.push(("unknown_command", h.command(U, lang, "frobnicate")));
+    s.push(("avatar_gender_expects_a_button", {
+        h.press(U, lang, Cb::AvatarNew, 101);
+        h.text(U, lang, "Fourth");
+        h.text(U, lang, "female")
+    }));
     s
 }
 
@@ -262,6 +285,48 @@ fn avatar_screens(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)>
         h.command(U, lang, "cancel")
     }));
     s
+}
+
+#[test]
+fn the_welcome_says_the_gift() {
+    for lang in ["ru", "en"] {
+        let h = Harness::with_gift(3);
+        insta::assert_snapshot!(format!("{lang}_welcome_gift"), render(&h.command(U, lang, "start")));
+    }
+}
+
+#[test]
+fn a_kept_order_through_a_top_up() {
+    use aisha_bot::io::{ChatId, Event, Reply};
+    for lang in ["ru", "en"] {
+        let h = Harness::new();
+        h.command(U, lang, "start");
+        h.text(U, lang, "a lighthouse at dawn");
+        h.press(U, lang, Cb::Aspect(AspectRatio::Square), 11);
+        h.press(U, lang, Cb::Count(1), 11);
+        let kept = h.press(U, lang, Cb::Model(ModelKey::parse("nano-banana-pro").unwrap()), 11);
+        insta::assert_snapshot!(format!("{lang}_order_kept"), render(&kept));
+        let invoice = h.press(U, lang, Cb::Buy(0), 12);
+        let Some(Reply::Invoice { payload, stars, .. }) =
+            invoice.iter().map(|o| o.reply.clone()).find(|r| matches!(r, Reply::Invoice { .. }))
+        else {
+            panic!("no invoice")
+        };
+        let paid = h.send(
+            U,
+            lang,
+            Event::Payment {
+                chat: ChatId(U),
+                currency: "XTR".into(),
+                total_amount: stars,
+                payload,
+                telegram_charge_id: "charge".into(),
+                provider_charge_id: String::new(),
+            },
+        );
+        insta::assert_snapshot!(format!("{lang}_paid_with_kept_order"), render(&paid));
+        insta::assert_snapshot!(format!("{lang}_order_resumed"), render(&h.press(U, lang, Cb::Resume, 13)));
+    }
 }
 
 #[test]

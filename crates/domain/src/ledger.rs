@@ -70,8 +70,14 @@ pub mod keys {
     pub fn stars_refund(charge_id: &str) -> String {
         format!("stars:{charge_id}:refund")
     }
+    /// The welcome bonus as it was keyed before the first-image gift: per account.
     pub fn welcome(user: UserId) -> String {
         format!("welcome:{user}")
+    }
+    /// The welcome credit (first-image gift and welcome bonus): once per Telegram account,
+    /// whatever happens to the user row.
+    pub fn welcome_telegram(telegram_id: crate::TelegramUserId) -> String {
+        format!("welcome:tg:{}", telegram_id.get())
     }
     pub fn promo(entry: LedgerEntryId) -> String {
         format!("promo:{entry}")

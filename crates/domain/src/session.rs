@@ -1,5 +1,5 @@
-//! Per-user conversation state with a time to live: the dialogue (what the bot is waiting for)
-//! and the gallery session (filter + position). Stores keep opaque strings; this module puts a
+//! Per-user conversation state with a time to live: the dialogue (what the bot is waiting for),
+//! the gallery session (filter + position) and an order kept while the user tops up. Stores keep opaque strings; this module puts a
 //! version on every value so that a value written by an older release that no longer decodes
 //! is treated as absent, never as a crash.
 
@@ -11,6 +11,8 @@ use std::fmt;
 pub enum SessionKind {
     Dialogue,
     Gallery,
+    /// An order kept while the user tops up (too few coins at its confirmation).
+    Order,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -26,14 +28,18 @@ impl SessionKey {
     pub fn gallery(user: UserId) -> Self {
         Self { user, kind: SessionKind::Gallery }
     }
+    pub fn order(user: UserId) -> Self {
+        Self { user, kind: SessionKind::Order }
+    }
 }
 
 impl fmt::Display for SessionKey {
-    /// `dialogue:<user>` or `gallery:<user>`: stores prefix it with their own namespace.
+    /// `dialogue:<user>`, `gallery:<user>` or `order:<user>`: stores prefix it with their own namespace.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.kind {
             SessionKind::Dialogue => "dialogue",
             SessionKind::Gallery => "gallery",
+            SessionKind::Order => "order",
         };
         write!(f, "{kind}:{}", self.user)
     }

@@ -54,6 +54,42 @@ fn welcome_bonus_is_paid_once() {
     assert!(first.created && !second.created);
     assert_eq!(first.user.settings.language, aisha_domain::Language::En, "language from Telegram at first contact");
     assert_eq!(w.balance(&first.user), 30);
+    assert_eq!((first.welcome.map(|c| c.get()), second.welcome), (Some(30), None), "said once");
+    let history = block(aisha_domain::ports::Ledger::history(&*w.store, first.user.id, None, 10)).unwrap();
+    assert_eq!(history[0].idempotency_key, "welcome:tg:5", "keyed by the Telegram id, not the row");
+    w.assert_invariants();
+}
+
+#[test]
+fn the_welcome_credit_is_not_paid_again_to_a_telegram_id_credited_under_another_row() {
+    use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
+    let w = World::with_bonus(30);
+    // the row that held Telegram id 9 before (its data since gone): the key is taken
+    let earlier = w.user(8);
+    let tg = TelegramUserId::new(9).unwrap();
+    block(aisha_domain::ports::Ledger::apply(
+        &*w.store,
+        NewLedgerEntry {
+            id: aisha_domain::LedgerEntryId(uuid::Uuid::from_u128(0xfeed)),
+            owner: earlier.id,
+            amount: 30,
+            reason: LedgerReason::Welcome,
+            idempotency_key: keys::welcome_telegram(tg),
+            created_at: aisha_domain::Clock::now(&*w.clock),
+        },
+    ))
+    .unwrap();
+    let profile = Profile {
+        telegram_id: tg,
+        first_name: "B".into(),
+        last_name: None,
+        username: None,
+        language_code: Some("ru".into()),
+    };
+    let again = block(w.accounts.register(profile)).unwrap();
+    assert!(again.created);
+    assert_eq!(again.welcome, None);
+    assert_eq!(w.balance(&again.user), 0);
     w.assert_invariants();
 }
 

@@ -76,6 +76,7 @@ function startApp() {
       AISHA__HTTP__BIND: '127.0.0.1:0',
       AISHA__LOGGING__LEVEL: 'warn',
       AISHA__LIMITS__WELCOME_BONUS: '100',
+      AISHA__LIMITS__FIRST_IMAGE_GIFT: '0',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

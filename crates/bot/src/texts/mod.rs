@@ -74,6 +74,9 @@ pub struct Texts {
     pub off: &'static str,
     // menu and common
     pub welcome: &'static str,
+    /// Under the welcome: the gift credited at registration, enough for a first image or not.
+    pub gift_first_image: &'static str,
+    pub gift_coins: &'static str,
     pub menu: &'static str,
     pub btn_create: &'static str,
     pub btn_gallery: &'static str,
@@ -84,6 +87,7 @@ pub struct Texts {
     pub btn_back: &'static str,
     pub btn_cancel: &'static str,
     pub unknown_text: &'static str,
+    pub unknown_command: &'static str,
     pub outdated: &'static str,
     pub nothing_to_cancel: &'static str,
     pub cancelled: &'static str,
@@ -93,6 +97,17 @@ pub struct Texts {
     pub ask_prompt: &'static str,
     pub prompt_too_short: &'static str,
     pub prompt_too_long: &'static str,
+    /// Text typed while Create waits for a button replaced the draft's description.
+    pub prompt_replaced: &'static str,
+    /// Text typed while a button is expected: which one (`expect_*`).
+    pub expect_button: &'static str,
+    pub expect_aspect: &'static str,
+    pub expect_count: &'static str,
+    pub expect_model: &'static str,
+    pub expect_confirm: &'static str,
+    pub expect_gender: &'static str,
+    /// Create's price up front: the cheapest image and the balance.
+    pub price_from: &'static str,
     pub ask_aspect: &'static str,
     pub ask_count: &'static str,
     pub ask_model: &'static str,
@@ -104,6 +119,10 @@ pub struct Texts {
     pub btn_confirm: &'static str,
     pub not_enough: &'static str,
     pub btn_top_up: &'static str,
+    /// Under "not enough coins" in Create: the draft waits for the top-up.
+    pub order_kept: &'static str,
+    /// On the top-up receipt: back to the kept order.
+    pub btn_resume: &'static str,
     pub too_many: &'static str,
     pub status_pending: &'static str,
     pub status_queued: &'static str,
@@ -204,6 +223,8 @@ pub struct Texts {
     pub promo_expired: &'static str,
     pub promo_used_up: &'static str,
     pub promo_already: &'static str,
+    /// Under a refusal: another code, or Cancel.
+    pub promo_retry: &'static str,
     pub pre_unknown: &'static str,
     pub pre_gone: &'static str,
     pub pre_buyer: &'static str,
@@ -340,6 +361,24 @@ mod plural_tests {
         }
         assert_eq!(fill("−{} {монета|монеты|монет}", &[&"−21"]), "−−21 монета", "a sign does not change the form");
         assert_eq!(fill("за {} {монету|монеты|монет}", &[&1]), "за 1 монету");
+    }
+
+    #[test]
+    fn the_price_from_takes_the_genitive() {
+        let from = "от {} {монеты|монет|монет}";
+        for (n, word) in
+            [(1, "монеты"), (2, "монет"), (5, "монет"), (11, "монет"), (21, "монеты"), (22, "монет"), (25, "монет")]
+        {
+            assert_eq!(fill(from, &[&n]), format!("от {n} {word}"));
+        }
+        let costs = "стоит {} {монету|монеты|монет}";
+        for (n, word) in
+            [(1, "монету"), (2, "монеты"), (5, "монет"), (11, "монет"), (21, "монету"), (22, "монеты"), (25, "монет")]
+        {
+            assert_eq!(fill(costs, &[&n]), format!("стоит {n} {word}"));
+        }
+        assert_eq!(fill("from {} {coin|coins}", &[&1]), "from 1 coin");
+        assert_eq!(fill("from {} {coin|coins}", &[&2]), "from 2 coins");
     }
 
     #[test]

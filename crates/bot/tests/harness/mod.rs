@@ -101,6 +101,13 @@ impl Harness {
         Self::build(None, PriceTable { catalog, ..PriceTable::default() })
     }
 
+    /// A bot whose new users get this welcome credit (the first-image gift).
+    pub fn with_gift(coins: i64) -> Self {
+        let mut h = Self::new();
+        h.bot.accounts.welcome_bonus = Coins::new(coins).unwrap();
+        h
+    }
+
     /// Another bot over the same stores: what a restart (or another replica) sees.
     pub fn restarted(&self) -> Self {
         Self::build(Some(self), self.bot.generation.prices.clone())
