@@ -78,6 +78,20 @@ async fn top_up_create_four_images_then_filter_favorite_delete_and_see_stats() {
     assert!(photos.iter().all(|p| p.media_group_id.is_some()), "sent as one album");
     assert_eq!(app.balance(8101), 56);
 
+    assert!(Chat::text(&done).contains("💰 На балансе 56 монет."), "the balance under the result");
+
+    // the originals, as documents of the stored bytes (Telegram recompresses photos)
+    chat.press_on(&done, "Оригиналы файлами");
+    chat.wait_for("four documents", |_| chat.messages().iter().filter(|m| m.document.is_some()).count() == 4).await;
+    for m in chat.messages().iter().filter(|m| m.document.is_some()) {
+        let doc = m.document.as_ref().unwrap();
+        assert!(doc.file_name.as_deref().is_some_and(|n| n.starts_with("aisha-")), "{doc:?}");
+        let bytes = emu.file_bytes(&doc.file_id).await;
+        assert_eq!(bytes.len() as u64, doc.file_size);
+        assert!(aisha_domain::media::probe(&bytes).is_some(), "an image file, whole");
+        assert!(Chat::text(m).contains("Оригинал без сжатия"), "{}", Chat::text(m));
+    }
+
     // favorite the second image from the result message
     chat.press_on(&done, "☆ 2");
     chat.wait_for("the star of image 2", |m| Chat::labels(m).iter().any(|l| l == "⭐ 2")).await;

@@ -359,6 +359,7 @@ impl Bot {
             | Cb::Resume
             | Cb::AgainImage(_)
             | Cb::ResultFavorite(_) => return self.create_button(cx, message, cb).await,
+            Cb::Original(_) | Cb::Originals(_) => return self.originals_button(cx, cb).await,
             Cb::Gallery
             | Cb::GalleryReset
             | Cb::Newer

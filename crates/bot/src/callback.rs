@@ -60,6 +60,10 @@ pub enum Cb {
     GalleryReset,
     /// Favorite toggle on a result message (the gallery card has its own).
     ResultFavorite(ImageId),
+    /// The full-resolution original of one image, as a document (gallery card).
+    Original(ImageId),
+    /// The originals of every image a job made, as documents (result message).
+    Originals(JobId),
     Filters,
     Stats,
     FilterType(Option<ImageKind>),
@@ -188,6 +192,8 @@ impl Cb {
             Cb::Card => "gc".to_owned(),
             Cb::GalleryReset => "g0".to_owned(),
             Cb::ResultFavorite(i) => format!("rf:{}", hex(i.0)),
+            Cb::Original(i) => format!("gO:{}", hex(i.0)),
+            Cb::Originals(j) => format!("rO:{}", hex(j.0)),
             Cb::Filters => "gF".to_owned(),
             Cb::Stats => "gs".to_owned(),
             Cb::FilterType(k) => format!("ft:{}", kind_code(k)),
@@ -274,6 +280,8 @@ impl Cb {
             ("gc", None) => Cb::Card,
             ("g0", None) => Cb::GalleryReset,
             ("rf", Some(_)) => Cb::ResultFavorite(image()?),
+            ("gO", Some(_)) => Cb::Original(image()?),
+            ("rO", Some(_)) => Cb::Originals(job()?),
             ("gF", None) => Cb::Filters,
             ("gs", None) => Cb::Stats,
             ("ft", Some(k)) => Cb::FilterType(match k {
@@ -368,6 +376,8 @@ pub(crate) mod tests {
             Cb::Card,
             Cb::GalleryReset,
             Cb::ResultFavorite(ImageId(id)),
+            Cb::Original(ImageId(id)),
+            Cb::Originals(JobId(id)),
             Cb::Filters,
             Cb::Stats,
             Cb::FilterAvatarMenu,

@@ -608,6 +608,8 @@ pub(crate) fn result_keyboard(t: &Texts, job: &Job, images: &[ImageRecord]) -> K
                 })
                 .collect(),
         );
+        let originals = if images.len() == 1 { t.btn_original } else { t.btn_originals };
+        rows.push(vec![button(originals, Cb::Originals(job.id))]);
         rows.push(vec![button(t.btn_gallery, Cb::Open(images[images.len() - 1].id)), button(t.btn_menu, Cb::Menu)]);
     } else {
         rows.push(vec![button(t.btn_menu, Cb::Menu)]);
@@ -617,7 +619,14 @@ pub(crate) fn result_keyboard(t: &Texts, job: &Job, images: &[ImageRecord]) -> K
 
 /// The replies that deliver a finished job: the images the chat does not hold yet (an album
 /// when more than one), then a message with what happened and the buttons.
-pub(crate) fn delivery(t: &Texts, chat: crate::io::ChatId, job: &Job, images: &[ImageRecord]) -> Vec<Outgoing> {
+/// `balance`: the owner's balance now, shown under the result when it could be read.
+pub(crate) fn delivery(
+    t: &Texts,
+    chat: crate::io::ChatId,
+    job: &Job,
+    images: &[ImageRecord],
+    balance: Option<aisha_domain::Coins>,
+) -> Vec<Outgoing> {
     let mut out = Vec::new();
     if let Some(message) = job.status_message {
         out.push(Outgoing::normal(Reply::Delete { chat, message: MessageId(message) }));
@@ -644,6 +653,10 @@ pub(crate) fn delivery(t: &Texts, chat: crate::io::ChatId, job: &Job, images: &[
     if !job.refunded.is_zero() {
         text.push('\n');
         text.push_str(&fill(t.result_partial, &[&(job.quote.units - job.delivered), &job.refunded]));
+    }
+    if let Some(balance) = balance {
+        text.push('\n');
+        text.push_str(&fill(t.result_balance, &[&balance]));
     }
     out.push(Outgoing::critical(Reply::SendText { chat, text, keyboard: Some(result_keyboard(t, job, images)) }));
     out

@@ -71,11 +71,8 @@ pub(crate) fn card_keyboard(t: &Texts, card: &Card) -> Keyboard {
     ));
     vec![
         nav,
-        vec![
-            button(t.btn_prompt, Cb::Prompt(img.id)),
-            button(t.btn_again, Cb::AgainImage(img.id)),
-            button(t.btn_delete, Cb::Delete(img.id)),
-        ],
+        vec![button(t.btn_prompt, Cb::Prompt(img.id)), button(t.btn_original, Cb::Original(img.id))],
+        vec![button(t.btn_again, Cb::AgainImage(img.id)), button(t.btn_delete, Cb::Delete(img.id))],
         vec![button(fill(t.btn_filters, &[&indicators(&card.filter)]), Cb::Filters), button(t.btn_stats, Cb::Stats)],
         vec![button(t.btn_menu, Cb::Menu)],
     ]

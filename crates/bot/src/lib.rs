@@ -10,6 +10,7 @@ mod gallery;
 pub mod html;
 pub mod io;
 mod notices;
+mod originals;
 mod settings;
 pub mod texts;
 

@@ -29,7 +29,11 @@ impl Bot {
                 }
                 out
             }
-            Notice::Succeeded { job, images } => delivery(t, chat, &job, &images),
+            Notice::Succeeded { job, images } => {
+                // the balance is a courtesy: an outcome is never held back for it
+                let balance = self.ledger.balance(owner).await.ok();
+                delivery(t, chat, &job, &images, balance)
+            }
             Notice::Failed { job } => {
                 let (text, keyboard) = failure_screen(t, &job);
                 let reply = match job.status_message {

@@ -916,3 +916,63 @@ fn leaving_a_dialogue_never_stops_a_command_or_menu_button_when_sessions_are_dow
     assert!(all_text(&h.press(U, "en", Cb::Help, 3)).contains("Help"));
     assert!(all_text(&h.press(U, "en", Cb::TopUp, 3)).contains("Choose a package"));
 }
+
+#[test]
+fn originals_arrive_as_documents_of_the_stored_images_and_only_to_their_owner() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.fund(U, 100);
+    let job = start_job(&h, "маяк на рассвете", AspectRatio::Landscape16x9, 2);
+    h.work();
+    let request = h.generator.requests()[0].clone();
+    h.generator.finish(&request, Ok(ScriptedGenerator::images(1408, 768, 2, 0)));
+    let delivered = h.work();
+    assert!(all_text(&delivered).contains("💰 На балансе 78 монет."), "{}", harness::render(&delivered));
+    let album: Vec<_> = delivered
+        .iter()
+        .find_map(|o| match &o.reply {
+            Reply::SendAlbum { photos, .. } => Some(photos.clone()),
+            _ => None,
+        })
+        .expect("an album");
+    let stored: Vec<_> = album
+        .iter()
+        .map(|(m, _)| match m {
+            Media::Stored { key, .. } => key.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(find(&delivered, |c| matches!(c, Cb::Originals(_))), Some(Cb::Originals(job)));
+
+    let documents = |out: &[aisha_bot::io::Outgoing]| -> Vec<(aisha_domain::storage::StorageKey, String, String)> {
+        out.iter()
+            .filter_map(|o| match &o.reply {
+                Reply::SendDocument { document: Media::Stored { key, .. }, file_name, caption, .. } => {
+                    Some((key.clone(), file_name.clone(), caption.clone().unwrap_or_default()))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let sent = documents(&h.press(U, "ru", Cb::Originals(job), 12));
+    assert_eq!(sent.iter().map(|(k, _, _)| k.clone()).collect::<Vec<_>>(), stored, "every image, in order");
+    for (_, name, caption) in &sent {
+        assert!(name.starts_with("aisha-") && name.ends_with(".png"), "{name}");
+        assert!(caption.starts_with("📄 Оригинал без сжатия: 1408×768, "), "{caption}");
+    }
+
+    // another user pressing the same (forged) button gets nothing of it
+    let other = h.press(U + 1, "ru", Cb::Originals(job), 5);
+    assert!(documents(&other).is_empty(), "{}", harness::render(&other));
+
+    // the gallery card offers the original of the image it shows
+    let card = h.press(U, "ru", Cb::Gallery, 13);
+    let Some(Cb::Original(shown)) = find(&card, |c| matches!(c, Cb::Original(_))) else {
+        panic!("no original button on the card:\n{}", harness::render(&card))
+    };
+    let one = documents(&h.press(U, "ru", Cb::Original(shown), 14));
+    assert_eq!(one.len(), 1);
+    assert!(stored.contains(&one[0].0));
+    assert!(documents(&h.press(U + 1, "ru", Cb::Original(shown), 6)).is_empty());
+    h.assert_invariants();
+}

@@ -131,6 +131,16 @@ pub struct Texts {
     pub btn_cancel_job: &'static str,
     pub result: &'static str,
     pub result_partial: &'static str,
+    /// The balance under a result.
+    pub result_balance: &'static str,
+    pub btn_original: &'static str,
+    pub btn_originals: &'static str,
+    /// Width, height, size.
+    pub original_caption: &'static str,
+    pub original_too_big: &'static str,
+    pub unit_mb: &'static str,
+    pub unit_kb: &'static str,
+    pub decimal_point: &'static str,
     pub btn_again: &'static str,
     pub btn_edit_prompt: &'static str,
     pub btn_favorite: &'static str,
