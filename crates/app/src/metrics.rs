@@ -65,7 +65,7 @@ pub fn fal_webhook(outcome: &'static str) {
 pub fn job_ended(notice: &aisha_domain::ports::Notice) {
     use aisha_domain::ports::Notice;
     let job = match notice {
-        Notice::Progress { .. } => return,
+        Notice::Progress { .. } | Notice::Working { .. } | Notice::Delivering { .. } => return,
         Notice::Succeeded { job, .. }
         | Notice::Failed { job }
         | Notice::TrainingReady { job, .. }

@@ -456,6 +456,30 @@ async fn start(command: Command, settings: Settings, not_production: bool) -> Re
             }
         });
     }
+    // the chat action of running image jobs, renewed before it fades (~5 s), by one replica
+    // per period (a lock as long as the period)
+    {
+        let (runner, locks, token) = (runner.clone(), stack.locks.clone(), shutdown.clone());
+        let holder = uuid::Uuid::now_v7().to_string();
+        tasks.spawn(async move {
+            let every = Duration::from_secs(4);
+            let mut interval = tokio::time::interval(every);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    _ = interval.tick() => {}
+                }
+                let ttl = every - Duration::from_millis(500);
+                if !matches!(locks.acquire("job-pulse", &holder, ttl).await, Ok(true)) {
+                    continue;
+                }
+                if let Err(e) = runner.pulse().await {
+                    tracing::debug!(error = %e, "could not renew the chat actions of running jobs");
+                }
+            }
+        });
+    }
     if settings.telegram.reconcile_seconds > 0 {
         let every = Duration::from_secs(settings.telegram.reconcile_seconds);
         tasks.spawn(reconcile_payments(stack.clone(), every, shutdown.clone()));

@@ -65,7 +65,7 @@ pub struct LogNotifier;
 impl Notifier for LogNotifier {
     async fn notify(&self, owner: UserId, notice: Notice) -> Told {
         let what = match &notice {
-            Notice::Progress { .. } => "progress",
+            Notice::Progress { .. } | Notice::Working { .. } | Notice::Delivering { .. } => "progress",
             Notice::Succeeded { .. } => "succeeded",
             Notice::Failed { .. } => "failed",
             Notice::TrainingReady { .. } => "training ready",

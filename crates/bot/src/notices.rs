@@ -29,6 +29,24 @@ impl Bot {
                 }
                 out
             }
+            Notice::Working { job } => match job.spec.kind() {
+                JobKind::Training => Vec::new(),
+                _ => vec![Outgoing::progress(Reply::Action { chat, action: ChatAction::UploadPhoto })],
+            },
+            Notice::Delivering { job } => {
+                let mut out = Vec::new();
+                if let Some(message) = job.status_message {
+                    let text = t.status_delivering.to_owned();
+                    out.push(Outgoing::progress(Reply::EditText {
+                        chat,
+                        message: MessageId(message),
+                        text,
+                        keyboard: None,
+                    }));
+                }
+                out.push(Outgoing::progress(Reply::Action { chat, action: ChatAction::UploadPhoto }));
+                out
+            }
             Notice::Succeeded { job, images } => {
                 // the balance is a courtesy: an outcome is never held back for it
                 let balance = self.ledger.balance(owner).await.ok();

@@ -976,3 +976,36 @@ fn originals_arrive_as_documents_of_the_stored_images_and_only_to_their_owner() 
     assert!(documents(&h.press(U + 1, "ru", Cb::Original(shown), 6)).is_empty());
     h.assert_invariants();
 }
+
+#[test]
+fn while_images_are_made_the_chat_shows_it_and_the_status_says_they_are_on_their_way() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.fund(U, 100);
+    start_job(&h, "маяк на рассвете", AspectRatio::Square, 1);
+    h.work();
+    let request = h.generator.requests()[0].clone();
+    h.generator.set_running(&request);
+    h.work();
+    // the pulse (every few seconds in the app): only the indicator, no edit of the status
+    assert_eq!(block(h.runner.pulse()).unwrap(), 1);
+    let pulsed: Vec<_> = h
+        .notifier
+        .take()
+        .into_iter()
+        .flat_map(|(owner, notice)| block(h.bot.render_notice(owner, notice)).unwrap())
+        .collect();
+    assert!(
+        matches!(&pulsed[..], [o] if matches!(o.reply, Reply::Action { action: aisha_bot::io::ChatAction::UploadPhoto, .. })),
+        "{}",
+        harness::render(&pulsed)
+    );
+    h.generator.finish(&request, Ok(ScriptedGenerator::images(1024, 1024, 1, 0)));
+    let delivered = h.work();
+    let first_edit = delivered.iter().find_map(|o| match &o.reply {
+        Reply::EditText { message: MessageId(11), text, .. } => Some(text.clone()),
+        _ => None,
+    });
+    assert_eq!(first_edit.as_deref(), Some("📤 Готово, отправляю…"), "{}", harness::render(&delivered));
+    assert!(all_text(&delivered).contains("Готово: 1 из 1"));
+}

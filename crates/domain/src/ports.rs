@@ -677,6 +677,15 @@ pub enum Notice {
     Progress {
         job: Job,
     },
+    /// The job is still being made: keep the chat's "sending a photo" indicator alive
+    /// (Telegram shows one for about five seconds). Droppable.
+    Working {
+        job: Job,
+    },
+    /// The provider finished; the results are being stored and sent. Droppable.
+    Delivering {
+        job: Job,
+    },
     Succeeded {
         job: Job,
         images: Vec<ImageRecord>,
@@ -699,7 +708,7 @@ impl Notice {
     /// The job whose outcome this is; `None` for progress.
     pub fn outcome_of(&self) -> Option<&Job> {
         match self {
-            Notice::Progress { .. } => None,
+            Notice::Progress { .. } | Notice::Working { .. } | Notice::Delivering { .. } => None,
             Notice::Succeeded { job, .. }
             | Notice::Failed { job }
             | Notice::TrainingReady { job, .. }

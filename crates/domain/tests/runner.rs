@@ -679,3 +679,36 @@ fn a_lora_the_provider_could_not_fetch_is_uploaded_again_for_the_next_photo() {
     assert_ne!(url, "mem://lora/kept");
     w.assert_invariants();
 }
+
+#[test]
+fn a_running_image_job_is_pulsed_and_its_results_announced_before_they_arrive() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    let j = start(&w, &u, 1);
+    block(w.runner.tick()).unwrap();
+    assert_eq!(block(w.runner.pulse()).unwrap(), 0, "queued: nothing to show yet");
+    let rid = request_of(&w, &j);
+    w.generator.set_running(&rid);
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    w.notifier.take();
+    assert_eq!(block(w.runner.pulse()).unwrap(), 1);
+    assert!(matches!(&w.notifier.take()[..], [(owner, Notice::Working { job })] if *owner == u.id && job.id == j.id));
+
+    w.generator.finish(&rid, Ok(ScriptedGenerator::images(512, 512, 1, 0)));
+    w.clock.advance(chrono::Duration::seconds(3));
+    block(w.runner.tick()).unwrap();
+    let told: Vec<&str> = w
+        .notifier
+        .take()
+        .iter()
+        .map(|(_, n)| match n {
+            Notice::Delivering { .. } => "delivering",
+            Notice::Succeeded { .. } => "succeeded",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(told, ["delivering", "succeeded"]);
+    assert_eq!(block(w.runner.pulse()).unwrap(), 0, "an ended job is not pulsed");
+}

@@ -57,6 +57,7 @@ pub static TEXTS: Texts = Texts {
     btn_cancel_job: "✖️ Cancel",
     result: "✅ Done: {} of {}.",
     result_partial: "Images that didn't work out: {} — refunded {} {coin|coins}.",
+    status_delivering: "📤 Done, sending…",
     result_balance: "💰 Balance: {} {coin|coins}.",
     btn_original: "📄 Original",
     btn_originals: "📄 Originals as files",

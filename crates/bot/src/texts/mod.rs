@@ -131,6 +131,8 @@ pub struct Texts {
     pub btn_cancel_job: &'static str,
     pub result: &'static str,
     pub result_partial: &'static str,
+    /// The status message once the provider finished and the images are on their way.
+    pub status_delivering: &'static str,
     /// The balance under a result.
     pub result_balance: &'static str,
     pub btn_original: &'static str,

@@ -57,6 +57,7 @@ pub static TEXTS: Texts = Texts {
     btn_cancel_job: "✖️ Отменить",
     result: "✅ Готово: {} из {}.",
     result_partial: "Не получилось изображений: {} — вернула {} {монету|монеты|монет}.",
+    status_delivering: "📤 Готово, отправляю…",
     result_balance: "💰 На балансе {} {монета|монеты|монет}.",
     btn_original: "📄 Оригинал",
     btn_originals: "📄 Оригиналы файлами",

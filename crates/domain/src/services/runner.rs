@@ -258,6 +258,21 @@ impl JobRunner {
         Ok(n)
     }
 
+    /// Tells the owner of every image job the provider is working on that it still is (the
+    /// chat's "sending a photo" indicator fades after about five seconds). The app calls it
+    /// every few seconds on one replica. Returns how many jobs it told about.
+    pub async fn pulse(&self) -> Result<usize, StoreError> {
+        let running = self.jobs.non_terminal(10_000).await?;
+        let mut n = 0;
+        for job in running {
+            if job.status == JobStatus::Running && !matches!(job.spec, JobSpec::Training { .. }) {
+                self.notifier.notify(job.owner, Notice::Working { job }).await;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// Sends again the outcome of every job settled at least `resend_after` ago and never
     /// marked sent: its process died before telling the user, delivery failed, or it was
     /// ended elsewhere (`aisha admin jobs fail`). Claimed first, so replicas sweeping at the
@@ -550,6 +565,7 @@ impl JobRunner {
                     .await
             }
             ProviderOutput::Images(list) => {
+                self.notifier.notify(job.owner, Notice::Delivering { job: job.clone() }).await;
                 let flagged = list.iter().filter(|i| i.nsfw).count();
                 match self.store_images(&job, &list).await {
                     Stored::Retry(why) => {
