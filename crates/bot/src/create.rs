@@ -24,7 +24,13 @@ impl Bot {
         like: Option<(AspectRatio, ImageCount, ModelKey)>,
     ) -> Result<(), StoreError> {
         self.set_dialogue(cx, &Dialogue::Prompt { like, avatar: None }).await?;
-        let keyboard = vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]];
+        let mut row = Vec::new();
+        // someone with a trained avatar is offered photos of themselves right here
+        if self.avatars.list(cx.user.id).await?.iter().any(aisha_domain::Avatar::is_usable) {
+            row.push(button(cx.t.btn_with_me, Cb::WithMe));
+        }
+        row.push(button(cx.t.btn_cancel, Cb::Cancel));
+        let keyboard = vec![row];
         let text = format!("{}\n\n{}", cx.t.ask_prompt, self.price_from(cx).await?);
         cx.edit_or_send(message, text, Some(keyboard));
         Ok(())

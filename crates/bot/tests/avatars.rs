@@ -478,3 +478,29 @@ fn names_are_checked_and_a_double_gender_press_makes_one_avatar() {
     let cancelled = h.command(U, "en", "cancel");
     assert!(all_text(&cancelled).contains("Cancelled: renaming an avatar"), "{}", all_text(&cancelled));
 }
+
+#[test]
+fn create_offers_photos_with_me_only_to_someone_with_a_trained_avatar() {
+    let h = Harness::new();
+    let other = U + 7;
+    h.command(other, "en", "start");
+    let ask = h.press(other, "en", Cb::Create, 5);
+    assert!(find(&ask, |c| *c == Cb::WithMe).is_none(), "no avatar, no offer: {}", render(&ask));
+
+    let drafted = new_avatar(&h, U, "en", "Draft", 400);
+    h.album(U, "en", album_of(&h, 10, 0));
+    train(&h, U, "en", drafted);
+    h.work();
+    let ask = h.press(U, "en", Cb::Create, 5);
+    assert!(find(&ask, |c| *c == Cb::WithMe).is_none(), "an avatar still training is no offer either");
+    h.generator.finish(&last_request(&h), Ok(ProviderOutput::Lora(Some(Lora::at("mem://lora", None)))));
+    h.work();
+    let ask = h.press(U, "en", Cb::Create, 5);
+    assert!(find(&ask, |c| *c == Cb::WithMe).is_some(), "{}", render(&ask));
+    let with_me = h.press(U, "en", Cb::WithMe, 5);
+    assert!(
+        all_text(&with_me).contains("Avatar: <b>Draft</b>"),
+        "the button leads to photos with me: {}",
+        render(&with_me)
+    );
+}
