@@ -249,6 +249,9 @@ impl Bot {
                 self.show_menu(cx, None).await?;
             }
             "generate" | "create" => self.ask_prompt(cx, None, None).await?,
+            "gallery" if args.trim().eq_ignore_ascii_case("grid") => {
+                self.show_grid(cx, aisha_domain::services::gallery::GridFrom::Newest).await?
+            }
             "gallery" => self.open_gallery(cx, None, false).await?,
             "avatars" => self.show_avatars(cx, None).await?,
             "balance" => self.show_balance(cx, None, 0).await?,
@@ -360,6 +363,8 @@ impl Bot {
             | Cb::AgainImage(_)
             | Cb::ResultFavorite(_) => return self.create_button(cx, message, cb).await,
             Cb::Original(_) | Cb::Originals(_) => return self.originals_button(cx, cb).await,
+            Cb::GridOlder(id) => self.show_grid(cx, aisha_domain::services::gallery::GridFrom::OlderThan(id)).await?,
+            Cb::GridNewer(id) => self.show_grid(cx, aisha_domain::services::gallery::GridFrom::NewerThan(id)).await?,
             Cb::Gallery
             | Cb::GalleryReset
             | Cb::Newer

@@ -64,6 +64,10 @@ pub enum Cb {
     Original(ImageId),
     /// The originals of every image a job made, as documents (result message).
     Originals(JobId),
+    /// The grid page of images older than this one.
+    GridOlder(ImageId),
+    /// The grid page of images newer than this one.
+    GridNewer(ImageId),
     Filters,
     Stats,
     FilterType(Option<ImageKind>),
@@ -194,6 +198,8 @@ impl Cb {
             Cb::ResultFavorite(i) => format!("rf:{}", hex(i.0)),
             Cb::Original(i) => format!("gO:{}", hex(i.0)),
             Cb::Originals(j) => format!("rO:{}", hex(j.0)),
+            Cb::GridOlder(i) => format!("gN:{}", hex(i.0)),
+            Cb::GridNewer(i) => format!("gP:{}", hex(i.0)),
             Cb::Filters => "gF".to_owned(),
             Cb::Stats => "gs".to_owned(),
             Cb::FilterType(k) => format!("ft:{}", kind_code(k)),
@@ -282,6 +288,8 @@ impl Cb {
             ("rf", Some(_)) => Cb::ResultFavorite(image()?),
             ("gO", Some(_)) => Cb::Original(image()?),
             ("rO", Some(_)) => Cb::Originals(job()?),
+            ("gN", Some(_)) => Cb::GridOlder(image()?),
+            ("gP", Some(_)) => Cb::GridNewer(image()?),
             ("gF", None) => Cb::Filters,
             ("gs", None) => Cb::Stats,
             ("ft", Some(k)) => Cb::FilterType(match k {
@@ -378,6 +386,8 @@ pub(crate) mod tests {
             Cb::ResultFavorite(ImageId(id)),
             Cb::Original(ImageId(id)),
             Cb::Originals(JobId(id)),
+            Cb::GridOlder(ImageId(id)),
+            Cb::GridNewer(ImageId(id)),
             Cb::Filters,
             Cb::Stats,
             Cb::FilterAvatarMenu,

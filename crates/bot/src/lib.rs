@@ -7,6 +7,7 @@ pub mod callback;
 mod create;
 pub mod dialogue;
 mod gallery;
+mod grid;
 pub mod html;
 pub mod io;
 mod notices;

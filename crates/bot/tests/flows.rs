@@ -1009,3 +1009,75 @@ fn while_images_are_made_the_chat_shows_it_and_the_status_says_they_are_on_their
     assert_eq!(first_edit.as_deref(), Some("📤 Готово, отправляю…"), "{}", harness::render(&delivered));
     assert!(all_text(&delivered).contains("Готово: 1 из 1"));
 }
+
+#[test]
+fn the_gallery_grid_pages_through_albums_of_ten_and_a_number_opens_the_card() {
+    let h = Harness::new();
+    h.fund_after_start(U);
+    let empty = h.command(U, "ru", "gallery grid");
+    assert!(all_text(&empty).contains("В галерее пока пусто"), "{}", all_text(&empty));
+    let now = aisha_domain::Clock::now(&*h.clock);
+    let user = h.user(U);
+    let images: Vec<_> = (0..23)
+        .map(|i| aisha_contract::fixtures::image(user.id, None, ImageKind::Text, now - chrono::Duration::minutes(i)))
+        .collect();
+    block(aisha_contract::gallery::insert(aisha_contract::Stores::of(&*h.store), &user, &images, now));
+    let page = |out: &[aisha_bot::io::Outgoing]| -> (Vec<Numbered>, String) {
+        let album = out
+            .iter()
+            .find_map(|o| match &o.reply {
+                Reply::SendAlbum { photos, .. } => {
+                    Some(photos.iter().map(|(m, c)| (media_image(m), c.clone())).collect())
+                }
+                Reply::SendPhoto { photo, caption, .. } => Some(vec![(media_image(photo), caption.clone())]),
+                _ => None,
+            })
+            .unwrap_or_default();
+        (album, all_text(out))
+    };
+
+    let first = h.command(U, "ru", "gallery grid");
+    let (album, text) = page(&first);
+    assert_eq!(album.len(), 10);
+    assert_eq!(album[0], (Some(images[0].id), Some("1".into())), "newest first, numbered");
+    assert!(text.contains("🗂 Изображения 1–10 из 23."), "{text}");
+    assert_eq!(find(&first, |c| matches!(c, Cb::GridNewer(_))), None, "no newer page before the first");
+    let Some(Cb::GridOlder(after)) = find(&first, |c| matches!(c, Cb::GridOlder(_))) else { panic!("no next page") };
+    assert_eq!(after, images[9].id);
+
+    let second = h.press(U, "ru", Cb::GridOlder(after), 20);
+    let (album, text) = page(&second);
+    assert_eq!(
+        album.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        images[10..20].iter().map(|i| Some(i.id)).collect::<Vec<_>>()
+    );
+    assert!(text.contains("11–20 из 23"), "{text}");
+    let third = h.press(U, "ru", Cb::GridOlder(images[19].id), 21);
+    let (album, text) = page(&third);
+    assert_eq!(album.len(), 3);
+    assert!(text.contains("21–23 из 23"), "{text}");
+    assert_eq!(find(&third, |c| matches!(c, Cb::GridOlder(_))), None, "no page after the last");
+    let back = h.press(U, "ru", Cb::GridNewer(images[20].id), 22);
+    assert!(page(&back).1.contains("11–20 из 23"), "{}", page(&back).1);
+
+    // a number opens that image's card, at its place in the gallery
+    assert!(buttons(&third).iter().any(|(label, _)| label == "22"));
+    let card = h.press(U, "ru", Cb::Open(images[21].id), 22);
+    assert!(all_text(&card).contains("22 / 23"), "{}", all_text(&card));
+
+    // someone else's image id is no way into their gallery: the grid starts from the newest
+    let stranger = U + 5;
+    h.command(stranger, "ru", "start");
+    let forged = h.press(stranger, "ru", Cb::GridOlder(images[0].id), 3);
+    assert!(all_text(&forged).contains("В галерее пока пусто"), "{}", all_text(&forged));
+}
+
+/// An album item: the image it shows and its number.
+type Numbered = (Option<aisha_domain::ImageId>, Option<String>);
+
+fn media_image(m: &Media) -> Option<aisha_domain::ImageId> {
+    match m {
+        Media::Stored { image, .. } => *image,
+        Media::FileId(_) => None,
+    }
+}

@@ -105,6 +105,7 @@ fn screens_in(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
     s.push(("delivered_partial", h.work()));
     s.push(("gallery_card", h.press(U, lang, Cb::Gallery, 20)));
     s.push(("gallery_older", h.press(U, lang, Cb::Older, 21)));
+    s.push(("gallery_grid", h.command(U, lang, "gallery grid")));
     s.push(("filters", h.press(U, lang, Cb::Filters, 21)));
     s.push(("date_filters", h.press(U, lang, Cb::FilterDateMenu, 21)));
     s.push(("ask_date_range", h.press(U, lang, Cb::FilterDate(aisha_bot::callback::DatePick::Custom), 21)));

@@ -131,6 +131,11 @@ pub struct Texts {
     pub btn_cancel_job: &'static str,
     pub result: &'static str,
     pub result_partial: &'static str,
+    /// First, last, total.
+    pub grid_page: &'static str,
+    pub btn_grid_newer: &'static str,
+    pub btn_grid_older: &'static str,
+    pub btn_grid_cards: &'static str,
     /// The status message once the provider finished and the images are on their way.
     pub status_delivering: &'static str,
     /// The balance under a result.

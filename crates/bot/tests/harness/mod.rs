@@ -210,11 +210,14 @@ impl Harness {
         block(self.bot.handle(Update { id, from: Self::profile(tg, lang), event }))
     }
 
+    /// A command as the transport parses it: `name` may carry arguments after a space
+    /// (`"gallery grid"`).
     pub fn command(&self, tg: i64, lang: &str, name: &str) -> Vec<Outgoing> {
+        let (name, args) = name.split_once(' ').unwrap_or((name, ""));
         self.send(
             tg,
             lang,
-            Event::Command { chat: ChatId(tg), message: MessageId(1), name: name.into(), args: String::new() },
+            Event::Command { chat: ChatId(tg), message: MessageId(1), name: name.into(), args: args.into() },
         )
     }
 

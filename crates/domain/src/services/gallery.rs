@@ -49,6 +49,40 @@ pub enum View {
     },
 }
 
+/// Where a grid page starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GridFrom {
+    /// The newest images under the filter.
+    Newest,
+    /// The images just older than this one (the next page).
+    OlderThan(ImageId),
+    /// The images just newer than this one (the previous page).
+    NewerThan(ImageId),
+}
+
+/// Up to [`GRID_PAGE`] images under the current filter, newest first, with where the page
+/// stands: `first` is the 1-based index of its first image among `total`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GridPage {
+    pub images: Vec<ImageRecord>,
+    pub first: u64,
+    pub total: u64,
+    pub filter: Filter,
+}
+
+impl GridPage {
+    pub fn has_newer(&self) -> bool {
+        self.first > 1
+    }
+
+    pub fn has_older(&self) -> bool {
+        self.first + (self.images.len() as u64) <= self.total
+    }
+}
+
+/// The images on one grid page: Telegram's album limit.
+pub const GRID_PAGE: usize = 10;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stats {
     pub counts: GalleryCounts,
@@ -117,6 +151,54 @@ impl GalleryService {
         s.cursor = Some(image.cursor());
         self.save(user, &s).await?;
         Ok(View::Card(Box::new(Card { image, position, filter: s.filter })))
+    }
+
+    /// One page of the grid under the current filter (the session's position is left as it
+    /// is). Keyset steps from the image the page continues from: no OFFSET, so a page is as
+    /// quick at the 100 000th image as at the first. An image the user does not own, or one
+    /// gone since, starts the grid from the newest.
+    pub async fn grid(&self, user: &User, from: GridFrom) -> Result<GridPage, StoreError> {
+        let s = self.session(user).await?;
+        let q = s.filter.resolve(self.env.now(), user.settings.timezone);
+        let owner = user.id;
+        let anchor = match from {
+            GridFrom::Newest => None,
+            GridFrom::OlderThan(id) | GridFrom::NewerThan(id) => self.gallery.get(owner, id).await?,
+        };
+        let mut images: Vec<ImageRecord> = Vec::with_capacity(GRID_PAGE);
+        match (from, &anchor) {
+            (GridFrom::NewerThan(_), Some(a)) => {
+                let mut cursor = a.cursor();
+                while images.len() < GRID_PAGE {
+                    let Some(img) = self.gallery.card(owner, &q, CardAt::Newer(cursor)).await? else { break };
+                    cursor = img.cursor();
+                    images.push(img);
+                }
+                images.reverse();
+            }
+            _ => {
+                let mut at = match (from, &anchor) {
+                    (GridFrom::OlderThan(_), Some(a)) => CardAt::Older(a.cursor()),
+                    _ => CardAt::Newest,
+                };
+                while images.len() < GRID_PAGE {
+                    let Some(img) = self.gallery.card(owner, &q, at).await? else { break };
+                    at = CardAt::Older(img.cursor());
+                    images.push(img);
+                }
+            }
+        }
+        if images.is_empty() && from != GridFrom::Newest {
+            return Box::pin(self.grid(user, GridFrom::Newest)).await;
+        }
+        let (first, total) = match images.first() {
+            Some(img) => {
+                let p = self.gallery.position(owner, &q, img.cursor()).await?;
+                (p.index, p.total)
+            }
+            None => (0, 0),
+        };
+        Ok(GridPage { images, first, total, filter: s.filter })
     }
 
     /// Changes the filter and shows its newest card.
