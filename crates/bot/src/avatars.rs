@@ -20,15 +20,14 @@ use aisha_domain::ports::{AvatarRefusal, DeleteAvatar, RemovePhoto, SetMain, Sto
 use aisha_domain::services::avatars::PhotoError;
 use aisha_domain::services::generation::StartError;
 use aisha_domain::{AspectRatio, AvatarId, AvatarName, ImageCount, JobId, ModelKey, Timezone, ValidationError};
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 
 /// At most this many avatars are listed as buttons (Telegram allows 100 buttons a message).
 const LISTED: usize = 30;
 
 /// "21 Nov 14:05" in the user's timezone.
 fn local_time(t: &Texts, at: DateTime<Utc>, tz: Timezone) -> String {
-    let local = at.with_timezone(&tz.tz());
-    format!("{} {} {:02}:{:02}", local.day(), t.months[local.month0() as usize], local.hour(), local.minute())
+    crate::texts::local_time(t, at, tz, false)
 }
 
 /// "7/10 — 3 more needed", "12 photos — enough to train", "20/20 — the maximum".

@@ -82,19 +82,20 @@ impl Bot {
             shown
                 .iter()
                 .map(|e| {
-                    let local = e.created_at.with_timezone(&cx.user.settings.timezone.tz());
-                    format!("{} · {}", local.format("%d.%m %H:%M"), ledger_row(t, e))
+                    let when = crate::texts::local_time(t, e.created_at, cx.user.settings.timezone, false);
+                    format!("{when} · {}", ledger_row(t, e))
                 })
                 .collect::<Vec<_>>()
                 .join("\n")
         };
         let text = fill(t.balance, &[&balance, &history]);
+        // as in the gallery: newer on the left, older on the right
         let mut pager = Vec::new();
-        if more {
-            pager.push(button(t.btn_older, Cb::History(page.saturating_add(1))));
-        }
         if page > 0 {
             pager.push(button(t.btn_newer, Cb::History(page - 1)));
+        }
+        if more {
+            pager.push(button(t.btn_older, Cb::History(page.saturating_add(1))));
         }
         let mut keyboard = vec![vec![button(t.btn_top_up, Cb::TopUp), button(t.btn_promo, Cb::Promo)]];
         if !pager.is_empty() {
@@ -262,9 +263,7 @@ impl Bot {
 
     pub(crate) async fn promo_given(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
         let t = cx.t;
-        let when = |d: chrono::DateTime<chrono::Utc>| {
-            d.with_timezone(&cx.user.settings.timezone.tz()).format("%d.%m.%Y %H:%M").to_string()
-        };
+        let when = |d: chrono::DateTime<chrono::Utc>| crate::texts::local_time(t, d, cx.user.settings.timezone, true);
         let refusal = match self.payments.redeem(&cx.user, text).await {
             Ok(r) => {
                 self.clear_dialogue(cx).await?;

@@ -12,7 +12,6 @@ use aisha_domain::gallery::{DateFilter, DateRange, Filter, ImageKind};
 use aisha_domain::ports::StoreError;
 use aisha_domain::services::gallery::{Card, Nav, View};
 use aisha_domain::{Catalog, Language, Timezone};
-use chrono::{Datelike, Timelike};
 
 /// Where the button that led here lives: edit a photo in place, or send a new one.
 #[derive(Clone, Copy)]
@@ -27,9 +26,7 @@ pub(crate) fn caption(t: &Texts, catalog: &Catalog, language: Language, card: &C
         ImageKind::Text => escape(&catalog.display_name(&img.model, language)),
         ImageKind::AvatarPhoto => escape(img.avatar_name.as_deref().unwrap_or("FLUX")),
     };
-    let local = img.created_at.with_timezone(&tz.tz());
-    let when =
-        format!("{} {} {:02}:{:02}", local.day(), t.months[local.month0() as usize], local.hour(), local.minute());
+    let when = crate::texts::local_time(t, img.created_at, tz, false);
     let mut text = fill(t.caption, &[&card.position.index, &card.position.total, &model, &img.aspect, &when]);
     if img.favorite {
         text.push_str(" · ⭐");

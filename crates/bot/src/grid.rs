@@ -59,10 +59,10 @@ fn grid_keyboard(cx: &Ctx, page: &GridPage) -> Keyboard {
         .collect();
     let mut nav = Vec::new();
     if let (true, Some(first)) = (page.has_newer(), page.images.first()) {
-        nav.push(button(t.btn_grid_newer, Cb::GridNewer(first.id)));
+        nav.push(button(t.btn_newer, Cb::GridNewer(first.id)));
     }
     if let (true, Some(last)) = (page.has_older(), page.images.last()) {
-        nav.push(button(t.btn_grid_older, Cb::GridOlder(last.id)));
+        nav.push(button(t.btn_older, Cb::GridOlder(last.id)));
     }
     if !nav.is_empty() {
         rows.push(nav);

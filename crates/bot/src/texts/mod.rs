@@ -14,6 +14,18 @@ pub fn texts(l: Language) -> &'static Texts {
 }
 
 /// Replaces each `{}` in order with the next argument.
+/// The one date style of each language, in the user's timezone: "21 ноя 14:05" /
+/// "21 Nov 14:05", with the year ("21 ноя 2026 14:05") where a date may be far off.
+pub fn local_time(t: &Texts, at: chrono::DateTime<chrono::Utc>, tz: aisha_domain::Timezone, year: bool) -> String {
+    use chrono::{Datelike, Timelike};
+    let local = at.with_timezone(&tz.tz());
+    let month = t.months[local.month0() as usize];
+    match year {
+        true => format!("{} {month} {} {:02}:{:02}", local.day(), local.year(), local.hour(), local.minute()),
+        false => format!("{} {month} {:02}:{:02}", local.day(), local.hour(), local.minute()),
+    }
+}
+
 pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut args = args.iter();
@@ -133,8 +145,6 @@ pub struct Texts {
     pub result_partial: &'static str,
     /// First, last, total.
     pub grid_page: &'static str,
-    pub btn_grid_newer: &'static str,
-    pub btn_grid_older: &'static str,
     pub btn_grid_cards: &'static str,
     /// The status message once the provider finished and the images are on their way.
     pub status_delivering: &'static str,
