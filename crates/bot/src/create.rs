@@ -137,7 +137,9 @@ impl Bot {
                 return Ok(());
             }
             Err(other) => {
-                cx.send(escape(&other.to_string()), None);
+                // a description is only ever too short or too long; anything else is a bug
+                tracing::error!(error = %other, "a description was refused for a reason the bot does not word");
+                cx.send(cx.t.error.into(), None);
                 return Ok(());
             }
         };
@@ -556,7 +558,8 @@ fn failure_reason(t: &Texts, job: &Job) -> String {
     match failure.map(|f| f.kind) {
         Some(FailureKind::ContentPolicy) => t.fail_policy.to_owned(),
         Some(FailureKind::InvalidInput) => {
-            fill(t.fail_params, &[&escape(&crate::html::clip(failure.map_or("", |f| f.detail.as_str()), 300))])
+            // the provider's own words (its schema's field names, in English) stay in the log
+            t.fail_params.to_owned()
         }
         Some(FailureKind::Nsfw) => t.fail_nsfw.to_owned(),
         Some(FailureKind::NoResult) => t.fail_no_result.to_owned(),

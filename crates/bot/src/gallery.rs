@@ -8,6 +8,7 @@ use crate::dialogue::Dialogue;
 use crate::html::escape;
 use crate::io::{Keyboard, Media, MessageId, Outgoing, Reply};
 use crate::texts::{Texts, fill};
+use aisha_domain::ValidationError;
 use aisha_domain::gallery::{DateFilter, DateRange, Filter, ImageKind};
 use aisha_domain::ports::StoreError;
 use aisha_domain::services::gallery::{Card, Nav, View};
@@ -370,7 +371,14 @@ impl Bot {
                 self.present(cx, Origin::Text(None), view, false);
             }
             Err(e) => {
-                let reply = fill(cx.t.bad_date_range, &[&escape(&e.to_string())]);
+                let why = match e {
+                    ValidationError::DateRangeReversed => cx.t.date_range_reversed.to_owned(),
+                    ValidationError::DateRangeTooLong { max_days, got } => {
+                        fill(cx.t.date_range_too_long, &[&got, &max_days])
+                    }
+                    _ => cx.t.date_range_format.to_owned(),
+                };
+                let reply = fill(cx.t.bad_date_range, &[&why]);
                 cx.send(reply, Some(vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]]));
             }
         }

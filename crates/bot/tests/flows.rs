@@ -163,7 +163,7 @@ fn failures_say_why_and_that_coins_came_back() {
     for (kind, expect) in [
         (aisha_domain::ports::ProviderErrorKind::ContentPolicy, "правилам контента"),
         (aisha_domain::ports::ProviderErrorKind::OutOfCredit, "недоступен"),
-        (aisha_domain::ports::ProviderErrorKind::InvalidInput, "не принял параметры: loc body.prompt"),
+        (aisha_domain::ports::ProviderErrorKind::InvalidInput, "не принял заказ: запрос к нему собрала я"),
     ] {
         let h = Harness::new();
         h.fund_after_start(U);
@@ -172,6 +172,7 @@ fn failures_say_why_and_that_coins_came_back() {
         let out = h.work();
         let text = all_text(&out);
         assert!(text.contains(expect), "{kind:?}: {text}");
+        assert!(!text.contains("loc body"), "the provider's own words stay in the log: {text}");
         assert!(text.contains("Монеты возвращены: 22"), "{kind:?}: {text}");
         assert_eq!(h.balance(U), 100);
         h.assert_invariants();
@@ -1079,5 +1080,22 @@ fn media_image(m: &Media) -> Option<aisha_domain::ImageId> {
     match m {
         Media::Stored { image, .. } => *image,
         Media::FileId(_) => None,
+    }
+}
+
+#[test]
+fn a_refused_period_says_why_in_the_users_language() {
+    let h = Harness::new();
+    h.fund_after_start(U);
+    for (typed, why) in [
+        ("32.13.2026-01.01.2027", "такой даты нет, или она записана иначе."),
+        ("21.11.2026-01.11.2026", "конец раньше начала."),
+        ("01.01.2025-05.02.2026", "в нём 401 день, а можно не больше 366."),
+        ("01.01.2025-06.02.2026", "в нём 402 дня, а можно не больше 366."),
+    ] {
+        h.press(U, "ru", Cb::FilterDate(aisha_bot::callback::DatePick::Custom), 21);
+        let text = all_text(&h.text(U, "ru", typed));
+        assert!(text.contains(&format!("Не получилось разобрать период: {why}")), "{typed}: {text}");
+        assert!(!text.contains("range") && !text.contains("date"), "no English in a Russian screen: {text}");
     }
 }

@@ -195,6 +195,10 @@ pub struct Texts {
     pub dates: [&'static str; 6],
     pub ask_date_range: &'static str,
     pub bad_date_range: &'static str,
+    /// Why a typed period was refused: not in the format, ends before it starts, too long.
+    pub date_range_format: &'static str,
+    pub date_range_reversed: &'static str,
+    pub date_range_too_long: &'static str,
     pub confirm_delete: &'static str,
     pub btn_delete_yes: &'static str,
     pub deleted: &'static str,
