@@ -14,6 +14,7 @@ mod notices;
 mod originals;
 mod settings;
 pub mod texts;
+mod zones;
 
 pub use balance::NotCredited;
 pub use bot::{Bot, BotConfig};

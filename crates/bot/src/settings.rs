@@ -18,7 +18,7 @@ impl Bot {
             t.settings,
             &[
                 &t.language_name,
-                &s.timezone,
+                &crate::zones::label(s.timezone, s.language, self.generation.env.now()),
                 &s.defaults.aspect,
                 &s.defaults.count.get(),
                 &escape(self.generation.catalog().or_default(s.defaults.model).name(s.language)),
@@ -74,6 +74,8 @@ impl Bot {
     fn show_timezones(&self, cx: &mut Ctx, message: Option<MessageId>) {
         let t = cx.t;
         let current = cx.user.settings.timezone;
+        let (language, now) = (cx.user.settings.language, self.generation.env.now());
+        let named = |tz: Timezone| crate::zones::label(tz, language, now);
         let mut rows: Vec<Vec<_>> = self
             .config
             .timezones
@@ -83,14 +85,14 @@ impl Bot {
                 pair.iter()
                     .enumerate()
                     .map(|(i, tz)| {
-                        let label = if *tz == current { format!("✓ {tz}") } else { tz.to_string() };
+                        let label = if *tz == current { format!("✓ {}", named(*tz)) } else { named(*tz) };
                         button(label, Cb::Timezone(u8::try_from(row * 2 + i).unwrap_or(u8::MAX)))
                     })
                     .collect()
             })
             .collect();
         rows.push(vec![button(t.btn_back, Cb::Settings)]);
-        cx.edit_or_send(message, fill(t.choose_timezone, &[&current]), Some(rows));
+        cx.edit_or_send(message, fill(t.choose_timezone, &[&named(current)]), Some(rows));
     }
 
     pub(crate) async fn settings_button(
@@ -154,9 +156,9 @@ impl Bot {
     }
 
     pub(crate) async fn timezone_given(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
-        match Timezone::parse(text) {
-            Ok(tz) => self.set_timezone(cx, None, tz).await,
-            Err(_) => {
+        match crate::zones::parse(text) {
+            Some(tz) => self.set_timezone(cx, None, tz).await,
+            None => {
                 let reply = fill(cx.t.bad_timezone, &[&escape(&crate::html::clip(text.trim(), 64))]);
                 cx.send(reply, Some(vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]]));
                 Ok(())

@@ -121,9 +121,11 @@ pub static TEXTS: Texts = Texts {
     btn_timezone: "🕒 Timezone",
     btn_defaults: "🎛 Defaults",
     btn_quick: "⚡ Quick mode: {}",
-    choose_timezone: "🕒 Choose a timezone or type your own (e.g. <code>Asia/Almaty</code> or <code>UTC+5</code>).\nNow: {}",
+    choose_timezone:
+        "🕒 Choose a timezone, or type your city or offset (e.g. <code>Novosibirsk</code> or <code>UTC+5</code>).
+Now: {}",
     ask_timezone: "Type a timezone: <code>Europe/London</code> or <code>UTC+1</code>.",
-    bad_timezone: "I don't know the timezone {}. Example: Europe/London or UTC+1.",
+    bad_timezone: "I don't know the timezone {}. Type a city (e.g. London) or an offset from UTC (e.g. UTC+1).",
     defaults: "🎛 <b>Defaults</b>\nFormat: {} · Count: {} · Model: {}",
     saved: "Saved.",
     help: "❓ <b>Help</b>\n\n🎨 <b>Create</b> — a picture from a description. Models and the price per image:\n{}\nUp to 4 variants at once, at most {} jobs at a time.\n\n🎭 <b>Avatars</b> — a model trained on {}–{} of your photos (training {} {coin|coins}), then «Photos with me»: any scene with you in it, {} {coin|coins} per image.\n\n🖼 <b>Gallery</b> — everything you made: browse, favorite, filter by type, avatar and date, delete.\n\n💰 <b>Balance</b> — coins are bought with Telegram Stars. If a job fails, its coins come back automatically.\n\nCommands: /start /generate /gallery /avatars /balance /settings /help /cancel /paysupport",
