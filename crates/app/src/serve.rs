@@ -24,32 +24,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// The commands Telegram shows in the menu.
-const COMMANDS_RU: [(&str, &str); 9] = [
-    ("start", "Главное меню"),
-    ("generate", "Создать изображение"),
-    ("gallery", "Моя галерея"),
-    ("avatars", "Мои аватары"),
-    ("balance", "Баланс и пополнение"),
-    ("settings", "Настройки"),
-    ("help", "Помощь"),
-    ("cancel", "Отменить текущее действие"),
-    ("paysupport", "Помощь с оплатой"),
-];
-
-/// The same menu for users whose Telegram is in English.
-const COMMANDS_EN: [(&str, &str); 9] = [
-    ("start", "Main menu"),
-    ("generate", "Create an image"),
-    ("gallery", "My gallery"),
-    ("avatars", "My avatars"),
-    ("balance", "Balance and top-up"),
-    ("settings", "Settings"),
-    ("help", "Help"),
-    ("cancel", "Cancel the current action"),
-    ("paysupport", "Help with payments"),
-];
-
 /// Tells users what background work did, through the same outbox as every reply. Progress is
 /// fire and forget. An outcome is handed to the outbox at once and followed in the
 /// background: when Telegram has accepted its critical replies (or refused them for good: the
@@ -341,8 +315,8 @@ async fn start(command: Command, settings: Settings, not_production: bool) -> Re
         },
     });
     let _ = notifier.bot.set(bot.clone());
-    for (commands, language) in [(&COMMANDS_RU, None), (&COMMANDS_EN, Some("en"))] {
-        if let Err(e) = telegram.set_commands(commands, language).await {
+    for (language, code) in [(aisha_domain::Language::Ru, None), (aisha_domain::Language::En, Some("en"))] {
+        if let Err(e) = telegram.set_commands(&Bot::command_menu(language), code).await {
             tracing::warn!(error = %e, "setMyCommands failed; the command menu may be stale");
         }
     }

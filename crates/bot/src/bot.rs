@@ -69,6 +69,11 @@ pub struct Bot {
     pub config: BotConfig,
 }
 
+/// The commands users see in Telegram's menu and in the help, in menu order; each one's words
+/// are `Texts::command_menu` at the same place. (`/stats` is for operators and not listed.)
+pub const COMMANDS: [&str; 9] =
+    ["start", "generate", "gallery", "avatars", "balance", "settings", "help", "cancel", "paysupport"];
+
 /// Everything a handler needs about the update it answers.
 pub(crate) struct Ctx {
     pub user: User,
@@ -494,6 +499,12 @@ impl Bot {
         Ok(())
     }
 
+    /// The command menu in `language`: what Telegram shows next to the input field
+    /// (`setMyCommands`), from the one list the bot answers and the help names.
+    pub fn command_menu(language: aisha_domain::Language) -> Vec<(&'static str, &'static str)> {
+        COMMANDS.iter().copied().zip(crate::texts::texts(language).command_menu).collect()
+    }
+
     fn show_help(&self, cx: &mut Ctx, message: Option<MessageId>) {
         let p = &self.generation.prices;
         let rules = &self.avatars.rules;
@@ -515,6 +526,8 @@ impl Bot {
                 &p.avatar_photo,
             ],
         );
+        let commands = COMMANDS.iter().map(|c| format!("/{c}")).collect::<Vec<_>>().join(" ");
+        let text = format!("{text}\n\n{}", fill(cx.t.help_commands, &[&commands]));
         let keyboard = vec![vec![button(cx.t.btn_menu, Cb::Menu)]];
         cx.edit_or_send(message, text, Some(keyboard));
     }

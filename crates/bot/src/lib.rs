@@ -17,4 +17,4 @@ pub mod texts;
 mod zones;
 
 pub use balance::NotCredited;
-pub use bot::{Bot, BotConfig};
+pub use bot::{Bot, BotConfig, COMMANDS};

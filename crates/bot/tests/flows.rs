@@ -1099,3 +1099,21 @@ fn a_refused_period_says_why_in_the_users_language() {
         assert!(!text.contains("range") && !text.contains("date"), "no English in a Russian screen: {text}");
     }
 }
+
+#[test]
+fn every_command_in_the_menu_is_answered_and_named_in_the_help() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    let help = all_text(&h.command(U, "ru", "help"));
+    for command in aisha_bot::COMMANDS {
+        assert!(help.contains(&format!("/{command}")), "the help names /{command}");
+        let out = h.command(U, "ru", command);
+        assert!(!out.is_empty(), "/{command} is answered");
+        assert!(!all_text(&out).contains("Такой команды я не знаю"), "/{command} is a known command");
+    }
+    for language in [aisha_domain::Language::Ru, aisha_domain::Language::En] {
+        let menu = aisha_bot::Bot::command_menu(language);
+        assert_eq!(menu.len(), aisha_bot::COMMANDS.len(), "a description for every command");
+        assert!(menu.iter().all(|(c, d)| !c.is_empty() && (3..=256).contains(&d.chars().count())));
+    }
+}

@@ -143,6 +143,10 @@ pub struct Texts {
     pub btn_cancel_job: &'static str,
     pub result: &'static str,
     pub result_partial: &'static str,
+    /// What each of `bot::COMMANDS` does, at the same place: Telegram's command menu.
+    pub command_menu: [&'static str; 9],
+    /// The line of commands under the help.
+    pub help_commands: &'static str,
     /// First, last, total.
     pub grid_page: &'static str,
     pub btn_grid_cards: &'static str,
