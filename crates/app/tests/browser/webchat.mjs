@@ -1,6 +1,8 @@
-// The sandbox web chat in headless Chromium: a person creates a user, starts the bot, creates
-// an image, opens the gallery, stars an image, pays for coins with Telegram Stars and trains an
-// avatar from two uploaded albums, all through the page. A screenshot is taken after each step.
+// The sandbox web chat in headless Chromium, as a first-time user: /start (the welcome says
+// the first image is on the house), a description typed right away becomes the free image, a
+// second order with too few coins is kept through a Stars top-up and continued, the originals
+// come as files, the gallery, and an avatar trained from two uploaded albums — all through the
+// page. A screenshot is taken after each step.
 //
 //   node webchat.mjs <path to the aisha binary> <path to chromium> <screenshot directory>
 //
@@ -75,8 +77,7 @@ function startApp() {
       PATH: process.env.PATH,
       AISHA__HTTP__BIND: '127.0.0.1:0',
       AISHA__LOGGING__LEVEL: 'warn',
-      AISHA__LIMITS__WELCOME_BONUS: '100',
-      AISHA__LIMITS__FIRST_IMAGE_GIFT: '0',
+      // the defaults a new operator gets: no welcome bonus, the first image as a gift
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -172,23 +173,22 @@ async function main() {
   // the bot's HTML is rendered, not shown as tags
   assert.equal(await botSays(page, 'Главное меню').locator('b').first().innerText(), 'Главное меню');
   assert.ok(!(await botSays(page, 'Главное меню').innerText()).includes('<b>'));
-  await shot(page, 'start');
+  await botSays(page, 'Мой подарок: 3 монеты — хватит на первое изображение').waitFor();
+  await shot(page, 'start-with-gift');
 
-  // 4. create an image: prompt → format → count → model → confirm
-  await press(page, 'Создать');
-  await botSays(page, 'Опишите картинку').waitFor();
+  // 4. a description typed right after the welcome starts an order: format → count → model
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill('маяк на рассвете, акварель');
   await box.press('Enter');
   await page.locator('#messages .row.user').filter({ hasText: 'маяк на рассвете' }).waitFor();
   await botSays(page, 'формат').waitFor();
-  await shot(page, 'prompt-sent');
-  await press(page, '16:9');
+  await shot(page, 'description-typed');
+  await press(page, '1:1');
   await botSays(page, 'Сколько вариантов').waitFor();
-  await page.locator('#messages .kb-btn').filter({ hasText: /^2$/ }).last().click();
-  await press(page, 'Nano Banana 2');
+  await page.locator('#messages .kb-btn').filter({ hasText: /^1$/ }).last().click();
+  await press(page, 'FLUX.2');
   await botSays(page, 'Проверьте заказ').waitFor();
-  await shot(page, 'confirm-order');
+  await shot(page, 'confirm-free-image');
   // the chat action ("AISHA is sending a photo") shows in the header while the job runs
   await page.evaluate(() => {
     const status = document.getElementById('status');
@@ -196,59 +196,78 @@ async function main() {
     new MutationObserver(() => window.seenStatuses.push(status.textContent))
       .observe(status, { childList: true, characterData: true, subtree: true });
   });
-  await press(page, 'Создать за 22');
+  await press(page, 'Создать за 3');
 
-  // 5. the photos arrive (and are real, loaded images)
-  await botSays(page, 'Готово: 2 из 2').waitFor({ timeout: 60_000 });
+  // 5. the first image, on the house (and a real, loaded image)
+  await botSays(page, 'Готово: 1 из 1').waitFor({ timeout: 60_000 });
+  await botSays(page, 'На балансе 0 монет').waitFor();
   const photos = page.locator('#messages .row.bot .photo img');
-  assert.ok((await photos.count()) >= 2, 'two photos in the chat');
+  assert.ok((await photos.count()) >= 1, 'the photo is in the chat');
   await page.waitForFunction(() =>
     [...document.querySelectorAll('#messages .photo img')].every((img) => img.complete && img.naturalWidth > 0));
-  const width = await photos.first().evaluate((img) => img.naturalWidth);
-  assert.equal(width, 1024, '16:9 at Nano Banana 2\'s 1K size');
   const statuses = await page.evaluate(() => window.seenStatuses);
   assert.ok(statuses.includes('AISHA is sending a photo'), `the action indicator showed: ${JSON.stringify(statuses)}`);
   await page.locator('#messages').evaluate((el) => { el.scrollTop = el.scrollHeight; });
-  await shot(page, 'images-arrived');
+  await shot(page, 'first-image-free');
 
   // 6. a favorite, toggled in place (the message is edited live)
   await press(page, '☆ 1');
   await page.locator('#messages .kb-btn', { hasText: '⭐ 1' }).last().waitFor();
   await shot(page, 'favorite-on');
 
-  // 7. the gallery
-  await press(page, 'Моя галерея');
-  const card = page.locator('#messages .row.bot .bubble').filter({ hasText: /1 \/ 2 ·/ }).last();
-  await card.waitFor();
-  assert.equal(await card.locator('.photo img').count(), 1, 'the gallery card shows the image');
-  await shot(page, 'gallery');
-
-  // 8. balance → top up → a package → the invoice card
-  await box.fill('/balance');
+  // 7. a second order with no coins left: the order is kept through a top-up
+  await box.fill('сад камней в тумане');
   await box.press('Enter');
+  await botSays(page, 'формат').waitFor();
+  await press(page, '16:9');
+  await botSays(page, 'Сколько вариантов').waitFor();
+  await page.locator('#messages .kb-btn').filter({ hasText: /^2$/ }).last().click();
+  await press(page, 'Nano Banana 2');
+  await botSays(page, 'Не хватает монет').waitFor();
+  await botSays(page, 'Я сохранила заказ').waitFor();
+  await shot(page, 'not-enough-order-kept');
   await press(page, 'Пополнить');
-  await press(page, '100 монет');
+  await press(page, '275 монет');
   const invoice = page.locator('#messages .invoice').last();
   await invoice.waitFor();
-  assert.match(await invoice.innerText(), /⭐ 50/);
+  assert.match(await invoice.innerText(), /⭐ 125/);
   await page.locator('#messages').evaluate((el) => { el.scrollTop = el.scrollHeight; });
   await shot(page, 'invoice');
 
-  // 9. pay: the Stars flow through the emulator, the receipt, the coins credited
+  // 8. pay: the Stars flow through the emulator, the receipt offers the kept order
   await invoice.getByRole('button', { name: /Pay/ }).click();
-  await botSays(page, 'Оплата прошла: +100 монет').waitFor();
-  await page.locator('#messages .service-pill').filter({ hasText: 'You paid ⭐ 50' }).waitFor();
+  await botSays(page, 'Оплата прошла: +275 монет. Баланс: 275 монет').waitFor();
+  await page.locator('#messages .service-pill').filter({ hasText: 'You paid ⭐ 125' }).waitFor();
   await invoice.getByText('Paid ✓').waitFor();
   assert.equal(await invoice.getByRole('button', { name: /Pay/ }).count(), 0, 'a paid invoice has no Pay button');
-  const receipt = await botSays(page, 'Оплата прошла').innerText();
-  const balance = Number((/Баланс: (\d+) монет/.exec(receipt) || [])[1]);
-  assert.equal(balance, 178, `100 welcome − 22 for the images + 100 bought: ${receipt}`);
   await shot(page, 'paid');
+  await press(page, 'Продолжить заказ');
+  await botSays(page, 'Проверьте заказ').waitFor();
+  await press(page, 'Создать за 22');
+  await botSays(page, 'Готово: 2 из 2').waitFor({ timeout: 60_000 });
+  await botSays(page, 'На балансе 253 монеты').waitFor();
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('#messages .photo img')].every((img) => img.complete && img.naturalWidth > 0));
+  const width = await photos.last().evaluate((img) => img.naturalWidth);
+  assert.equal(width, 1024, '16:9 at Nano Banana 2\'s 1K size');
+  await page.locator('#messages').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await shot(page, 'kept-order-delivered');
 
-  // 10. the history shows the top-up
+  // 9. the originals, as files
+  await press(page, 'Оригиналы файлами');
+  await page.waitForFunction(() => document.querySelectorAll('#messages .row.bot a.document').length >= 2);
+  await page.locator('#messages').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await shot(page, 'originals');
+
+  // 10. the gallery, and the history with the top-up
+  await press(page, 'Моя галерея');
+  const card = page.locator('#messages .row.bot .bubble').filter({ hasText: /1 \/ 3 ·/ }).last();
+  await card.waitFor();
+  assert.equal(await card.locator('.photo img').count(), 1, 'the gallery card shows the image');
+  await shot(page, 'gallery');
   await box.fill('/balance');
   await box.press('Enter');
-  await botSays(page, '+100 пополнение (50 ⭐)').waitFor();
+  await botSays(page, '+275 пополнение (125 ⭐)').waitFor();
   await shot(page, 'balance-history');
 
   // 11. an avatar: a name, albums uploaded from the page, training paid from the new balance
