@@ -201,9 +201,22 @@ pub enum Order {
 /// What a job will end with, decided when it is submitted.
 #[derive(Clone, Debug)]
 enum Outcome {
-    Images { pictures: Vec<picture::Picture>, flags: Option<Vec<bool>> },
-    Lora { missing: bool, trigger: String },
-    Error { status: u16, body: Value },
+    Images {
+        pictures: Vec<picture::Picture>,
+        flags: Option<Vec<bool>>,
+    },
+    Lora {
+        missing: bool,
+        trigger: String,
+    },
+    /// A language model's answer.
+    Text {
+        output: String,
+    },
+    Error {
+        status: u16,
+        body: Value,
+    },
 }
 
 #[derive(Debug)]
@@ -508,6 +521,15 @@ fn result_of(base: &str, r: &Req) -> Result<Value, (u16, Value)> {
             Ok(family::images_output(r.family, base, &r.id, pictures, flags.as_deref(), prompt))
         }
         Outcome::Lora { missing, .. } => Ok(family::training_output(base, &r.id, *missing)),
+        Outcome::Text { output } => {
+            let (asked, answered) = (r.input.to_string().len() / 4, output.len() / 4);
+            Ok(serde_json::json!({
+                "output": output,
+                "partial": false,
+                "usage": {"prompt_tokens": asked, "completion_tokens": answered,
+                          "total_tokens": asked + answered, "cost": 0.00002 * (asked + answered) as f64},
+            }))
+        }
         Outcome::Error { status, body } => Err((*status, body.clone())),
     }
 }

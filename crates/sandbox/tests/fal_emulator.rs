@@ -462,9 +462,13 @@ async fn every_output_validates_against_fals_published_output_schema() {
     checked.push(schemas::STORAGE_INITIATE.to_owned());
     http.put(target["upload_url"].as_str().unwrap()).body(b"PK\x03\x04".to_vec()).send().await.unwrap();
     let archive = target["file_url"].as_str().unwrap().to_owned();
-    for endpoint in schemas::endpoints().filter(|e| e.starts_with("fal-ai/")) {
+    for endpoint in schemas::endpoints().filter(|e| *e != schemas::STORAGE_INITIATE) {
         let input = if endpoint.contains("train") {
             json!({"images_data_url": archive})
+        } else if endpoint == "openrouter/router/vision" {
+            json!({"model": "google/gemini-2.5-flash", "prompt": "describe", "image_urls": [archive]})
+        } else if endpoint.starts_with("openrouter/") {
+            json!({"model": "google/gemini-2.5-flash", "prompt": "a lighthouse at dawn"})
         } else {
             json!({"prompt": "a lighthouse at dawn"})
         };

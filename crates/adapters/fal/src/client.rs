@@ -485,6 +485,53 @@ impl FalClient {
         Ok(target.file_url)
     }
 
+    /// Uploads bytes to FAL's storage, kept `lifetime`, and returns their URL (for the
+    /// prompt assistant's photo).
+    pub(crate) async fn upload_for(
+        &self,
+        file_name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+        lifetime: std::time::Duration,
+    ) -> Result<String, ProviderError> {
+        self.upload(file_name, content_type, bytes, Some(lifetime)).await
+    }
+
+    /// Submits `input` to `endpoint` on the queue, reads its status every `poll_every` until it
+    /// completes, and returns the result's JSON: for short requests whose caller waits (the
+    /// prompt assistant), never for jobs. The caller bounds the whole with its own timeout.
+    pub(crate) async fn run_and_wait(
+        &self,
+        endpoint: &str,
+        input: &Value,
+        poll_every: std::time::Duration,
+    ) -> Result<Value, ProviderError> {
+        let url = format!("{}/{endpoint}", self.config.queue_base.trim_end_matches('/'));
+        let answer = self.api(Op::Submit, Method::POST, &url, Some(input), &[]).await?;
+        let body: SubmitBody = serde_json::from_value(json(&answer)?).map_err(|e| {
+            ProviderError::new(ProviderErrorKind::Transient, format!("unreadable submit answer from FAL: {e}"))
+        })?;
+        let request_id = body.request_id.filter(|id| !id.is_empty()).ok_or_else(|| {
+            ProviderError::new(ProviderErrorKind::Transient, "FAL accepted the request without a request id")
+        })?;
+        let job = ProviderRef {
+            request_id,
+            model: endpoint.to_owned(),
+            status_url: body.status_url,
+            response_url: body.response_url,
+            cancel_url: body.cancel_url,
+        };
+        loop {
+            if self.status(&job).await? == ProviderStatus::Completed {
+                break;
+            }
+            tokio::time::sleep(poll_every).await;
+        }
+        let url = job.response_url.clone().unwrap_or_else(|| self.fallback(&job, ""));
+        let answer = self.api(Op::Result, Method::GET, &url, None, &[]).await?;
+        json(&answer)
+    }
+
     /// A public file, refused past `cap` bytes (checked against Content-Length and again
     /// while streaming), with transient failures retried.
     async fn fetch(&self, url: &str, cap: u64) -> Result<Vec<u8>, ProviderError> {

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod assistant;
 mod client;
 pub mod config;
 pub mod dialects;
@@ -8,6 +9,7 @@ pub mod models;
 pub mod platform;
 pub mod webhook;
 
+pub use assistant::{AssistantConfig, FalAssistant};
 pub use client::{FalClient, SetupError};
 pub use config::{FalConfig, ModelIds, OutputFormat, RetryPolicy, Trainer};
 pub use dialects::{Dialect, catalog_problems};

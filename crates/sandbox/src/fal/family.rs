@@ -23,6 +23,10 @@ pub enum Family {
     FastTraining,
     /// `fal-ai/flux-lora-portrait-trainer`: `trigger_phrase`.
     PortraitTrainer,
+    /// `openrouter/router`: a language model's text answer to `prompt`.
+    Router,
+    /// `openrouter/router/vision`: the same, about the images at `image_urls`.
+    RouterVision,
 }
 
 impl Family {
@@ -35,12 +39,19 @@ impl Family {
             "fal-ai/flux-lora" => Family::FluxLora,
             "fal-ai/flux-lora-fast-training" => Family::FastTraining,
             "fal-ai/flux-lora-portrait-trainer" => Family::PortraitTrainer,
+            "openrouter/router" => Family::Router,
+            "openrouter/router/vision" => Family::RouterVision,
             _ => return None,
         })
     }
 
     pub fn is_trainer(self) -> bool {
         matches!(self, Family::FastTraining | Family::PortraitTrainer)
+    }
+
+    /// A language model (text out), not an image model.
+    pub fn is_llm(self) -> bool {
+        matches!(self, Family::Router | Family::RouterVision)
     }
 }
 
@@ -125,6 +136,20 @@ pub(super) fn check(family: Family, input: &Value) -> Result<Checked, Value> {
         return Err(invalid(&[], "the body must be a JSON object", "type_error.dict"));
     }
     match family {
+        Family::Router | Family::RouterVision => {
+            let prompt = text(input, "prompt", true)?.unwrap_or_default();
+            text(input, "model", true)?;
+            Ok(Checked {
+                seed: seed(input, &prompt),
+                text: prompt,
+                text_field: "prompt",
+                count: 0,
+                size: (0, 0),
+                format: Format::Png,
+                safety_checker: false,
+                archive_url: None,
+            })
+        }
         Family::Gemini | Family::Imagen | Family::ImagenFast => {
             let prompt = text(input, "prompt", true)?.unwrap_or_default();
             const IMAGEN_ASPECTS: &[&str] = &["1:1", "16:9", "9:16", "4:3", "3:4"];
@@ -304,4 +329,72 @@ pub(super) fn lora_bytes() -> Vec<u8> {
     let mut v = (header.len() as u64).to_le_bytes().to_vec();
     v.extend_from_slice(header);
     v
+}
+
+/// What the emulated language model answers, the same for the same input: for a text question
+/// an English prompt made from the words asked (Cyrillic transliterated), for a photo a fixed
+/// description of a scene — no real model reads anything here.
+pub(super) fn llm_answer(family: Family, input: &Value) -> String {
+    let prompt = input.get("prompt").and_then(Value::as_str).unwrap_or_default();
+    match family {
+        Family::RouterVision => {
+            let images = input.get("image_urls").and_then(Value::as_array).map_or(0, Vec::len);
+            format!(
+                "the person standing on a sunlit city street in a light linen shirt, waist-up framing, soft afternoon light, shallow depth of field ({images} photo)"
+            )
+        }
+        _ => {
+            let words = transliterate(prompt);
+            format!("A detailed photograph of {}, natural light, 50mm lens, high detail", words.trim())
+        }
+    }
+}
+
+/// Russian letters in Latin ones, so an emulated "translation" is plain ASCII.
+fn transliterate(text: &str) -> String {
+    const MAP: &[(char, &str)] = &[
+        ('а', "a"),
+        ('б', "b"),
+        ('в', "v"),
+        ('г', "g"),
+        ('д', "d"),
+        ('е', "e"),
+        ('ё', "e"),
+        ('ж', "zh"),
+        ('з', "z"),
+        ('и', "i"),
+        ('й', "y"),
+        ('к', "k"),
+        ('л', "l"),
+        ('м', "m"),
+        ('н', "n"),
+        ('о', "o"),
+        ('п', "p"),
+        ('р', "r"),
+        ('с', "s"),
+        ('т', "t"),
+        ('у', "u"),
+        ('ф', "f"),
+        ('х', "kh"),
+        ('ц', "ts"),
+        ('ч', "ch"),
+        ('ш', "sh"),
+        ('щ', "shch"),
+        ('ъ', ""),
+        ('ы', "y"),
+        ('ь', ""),
+        ('э', "e"),
+        ('ю', "yu"),
+        ('я', "ya"),
+    ];
+    text.chars()
+        .flat_map(|c| {
+            let lower = c.to_lowercase().next().unwrap_or(c);
+            match MAP.iter().find(|(k, _)| *k == lower) {
+                Some((_, latin)) => latin.chars().collect::<Vec<_>>(),
+                None if c.is_ascii() => vec![c],
+                None => Vec::new(),
+            }
+        })
+        .collect()
 }

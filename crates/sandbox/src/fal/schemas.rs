@@ -34,6 +34,8 @@ const FILES: &[(&str, &str, &str)] = vendored! {
     "fal-ai/flux-lora" => "fal-ai__flux-lora",
     "fal-ai/flux-lora-fast-training" => "fal-ai__flux-lora-fast-training",
     "fal-ai/flux-lora-portrait-trainer" => "fal-ai__flux-lora-portrait-trainer",
+    "openrouter/router" => "openrouter__router",
+    "openrouter/router/vision" => "openrouter__router__vision",
     "storage/upload/initiate" => "storage__upload__initiate",
 };
 

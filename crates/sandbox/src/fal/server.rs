@@ -231,6 +231,8 @@ fn submit(
             "file_download_error",
         );
         Outcome::Error { status: 422, body }
+    } else if family.is_llm() {
+        Outcome::Text { output: family::llm_answer(family, &input) }
     } else if family.is_trainer() {
         let url = checked.archive_url.clone().unwrap_or_default();
         match archive_problem(&s.uploads, &shared.base, &url) {
@@ -572,6 +574,7 @@ async fn pricing(
                 (Family::FluxLora, _) => (0.035, "megapixels"),
                 (Family::Imagen | Family::ImagenFast, _) => (0.04, "image"),
                 (Family::FastTraining | Family::PortraitTrainer, _) => (2.0, "training"),
+                (Family::Router | Family::RouterVision, _) => (0.00002, "tokens"),
             };
             json!({"endpoint_id": id, "unit_price": price, "unit": unit, "currency": "USD"})
         })
