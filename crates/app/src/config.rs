@@ -263,8 +263,22 @@ pub struct Settings {
     pub packages: Vec<Package>,
     pub limits: Limits,
     pub timeouts: Timeouts,
+    pub assistant: Assistant,
     pub logging: Logging,
     pub http: Http,
+}
+
+/// `[assistant]`: the prompt assistant (✨) on FAL's language-model router.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Assistant {
+    /// Improvements each user may ask for per day, free; 0 turns the assistant off.
+    pub daily_free: u32,
+    /// The model behind `openrouter/router` (an OpenRouter id).
+    pub model: String,
+    /// The model behind `openrouter/router/vision`.
+    pub vision_model: String,
+    /// How long one improvement may take before the order goes on without it.
+    pub timeout_seconds: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -406,6 +420,10 @@ impl Settings {
         need(to.training_minutes >= 1, "timeouts.training_minutes", "must be at least 1");
         need(to.poll_seconds >= 1, "timeouts.poll_seconds", "must be at least 1");
         need(to.lease_seconds >= 3, "timeouts.lease_seconds", "must be at least 3");
+        let a = &self.assistant;
+        need(!a.model.trim().is_empty(), "assistant.model", "must name a model");
+        need(!a.vision_model.trim().is_empty(), "assistant.vision_model", "must name a model");
+        need((1..=120).contains(&a.timeout_seconds), "assistant.timeout_seconds", "must be 1 to 120");
         need(
             self.http.bind.parse::<std::net::SocketAddr>().is_ok(),
             "http.bind",

@@ -308,6 +308,22 @@ async fn start(command: Command, settings: Settings, not_production: bool) -> Re
         stars: stack.payments.clone(),
         sessions: stack.sessions.clone(),
         files: Arc::new(telegram.clone()),
+        assistant: (settings.assistant.daily_free > 0).then(|| {
+            let a = &settings.assistant;
+            Arc::new(aisha_domain::services::assistant::PromptHelp {
+                assistant: Arc::new(aisha_fal::FalAssistant {
+                    client: (*fal).clone(),
+                    config: aisha_fal::AssistantConfig {
+                        model: a.model.clone(),
+                        vision_model: a.vision_model.clone(),
+                        timeout: Duration::from_secs(a.timeout_seconds),
+                        ..aisha_fal::AssistantConfig::default()
+                    },
+                }),
+                limiter: stack.limiter.clone(),
+                daily_free: a.daily_free,
+            })
+        }),
         config: BotConfig {
             admins: settings.telegram.admins.iter().filter_map(|a| TelegramUserId::new(*a).ok()).collect(),
             dialogue_ttl: Duration::from_secs(settings.limits.dialogue_hours * 3600),

@@ -105,6 +105,7 @@ fn main() {
         stars: store.clone(),
         sessions: sessions.clone(),
         files: Arc::new(NoFiles),
+        assistant: None,
         config: BotConfig::default(),
     };
     let profile = Profile {

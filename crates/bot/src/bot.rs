@@ -66,6 +66,8 @@ pub struct Bot {
     pub sessions: Arc<dyn SessionStore>,
     /// Downloads the photos users send for their avatars.
     pub files: Arc<dyn Files>,
+    /// The prompt assistant (✨), when the operator turned it on.
+    pub assistant: Option<Arc<aisha_domain::services::assistant::PromptHelp>>,
     pub config: BotConfig,
 }
 
@@ -365,6 +367,9 @@ impl Bot {
             | Cb::Again(_)
             | Cb::EditPrompt(_)
             | Cb::Resume
+            | Cb::Improve
+            | Cb::ImproveTake
+            | Cb::ImproveKeep
             | Cb::AgainImage(_)
             | Cb::ResultFavorite(_) => return self.create_button(cx, message, cb).await,
             Cb::Original(_) | Cb::Originals(_) => return self.originals_button(cx, cb).await,

@@ -46,6 +46,12 @@ pub enum Cb {
     EditPrompt(JobId),
     /// Back to the order kept while the user topped up.
     Resume,
+    /// Ask the assistant to rewrite the draft's description.
+    Improve,
+    /// Take the assistant's rewrite.
+    ImproveTake,
+    /// Keep the user's own description.
+    ImproveKeep,
     // gallery
     Newer,
     Older,
@@ -185,6 +191,9 @@ impl Cb {
             Cb::Again(j) => format!("cr:{}", hex(j.0)),
             Cb::EditPrompt(j) => format!("ce:{}", hex(j.0)),
             Cb::Resume => "co".to_owned(),
+            Cb::Improve => "ci".to_owned(),
+            Cb::ImproveTake => "ct".to_owned(),
+            Cb::ImproveKeep => "ck".to_owned(),
             Cb::Newer => "gp".to_owned(),
             Cb::Older => "gn".to_owned(),
             Cb::Open(i) => format!("go:{}", hex(i.0)),
@@ -275,6 +284,9 @@ impl Cb {
             ("cr", Some(_)) => Cb::Again(job()?),
             ("ce", Some(_)) => Cb::EditPrompt(job()?),
             ("co", None) => Cb::Resume,
+            ("ci", None) => Cb::Improve,
+            ("ct", None) => Cb::ImproveTake,
+            ("ck", None) => Cb::ImproveKeep,
             ("gp", None) => Cb::Newer,
             ("gn", None) => Cb::Older,
             ("go", Some(_)) => Cb::Open(image()?),
@@ -373,6 +385,9 @@ pub(crate) mod tests {
             Cb::Again(JobId(id)),
             Cb::EditPrompt(JobId(id)),
             Cb::Resume,
+            Cb::Improve,
+            Cb::ImproveTake,
+            Cb::ImproveKeep,
             Cb::Newer,
             Cb::Older,
             Cb::Open(ImageId(id)),

@@ -152,7 +152,15 @@ impl Bot {
         };
         // photos with an avatar have no model to choose
         let model = model.filter(|_| avatar.is_none());
-        let draft = Draft { prompt, aspect, count, model, job: JobId(self.generation.env.ids.new_uuid()), avatar };
+        let draft = Draft {
+            prompt,
+            aspect,
+            count,
+            model,
+            job: JobId(self.generation.env.ids.new_uuid()),
+            avatar,
+            proposal: None,
+        };
         self.advance_draft(cx, None, draft).await
     }
 
@@ -288,12 +296,46 @@ impl Bot {
                 ],
             ),
         };
-        let keyboard = vec![
-            vec![button(fill(t.btn_confirm, &[&offer.quote.total]), Cb::Confirm(draft.job))],
-            vec![button(t.btn_cancel, Cb::Cancel)],
-        ];
+        let mut keyboard = vec![vec![button(fill(t.btn_confirm, &[&offer.quote.total]), Cb::Confirm(draft.job))]];
+        if self.assistant.is_some() {
+            keyboard.push(vec![button(t.btn_improve, Cb::Improve)]);
+        }
+        keyboard.push(vec![button(t.btn_cancel, Cb::Cancel)]);
         cx.edit_or_send(message, noted(note, text), Some(keyboard));
         Ok(())
+    }
+
+    /// ✨: the assistant rewrites the draft's description (in English for a photo with an
+    /// avatar, which FLUX reads best) and the user takes it or keeps theirs. Whatever goes
+    /// wrong, the order stays as it was, with a line saying why.
+    async fn improve(&self, cx: &mut Ctx, message: Option<MessageId>, mut draft: Draft) -> Result<(), StoreError> {
+        use aisha_domain::assistant::{Question, Task};
+        use aisha_domain::services::assistant::HelpRefusal;
+        let t = cx.t;
+        let Some(help) = &self.assistant else { return self.confirmation(cx, message, &draft, None).await };
+        let task = if draft.avatar.is_some() { Task::AvatarPrompt } else { Task::ImprovePrompt };
+        let question = Question { task, text: draft.prompt.as_str().to_owned(), photo: None };
+        match help.ask(cx.user.id, question).await {
+            Ok(proposal) if proposal != draft.prompt => {
+                let text = fill(t.improved, &[&escape(proposal.as_str()), &escape(draft.prompt.as_str())]);
+                draft.proposal = Some(proposal);
+                self.set_dialogue(cx, &Dialogue::Create { draft }).await?;
+                let keyboard = vec![
+                    vec![button(t.btn_improve_take, Cb::ImproveTake), button(t.btn_improve_keep, Cb::ImproveKeep)],
+                    vec![button(t.btn_cancel, Cb::Cancel)],
+                ];
+                cx.edit_or_send(message, text, Some(keyboard));
+                Ok(())
+            }
+            refused => {
+                let note = match refused {
+                    Err(HelpRefusal::DailyLimit { .. }) => t.improve_limit,
+                    Err(HelpRefusal::Unavailable | HelpRefusal::Off) => t.improve_down,
+                    _ => t.improve_unusable,
+                };
+                self.confirmation(cx, message, &draft, Some(note.to_owned())).await
+            }
+        }
     }
 
     pub(crate) async fn create_button(
@@ -316,6 +358,17 @@ impl Bot {
                     self.show_menu(cx, None).await?;
                 }
             },
+            (Cb::Improve, Some(d)) if d.spec().is_some() => self.improve(cx, message, d).await?,
+            (Cb::ImproveTake, Some(mut d)) if d.proposal.is_some() => {
+                d.prompt = d.proposal.take().expect("checked");
+                // a new job id: a confirmation shown before the change starts nothing
+                d.job = JobId(self.generation.env.ids.new_uuid());
+                self.advance_draft(cx, message, d).await?;
+            }
+            (Cb::ImproveKeep | Cb::ImproveTake, Some(mut d)) => {
+                d.proposal = None;
+                self.advance_draft(cx, message, d).await?;
+            }
             (Cb::Aspect(a), Some(mut d)) => {
                 d.aspect = Some(a);
                 self.advance_draft(cx, message, d).await?;
@@ -353,6 +406,7 @@ impl Bot {
                         model,
                         job: JobId(self.generation.env.ids.new_uuid()),
                         avatar,
+                        proposal: None,
                     };
                     self.advance_draft(cx, None, draft).await?;
                 }
@@ -376,6 +430,7 @@ impl Bot {
                     model: Some(model).filter(|_| avatar.is_none()),
                     job: JobId(self.generation.env.ids.new_uuid()),
                     avatar,
+                    proposal: None,
                 };
                 self.advance_draft(cx, None, draft).await?;
             }

@@ -19,6 +19,9 @@ pub struct Draft {
     /// "Photos with me": the avatar (FLUX with its LoRA) instead of a catalog model.
     #[serde(default)]
     pub avatar: Option<AvatarId>,
+    /// The assistant's rewrite of `prompt`, shown for the user to take or leave.
+    #[serde(default)]
+    pub proposal: Option<Prompt>,
 }
 
 impl Draft {

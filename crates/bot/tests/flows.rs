@@ -1117,3 +1117,59 @@ fn every_command_in_the_menu_is_answered_and_named_in_the_help() {
         assert!(menu.iter().all(|(c, d)| !c.is_empty() && (3..=256).contains(&d.chars().count())));
     }
 }
+
+#[test]
+fn improve_shows_a_rewrite_to_take_or_leave_and_the_order_survives_its_failures() {
+    use aisha_domain::assistant::{AssistantError, AssistantErrorKind};
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.fund(U, 100);
+    let draft_to_confirm = |prompt: &str| {
+        h.press(U, "ru", Cb::Create, 10);
+        h.text(U, "ru", prompt);
+        h.press(U, "ru", Cb::Aspect(AspectRatio::Square), 11);
+        h.press(U, "ru", Cb::Count(1), 11);
+        h.press(U, "ru", Cb::Model(ModelKey::parse("nano-banana-2").unwrap()), 11)
+    };
+    let confirm = draft_to_confirm("маяк");
+    assert!(find(&confirm, |c| *c == Cb::Improve).is_some(), "{}", harness::render(&confirm));
+
+    h.assistant.answer_next(Ok("Prompt: «маяк на скале в шторм, акварель, мягкий свет»".into()));
+    let offered = h.press(U, "ru", Cb::Improve, 11);
+    let text = all_text(&offered);
+    assert!(text.contains("<i>маяк на скале в шторм, акварель, мягкий свет</i>"), "{text}");
+    assert!(text.contains("Ваше: <i>маяк</i>"), "{text}");
+    // keep mine: the confirmation as it was
+    let kept = h.press(U, "ru", Cb::ImproveKeep, 11);
+    assert!(all_text(&kept).contains("маяк") && !all_text(&kept).contains("шторм"), "{}", all_text(&kept));
+
+    // take it: the job runs with the rewrite
+    h.assistant.answer_next(Ok("маяк на скале в шторм".into()));
+    h.press(U, "ru", Cb::Improve, 11);
+    let taken = h.press(U, "ru", Cb::ImproveTake, 11);
+    let Some(Cb::Confirm(job)) = find(&taken, |c| matches!(c, Cb::Confirm(_))) else {
+        panic!("{}", harness::render(&taken))
+    };
+    h.press(U, "ru", Cb::Confirm(job), 11);
+    h.work();
+    let request = h.generator.requests()[0].clone();
+    match h.generator.request(&request).unwrap().request {
+        aisha_domain::ports::ProviderRequest::Text { prompt, .. } => {
+            assert_eq!(prompt.as_str(), "маяк на скале в шторм")
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // the assistant down: the order stays, with a line saying so
+    draft_to_confirm("сад камней");
+    h.assistant.answer_next(Err(AssistantError::new(AssistantErrorKind::Unavailable, "503")));
+    let down = h.press(U, "ru", Cb::Improve, 11);
+    let text = all_text(&down);
+    assert!(text.contains("Сейчас не получается улучшить описание — оставляю ваше."), "{text}");
+    assert!(find(&down, |c| matches!(c, Cb::Confirm(_))).is_some(), "the order can still be confirmed");
+    // three a day: the fourth is refused before the model is asked
+    let asked = h.assistant.asked().len();
+    let limited = h.press(U, "ru", Cb::Improve, 11);
+    assert!(all_text(&limited).contains("На сегодня улучшения закончились"), "{}", all_text(&limited));
+    assert_eq!(h.assistant.asked().len(), asked);
+}

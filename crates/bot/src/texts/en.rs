@@ -57,6 +57,13 @@ pub static TEXTS: Texts = Texts {
     btn_cancel_job: "✖️ Cancel",
     result: "✅ Done: {} of {}.",
     result_partial: "Images that didn't work out: {} — refunded {} {coin|coins}.",
+    btn_improve: "✨ Improve the description",
+    improved: "✨ Here is a suggestion:\n<i>{}</i>\n\nYours: <i>{}</i>",
+    btn_improve_take: "✅ Use this",
+    btn_improve_keep: "↩️ Keep mine",
+    improve_limit: "✨ That's all the improvements for today — keeping your description.",
+    improve_down: "✨ I can't improve it right now — keeping yours.",
+    improve_unusable: "✨ I couldn't suggest anything better — keeping your description.",
     command_menu: [
         "Main menu",
         "Create an image",

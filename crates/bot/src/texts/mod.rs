@@ -143,6 +143,14 @@ pub struct Texts {
     pub btn_cancel_job: &'static str,
     pub result: &'static str,
     pub result_partial: &'static str,
+    pub btn_improve: &'static str,
+    /// The assistant's rewrite, then the user's own.
+    pub improved: &'static str,
+    pub btn_improve_take: &'static str,
+    pub btn_improve_keep: &'static str,
+    pub improve_limit: &'static str,
+    pub improve_down: &'static str,
+    pub improve_unusable: &'static str,
     /// What each of `bot::COMMANDS` does, at the same place: Telegram's command menu.
     pub command_menu: [&'static str; 9],
     /// The line of commands under the help.

@@ -83,6 +83,8 @@ pub struct Harness {
     pub runner: Arc<JobRunner>,
     pub env: Env,
     pub files: Arc<MemoryFiles>,
+    /// The prompt assistant's model: tests queue its answers.
+    pub assistant: Arc<aisha_memory::ScriptedAssistant>,
     pub bot: Bot,
     next_update: AtomicI64,
 }
@@ -123,6 +125,14 @@ impl Harness {
         let generator = from.map_or_else(|| Arc::new(ScriptedGenerator::new()), |h| h.generator.clone());
         let notifier = from.map_or_else(|| Arc::new(RecordingNotifier::default()), |h| h.notifier.clone());
         let files = from.map_or_else(|| Arc::new(MemoryFiles::default()), |h| h.files.clone());
+        let assistant =
+            from.map_or_else(|| Arc::new(aisha_memory::ScriptedAssistant::default()), |h| h.assistant.clone());
+        // three free improvements a day, so the limit is reachable in a test
+        let help = aisha_domain::services::assistant::PromptHelp {
+            assistant: assistant.clone(),
+            limiter: Arc::new(aisha_memory::MemoryRateLimiter::new(clock.clone())),
+            daily_free: 3,
+        };
         let runner = Arc::new(JobRunner {
             jobs: store.clone(),
             avatars: store.clone(),
@@ -178,6 +188,7 @@ impl Harness {
             stars: store.clone(),
             sessions: sessions.clone(),
             files: files.clone(),
+            assistant: Some(Arc::new(help)),
             config: BotConfig { admins: vec![TelegramUserId::new(999).unwrap()], ..BotConfig::default() },
         };
         Self {
@@ -190,6 +201,7 @@ impl Harness {
             runner,
             env,
             files,
+            assistant,
             bot,
             next_update: AtomicI64::new(1),
         }
