@@ -580,7 +580,10 @@ impl Bot {
             );
         }
         rows.push(vec![button(t.btn_cancel, Cb::Cancel)]);
-        cx.edit_or_send(message, fill(t.with_me, &[&escape(chosen.name.as_str())]), Some(rows));
+        // the price before the effort of describing
+        let balance = self.ledger.balance(owner).await?;
+        let price = fill(t.with_me_price, &[&self.generation.prices.avatar_photo, &balance]);
+        cx.edit_or_send(message, fill(t.with_me, &[&escape(chosen.name.as_str()), &price]), Some(rows));
         Ok(None)
     }
 

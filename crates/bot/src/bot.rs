@@ -27,6 +27,9 @@ pub struct BotConfig {
     pub dialogue_ttl: Duration,
     /// Timezones offered as buttons in Settings (any other can be typed).
     pub timezones: Vec<Timezone>,
+    /// Where /paysupport sends people (`@name`, a link, an address); without one their next
+    /// message goes to the operators.
+    pub support_contact: Option<String>,
 }
 
 impl Default for BotConfig {
@@ -48,6 +51,7 @@ impl Default for BotConfig {
             .into_iter()
             .map(tz)
             .collect(),
+            support_contact: None,
         }
     }
 }
@@ -255,10 +259,7 @@ impl Bot {
             "settings" => self.show_settings(cx, None).await?,
             "help" => self.show_help(cx, None),
             "cancel" => self.cancel_dialogue(cx).await?,
-            "paysupport" => {
-                let text = cx.t.paysupport.to_owned();
-                cx.send(text, None);
-            }
+            "paysupport" => self.paysupport(cx).await?,
             "stats" => self.admin_stats(cx).await?,
             _ => {
                 let _ = args;
@@ -297,6 +298,7 @@ impl Bot {
                 self.promo_given(cx, text).await
             }
             Some(Dialogue::Timezone) => self.timezone_given(cx, text).await,
+            Some(Dialogue::Support) => self.support_given(cx, text).await,
             Some(Dialogue::Create { draft }) => self.text_during_choice(cx, text, draft).await,
             None => self.free_text(cx, text).await,
         }
@@ -370,7 +372,6 @@ impl Bot {
             | Cb::DeleteYes(_)
             | Cb::Card
             | Cb::Filters
-            | Cb::Stats
             | Cb::FilterType(_)
             | Cb::FilterAvatarMenu
             | Cb::FilterAvatar(_)
@@ -378,6 +379,7 @@ impl Bot {
             | Cb::FilterDateMenu
             | Cb::FilterDate(_)
             | Cb::FilterReset => return self.gallery_button(cx, message, cb).await,
+            Cb::Stats => self.show_stats(cx).await?,
             Cb::Avatars
             | Cb::AvatarNew
             | Cb::Gender(_)
@@ -453,6 +455,7 @@ impl Bot {
             Dialogue::Upload { .. } => t.what_upload,
             Dialogue::Train { .. } => t.what_train,
             Dialogue::Rename { .. } => t.what_rename,
+            Dialogue::Support => t.what_support,
         });
         self.clear_dialogue(cx).await?;
         if order {

@@ -11,6 +11,8 @@ pub mod html;
 pub mod io;
 mod notices;
 mod settings;
+mod stats;
+mod support;
 pub mod texts;
 
 pub use balance::NotCredited;
