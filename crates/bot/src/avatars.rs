@@ -160,7 +160,8 @@ impl Bot {
         })
     }
 
-    /// The card of one avatar; a toast when it is not the user's.
+    /// The card of one avatar (a photo of it with the text as caption, or the text alone
+    /// while it has no photo); a toast when it is not the user's.
     pub(crate) async fn show_avatar_card(
         &self,
         cx: &mut Ctx,
@@ -220,7 +221,23 @@ impl Bot {
             button(t.btn_delete_avatar, Cb::AvatarDelete(a.id)),
         ]);
         rows.push(vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]);
-        cx.edit_or_send(message, text, Some(rows));
+        // the card is one of the avatar's own photos, from our storage, with the text as its
+        // caption; a text message cannot become a photo, so the screen it was opened from goes
+        let photo = self.avatars.photos(cx.user.id, a.id).await?.into_iter().next();
+        match photo {
+            Some(p) => {
+                if let Some(message) = message {
+                    cx.out.push(Outgoing::normal(Reply::Delete { chat: cx.chat, message }));
+                }
+                cx.out.push(Outgoing::normal(Reply::SendPhoto {
+                    chat: cx.chat,
+                    photo: Media::Stored { key: p.object.key, image: None },
+                    caption: Some(text),
+                    keyboard: Some(rows),
+                }));
+            }
+            None => cx.edit_or_send(message, text, Some(rows)),
+        }
         Ok(None)
     }
 
