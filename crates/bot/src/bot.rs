@@ -320,15 +320,15 @@ impl Bot {
             return self.show_menu(cx, None).await;
         };
         // a main-menu button leaves any dialogue; any other button but its own leaves the promo
-        // code question, so the next message is not taken for a code. Gallery navigation is the
-        // hot path (docs/performance.md counts its Redis round trips) and does not read the
-        // dialogue for this: the gallery is reached through a main-menu button or a command,
-        // which leave the question anyway.
+        // code and the support questions, so the next message is not taken for a code or sent
+        // to the operators. Gallery navigation is the hot path (docs/performance.md counts its
+        // Redis round trips) and does not read the dialogue for this: the gallery is reached
+        // through a main-menu button or a command, which leave the question anyway.
         let leaves =
             matches!(cb, Cb::Menu | Cb::Create | Cb::Gallery | Cb::Avatars | Cb::Balance | Cb::Settings | Cb::Help)
                 || (!matches!(cb, Cb::Promo | Cb::Cancel | Cb::Noop)
                     && !gallery_navigation(cb)
-                    && matches!(self.dialogue(cx).await, Ok(Some(Dialogue::Promo { .. }))));
+                    && matches!(self.dialogue(cx).await, Ok(Some(Dialogue::Promo { .. } | Dialogue::Support))));
         if leaves {
             self.leave_dialogue(cx).await;
         }

@@ -978,6 +978,11 @@ fn the_support_question_can_be_cancelled_or_left_by_a_command() {
     h.command(U, "en", "balance");
     let out = h.text(U, "en", "a red bicycle by the sea");
     assert!(to_chat(&out, 999).is_empty(), "a command left the question");
+    h.command(U, "en", "cancel");
+    h.command(U, "en", "paysupport");
+    h.press(U, "en", Cb::TopUp, 6);
+    let out = h.text(U, "en", "a red bicycle by the sea");
+    assert!(to_chat(&out, 999).is_empty(), "another button left the question");
 }
 
 #[test]
