@@ -26,7 +26,6 @@ pub struct Telegram {
     pub webhook_secret: Option<SecretString>,
     pub admins: Vec<i64>,
     /// Where /paysupport sends people: `@username`, a link or an address.
-    #[serde(default)]
     pub support_contact: Option<String>,
     pub per_chat_per_second: u32,
     pub global_per_second: u32,
