@@ -690,6 +690,13 @@ impl Bot {
         let t = cx.t;
         let id = match self.dialogue(cx).await? {
             Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => avatar,
+            // a screenshot for the payment question: the operators get text only, so ask for
+            // words and keep the question open
+            Some(Dialogue::Support) => {
+                let keyboard = vec![vec![button(t.btn_cancel, Cb::Cancel), button(t.btn_menu, Cb::Menu)]];
+                cx.send(t.support_text_only.into(), Some(keyboard));
+                return Ok(());
+            }
             _ => {
                 let keyboard = self.menu_keyboard(cx).await?;
                 cx.send(t.photo_outside_upload.into(), Some(keyboard));

@@ -1040,3 +1040,16 @@ fn gallery_stats_list_each_avatar_under_the_avatar_photos_not_under_spent() {
     let (avatars, line, spent) = (text.find("С аватаром"), text.find("• Аня: 1"), text.find("Потрачено"));
     assert!(avatars < line && line < spent, "{text}");
 }
+
+#[test]
+fn a_screenshot_for_the_payment_question_asks_for_words_and_keeps_the_question() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.command(U, "ru", "paysupport");
+    let file = h.files.add(aisha_domain::media::fixtures::png_header(800, 1000), Some("image/png"), None);
+    let out = h.photo(U, "ru", file);
+    assert!(all_text(&out).contains("Оператору я передаю только текст"), "{}", all_text(&out));
+    assert!(h.files.fetched().is_empty(), "nothing downloaded");
+    let question = h.text(U, "ru", "Списались звёзды дважды");
+    assert_eq!(to_chat(&question, 999).len(), 1, "the question is still open");
+}

@@ -270,4 +270,5 @@ pub static TEXTS: Texts = Texts {
     stats_tail: "\n⭐ Favorites: {}\n📅 This month: {}\n💰 Spent: {} {coin|coins}",
     with_me_price: "💰 Price: {} {coin|coins} per image · balance {} {coin|coins}",
     elapsed_moment: "less than a minute",
+    support_text_only: "I can pass only text to an operator — please describe what happened in words.",
 };

@@ -364,6 +364,8 @@ pub struct Texts {
     pub with_me_price: &'static str,
     /// A training that started less than a minute ago.
     pub elapsed_moment: &'static str,
+    /// A photo sent as the payment question: words are what reach the operators.
+    pub support_text_only: &'static str,
 }
 
 #[cfg(test)]
