@@ -55,12 +55,16 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
             writeln!(out, "id {}  timezone {}  quick mode {}", u.id, u.settings.timezone, u.settings.quick_mode).ok();
             writeln!(out, "jobs in flight: {}", stack.jobs.in_flight(u.id).await?).ok();
         }
-        Admin::Balance { command: BalanceCmd::Add { telegram_id, coins, reason } } => {
+        Admin::Balance { command: BalanceCmd::Add { telegram_id, coins, reason, note } } => {
             if reason.trim().is_empty() {
                 return Err(refused("--reason must say why"));
             }
+            let note = note.as_deref().map(str::trim);
+            if note.is_some_and(str::is_empty) {
+                return Err(refused("--note, when given, is what the user reads: it cannot be empty"));
+            }
             let u = user(stack, telegram_id).await?;
-            let entry = stack.accounts.adjust(u.id, coins, reason.trim()).await.map_err(|e| match e {
+            let entry = stack.accounts.adjust(u.id, coins, reason.trim(), note).await.map_err(|e| match e {
                 ApplyError::InsufficientFunds { balance, .. } => {
                     refused(format!("refused: the balance is {balance}, taking {} would make it negative", -coins))
                 }

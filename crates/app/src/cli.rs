@@ -100,8 +100,13 @@ pub enum BalanceCmd {
         telegram_id: i64,
         #[arg(allow_hyphen_values = true)]
         coins: i64,
+        /// Why, for operators (`balance show`, the database); the user never sees it.
         #[arg(long)]
         reason: String,
+        /// What the user reads beside the change on their balance screen (without it they
+        /// read "balance adjustment by support").
+        #[arg(long)]
+        note: Option<String>,
     },
     /// The balance and the latest ledger rows.
     Show {
@@ -186,6 +191,24 @@ mod tests {
             Some(Command::Admin {
                 command: Admin::Balance { command: BalanceCmd::Add { telegram_id: 42, coins: -50, .. } }
             })
+        ));
+        let cli = Cli::try_parse_from([
+            "aisha",
+            "admin",
+            "balance",
+            "add",
+            "42",
+            "25",
+            "--reason",
+            "ticket 7: double charge",
+            "--note",
+            "sorry",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Admin { command: Admin::Balance { command: BalanceCmd::Add { note: Some(n), .. } } })
+                if n == "sorry"
         ));
         let cli = Cli::try_parse_from(["aisha", "admin", "jobs", "list", "--stuck"]).unwrap();
         assert!(matches!(

@@ -25,6 +25,8 @@ pub struct Telegram {
     pub webhook_url: Option<String>,
     pub webhook_secret: Option<SecretString>,
     pub admins: Vec<i64>,
+    /// Where /paysupport sends people: `@username`, a link or an address.
+    pub support_contact: Option<String>,
     pub per_chat_per_second: u32,
     pub global_per_second: u32,
     pub api_url: String,
@@ -508,6 +510,7 @@ mod tests {
                 ("AISHA__TELEGRAM__TOKEN", "123:abc"),
                 ("AISHA__FAL__KEY", "fal-secret"),
                 ("AISHA__TELEGRAM__ADMINS", "42,43"),
+                ("AISHA__TELEGRAM__SUPPORT_CONTACT", "@aisha_help"),
                 ("AISHA__PRICES__AVATAR_PHOTO", "4"),
                 ("AISHA__DATABASE__URL", "postgres://u@db/aisha"),
                 ("AISHA__REDIS__URL", "redis://127.0.0.1:6379/0"),
@@ -518,6 +521,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.telegram.token.as_ref().unwrap().expose_secret(), "123:abc");
         assert_eq!(s.telegram.admins, vec![42, 43]);
+        assert_eq!(s.telegram.support_contact.as_deref(), Some("@aisha_help"));
         assert_eq!(s.prices.avatar_photo, 4);
         assert_eq!(s.database.url, "postgres://u@db/aisha");
         assert_eq!(s.redis.url.as_deref(), Some("redis://127.0.0.1:6379/0"));

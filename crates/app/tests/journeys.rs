@@ -182,6 +182,7 @@ async fn an_avatar_from_uploaded_albums_gives_photos_with_me() {
     let lora = emu.fal.requests().into_iter().find(|r| r.model.contains("lora") && !r.model.contains("trainer"));
     let prompt = lora.expect("a flux-lora request").input["prompt"].as_str().unwrap_or_default().to_owned();
     assert!(prompt.contains("в скафандре на Марсе"), "the user's prompt reaches the model: {prompt}");
+    assert!(prompt.contains(" woman, в скафандре на Марсе"), "the class word from the gender question: {prompt}");
     assert_eq!(app.balance(8102), 340);
 
     // the gallery knows them as photos with the avatar
@@ -231,7 +232,7 @@ async fn a_promo_code_from_the_operator_is_redeemed_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_refunds_a_stars_payment() {
-    let (emu, _backend, app) = start(&[]).await;
+    let (emu, _backend, app) = start(&[("AISHA__TELEGRAM__SUPPORT_CONTACT", "@aisha_help")]).await;
     let chat = emu.user(8105, "ru");
     let charge = top_up_100(&chat).await;
     chat.wait_text("Оплата прошла: +100 монет").await;
@@ -261,7 +262,7 @@ async fn an_operator_refunds_a_stars_payment() {
     assert_eq!(refund["telegram_payment_charge_id"], charge.as_str());
     chat.say("/balance");
     let history = Chat::text(&chat.wait_text("Баланс: 0 монет</b>").await);
-    assert!(history.contains("−78 возврат платежа Stars"), "{history}");
+    assert!(history.contains("−78 возврат платежа звёздами"), "{history}");
 
     // twice: refused, the balance untouched
     let again = app.command(&["admin", "payments", "refund", &charge, "--force"]);
@@ -269,6 +270,28 @@ async fn an_operator_refunds_a_stars_payment() {
     assert_eq!(app.balance(8105), 0);
     let stats = app.admin(&["stats"]);
     assert!(stats.contains("1 payments, 50 received, 50 refunded"), "{stats}");
+
+    // /paysupport: the configured contact and the payment with its charge id, refunded
+    chat.say("/paysupport");
+    let support = Chat::text(&chat.wait_text("Помощь с оплатой").await);
+    assert!(support.contains("@aisha_help") && support.contains(&charge), "{support}");
+    assert!(support.contains("50 ⭐ → 100 монет · возвращён"), "{support}");
+
+    // a goodwill credit: the user reads the operator's note, never their reason
+    let out = app.admin(&[
+        "balance",
+        "add",
+        "8105",
+        "10",
+        "--reason",
+        "ticket 7, internal",
+        "--note",
+        "Извините за ожидание",
+    ]);
+    assert!(out.contains("+10 coins for 8105"), "{out}");
+    chat.say("/balance");
+    let history = Chat::text(&chat.wait_text("Баланс: 10 монет</b>").await);
+    assert!(history.contains("+10 Извините за ожидание") && !history.contains("ticket"), "{history}");
     app.assert_audit();
 }
 

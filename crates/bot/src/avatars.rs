@@ -159,7 +159,8 @@ impl Bot {
         })
     }
 
-    /// The card of one avatar; a toast when it is not the user's.
+    /// The card of one avatar (a photo of it with the text as caption, or the text alone
+    /// while it has no photo); a toast when it is not the user's.
     pub(crate) async fn show_avatar_card(
         &self,
         cx: &mut Ctx,
@@ -219,7 +220,23 @@ impl Bot {
             button(t.btn_delete_avatar, Cb::AvatarDelete(a.id)),
         ]);
         rows.push(vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]);
-        cx.edit_or_send(message, text, Some(rows));
+        // the card is one of the avatar's own photos, from our storage, with the text as its
+        // caption; a text message cannot become a photo, so the screen it was opened from goes
+        let photo = self.avatars.photos(cx.user.id, a.id).await?.into_iter().next();
+        match photo {
+            Some(p) => {
+                if let Some(message) = message {
+                    cx.out.push(Outgoing::normal(Reply::Delete { chat: cx.chat, message }));
+                }
+                cx.out.push(Outgoing::normal(Reply::SendPhoto {
+                    chat: cx.chat,
+                    photo: Media::Stored { key: p.object.key, image: None },
+                    caption: Some(text),
+                    keyboard: Some(rows),
+                }));
+            }
+            None => cx.edit_or_send(message, text, Some(rows)),
+        }
         Ok(None)
     }
 
@@ -579,7 +596,10 @@ impl Bot {
             );
         }
         rows.push(vec![button(t.btn_cancel, Cb::Cancel)]);
-        cx.edit_or_send(message, fill(t.with_me, &[&escape(chosen.name.as_str())]), Some(rows));
+        // the price before the effort of describing
+        let balance = self.ledger.balance(owner).await?;
+        let price = fill(t.with_me_price, &[&self.generation.prices.avatar_photo, &balance]);
+        cx.edit_or_send(message, fill(t.with_me, &[&escape(chosen.name.as_str()), &price]), Some(rows));
         Ok(None)
     }
 
@@ -669,6 +689,13 @@ impl Bot {
         let t = cx.t;
         let id = match self.dialogue(cx).await? {
             Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => avatar,
+            // a screenshot for the payment question: the operators get text only, so ask for
+            // words and keep the question open
+            Some(Dialogue::Support) => {
+                let keyboard = vec![vec![button(t.btn_cancel, Cb::Cancel), button(t.btn_menu, Cb::Menu)]];
+                cx.send(t.support_text_only.into(), Some(keyboard));
+                return Ok(());
+            }
             _ => {
                 let keyboard = self.menu_keyboard(cx).await?;
                 cx.send(t.photo_outside_upload.into(), Some(keyboard));

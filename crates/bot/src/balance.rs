@@ -59,7 +59,11 @@ pub(crate) fn ledger_row(t: &Texts, e: &LedgerEntry) -> String {
         LedgerReason::StarsRefund { .. } => fill(t.row_stars_refund, &[&signed(e.amount)]),
         LedgerReason::Promo { code } => fill(t.row_promo, &[&e.amount, &escape(code.as_str())]),
         LedgerReason::Welcome => fill(t.row_welcome, &[&e.amount]),
-        LedgerReason::Admin { note } => fill(t.row_admin, &[&signed(e.amount), &escape(&crate::html::clip(note, 80))]),
+        // the operator's reason is theirs; the user reads the note written for them, if any
+        LedgerReason::Admin { user_note: Some(note), .. } => {
+            fill(t.row_admin, &[&signed(e.amount), &escape(&crate::html::clip(note, 80))])
+        }
+        LedgerReason::Admin { user_note: None, .. } => fill(t.row_admin_plain, &[&signed(e.amount)]),
     }
 }
 

@@ -27,6 +27,9 @@ pub struct BotConfig {
     pub dialogue_ttl: Duration,
     /// Timezones offered as buttons in Settings (any other can be typed).
     pub timezones: Vec<Timezone>,
+    /// Where /paysupport sends people (`@name`, a link, an address); without one their next
+    /// message goes to the operators.
+    pub support_contact: Option<String>,
 }
 
 impl Default for BotConfig {
@@ -48,6 +51,7 @@ impl Default for BotConfig {
             .into_iter()
             .map(tz)
             .collect(),
+            support_contact: None,
         }
     }
 }
@@ -265,10 +269,7 @@ impl Bot {
             "settings" => self.show_settings(cx, None).await?,
             "help" => self.show_help(cx, None),
             "cancel" => self.cancel_dialogue(cx).await?,
-            "paysupport" => {
-                let text = cx.t.paysupport.to_owned();
-                cx.send(text, None);
-            }
+            "paysupport" => self.paysupport(cx).await?,
             "stats" => self.admin_stats(cx).await?,
             _ => {
                 let _ = args;
@@ -307,6 +308,7 @@ impl Bot {
                 self.promo_given(cx, text).await
             }
             Some(Dialogue::Timezone) => self.timezone_given(cx, text).await,
+            Some(Dialogue::Support) => self.support_given(cx, text).await,
             Some(Dialogue::Create { draft }) => self.text_during_choice(cx, text, draft).await,
             None => self.free_text(cx, text).await,
         }
@@ -328,15 +330,15 @@ impl Bot {
             return self.show_menu(cx, None).await;
         };
         // a main-menu button leaves any dialogue; any other button but its own leaves the promo
-        // code question, so the next message is not taken for a code. Gallery navigation is the
-        // hot path (docs/performance.md counts its Redis round trips) and does not read the
-        // dialogue for this: the gallery is reached through a main-menu button or a command,
-        // which leave the question anyway.
+        // code and the support questions, so the next message is not taken for a code or sent
+        // to the operators. Gallery navigation is the hot path (docs/performance.md counts its
+        // Redis round trips) and does not read the dialogue for this: the gallery is reached
+        // through a main-menu button or a command, which leave the question anyway.
         let leaves =
             matches!(cb, Cb::Menu | Cb::Create | Cb::Gallery | Cb::Avatars | Cb::Balance | Cb::Settings | Cb::Help)
                 || (!matches!(cb, Cb::Promo | Cb::Cancel | Cb::Noop)
                     && !gallery_navigation(cb)
-                    && matches!(self.dialogue(cx).await, Ok(Some(Dialogue::Promo { .. }))));
+                    && matches!(self.dialogue(cx).await, Ok(Some(Dialogue::Promo { .. } | Dialogue::Support))));
         if leaves {
             self.leave_dialogue(cx).await;
         }
@@ -386,7 +388,6 @@ impl Bot {
             | Cb::DeleteYes(_)
             | Cb::Card
             | Cb::Filters
-            | Cb::Stats
             | Cb::FilterType(_)
             | Cb::FilterAvatarMenu
             | Cb::FilterAvatar(_)
@@ -394,6 +395,7 @@ impl Bot {
             | Cb::FilterDateMenu
             | Cb::FilterDate(_)
             | Cb::FilterReset => return self.gallery_button(cx, message, cb).await,
+            Cb::Stats => self.show_stats(cx).await?,
             Cb::Avatars
             | Cb::AvatarNew
             | Cb::Gender(_)
@@ -469,6 +471,7 @@ impl Bot {
             Dialogue::Upload { .. } => t.what_upload,
             Dialogue::Train { .. } => t.what_train,
             Dialogue::Rename { .. } => t.what_rename,
+            Dialogue::Support => t.what_support,
         });
         self.clear_dialogue(cx).await?;
         if order {

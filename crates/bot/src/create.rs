@@ -572,10 +572,12 @@ pub(crate) fn status_screen(t: &Texts, job: &Job, now: DateTime<Utc>) -> (String
     (text, keyboard)
 }
 
-/// "3 min", "1 h 5 min".
+/// "less than a minute", "3 minutes", "1 hour 5 minutes".
 pub(crate) fn elapsed(t: &Texts, since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let minutes = (now - since).num_minutes().max(0);
-    if minutes < 60 {
+    if minutes == 0 {
+        t.elapsed_moment.to_owned()
+    } else if minutes < 60 {
         fill(t.elapsed_minutes, &[&minutes])
     } else {
         fill(t.elapsed_hours, &[&(minutes / 60), &(minutes % 60)])

@@ -83,6 +83,8 @@ pub enum Dialogue {
     Rename {
         avatar: AvatarId,
     },
+    /// A payment question for the operators (/paysupport without a support contact).
+    Support,
 }
 
 #[cfg(test)]

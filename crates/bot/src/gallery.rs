@@ -294,16 +294,6 @@ impl Bot {
                 self.present(cx, card_origin, view, false);
                 return Ok(Some(t.deleted.into()));
             }
-            Cb::Stats => {
-                let s = g.stats(&user).await?;
-                let c = &s.counts;
-                let mut text =
-                    fill(t.stats, &[&c.total, &c.imagen, &c.avatar_photos, &c.favorites, &c.this_month, &s.spent]);
-                for (name, n) in &c.by_avatar {
-                    text.push_str(&fill(t.stats_avatar, &[&escape(name), n]));
-                }
-                cx.send(text, Some(vec![vec![button(t.btn_gallery, Cb::Gallery), button(t.btn_menu, Cb::Menu)]]));
-            }
             Cb::Filters | Cb::FilterDateMenu | Cb::FilterAvatarMenu => {
                 let filter = g.filter(&user).await?;
                 let name = match filter.avatar {

@@ -13,6 +13,8 @@ pub mod io;
 mod notices;
 mod originals;
 mod settings;
+mod stats;
+mod support;
 pub mod texts;
 mod zones;
 

@@ -254,6 +254,8 @@ fn train_once_then_photos_with_me_land_in_the_gallery_under_the_avatar_filter() 
     };
     assert_eq!((lora_url.as_str(), aspect, count), ("mem://lora/anna", AspectRatio::Portrait3x4, 2));
     assert_eq!(prompt.matches(a.trigger.as_str()).count(), 1, "trigger once: {prompt}");
+    let class = format!("{} woman,", a.trigger.as_str());
+    assert!(prompt.starts_with(&class), "the gender asked at creation is the class word: {prompt}");
     let (w, hgt) = aspect.size_with_long_side(1024);
     assert!(w < hgt, "3:4 is portrait: {w}×{hgt}");
     h.generator.finish(&request, Ok(ScriptedGenerator::images(w, hgt, 2, 0)));
@@ -503,4 +505,80 @@ fn create_offers_photos_with_me_only_to_someone_with_a_trained_avatar() {
         "the button leads to photos with me: {}",
         render(&with_me)
     );
+}
+
+#[test]
+fn an_avatar_card_is_one_of_its_own_photos_and_text_while_it_has_none() {
+    let h = Harness::new();
+    let id = new_avatar(&h, U, "ru", "Аня", 0);
+    let bare = h.press(U, "ru", Cb::AvatarOpen(id), 12);
+    assert!(
+        bare.iter().any(|o| matches!(&o.reply, Reply::EditText { text, .. } if text.contains("Аня"))),
+        "no photo yet: the card is text:\n{}",
+        render(&bare)
+    );
+    h.photo(U, "ru", jpeg(&h, 1300));
+    h.photo(U, "ru", jpeg(&h, 1301));
+    let user = h.user(U);
+    let own: Vec<_> =
+        harness::block(h.bot.avatars.photos(user.id, id)).unwrap().into_iter().map(|p| p.object.key).collect();
+    assert_eq!(own.len(), 2);
+    let card = h.press(U, "ru", Cb::AvatarOpen(id), 13);
+    let photo = card.iter().find_map(|o| match &o.reply {
+        Reply::SendPhoto { photo: Media::Stored { key, .. }, caption: Some(c), keyboard: Some(_), .. } => {
+            Some((key.clone(), c.clone()))
+        }
+        _ => None,
+    });
+    let (key, caption) = photo.unwrap_or_else(|| panic!("a photo card:\n{}", render(&card)));
+    assert!(own.contains(&key), "one of the avatar's stored photos");
+    assert!(h.images.keys().contains(&key.to_string()), "sent from our storage");
+    assert!(caption.contains("Аня") && caption.contains("Фото: 2"), "{caption}");
+    assert!(
+        card.iter().any(|o| matches!(o.reply, Reply::Delete { message, .. } if message.0 == 13)),
+        "the screen it was opened from gives way:\n{}",
+        render(&card)
+    );
+    assert!(find(&card, |c| *c == Cb::AvatarUpload(id)).is_some(), "the card's buttons ride on the photo");
+}
+
+#[test]
+fn the_training_status_says_how_long_it_has_been_running_when_opened() {
+    let h = Harness::new();
+    let id = new_avatar(&h, U, "ru", "Аня", 200);
+    h.album(U, "ru", album_of(&h, 10, 0));
+    train(&h, U, "ru", id);
+    h.work();
+    let card = |h: &Harness| all_text(&h.press(U, "ru", Cb::AvatarOpen(id), 21));
+    assert!(card(&h).contains("идёт уже меньше минуты"), "{}", card(&h));
+    for (minutes, said) in [
+        (1, "идёт уже 1 минуту"),
+        (2, "идёт уже 2 минуты"),
+        (5, "идёт уже 5 минут"),
+        (11, "идёт уже 11 минут"),
+        (21, "идёт уже 21 минуту"),
+        (22, "идёт уже 22 минуты"),
+        (25, "идёт уже 25 минут"),
+        (65, "идёт уже 1 час 5 минут"),
+        (125, "идёт уже 2 часа 5 минут"),
+    ] {
+        let started = avatar(&h, id).training_job.and_then(|j| h.store.snapshot().jobs.into_iter().find(|x| x.id == j));
+        let since = started.expect("the training job").created_at;
+        let now = aisha_domain::Clock::now(&*h.clock);
+        h.clock.advance(since + chrono::Duration::minutes(minutes) - now);
+        assert!(card(&h).contains(said), "{minutes} min: {}", card(&h));
+    }
+    h.press(U, "en", Cb::Language(aisha_domain::Language::En), 22);
+    let english = all_text(&h.press(U, "en", Cb::AvatarOpen(id), 21));
+    assert!(english.contains("running for 2 hours 5 minutes"), "{english}");
+}
+
+#[test]
+fn photos_with_me_says_the_price_and_the_balance_before_asking_for_a_description() {
+    let h = Harness::new();
+    ready_avatar(&h, U, "Anna", 170);
+    let out = h.press(U, "en", Cb::WithMe, 30);
+    let text = all_text(&out);
+    let price = text.find("Price: 5 coins per image · balance 20 coins");
+    assert!(price.is_some() && price < text.find("Describe a picture"), "{text}");
 }

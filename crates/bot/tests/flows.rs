@@ -1173,3 +1173,140 @@ fn improve_shows_a_rewrite_to_take_or_leave_and_the_order_survives_its_failures(
     assert!(all_text(&limited).contains("На сегодня улучшения закончились"), "{}", all_text(&limited));
     assert_eq!(h.assistant.asked().len(), asked);
 }
+
+/// The replies sent to one chat.
+fn to_chat(out: &[aisha_bot::io::Outgoing], chat: i64) -> Vec<aisha_bot::io::Outgoing> {
+    out.iter().filter(|o| matches!(&o.reply, Reply::SendText { chat: c, .. } if c.0 == chat)).cloned().collect()
+}
+
+#[test]
+fn paysupport_lists_the_recent_payments_with_their_charge_ids_and_a_way_back() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    buy(&h, U, "ru", "charge-old");
+    h.clock.advance(chrono::Duration::days(3));
+    buy(&h, U, "ru", "charge-new");
+    let out = h.command(U, "ru", "paysupport");
+    let text = all_text(&out);
+    assert!(text.contains("charge-new") && text.contains("charge-old"), "{text}");
+    assert!(text.find("charge-new") < text.find("charge-old"), "newest first:\n{text}");
+    assert!(text.contains("50 ⭐ → 100 монет"), "stars and coins of each:\n{text}");
+    assert!(!text.contains("в ответ на это сообщение"), "no longer asks for a reply:\n{text}");
+    assert!(find(&out, |c| matches!(c, Cb::Menu)).is_some(), "a way back to the menu");
+    // the list is the user's own
+    let other = h.command(2002, "ru", "paysupport");
+    assert!(!all_text(&other).contains("charge-"), "{}", all_text(&other));
+}
+
+#[test]
+fn without_a_support_contact_the_next_message_goes_to_the_operators_and_is_not_an_order() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.fund(U, 100);
+    buy(&h, U, "ru", "charge-1");
+    h.command(U, "ru", "paysupport");
+    let out = h.text(U, "ru", "Оплатил 50 звёзд, а монеты <не> пришли");
+    let operator = to_chat(&out, 999);
+    assert_eq!(operator.len(), 1, "one message to the one operator:\n{}", harness::render(&out));
+    let note = all_text(&operator);
+    assert!(note.contains("Оплатил 50 звёзд, а монеты &lt;не&gt; пришли"), "the question, escaped:\n{note}");
+    assert!(
+        note.contains(&format!("<code>{U}</code>")) && note.contains("charge-1"),
+        "who and what they paid:\n{note}"
+    );
+    let user = all_text(&to_chat(&out, U));
+    assert!(user.contains("Передала ваше сообщение оператору"), "{user}");
+    assert!(find(&out, |c| matches!(c, Cb::Aspect(_))).is_none(), "not taken for a description");
+    assert!(!user.contains("Не поняла"), "not unknown text either");
+    // asked once: the next message is an ordinary description again
+    let next = h.text(U, "ru", "рыжий кот в очках");
+    assert!(all_text(&next).contains("Выберите формат"), "{}", all_text(&next));
+    assert!(to_chat(&next, 999).is_empty());
+}
+
+#[test]
+fn the_support_question_can_be_cancelled_or_left_by_a_command() {
+    let h = Harness::new();
+    h.command(U, "en", "start");
+    h.command(U, "en", "paysupport");
+    let cancelled = h.press(U, "en", Cb::Cancel, 5);
+    assert!(all_text(&cancelled).contains("Cancelled: a payment question"), "{}", all_text(&cancelled));
+    h.command(U, "en", "paysupport");
+    h.command(U, "en", "balance");
+    let out = h.text(U, "en", "a red bicycle by the sea");
+    assert!(to_chat(&out, 999).is_empty(), "a command left the question");
+    h.command(U, "en", "cancel");
+    h.command(U, "en", "paysupport");
+    h.press(U, "en", Cb::TopUp, 6);
+    let out = h.text(U, "en", "a red bicycle by the sea");
+    assert!(to_chat(&out, 999).is_empty(), "another button left the question");
+}
+
+#[test]
+fn with_a_support_contact_paysupport_names_it_and_asks_nothing_in_the_chat() {
+    let mut h = Harness::new();
+    h.bot.config.support_contact = Some("@aisha_help".into());
+    h.command(U, "en", "start");
+    h.fund(U, 100);
+    let out = h.command(U, "en", "paysupport");
+    let text = all_text(&out);
+    assert!(text.contains("Write to support: @aisha_help"), "{text}");
+    let links: Vec<_> = out
+        .iter()
+        .filter_map(|o| match &o.reply {
+            Reply::SendText { keyboard: Some(k), .. } => Some(k.clone()),
+            _ => None,
+        })
+        .flatten()
+        .flatten()
+        .filter(|b| matches!(&b.action, aisha_bot::io::ButtonAction::Url(u) if u == "https://t.me/aisha_help"))
+        .collect();
+    assert_eq!(links.len(), 1, "a button that opens the contact");
+    let next = h.text(U, "en", "a red bicycle by the sea");
+    assert!(to_chat(&next, 999).is_empty(), "nothing goes to the operators");
+    assert!(
+        all_text(&next).contains("Choose the image format") || find(&next, |c| matches!(c, Cb::Aspect(_))).is_some()
+    );
+}
+
+#[test]
+fn an_operators_reason_stays_internal_and_only_their_note_is_shown() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    let user = h.user(U);
+    block(h.bot.accounts.adjust(user.id, 25, "ticket #7: charged twice, see logs", None)).unwrap();
+    block(h.bot.accounts.adjust(user.id, 10, "goodwill after outage", Some("Извините за сбой 5 декабря"))).unwrap();
+    let balance = all_text(&h.press(U, "ru", Cb::Balance, 3));
+    assert!(!balance.contains("ticket") && !balance.contains("goodwill"), "{balance}");
+    assert!(balance.contains("+25 корректировка от поддержки"), "{balance}");
+    assert!(balance.contains("+10 Извините за сбой 5 декабря"), "{balance}");
+    h.press(U, "en", Cb::Language(aisha_domain::Language::En), 3);
+    assert!(all_text(&h.press(U, "en", Cb::Balance, 3)).contains("+25 balance adjustment by support"));
+}
+
+#[test]
+fn gallery_stats_list_each_avatar_under_the_avatar_photos_not_under_spent() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    let user = h.user(U);
+    let now = aisha_domain::Clock::now(&*h.clock);
+    let mut image = aisha_contract::fixtures::image(user.id, None, ImageKind::AvatarPhoto, now);
+    image.avatar_name = Some("Аня".into());
+    block(aisha_contract::gallery::insert(aisha_contract::Stores::of(&*h.store), &user, &[image], now));
+    let text = all_text(&h.press(U, "ru", Cb::Stats, 3));
+    let (avatars, line, spent) = (text.find("С аватаром"), text.find("• Аня: 1"), text.find("Потрачено"));
+    assert!(avatars < line && line < spent, "{text}");
+}
+
+#[test]
+fn a_screenshot_for_the_payment_question_asks_for_words_and_keeps_the_question() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.command(U, "ru", "paysupport");
+    let file = h.files.add(aisha_domain::media::fixtures::png_header(800, 1000), Some("image/png"), None);
+    let out = h.photo(U, "ru", file);
+    assert!(all_text(&out).contains("Оператору я передаю только текст"), "{}", all_text(&out));
+    assert!(h.files.fetched().is_empty(), "nothing downloaded");
+    let question = h.text(U, "ru", "Списались звёзды дважды");
+    assert_eq!(to_chat(&question, 999).len(), 1, "the question is still open");
+}

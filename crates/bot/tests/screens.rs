@@ -60,7 +60,7 @@ fn seed_job(h: &Harness, user: &aisha_domain::User, images: Vec<aisha_domain::ga
         id: LedgerEntryId(fixed(0x2000)),
         owner: user.id,
         amount: new.quote.total.get(),
-        reason: LedgerReason::Admin { note: "test images".into() },
+        reason: LedgerReason::Admin { note: "test images".into(), user_note: None },
         idempotency_key: format!("test-images:{}", new.id),
         created_at: now,
     };
@@ -122,7 +122,10 @@ fn screens_in(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
     s.push(("promo", h.press(U, lang, Cb::Promo, 40)));
     s.push(("promo_unknown", h.text(U, lang, "NOPE")));
     s.push(("paysupport", h.command(U, lang, "paysupport")));
-    // the promo question was left by the command: a description starts Create
+    // no support contact in the harness: the next message is the question, for the operators
+    s.push(("paysupport_sent", h.text(U, lang, "Stars ушли, а монет нет <?>")));
+    // the promo question was left by the command, the support question answered: a
+    // description starts Create
     s.push(("free_text", h.text(U, lang, "a cat on the moon")));
     s.push(("outdated_button", h.press_raw(U, lang, "1zz", 50)));
     // failures
@@ -327,6 +330,51 @@ fn a_kept_order_through_a_top_up() {
         );
         insta::assert_snapshot!(format!("{lang}_paid_with_kept_order"), render(&paid));
         insta::assert_snapshot!(format!("{lang}_order_resumed"), render(&h.press(U, lang, Cb::Resume, 13)));
+    }
+}
+
+/// Pays for the first package; the receipt.
+fn pay(h: &Harness, lang: &str, charge: &str) -> Vec<Outgoing> {
+    use aisha_bot::io::{ChatId, Event, Reply};
+    let invoice = h.press(U, lang, Cb::Buy(0), 12);
+    let Some(Reply::Invoice { payload, stars, .. }) =
+        invoice.iter().map(|o| o.reply.clone()).find(|r| matches!(r, Reply::Invoice { .. }))
+    else {
+        panic!("no invoice")
+    };
+    h.send(
+        U,
+        lang,
+        Event::Payment {
+            chat: ChatId(U),
+            currency: "XTR".into(),
+            total_amount: stars,
+            payload,
+            telegram_charge_id: charge.into(),
+            provider_charge_id: String::new(),
+        },
+    )
+}
+
+#[test]
+fn paysupport_with_payments_with_and_without_a_contact() {
+    use aisha_domain::ports::Payments;
+    for lang in ["ru", "en"] {
+        let mut h = Harness::new();
+        h.command(U, lang, "start");
+        pay(&h, lang, "stxAbC123-first");
+        h.clock.advance(chrono::Duration::days(2));
+        pay(&h, lang, "stxDeF456-second");
+        let now = aisha_domain::Clock::now(&*h.clock);
+        let entry = aisha_domain::LedgerEntryId(uuid::Uuid::from_u128(0x5eed_9000));
+        block(h.store.refund_stars_payment("stxAbC123-first", false, entry, now)).unwrap();
+        insta::assert_snapshot!(format!("{lang}_paysupport_payments"), render(&h.command(U, lang, "paysupport")));
+        insta::assert_snapshot!(
+            format!("{lang}_paysupport_to_operator"),
+            render(&h.text(U, lang, "Where are my coins?"))
+        );
+        h.bot.config.support_contact = Some("@aisha_help".into());
+        insta::assert_snapshot!(format!("{lang}_paysupport_contact"), render(&h.command(U, lang, "paysupport")));
     }
 }
 

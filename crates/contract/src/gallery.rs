@@ -224,7 +224,7 @@ pub async fn insert(s: Stores<'_>, owner: &aisha_domain::User, images: &[ImageRe
                 id: aisha_domain::LedgerEntryId(fixtures::id()),
                 owner: owner.id,
                 amount: new.quote.total.get(),
-                reason: LedgerReason::Admin { note: "test images".into() },
+                reason: LedgerReason::Admin { note: "test images".into(), user_note: None },
                 idempotency_key: format!("test-images:{}", new.id),
                 created_at: now,
             })

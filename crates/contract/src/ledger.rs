@@ -12,7 +12,7 @@ fn entry(owner: UserId, amount: i64, key: &str, at: DateTime<Utc>) -> NewLedgerE
         id: LedgerEntryId(fixtures::id()),
         owner,
         amount,
-        reason: LedgerReason::Admin { note: format!("test {key}") },
+        reason: LedgerReason::Admin { note: format!("test {key}"), user_note: None },
         idempotency_key: key.to_owned(),
         created_at: at,
     }

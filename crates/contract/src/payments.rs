@@ -64,7 +64,7 @@ async fn stars(s: Stores<'_>, now: DateTime<Utc>) {
         id: entry(),
         owner: u.id,
         amount: -70,
-        reason: aisha_domain::ledger::LedgerReason::Admin { note: "spent".into() },
+        reason: aisha_domain::ledger::LedgerReason::Admin { note: "spent".into(), user_note: None },
         idempotency_key: format!("spend:{}", u.id),
         created_at: now,
     };

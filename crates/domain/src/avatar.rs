@@ -21,6 +21,15 @@ impl Gender {
             Gender::Female => "female",
         }
     }
+
+    /// The class noun that goes beside the trigger in a prompt, so the model draws the
+    /// avatar as who they are ("aisha1a2b3c4d man, …") rather than guessing from the LoRA alone.
+    pub fn class_word(self) -> &'static str {
+        match self {
+            Gender::Male => "man",
+            Gender::Female => "woman",
+        }
+    }
 }
 
 /// ```text
@@ -69,10 +78,10 @@ impl TriggerPhrase {
         &self.0
     }
 
-    /// The prompt with the trigger in it exactly once.
-    pub fn inject(&self, prompt: &str) -> String {
+    /// The prompt with the trigger in it exactly once, followed by the avatar's class word.
+    pub fn inject(&self, prompt: &str, gender: Gender) -> String {
         let already = prompt.split(|c: char| !c.is_alphanumeric()).any(|word| word.eq_ignore_ascii_case(&self.0));
-        if already { prompt.to_owned() } else { format!("{}, {}", self.0, prompt) }
+        if already { prompt.to_owned() } else { format!("{} {}, {}", self.0, gender.class_word(), prompt) }
     }
 }
 
@@ -254,13 +263,13 @@ mod tests {
     fn trigger_is_injected_exactly_once() {
         let a = avatar();
         assert_eq!(a.trigger.as_str(), "aishaabcdef12");
-        let once = a.trigger.inject("on a beach");
-        assert_eq!(once, "aishaabcdef12, on a beach");
-        assert_eq!(a.trigger.inject(&once), once, "injecting again changes nothing");
-        assert_eq!(a.trigger.inject("AISHAABCDEF12 at night"), "AISHAABCDEF12 at night");
+        let once = a.trigger.inject("on a beach", a.gender);
+        assert_eq!(once, "aishaabcdef12 woman, on a beach", "the trigger and the class word");
+        assert_eq!(a.trigger.inject(&once, a.gender), once, "injecting again changes nothing");
+        assert_eq!(a.trigger.inject("AISHAABCDEF12 at night", a.gender), "AISHAABCDEF12 at night");
         assert_eq!(
-            a.trigger.inject("aishaabcdef123"),
-            "aishaabcdef12, aishaabcdef123",
+            a.trigger.inject("aishaabcdef123", Gender::Male),
+            "aishaabcdef12 man, aishaabcdef123",
             "a longer word is not the trigger"
         );
     }

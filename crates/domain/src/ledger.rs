@@ -34,9 +34,12 @@ pub enum LedgerReason {
         code: PromoCode,
     },
     Welcome,
-    /// An operator's manual change, with the reason they gave.
+    /// An operator's manual change: `note` is the reason they gave, kept for operators;
+    /// `user_note`, when they wrote one, is what the user reads on the balance screen.
     Admin {
         note: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_note: Option<String>,
     },
 }
 
@@ -270,6 +273,16 @@ mod tests {
         }
         .on_balance(Coins::new(1000).unwrap())
         .unwrap()
+    }
+
+    #[test]
+    fn an_operators_row_from_before_user_notes_still_reads_and_a_missing_note_is_not_written() {
+        let old: LedgerReason = serde_json::from_str(r#"{"kind":"admin","note":"goodwill"}"#).unwrap();
+        assert_eq!(old, LedgerReason::Admin { note: "goodwill".into(), user_note: None });
+        assert_eq!(serde_json::to_string(&old).unwrap(), r#"{"kind":"admin","note":"goodwill"}"#);
+        let noted = LedgerReason::Admin { note: "ticket 7".into(), user_note: Some("sorry".into()) };
+        let json = serde_json::to_string(&noted).unwrap();
+        assert_eq!(serde_json::from_str::<LedgerReason>(&json).unwrap(), noted);
     }
 
     #[test]

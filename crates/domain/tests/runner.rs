@@ -311,7 +311,12 @@ fn training_zips_the_photos_and_makes_the_avatar_ready() {
     let rid = request_of(&w, &p);
     match w.generator.request(&rid).unwrap().request {
         aisha_domain::ports::ProviderRequest::LoraImages { prompt, lora_url, aspect, count, .. } => {
-            assert_eq!(prompt, format!("{}, on a beach", a.trigger.as_str()));
+            let class = a.gender.class_word();
+            assert_eq!(
+                prompt,
+                format!("{} {class}, on a beach", a.trigger.as_str()),
+                "the trigger, then the class word"
+            );
             assert_eq!((lora_url.as_str(), aspect, count), ("mem://lora/lora", AspectRatio::Portrait3x4, 2));
         }
         other => panic!("expected a LoRA request, got {other:?}"),

@@ -202,7 +202,7 @@ impl Bench {
             language_code: None,
         };
         let user = self.accounts.register(profile).await.expect("register").user;
-        self.accounts.adjust(user.id, coins, "bench").await.expect("fund");
+        self.accounts.adjust(user.id, coins, "bench", None).await.expect("fund");
         user.id
     }
 

@@ -215,6 +215,7 @@ pub struct Texts {
     pub btn_delete_yes: &'static str,
     pub deleted: &'static str,
     pub prompt_view: &'static str,
+    /// The gallery stats down to the avatar photos; `stats_avatar` lines, then `stats_tail`.
     pub stats: &'static str,
     pub stats_avatar: &'static str,
     pub favorited: &'static str,
@@ -256,6 +257,7 @@ pub struct Texts {
     pub invoice_title: &'static str,
     pub invoice_description: &'static str,
     pub paid: &'static str,
+    /// /paysupport: how to reach support, then the recent payments.
     pub paysupport: &'static str,
     pub ask_promo: &'static str,
     pub promo_ok: &'static str,
@@ -371,6 +373,7 @@ pub struct Texts {
     pub btn_delete_avatar_yes: &'static str,
     pub avatar_deleted: &'static str,
     pub avatar_busy: &'static str,
+    /// The avatar's name, then `with_me_price`.
     pub with_me: &'static str,
     pub with_me_none: &'static str,
     pub with_me_not_ready: &'static str,
@@ -379,6 +382,33 @@ pub struct Texts {
     pub upload_waiting: &'static str,
     pub card_draft_ready: &'static str,
     pub training_too_late: &'static str,
+    // avatars, paysupport, stats (issue 19)
+    /// A balance row of an operator's change that has no note for the user.
+    pub row_admin_plain: &'static str,
+    /// /paysupport with a configured support contact.
+    pub support_contact: &'static str,
+    /// /paysupport without one: the next message goes to the operators.
+    pub support_relay: &'static str,
+    pub support_payments: &'static str,
+    pub support_no_payments: &'static str,
+    /// One payment: date, stars, coins, refunded mark, charge id.
+    pub support_payment_line: &'static str,
+    pub support_refunded: &'static str,
+    pub btn_support_write: &'static str,
+    /// The user's message was passed to the operators.
+    pub support_sent: &'static str,
+    /// What the operators get: who (name, Telegram id, username), the message, the payments.
+    pub support_to_operator: &'static str,
+    pub support_username: &'static str,
+    pub what_support: &'static str,
+    /// The gallery stats after the per-avatar lines: favorites, this month, spent.
+    pub stats_tail: &'static str,
+    /// Photos with me: the price of one image and the balance.
+    pub with_me_price: &'static str,
+    /// A training that started less than a minute ago.
+    pub elapsed_moment: &'static str,
+    /// A photo sent as the payment question: words are what reach the operators.
+    pub support_text_only: &'static str,
 }
 
 #[cfg(test)]

@@ -294,7 +294,7 @@ impl Harness {
 
     pub fn fund(&self, tg: i64, coins: i64) {
         let u = self.user(tg);
-        block(self.bot.accounts.adjust(u.id, coins, "test")).unwrap();
+        block(self.bot.accounts.adjust(u.id, coins, "test", None)).unwrap();
     }
 
     pub fn balance(&self, tg: i64) -> i64 {

@@ -73,14 +73,21 @@ impl Accounts {
         Ok(Registered { user: upserted.user, created: upserted.created, welcome })
     }
 
-    /// An operator's change with the reason they gave; refused if it would go below zero.
-    pub async fn adjust(&self, owner: UserId, amount: i64, note: &str) -> Result<LedgerEntry, ApplyError> {
+    /// An operator's change with the reason they gave (for operators) and, optionally, a note
+    /// for the user's balance screen; refused if it would go below zero.
+    pub async fn adjust(
+        &self,
+        owner: UserId,
+        amount: i64,
+        note: &str,
+        user_note: Option<&str>,
+    ) -> Result<LedgerEntry, ApplyError> {
         let id = LedgerEntryId(self.env.ids.new_uuid());
         let entry = NewLedgerEntry {
             id,
             owner,
             amount,
-            reason: LedgerReason::Admin { note: note.to_owned() },
+            reason: LedgerReason::Admin { note: note.to_owned(), user_note: user_note.map(str::to_owned) },
             idempotency_key: keys::admin(id),
             created_at: self.env.now(),
         };

@@ -669,7 +669,7 @@ impl JobRunner {
                 let lora = a.lora.as_ref().ok_or_else(|| Prep::Fail(gone()))?;
                 let lora_url = self.current_lora(&a, lora).await?;
                 Ok(ProviderRequest::LoraImages {
-                    prompt: a.trigger.inject(prompt.as_str()),
+                    prompt: a.trigger.inject(prompt.as_str(), a.gender),
                     lora_url,
                     aspect: *aspect,
                     count: count.get(),

@@ -138,7 +138,7 @@ impl World {
     }
 
     pub fn fund(&self, user: &User, coins: i64) {
-        block(self.accounts.adjust(user.id, coins, "test funds")).unwrap();
+        block(self.accounts.adjust(user.id, coins, "test funds", None)).unwrap();
     }
 
     pub fn balance(&self, user: &User) -> i64 {

@@ -167,7 +167,7 @@ impl World {
             language_code: Some("en".into()),
         };
         let user = self.accounts.register(profile).await.unwrap().user;
-        self.accounts.adjust(user.id, coins, "test funds").await.unwrap();
+        self.accounts.adjust(user.id, coins, "test funds", None).await.unwrap();
         user
     }
 
