@@ -228,8 +228,8 @@ impl JobRunner {
 
     /// The heartbeat: extends the lease of every job this runner holds. A job whose lease
     /// could not be renewed (another worker claimed it after this process was paused or slow
-    /// past the lease, or it ended) is marked lost, and its step stops before any provider
-    /// call it has not made yet. Returns how many leases it renewed.
+    /// past the lease, or it ended) is marked lost: its step does not submit it if it has not
+    /// yet, and the rest of the batch skips it. Returns how many leases it renewed.
     pub async fn renew_leases(&self) -> Result<usize, StoreError> {
         let held = self.leases.renewable();
         if held.is_empty() {
