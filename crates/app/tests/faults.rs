@@ -140,8 +140,9 @@ async fn refused_prompts_and_short_results_are_refunded_with_a_clear_message() {
     let chat = emu.user(9102, "ru");
 
     order_two(&chat, "НЕВЕРНО кот").await;
-    let m = chat.wait_text("Сервис не принял параметры").await;
+    let m = chat.wait_text("Сервис не принял заказ").await;
     assert!(Chat::text(&m).contains("Монеты возвращены: 22 монеты"), "{}", Chat::text(&m));
+    assert!(!Chat::text(&m).contains("prompt"), "FAL's field names stay in the log: {}", Chat::text(&m));
     assert_eq!(app.balance(9102), 100);
 
     order_two(&chat, "ЗАПРЕТ кот").await;

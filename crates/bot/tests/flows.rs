@@ -1007,7 +1007,7 @@ fn while_images_are_made_the_chat_shows_it_and_the_status_says_they_are_on_their
         Reply::EditText { message: MessageId(11), text, .. } => Some(text.clone()),
         _ => None,
     });
-    assert_eq!(first_edit.as_deref(), Some("📤 Готово, отправляю…"), "{}", harness::render(&delivered));
+    assert_eq!(first_edit.as_deref(), Some("📤 Изображения получены, отправляю…"), "{}", harness::render(&delivered));
     assert!(all_text(&delivered).contains("Готово: 1 из 1"));
 }
 

@@ -78,7 +78,7 @@ pub static TEXTS: Texts = Texts {
     help_commands: "Commands: {}",
     grid_page: "🗂 Images {}–{} of {}. Tap a number to open its card.",
     btn_grid_cards: "🖼 As cards",
-    status_delivering: "📤 Done, sending…",
+    status_delivering: "📤 Images received, sending…",
     result_balance: "💰 Balance: {} {coin|coins}.",
     btn_original: "📄 Original",
     btn_originals: "📄 Originals as files",

@@ -78,7 +78,7 @@ pub static TEXTS: Texts = Texts {
     help_commands: "Команды: {}",
     grid_page: "🗂 Изображения {}–{} из {}. Нажмите номер, чтобы открыть карточку.",
     btn_grid_cards: "🖼 Карточками",
-    status_delivering: "📤 Готово, отправляю…",
+    status_delivering: "📤 Изображения получены, отправляю…",
     result_balance: "💰 На балансе {} {монета|монеты|монет}.",
     btn_original: "📄 Оригинал",
     btn_originals: "📄 Оригиналы файлами",
