@@ -126,7 +126,8 @@ fn submissions(emu: &Emulators, prompts: &[String]) -> Vec<(usize, usize)> {
 }
 
 /// Two replicas work jobs while one of them is frozen (SIGSTOP) for longer than its leases
-/// whenever it holds jobs: the other takes over the jobs the frozen one held. Every job is submitted
+/// whenever it holds jobs, until it has lost one: the other takes over the jobs the frozen one
+/// held. Every job is submitted
 /// to FAL once, or — when the freeze fell between the frozen replica's last lease check and
 /// its submit — twice, with the extra request cancelled at FAL and counted in
 /// `aisha_jobs_duplicate_submits_total`. Every user gets one result and pays once.
@@ -139,32 +140,39 @@ async fn a_replica_frozen_past_its_leases_makes_no_uncounted_duplicate() {
     }
     let emu = Emulators::start().await;
     emu.fal.update(|k| {
-        k.latency_ms = 1_000; // every FAL call takes a while: freezes land in the middle of steps
+        // every FAL call takes a while, so a replica spends most of a job inside a step and a
+        // freeze lands in the middle of one
+        k.latency_ms = 2_000;
         k.queue_ms = 800;
         k.run_ms = 800;
     });
     let a = AppProcess::start(bin(), &emu, &backend, &SHORT_LEASES);
     let b = AppProcess::start(bin(), &emu, &backend, &SHORT_LEASES);
 
-    // replica A freezes for 4 s (past its 3 s leases) whenever it reports jobs in hand, up to
-    // four times, while orders come in
+    // replica A freezes for 8 s (past its 3 s leases) whenever it reports jobs in hand, until
+    // it reports a lease taken over (up to eight times), while orders come in
     let (pid, metrics_url) = (a.pid(), format!("{}/metrics", a.metrics));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let freezer = {
         let stop = stop.clone();
         tokio::spawn(async move {
             let mut freezes = 0;
-            while freezes < 4 && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            while freezes < 8 && !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let metrics = match reqwest::get(&metrics_url).await {
                     Ok(r) => r.text().await.unwrap_or_default(),
                     Err(_) => String::new(),
                 };
+                if value(&metrics, "aisha_jobs_leases_lost_total") > 0.0 {
+                    break;
+                }
                 if value(&metrics, "aisha_jobs_held") > 0.0 {
                     aisha_tests::app::signal(pid, "STOP");
-                    tokio::time::sleep(Duration::from_secs(4)).await;
+                    // long enough for the other replica, itself busy with 2 s calls, to claim
+                    tokio::time::sleep(Duration::from_secs(8)).await;
                     aisha_tests::app::signal(pid, "CONT");
                     freezes += 1;
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    // the heartbeat after the freeze publishes what it found
+                    tokio::time::sleep(Duration::from_millis(1_500)).await;
                 } else {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
