@@ -127,10 +127,10 @@ fn submissions(emu: &Emulators, prompts: &[String]) -> Vec<(usize, usize)> {
 
 /// Two replicas work jobs while one of them is frozen (SIGSTOP) for longer than its leases
 /// whenever it holds jobs, until it has lost one: the other takes over the jobs the frozen one
-/// held. Every job is submitted
-/// to FAL once, or — when the freeze fell between the frozen replica's last lease check and
-/// its submit — twice, with the extra request cancelled at FAL and counted in
-/// `aisha_jobs_duplicate_submits_total`. Every user gets one result and pays once.
+/// held. Every job is submitted to FAL once, or — when the freeze fell between the frozen
+/// replica's last lease check and its submit — twice, with the extra request cancelled at FAL
+/// (unless it already ran) and counted in `aisha_jobs_duplicate_submits_total`. Every user
+/// gets one result and pays once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_frozen_past_its_leases_makes_no_uncounted_duplicate() {
     let backend = Backend::from_env().await;
@@ -206,10 +206,12 @@ async fn a_replica_frozen_past_its_leases_makes_no_uncounted_duplicate() {
         );
     }
     println!("{} jobs, {freezes} freezes, FAL requests per job {per_job:?}", chats.len());
-    for (n, (made, cancelled)) in per_job.iter().enumerate() {
+    for (n, (made, _)) in per_job.iter().enumerate() {
         assert!(*made >= 1, "job {n} was submitted");
-        assert_eq!(*cancelled, made - 1, "job {n}: every extra request was cancelled at FAL: {per_job:?}");
     }
+    // a request that already ran cannot be stopped (FAL bills it); every one was asked to
+    let cancels = emu.fal.count_calls("PUT", "/cancel");
+    assert!(cancels >= extra, "every extra FAL request was asked to stop: {cancels} cancels for {extra} extra");
     assert_eq!(extra as f64, counted, "every extra FAL request is counted by the replica that made it");
     assert!(freezes >= 1 && lost >= 1.0, "the freezes took leases from a replica in the middle of its work");
     for chat in &chats {

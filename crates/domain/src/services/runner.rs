@@ -161,7 +161,8 @@ impl Leases {
     }
 
     /// Provider requests this runner made for a job another worker had meanwhile submitted
-    /// (or that had ended): each one was cancelled at the provider, since start.
+    /// (or that had ended), since start. Each was cancelled at the provider unless it had
+    /// already run.
     pub fn duplicate_submits(&self) -> u64 {
         self.duplicates.load(Ordering::Relaxed)
     }
@@ -934,7 +935,7 @@ impl JobRunner {
         }
         self.leases.duplicates.fetch_add(1, Ordering::Relaxed);
         let outcome = self.generator.cancel(&mine).await;
-        tracing::error!(job = %id, request = %mine.request_id, cancel = ?outcome, "DUPLICATE SUBMIT: another worker had taken this job (or it ended) while this one submitted it; our request was cancelled at the provider");
+        tracing::error!(job = %id, request = %mine.request_id, cancel = ?outcome, "DUPLICATE SUBMIT: another worker had taken this job (or it ended) while this one submitted it; our request was cancelled at the provider unless it had already run");
     }
 }
 
