@@ -689,6 +689,10 @@ impl Bot {
         let t = cx.t;
         let id = match self.dialogue(cx).await? {
             Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => avatar,
+            // a photo where a description is asked for: the assistant describes it
+            Some(Dialogue::Prompt { like, avatar }) if self.assistant.is_some() => {
+                return self.prompt_from_photo(cx, items, like, avatar).await;
+            }
             // a screenshot for the payment question: the operators get text only, so ask for
             // words and keep the question open
             Some(Dialogue::Support) => {

@@ -117,6 +117,48 @@ impl Bot {
         self.show_draft(cx, None, draft, Some(note)).await
     }
 
+    /// A photo sent where a description is asked for: the assistant describes it as one
+    /// (for photos with an avatar: the scene, clothing, light and framing, not the stranger's
+    /// face), the user sees it, and the order goes on as if they had typed it — a description
+    /// typed at the next steps replaces it. Whatever goes wrong, the question stays open.
+    pub(crate) async fn prompt_from_photo(
+        &self,
+        cx: &mut Ctx,
+        items: Vec<crate::io::AlbumItem>,
+        like: Option<(AspectRatio, ImageCount, ModelKey)>,
+        avatar: Option<AvatarId>,
+    ) -> Result<(), StoreError> {
+        use aisha_domain::assistant::{Question, Task};
+        use aisha_domain::services::assistant::HelpRefusal;
+        let t = cx.t;
+        let (Some(help), Some(item)) = (&self.assistant, items.first()) else { return Ok(()) };
+        let keep_asking = vec![vec![button(t.btn_cancel, Cb::Cancel)]];
+        let max = self.avatars.rules.max_bytes;
+        let bytes = match self.files.fetch(&item.file.file_id, max).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                cx.send(t.photo_prompt_unreadable.into(), Some(keep_asking));
+                return Ok(());
+            }
+        };
+        let task = if avatar.is_some() { Task::SceneFromPhoto } else { Task::PromptFromPhoto };
+        match help.ask(cx.user.id, Question { task, text: String::new(), photo: Some(bytes) }).await {
+            Ok(prompt) => {
+                cx.send(fill(t.photo_prompt_made, &[&escape(prompt.as_str())]), None);
+                self.prompt_given(cx, prompt.as_str(), like, avatar).await
+            }
+            Err(refusal) => {
+                let why = match refusal {
+                    HelpRefusal::DailyLimit { .. } => t.improve_limit,
+                    HelpRefusal::Unavailable | HelpRefusal::Off => t.improve_down,
+                    HelpRefusal::Unusable => t.improve_unusable,
+                };
+                cx.send(format!("{why}\n{}", t.photo_prompt_type_instead), Some(keep_asking));
+                Ok(())
+            }
+        }
+    }
+
     pub(crate) async fn prompt_given(
         &self,
         cx: &mut Ctx,

@@ -1310,3 +1310,31 @@ fn a_screenshot_for_the_payment_question_asks_for_words_and_keeps_the_question()
     let question = h.text(U, "ru", "Списались звёзды дважды");
     assert_eq!(to_chat(&question, 999).len(), 1, "the question is still open");
 }
+
+#[test]
+fn a_photo_at_the_description_step_becomes_a_description_the_user_can_replace() {
+    use aisha_domain::assistant::{AssistantError, AssistantErrorKind, Task};
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.fund(U, 100);
+    h.press(U, "ru", Cb::Create, 10);
+    let photo = h.files.add(aisha_domain::media::fixtures::jpeg_header(1200, 900), Some("image/jpeg"), None);
+    h.assistant.answer_next(Ok("a lighthouse on a cliff at dawn, watercolor".into()));
+    let out = h.photo(U, "ru", photo.clone());
+    let text = all_text(&out);
+    assert!(text.contains("📷 Описание по фото:\n<i>a lighthouse on a cliff at dawn, watercolor</i>"), "{text}");
+    assert!(find(&out, |c| matches!(c, Cb::Aspect(_))).is_some(), "the order goes on to the format: {text}");
+    let asked = h.assistant.asked();
+    assert_eq!(asked.last().map(|q| (q.task, q.photo.is_some())), Some((Task::PromptFromPhoto, true)));
+    // a description typed at the next step replaces the one from the photo
+    let replaced = h.text(U, "ru", "маяк на скале, гуашь");
+    assert!(all_text(&replaced).contains("Заменила описание"), "{}", all_text(&replaced));
+
+    // the assistant down: the question stays open, with a reason
+    h.press(U, "ru", Cb::Create, 10);
+    h.assistant.answer_next(Err(AssistantError::new(AssistantErrorKind::Unavailable, "503")));
+    let down = all_text(&h.photo(U, "ru", photo));
+    assert!(down.contains("Сейчас не получается") && down.contains("Напишите описание словами."), "{down}");
+    let typed = h.text(U, "ru", "сад камней");
+    assert!(find(&typed, |c| matches!(c, Cb::Aspect(_))).is_some(), "the typed description still works");
+}

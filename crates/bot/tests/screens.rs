@@ -281,7 +281,10 @@ fn avatar_screens(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)>
     s.push(("avatar_delete_ask", h.press(U, lang, Cb::AvatarDelete(avatar), 96)));
     s.push(("avatar_deleted", h.press(U, lang, Cb::AvatarDeleteYes(avatar), 96)));
     s.push(("with_me_none", h.press(U, lang, Cb::WithMe, 97)));
-    s.push(("photo_outside_upload", h.photo(U, lang, good_photos(h, 1, 200).remove(0).0)));
+    // a photo where the description is asked for: the assistant describes the scene
+    s.push(("photo_as_description", h.photo(U, lang, good_photos(h, 1, 200).remove(0).0)));
+    h.press(U, lang, Cb::Cancel, 97);
+    s.push(("photo_outside_upload", h.photo(U, lang, good_photos(h, 1, 201).remove(0).0)));
     s.push(("avatar_upload_then_cancel", {
         h.press(U, lang, Cb::AvatarNew, 98);
         h.text(U, lang, "Third");

@@ -64,6 +64,9 @@ pub static TEXTS: Texts = Texts {
     improve_limit: "✨ That's all the improvements for today — keeping your description.",
     improve_down: "✨ I can't improve it right now — keeping yours.",
     improve_unusable: "✨ I couldn't suggest anything better — keeping your description.",
+    photo_prompt_made: "📷 A description from the photo:\n<i>{}</i>\n\nYou can replace it with your own: just type it at the next step.",
+    photo_prompt_unreadable: "📷 I couldn't read that photo. Send it again, or type the description.",
+    photo_prompt_type_instead: "Please type the description instead.",
     command_menu: [
         "Main menu",
         "Create an image",

@@ -151,6 +151,10 @@ pub struct Texts {
     pub improve_limit: &'static str,
     pub improve_down: &'static str,
     pub improve_unusable: &'static str,
+    /// The description the assistant made from a photo.
+    pub photo_prompt_made: &'static str,
+    pub photo_prompt_unreadable: &'static str,
+    pub photo_prompt_type_instead: &'static str,
     /// What each of `bot::COMMANDS` does, at the same place: Telegram's command menu.
     pub command_menu: [&'static str; 9],
     /// The line of commands under the help.
