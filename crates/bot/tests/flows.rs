@@ -1217,7 +1217,7 @@ fn without_a_support_contact_the_next_message_goes_to_the_operators_and_is_not_a
     let user = all_text(&to_chat(&out, U));
     assert!(user.contains("Передала ваше сообщение оператору"), "{user}");
     assert!(find(&out, |c| matches!(c, Cb::Aspect(_))).is_none(), "not taken for a description");
-    assert!(!user.contains("Не поняла"), "not unknown text either");
+    assert!(!user.contains("Выберите действие в меню или отправьте /help"), "not unknown text either");
     // asked once: the next message is an ordinary description again
     let next = h.text(U, "ru", "рыжий кот в очках");
     assert!(all_text(&next).contains("Выберите формат"), "{}", all_text(&next));
