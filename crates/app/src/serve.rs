@@ -411,15 +411,9 @@ async fn start(command: Command, settings: Settings, not_production: bool) -> Re
     }
     for (every, sweep) in [(Duration::from_millis(500), false), (Duration::from_secs(15), true)] {
         let runner = runner.clone();
-        let token = shutdown.clone();
-        tasks.spawn(async move {
-            let mut interval = tokio::time::interval(every);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = token.cancelled() => break,
-                    _ = interval.tick() => {}
-                }
+        every_period(&mut tasks, every, &shutdown, move || {
+            let runner = runner.clone();
+            async move {
                 let result = if sweep { runner.sweep().await } else { runner.tick().await };
                 if let Err(e) = result {
                     tracing::warn!(error = %e, "job worker pass failed; retrying");
@@ -428,76 +422,49 @@ async fn start(command: Command, settings: Settings, not_production: bool) -> Re
         });
     }
     // the heartbeat: the jobs a tick holds keep their leases however long the batch takes
-    {
-        let (runner, token) = (runner.clone(), shutdown.clone());
-        let every = Duration::from_secs(u64::try_from(settings.timeouts.lease_seconds).unwrap_or(60)) / 3;
-        tasks.spawn(async move {
-            let mut interval = tokio::time::interval(every);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = token.cancelled() => break,
-                    _ = interval.tick() => {}
-                }
-                if let Err(e) = runner.renew_leases().await {
-                    tracing::warn!(error = %e, "could not renew the leases of the jobs in hand; retrying");
-                }
-                let leases = &runner.leases;
-                crate::metrics::leases(leases.held(), leases.lost(), leases.duplicate_submits());
+    let heartbeat = Duration::from_secs(u64::try_from(settings.timeouts.lease_seconds).unwrap_or(60)) / 3;
+    let held = runner.clone();
+    every_period(&mut tasks, heartbeat, &shutdown, move || {
+        let runner = held.clone();
+        async move {
+            if let Err(e) = runner.renew_leases().await {
+                tracing::warn!(error = %e, "could not renew the leases of the jobs in hand; retrying");
             }
-        });
-    }
+            let leases = &runner.leases;
+            crate::metrics::leases(leases.held(), leases.lost(), leases.duplicate_submits());
+        }
+    });
     // the chat action of running image jobs, renewed before it fades (~5 s), by one replica
-    // per period (a lock as long as the period)
-    {
-        let (runner, locks, token) = (runner.clone(), stack.locks.clone(), shutdown.clone());
-        let holder = uuid::Uuid::now_v7().to_string();
-        tasks.spawn(async move {
-            let every = Duration::from_secs(4);
-            let mut interval = tokio::time::interval(every);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = token.cancelled() => break,
-                    _ = interval.tick() => {}
-                }
-                let ttl = every - Duration::from_millis(500);
-                if !matches!(locks.acquire("job-pulse", &holder, ttl).await, Ok(true)) {
-                    continue;
-                }
-                if let Err(e) = runner.pulse().await {
-                    tracing::debug!(error = %e, "could not renew the chat actions of running jobs");
-                }
+    // per period (a lock a little shorter than the period)
+    let (pulsed, locks) = (runner.clone(), stack.locks.clone());
+    let holder = uuid::Uuid::now_v7().to_string();
+    const PULSE: Duration = Duration::from_secs(4);
+    every_period(&mut tasks, PULSE, &shutdown, move || {
+        let (runner, locks, holder) = (pulsed.clone(), locks.clone(), holder.clone());
+        async move {
+            let ttl = PULSE - Duration::from_millis(500);
+            if matches!(locks.acquire("job-pulse", &holder, ttl).await, Ok(true))
+                && let Err(e) = runner.pulse().await
+            {
+                tracing::debug!(error = %e, "could not renew the chat actions of running jobs");
             }
-        });
-    }
+        }
+    });
     if settings.telegram.reconcile_seconds > 0 {
         let every = Duration::from_secs(settings.telegram.reconcile_seconds);
         tasks.spawn(reconcile_payments(stack.clone(), every, shutdown.clone()));
     }
     let gauge_stack = stack.clone();
-    let gauge_token = shutdown.clone();
-    tasks.spawn(async move {
-        let mut interval = tokio::time::interval(Duration::from_secs(15));
-        loop {
-            tokio::select! {
-                _ = gauge_token.cancelled() => break,
-                _ = interval.tick() => {}
-            }
-            crate::metrics::refresh(&gauge_stack).await;
-        }
+    every_period(&mut tasks, Duration::from_secs(15), &shutdown, move || {
+        let stack = gauge_stack.clone();
+        async move { crate::metrics::refresh(&stack).await }
     });
     let purge_stack = stack.clone();
-    let purge_token = shutdown.clone();
-    tasks.spawn(async move {
-        let mut interval = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tokio::select! {
-                _ = purge_token.cancelled() => break,
-                _ = interval.tick() => {}
-            }
-            if purge_stack.redis.is_none()
-                && let Err(e) = purge_stack.db.purge_expired_sessions().await
+    every_period(&mut tasks, Duration::from_secs(3600), &shutdown, move || {
+        let stack = purge_stack.clone();
+        async move {
+            if stack.redis.is_none()
+                && let Err(e) = stack.db.purge_expired_sessions().await
             {
                 tracing::warn!(error = %e, "could not purge expired sessions");
             }
@@ -818,6 +785,27 @@ async fn wait_for_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// Runs `pass` at once and then every `every` until `token` is cancelled; a pass that takes
+/// longer than the period delays the next one instead of bunching them up.
+fn every_period<F, Fut>(tasks: &mut tokio::task::JoinSet<()>, every: Duration, token: &CancellationToken, mut pass: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let token = token.clone();
+    tasks.spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = token.cancelled() => break,
+                _ = interval.tick() => {}
+            }
+            pass().await;
+        }
+    });
 }
 
 #[cfg(test)]

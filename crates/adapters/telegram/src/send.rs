@@ -364,16 +364,9 @@ impl Sender {
                     source = self.source(media, true).await?;
                 }
                 let (document, path) = source.upload("document");
-                let params = SendDocumentParams::builder()
-                    .chat_id(chat.0)
-                    .document(document)
-                    .maybe_caption(caption.map(str::to_owned))
-                    .maybe_parse_mode(caption.and(html()))
-                    .maybe_reply_markup(reply_markup(keyboard))
-                    .build();
                 let files = path.map(|p| vec![("document", p)]).unwrap_or_default();
                 // a document's file id cannot be re-sent as a photo: report none
-                Ok(one(self.api.call_with_files("sendDocument", &params, files).await?))
+                self.document_call(chat, document, caption, keyboard, files).await
             }
             Err(e) => Err(e),
         }
