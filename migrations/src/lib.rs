@@ -12,6 +12,7 @@ mod m20261206_000006_model_catalog;
 mod m20261206_000007_lora_copies;
 mod m20261206_000008_payment_refunds;
 mod m20261207_000009_job_leases;
+mod m20261207_000010_translate_prompts;
 
 /// Every migration, oldest first. Applied forward from an empty database on PostgreSQL or
 /// SQLite; each one runs in its own transaction where the backend allows DDL in one.
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000007_lora_copies::Migration),
             Box::new(m20261206_000008_payment_refunds::Migration),
             Box::new(m20261207_000009_job_leases::Migration),
+            Box::new(m20261207_000010_translate_prompts::Migration),
         ]
     }
 }

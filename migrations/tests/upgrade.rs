@@ -24,13 +24,17 @@ async fn stored_defaults_become_catalog_keys() {
     let rows = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT default_model, lora_key FROM users LEFT JOIN avatars ON avatars.user_id = users.id ORDER BY telegram_id",
+            "SELECT default_model, lora_key, translate_prompts FROM users LEFT JOIN avatars ON avatars.user_id = users.id ORDER BY telegram_id",
         ))
         .await
         .unwrap();
     let models: Vec<String> = rows.iter().map(|r| r.try_get::<String>("", "default_model").unwrap()).collect();
     assert_eq!(models, ["imagen4/fast", "imagen4/standard", "imagen4/ultra"]);
     assert!(rows.iter().all(|r| r.try_get::<Option<String>>("", "lora_key").unwrap().is_none()));
+    assert!(
+        rows.iter().all(|r| r.try_get::<bool>("", "translate_prompts").unwrap()),
+        "users from before the setting have their descriptions translated, as new users do"
+    );
 
     // and back down past the catalog, for an operator who rolls back
     let newer = Migrator::get_migration_files().len() - 5;

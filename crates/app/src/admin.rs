@@ -52,7 +52,11 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
         Admin::Users { command: UsersCmd::Show { telegram_id } } => {
             let u = user(stack, telegram_id).await?;
             writeln!(out, "{}", line(&u, stack.ledger.balance(u.id).await?)).ok();
-            writeln!(out, "id {}  timezone {}  quick mode {}", u.id, u.settings.timezone, u.settings.quick_mode).ok();
+            writeln!(
+                out,
+                "id {}  timezone {}  quick mode {}  translate prompts {}",
+                u.id, u.settings.timezone, u.settings.quick_mode, u.settings.translate_prompts
+            ).ok();
             writeln!(out, "jobs in flight: {}", stack.jobs.in_flight(u.id).await?).ok();
         }
         Admin::Balance { command: BalanceCmd::Add { telegram_id, coins, reason, note } } => {

@@ -31,6 +31,7 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
 
     let mut settings = candidate.settings;
     settings.quick_mode = true;
+    settings.translate_prompts = !settings.translate_prompts;
     settings.timezone = aisha_domain::Timezone::parse("Asia/Almaty").unwrap();
     assert!(s.users.update_settings(candidate.id, settings).await.unwrap());
     assert_eq!(s.users.get(candidate.id).await.unwrap().unwrap().settings, settings, "settings persist");

@@ -17,6 +17,7 @@ pub mod ports;
 pub mod services;
 pub mod session;
 pub mod storage;
+pub mod style;
 mod text;
 pub mod user;
 
@@ -59,6 +60,8 @@ pub enum ValidationError {
     DateRangeTooLong { max_days: i64, got: i64 },
     #[error("invalid model key {0:?}: 1-32 of a-z, 0-9, '.', '_', '-', '/'")]
     ModelKey(String),
+    #[error("invalid style key {0:?}: 1-32 of a-z, 0-9, '.', '_', '-', '/'")]
+    StyleKey(String),
     #[error("invalid storage key {0:?}")]
     StorageKey(String),
 }

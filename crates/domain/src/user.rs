@@ -131,6 +131,10 @@ pub struct Settings {
     pub defaults: GenerationDefaults,
     /// Skip the aspect/count/model questions and use `defaults`.
     pub quick_mode: bool,
+    /// Photos with an avatar: a description not in English is translated (and lightly
+    /// enriched) by the prompt assistant before it is sent, since FLUX reads English.
+    #[serde(default = "Settings::yes")]
+    pub translate_prompts: bool,
 }
 
 impl Settings {
@@ -140,7 +144,17 @@ impl Settings {
             Language::Ru => Timezone::MOSCOW,
             Language::En => Timezone::UTC,
         };
-        Self { language, timezone, defaults: GenerationDefaults::default(), quick_mode: false }
+        Self {
+            language,
+            timezone,
+            defaults: GenerationDefaults::default(),
+            quick_mode: false,
+            translate_prompts: true,
+        }
+    }
+
+    fn yes() -> bool {
+        true
     }
 }
 

@@ -21,6 +21,7 @@ pub mod users {
         pub default_count: i16,
         pub default_model: String,
         pub quick_mode: bool,
+        pub translate_prompts: bool,
         pub blocked: bool,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,

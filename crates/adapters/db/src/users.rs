@@ -78,6 +78,7 @@ impl Users for Db {
                 default_count: Set(i16::from(settings.defaults.count.get())),
                 default_model: Set(settings.defaults.model.as_str().to_owned()),
                 quick_mode: Set(settings.quick_mode),
+                translate_prompts: Set(settings.translate_prompts),
                 updated_at: Set(self.now()),
                 ..Default::default()
             })
