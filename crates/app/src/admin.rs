@@ -56,7 +56,8 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
                 out,
                 "id {}  timezone {}  quick mode {}  translate prompts {}",
                 u.id, u.settings.timezone, u.settings.quick_mode, u.settings.translate_prompts
-            ).ok();
+            )
+            .ok();
             writeln!(out, "jobs in flight: {}", stack.jobs.in_flight(u.id).await?).ok();
         }
         Admin::Balance { command: BalanceCmd::Add { telegram_id, coins, reason, note } } => {

@@ -4,6 +4,7 @@
 //! everything at once and names every bad setting in one error.
 
 use aisha_domain::catalog::{Catalog, CatalogModel, ModelKey, ProviderModel};
+use aisha_domain::style::{Flow, Style, StyleKey, Styles};
 use aisha_domain::{AspectRatio, Coins};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -175,6 +176,65 @@ fn catalog(entries: Option<&[ModelEntry]>) -> Result<Catalog, Vec<String>> {
     }
 }
 
+/// One `[[styles]]` entry: a one-tap prompt template (see docs/configuration.md).
+#[derive(Clone, Debug, Deserialize)]
+pub struct StyleEntry {
+    pub key: String,
+    pub name_ru: String,
+    pub name_en: String,
+    /// An English prompt with `{subject}` in it once.
+    pub template: String,
+    #[serde(default)]
+    pub preview: Option<String>,
+    /// `["create", "with_me"]` (both when left out).
+    #[serde(default)]
+    pub flows: Option<Vec<String>>,
+}
+
+/// The styles from `[[styles]]` (the built-in ones when there is none; `styles = []` offers
+/// none), or every problem with them, each naming its entry.
+fn styles(entries: Option<&[StyleEntry]>) -> Result<Styles, Vec<String>> {
+    let Some(entries) = entries else { return Ok(Styles::default()) };
+    let mut problems = Vec::new();
+    let mut styles = Vec::new();
+    // where each style that reached the domain's checks is in the file
+    let mut positions = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let key = match StyleKey::parse(&e.key) {
+            Ok(k) => k,
+            Err(err) => {
+                problems.push(format!("styles[{i}].key: {err}"));
+                continue;
+            }
+        };
+        let mut flows = Vec::new();
+        for f in e.flows.clone().unwrap_or_else(|| vec!["create".into(), "with_me".into()]) {
+            match f.as_str() {
+                "create" => flows.push(Flow::Create),
+                "with_me" => flows.push(Flow::WithMe),
+                other => problems.push(format!("styles[{i}] {:?}: unknown flow {other:?} (create, with_me)", e.key)),
+            }
+        }
+        styles.push(Style {
+            key,
+            name_ru: e.name_ru.clone(),
+            name_en: e.name_en.clone(),
+            template: e.template.clone(),
+            preview: e.preview.clone().filter(|p| !p.trim().is_empty()),
+            flows,
+        });
+        positions.push(i);
+    }
+    match Styles::new(styles) {
+        Ok(s) if problems.is_empty() => Ok(s),
+        Ok(_) => Err(problems),
+        Err(e) => Err(problems
+            .into_iter()
+            .chain(e.0.into_iter().map(|(j, p)| format!("styles[{}] {p}", positions[j])))
+            .collect()),
+    }
+}
+
 #[derive(Clone, Debug, Deserialize)]
 pub struct Package {
     pub id: String,
@@ -262,6 +322,12 @@ pub struct Settings {
     /// Built from `models` when the settings are loaded.
     #[serde(skip)]
     pub catalog: Catalog,
+    /// `[[styles]]`: one-tap prompt templates; the built-in ones when absent.
+    #[serde(default, rename = "styles")]
+    pub style_entries: Option<Vec<StyleEntry>>,
+    /// Built from `style_entries` when the settings are loaded.
+    #[serde(skip)]
+    pub styles: Styles,
     pub packages: Vec<Package>,
     pub limits: Limits,
     pub timeouts: Timeouts,
@@ -324,6 +390,7 @@ impl Settings {
             builder.build().and_then(|c| c.try_deserialize()).map_err(|e| ConfigError::Invalid(vec![e.to_string()]))?;
         settings.validate()?;
         settings.catalog = catalog(settings.models.as_deref()).map_err(ConfigError::Invalid)?;
+        settings.styles = styles(settings.style_entries.as_deref()).map_err(ConfigError::Invalid)?;
         Ok(settings)
     }
 
@@ -605,6 +672,59 @@ mod tests {
     fn without_models_the_built_in_catalog_is_used() {
         let s = Settings::load(None, env(&[])).unwrap();
         assert_eq!(s.catalog, Catalog::default());
+    }
+
+    #[test]
+    fn styles_come_from_the_configuration_with_every_problem_named() {
+        assert_eq!(Settings::load(None, env(&[])).unwrap().styles, Styles::default());
+        let s = load_file(
+            "styles",
+            r#"
+[[styles]]
+key = "retro"
+name_ru = "Ретро"
+name_en = "Retro"
+template = "1970s film photo of {subject}, warm grain"
+preview = "https://example.com/retro.jpg"
+flows = ["with_me"]
+
+[[styles]]
+key = "ink"
+name_ru = "Тушь"
+name_en = "Ink"
+template = "ink drawing of {subject}"
+"#,
+        )
+        .unwrap();
+        let keys: Vec<&str> = s.styles.offered(Flow::Create).map(|s| s.key.as_str()).collect();
+        assert_eq!(keys, ["ink"], "flows default to both; retro is for photos with me only");
+        assert_eq!(s.styles.offered(Flow::WithMe).count(), 2);
+        let err = load_file(
+            "bad-styles",
+            r#"
+[[styles]]
+key = "Bad Key"
+name_ru = "А"
+name_en = "A"
+template = "{subject}"
+
+[[styles]]
+key = "noslot"
+name_ru = "Б"
+name_en = "B"
+template = "a photo"
+flows = ["everywhere"]
+"#,
+        )
+        .unwrap_err()
+        .to_string();
+        for expected in [
+            "styles[0].key: invalid style key",
+            r#"styles[1] "noslot": unknown flow "everywhere""#,
+            r#"styles[1] "noslot": the template must contain {subject} exactly once"#,
+        ] {
+            assert!(err.contains(expected), "{expected}\nin\n{err}");
+        }
     }
 
     #[test]

@@ -328,6 +328,7 @@ async fn start(command: Command, settings: Settings, not_production: bool) -> Re
             admins: settings.telegram.admins.iter().filter_map(|a| TelegramUserId::new(*a).ok()).collect(),
             dialogue_ttl: Duration::from_secs(settings.limits.dialogue_hours * 3600),
             support_contact: settings.telegram.support_contact.clone().filter(|c| !c.trim().is_empty()),
+            styles: settings.styles.clone(),
             ..BotConfig::default()
         },
     });

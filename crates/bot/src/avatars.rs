@@ -578,7 +578,7 @@ impl Bot {
                 }
             },
         };
-        self.set_dialogue(cx, &Dialogue::Prompt { like, avatar: Some(chosen.id) }).await?;
+        self.set_dialogue(cx, &Dialogue::Prompt { like, avatar: Some(chosen.id), style: None }).await?;
         let usable: Vec<Avatar> = self.avatars.list(owner).await?.into_iter().filter(Avatar::is_usable).collect();
         let mut rows: Keyboard = Vec::new();
         if usable.len() > 1 {
@@ -594,6 +594,9 @@ impl Bot {
                     .chunks(2)
                     .map(<[_]>::to_vec),
             );
+        }
+        if self.has_styles(Some(chosen.id)) {
+            rows.push(vec![button(t.btn_styles, Cb::Styles(0))]);
         }
         rows.push(vec![button(t.btn_cancel, Cb::Cancel)]);
         // the price before the effort of describing
@@ -690,7 +693,7 @@ impl Bot {
         let id = match self.dialogue(cx).await? {
             Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => avatar,
             // a photo where a description is asked for: the assistant describes it
-            Some(Dialogue::Prompt { like, avatar }) if self.assistant.is_some() => {
+            Some(Dialogue::Prompt { like, avatar, .. }) if self.assistant.is_some() => {
                 return self.prompt_from_photo(cx, items, like, avatar).await;
             }
             // a screenshot for the payment question: the operators get text only, so ask for

@@ -30,6 +30,8 @@ pub struct BotConfig {
     /// Where /paysupport sends people (`@name`, a link, an address); without one their next
     /// message goes to the operators.
     pub support_contact: Option<String>,
+    /// The styles offered at the description step (`[[styles]]`).
+    pub styles: aisha_domain::style::Styles,
 }
 
 impl Default for BotConfig {
@@ -52,6 +54,7 @@ impl Default for BotConfig {
             .map(tz)
             .collect(),
             support_contact: None,
+            styles: aisha_domain::style::Styles::default(),
         }
     }
 }
@@ -291,7 +294,10 @@ impl Bot {
             return Ok(());
         }
         match self.dialogue(cx).await? {
-            Some(Dialogue::Prompt { like, avatar }) => self.prompt_given(cx, text, like, avatar).await,
+            Some(Dialogue::Prompt { like, avatar, style: Some(style) }) => {
+                self.subject_given(cx, text, like, avatar, style).await
+            }
+            Some(Dialogue::Prompt { like, avatar, style: None }) => self.prompt_given(cx, text, like, avatar).await,
             Some(Dialogue::AvatarName) => self.avatar_name_given(cx, text).await,
             Some(Dialogue::Rename { avatar }) => self.rename_given(cx, avatar, text).await,
             Some(Dialogue::AvatarGender { name }) => self.ask_gender(cx, name, true).await,
@@ -372,8 +378,12 @@ impl Bot {
             | Cb::Improve
             | Cb::ImproveTake
             | Cb::ImproveKeep
+            | Cb::SendOwn
             | Cb::AgainImage(_)
             | Cb::ResultFavorite(_) => return self.create_button(cx, message, cb).await,
+            Cb::Styles(_) | Cb::StylePreviews(_) | Cb::Style(_) | Cb::StylesBack => {
+                return self.styles_button(cx, message, cb).await;
+            }
             Cb::Original(_) | Cb::Originals(_) => return self.originals_button(cx, cb).await,
             Cb::GridOlder(id) => self.show_grid(cx, aisha_domain::services::gallery::GridFrom::OlderThan(id)).await?,
             Cb::GridNewer(id) => self.show_grid(cx, aisha_domain::services::gallery::GridFrom::NewerThan(id)).await?,
@@ -423,7 +433,8 @@ impl Bot {
             | Cb::DefaultAspect(_)
             | Cb::DefaultCount(_)
             | Cb::DefaultModel(_)
-            | Cb::Quick(_) => return self.settings_button(cx, message, cb).await,
+            | Cb::Quick(_)
+            | Cb::Translate(_) => return self.settings_button(cx, message, cb).await,
         }
         Ok(None)
     }

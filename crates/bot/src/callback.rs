@@ -7,6 +7,7 @@
 
 use aisha_domain::avatar::Gender;
 use aisha_domain::gallery::ImageKind;
+use aisha_domain::style::StyleKey;
 use aisha_domain::{AspectRatio, AvatarId, ImageId, JobId, Language, ModelKey, PhotoId};
 use uuid_hex::{hex, unhex};
 
@@ -52,6 +53,16 @@ pub enum Cb {
     ImproveTake,
     /// Keep the user's own description.
     ImproveKeep,
+    /// Photos with an avatar: send the user's own words, not the translation.
+    SendOwn,
+    /// The styles offered at the description step, this page.
+    Styles(u8),
+    /// The previews of this page's styles, as an album.
+    StylePreviews(u8),
+    /// Fill the description from this style.
+    Style(StyleKey),
+    /// From the styles back to the description question.
+    StylesBack,
     // gallery
     Newer,
     Older,
@@ -126,6 +137,8 @@ pub enum Cb {
     DefaultCount(u8),
     DefaultModel(ModelKey),
     Quick(bool),
+    /// Translate descriptions for photos with an avatar.
+    Translate(bool),
     /// A button that does nothing (a label in a keyboard row).
     Noop,
 }
@@ -194,6 +207,11 @@ impl Cb {
             Cb::Improve => "ci".to_owned(),
             Cb::ImproveTake => "ct".to_owned(),
             Cb::ImproveKeep => "ck".to_owned(),
+            Cb::SendOwn => "cu".to_owned(),
+            Cb::Styles(page) => format!("cs:{page}"),
+            Cb::StylePreviews(page) => format!("cp:{page}"),
+            Cb::Style(k) => format!("cz:{k}"),
+            Cb::StylesBack => "cb".to_owned(),
             Cb::Newer => "gp".to_owned(),
             Cb::Older => "gn".to_owned(),
             Cb::Open(i) => format!("go:{}", hex(i.0)),
@@ -247,6 +265,7 @@ impl Cb {
             Cb::DefaultCount(n) => format!("sn:{n}"),
             Cb::DefaultModel(k) => format!("sv:{k}"),
             Cb::Quick(on) => format!("sq:{}", u8::from(on)),
+            Cb::Translate(on) => format!("st:{}", u8::from(on)),
             Cb::Noop => "_".to_owned(),
         };
         format!("{V}{body}")
@@ -287,6 +306,11 @@ impl Cb {
             ("ci", None) => Cb::Improve,
             ("ct", None) => Cb::ImproveTake,
             ("ck", None) => Cb::ImproveKeep,
+            ("cu", None) => Cb::SendOwn,
+            ("cs", Some(_)) => Cb::Styles(small()?),
+            ("cp", Some(_)) => Cb::StylePreviews(small()?),
+            ("cz", Some(k)) => Cb::Style(StyleKey::parse(k).ok()?),
+            ("cb", None) => Cb::StylesBack,
             ("gp", None) => Cb::Newer,
             ("gn", None) => Cb::Older,
             ("go", Some(_)) => Cb::Open(image()?),
@@ -346,6 +370,7 @@ impl Cb {
             ("sn", Some(_)) => Cb::DefaultCount(small().filter(|n| (1..=4).contains(n))?),
             ("sv", Some(k)) => Cb::DefaultModel(ModelKey::parse(k).ok()?),
             ("sq", Some(_)) => Cb::Quick(flag()?),
+            ("st", Some(_)) => Cb::Translate(flag()?),
             ("_", None) => Cb::Noop,
             _ => return None,
         };
@@ -421,6 +446,15 @@ pub(crate) mod tests {
             Cb::Defaults,
             Cb::Quick(true),
             Cb::Quick(false),
+            Cb::Translate(true),
+            Cb::Translate(false),
+            Cb::SendOwn,
+            Cb::Styles(0),
+            Cb::Styles(255),
+            Cb::StylePreviews(3),
+            Cb::Style(StyleKey::parse(&"k".repeat(ModelKey::MAX)).expect("a valid key")),
+            Cb::Style(StyleKey::parse("noir").expect("a valid key")),
+            Cb::StylesBack,
             Cb::Noop,
             Cb::Language(Language::Ru),
             Cb::Language(Language::En),
@@ -490,6 +524,9 @@ pub(crate) mod tests {
             "1ca:21",
             "1m:extra",
             "1sq:2",
+            "1st:yes",
+            "1cz:Bad Key",
+            "1cs:256",
             "1fd:never",
             "1ag:x",
             "1ag",

@@ -23,14 +23,17 @@ impl Bot {
         message: Option<MessageId>,
         like: Option<(AspectRatio, ImageCount, ModelKey)>,
     ) -> Result<(), StoreError> {
-        self.set_dialogue(cx, &Dialogue::Prompt { like, avatar: None }).await?;
+        self.set_dialogue(cx, &Dialogue::Prompt { like, avatar: None, style: None }).await?;
         let mut row = Vec::new();
+        if self.has_styles(None) {
+            row.push(button(cx.t.btn_styles, Cb::Styles(0)));
+        }
         // someone with a trained avatar is offered photos of themselves right here
         if self.avatars.list(cx.user.id).await?.iter().any(aisha_domain::Avatar::is_usable) {
             row.push(button(cx.t.btn_with_me, Cb::WithMe));
         }
-        row.push(button(cx.t.btn_cancel, Cb::Cancel));
-        let keyboard = vec![row];
+        let mut keyboard = vec![row, vec![button(cx.t.btn_cancel, Cb::Cancel)]];
+        keyboard.retain(|r| !r.is_empty());
         let text = format!("{}\n\n{}", cx.t.ask_prompt, self.price_from(cx).await?);
         cx.edit_or_send(message, text, Some(keyboard));
         Ok(())
@@ -81,7 +84,7 @@ impl Bot {
     /// is then open (so Cancel has something to cancel and the next message is the prompt).
     pub(crate) async fn free_text(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
         if Prompt::parse(text).is_err() {
-            self.set_dialogue(cx, &Dialogue::Prompt { like: None, avatar: None }).await?;
+            self.set_dialogue(cx, &Dialogue::Prompt { like: None, avatar: None, style: None }).await?;
         }
         self.prompt_given(cx, text, None, None).await
     }
@@ -98,6 +101,8 @@ impl Bot {
         let note = match Prompt::parse(text) {
             Ok(prompt) => {
                 draft.prompt = prompt;
+                // a new description is translated afresh (or not at all, if it reads English)
+                (draft.sent, draft.untranslated) = (None, false);
                 // a confirmation already on screen showed the old description: its button
                 // must not start the new one
                 draft.job = JobId(self.generation.env.ids.new_uuid());
@@ -202,6 +207,8 @@ impl Bot {
             job: JobId(self.generation.env.ids.new_uuid()),
             avatar,
             proposal: None,
+            sent: None,
+            untranslated: false,
         };
         self.advance_draft(cx, None, draft).await
     }
@@ -307,6 +314,16 @@ impl Bot {
         let Some(after) = offer.balance_after else {
             return self.not_enough(cx, message, draft, offer.quote.total, offer.balance, note).await;
         };
+        // paid for: now the description may be translated (once per draft)
+        let mut draft = draft.clone();
+        let note = match self.translate(cx, &mut draft).await? {
+            Some(why) => Some(match note {
+                Some(n) => format!("{n}\n{why}"),
+                None => why.to_owned(),
+            }),
+            None => note,
+        };
+        let draft = &draft;
         let text = match (&avatar, draft.model) {
             (Some(a), _) => fill(
                 t.confirm_with_me,
@@ -338,13 +355,56 @@ impl Bot {
                 ],
             ),
         };
+        let text = match &draft.sent {
+            Some(english) => format!("{text}\n\n{}", fill(t.confirm_sent, &[&escape(english.as_str())])),
+            None => text,
+        };
         let mut keyboard = vec![vec![button(fill(t.btn_confirm, &[&offer.quote.total]), Cb::Confirm(draft.job))]];
-        if self.assistant.is_some() {
+        if draft.sent.is_some() {
+            keyboard.push(vec![button(t.btn_send_own, Cb::SendOwn)]);
+        } else if self.assistant.is_some() {
             keyboard.push(vec![button(t.btn_improve, Cb::Improve)]);
         }
         keyboard.push(vec![button(t.btn_cancel, Cb::Cancel)]);
         cx.edit_or_send(message, noted(note, text), Some(keyboard));
         Ok(())
+    }
+
+    /// Photos with an avatar: a description not in English is translated (and lightly
+    /// enriched) before the confirmation, since FLUX reads English — once per draft, unless
+    /// the user turned it off in the settings. The draft is stored with the translation, so
+    /// the confirmation's button starts exactly what was shown. A refusal is returned as a
+    /// line for the screen; the user's own words are then sent.
+    async fn translate(&self, cx: &mut Ctx, draft: &mut Draft) -> Result<Option<&'static str>, StoreError> {
+        use aisha_domain::assistant::{Question, Task, needs_translation};
+        use aisha_domain::services::assistant::HelpRefusal;
+        let Some(help) = &self.assistant else { return Ok(None) };
+        if draft.avatar.is_none()
+            || draft.sent.is_some()
+            || draft.untranslated
+            || !cx.user.settings.translate_prompts
+            || !needs_translation(&draft.prompt)
+        {
+            return Ok(None);
+        }
+        let t = cx.t;
+        let question = Question { task: Task::AvatarPrompt, text: draft.prompt.as_str().to_owned(), photo: None };
+        let why = match help.ask(cx.user.id, question).await {
+            Ok(english) => {
+                draft.sent = Some(english);
+                None
+            }
+            Err(refusal) => {
+                draft.untranslated = true;
+                Some(match refusal {
+                    HelpRefusal::DailyLimit { .. } => t.translate_limit,
+                    HelpRefusal::Unavailable | HelpRefusal::Off => t.translate_down,
+                    HelpRefusal::Unusable => t.translate_unusable,
+                })
+            }
+        };
+        self.set_dialogue(cx, &Dialogue::Create { draft: draft.clone() }).await?;
+        Ok(why)
     }
 
     /// ✨: the assistant rewrites the draft's description (in English for a photo with an
@@ -401,8 +461,16 @@ impl Bot {
                 }
             },
             (Cb::Improve, Some(d)) if d.spec().is_some() => self.improve(cx, message, d).await?,
+            (Cb::SendOwn, Some(mut d)) if d.sent.is_some() => {
+                d.sent = None;
+                d.untranslated = true;
+                // the confirmation on screen named the translation: its button must not start this
+                d.job = JobId(self.generation.env.ids.new_uuid());
+                self.advance_draft(cx, message, d).await?;
+            }
             (Cb::ImproveTake, Some(mut d)) if d.proposal.is_some() => {
                 d.prompt = d.proposal.take().expect("checked");
+                (d.sent, d.untranslated) = (None, false);
                 // a new job id: a confirmation shown before the change starts nothing
                 d.job = JobId(self.generation.env.ids.new_uuid());
                 self.advance_draft(cx, message, d).await?;
@@ -449,6 +517,8 @@ impl Bot {
                         job: JobId(self.generation.env.ids.new_uuid()),
                         avatar,
                         proposal: None,
+                        sent: None,
+                        untranslated: false,
                     };
                     self.advance_draft(cx, None, draft).await?;
                 }
@@ -473,6 +543,8 @@ impl Bot {
                     job: JobId(self.generation.env.ids.new_uuid()),
                     avatar,
                     proposal: None,
+                    sent: None,
+                    untranslated: false,
                 };
                 self.advance_draft(cx, None, draft).await?;
             }

@@ -2,6 +2,7 @@
 //! `SessionStore` with a TTL, so a restart or another replica continues the conversation.
 
 use aisha_domain::generation::JobSpec;
+use aisha_domain::style::StyleKey;
 use aisha_domain::{AspectRatio, AvatarId, AvatarName, ImageCount, JobId, ModelKey, Prompt};
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,13 @@ pub struct Draft {
     /// The assistant's rewrite of `prompt`, shown for the user to take or leave.
     #[serde(default)]
     pub proposal: Option<Prompt>,
+    /// Photos with an avatar: the assistant's English for `prompt`, which is what is sent.
+    #[serde(default)]
+    pub sent: Option<Prompt>,
+    /// Photos with an avatar: `prompt` goes as it is — the user asked for that, or the
+    /// translation failed (the user was told) — and is not offered for translation again.
+    #[serde(default)]
+    pub untranslated: bool,
 }
 
 impl Draft {
@@ -29,7 +37,8 @@ impl Draft {
     pub fn spec(&self) -> Option<JobSpec> {
         Some(match self.avatar {
             Some(avatar) => {
-                JobSpec::AvatarPhotos { avatar, prompt: self.prompt.clone(), aspect: self.aspect?, count: self.count? }
+                let prompt = self.sent.clone().unwrap_or_else(|| self.prompt.clone());
+                JobSpec::AvatarPhotos { avatar, prompt, aspect: self.aspect?, count: self.count? }
             }
             None => JobSpec::Text {
                 prompt: self.prompt.clone(),
@@ -50,6 +59,9 @@ pub enum Dialogue {
         like: Option<(AspectRatio, ImageCount, ModelKey)>,
         #[serde(default)]
         avatar: Option<AvatarId>,
+        /// A style was picked in Create: the next message is its subject.
+        #[serde(default)]
+        style: Option<StyleKey>,
     },
     /// Choosing format, count and model, then confirming.
     Create {
@@ -94,7 +106,10 @@ mod tests {
     #[test]
     fn a_stored_prompt_dialogue_from_before_avatars_still_decodes() {
         let old = r#"{"awaiting":"prompt","like":null}"#;
-        assert_eq!(serde_json::from_str::<Dialogue>(old).unwrap(), Dialogue::Prompt { like: None, avatar: None });
+        assert_eq!(
+            serde_json::from_str::<Dialogue>(old).unwrap(),
+            Dialogue::Prompt { like: None, avatar: None, style: None }
+        );
         let draft = r#"{"awaiting":"create","draft":{"prompt":"a cat","aspect":null,"count":null,"variant":null,"job":"00000000-0000-0000-0000-000000000001"}}"#;
         let Dialogue::Create { draft } = serde_json::from_str::<Dialogue>(draft).unwrap() else { panic!() };
         assert_eq!(draft.avatar, None);

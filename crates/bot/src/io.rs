@@ -158,6 +158,8 @@ pub enum Media {
     /// An object in our storage. The transport uploads it (or sends its public URL) and, when
     /// `image` is set, reports the `file_id` Telegram returns so the gallery re-sends instantly.
     Stored { key: StorageKey, image: Option<ImageId> },
+    /// An address Telegram fetches itself (a style's preview).
+    Url(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

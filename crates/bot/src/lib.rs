@@ -14,6 +14,7 @@ mod notices;
 mod originals;
 mod settings;
 mod stats;
+mod styles;
 mod support;
 pub mod texts;
 mod zones;

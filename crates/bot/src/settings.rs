@@ -14,16 +14,20 @@ impl Bot {
         let t = cx.t;
         let s = cx.user.settings;
         let onoff = |b: bool| if b { t.on } else { t.off };
-        let text = fill(
-            t.settings,
-            &[
-                &t.language_name,
-                &crate::zones::label(s.timezone, s.language, self.generation.env.now()),
-                &s.defaults.aspect,
-                &s.defaults.count.get(),
-                &escape(self.generation.catalog().or_default(s.defaults.model).name(s.language)),
-                &onoff(s.quick_mode),
-            ],
+        let text = format!(
+            "{}\n{}",
+            fill(
+                t.settings,
+                &[
+                    &t.language_name,
+                    &crate::zones::label(s.timezone, s.language, self.generation.env.now()),
+                    &s.defaults.aspect,
+                    &s.defaults.count.get(),
+                    &escape(self.generation.catalog().or_default(s.defaults.model).name(s.language)),
+                    &onoff(s.quick_mode),
+                ],
+            ),
+            fill(t.settings_translate, &[&onoff(s.translate_prompts)])
         );
         let other = match s.language {
             Language::Ru => Language::En,
@@ -33,6 +37,7 @@ impl Bot {
             vec![button(t.btn_language, Cb::Language(other)), button(t.btn_timezone, Cb::TimezoneMenu)],
             vec![button(t.btn_defaults, Cb::Defaults)],
             vec![button(fill(t.btn_quick, &[&onoff(s.quick_mode)]), Cb::Quick(!s.quick_mode))],
+            vec![button(fill(t.btn_translate, &[&onoff(s.translate_prompts)]), Cb::Translate(!s.translate_prompts))],
             vec![button(t.btn_menu, Cb::Menu)],
         ];
         cx.edit_or_send(message, text, Some(keyboard));
@@ -110,6 +115,11 @@ impl Bot {
             }
             Cb::Quick(on) => {
                 cx.user.settings.quick_mode = on;
+                self.save_settings(cx).await?;
+                self.show_settings(cx, message).await?;
+            }
+            Cb::Translate(on) => {
+                cx.user.settings.translate_prompts = on;
                 self.save_settings(cx).await?;
                 self.show_settings(cx, message).await?;
             }

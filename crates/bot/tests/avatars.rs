@@ -582,3 +582,171 @@ fn photos_with_me_says_the_price_and_the_balance_before_asking_for_a_description
     let price = text.find("Price: 5 coins per image · balance 20 coins");
     assert!(price.is_some() && price < text.find("Describe a picture"), "{text}");
 }
+
+/// Photos with me up to the confirmation: the avatar's prompt question, `prompt`, 3:4, one.
+fn with_me_to_confirm(h: &Harness, avatar: AvatarId, prompt: &str) -> Vec<Outgoing> {
+    h.press(U, "ru", Cb::WithAvatar(avatar), 40);
+    h.text(U, "ru", prompt);
+    h.press(U, "ru", Cb::Aspect(AspectRatio::Portrait3x4), 41);
+    h.press(U, "ru", Cb::Count(1), 41)
+}
+
+/// Confirms the order on screen, runs it, and returns the prompt FAL was sent.
+fn confirm_and_sent_prompt(h: &Harness, confirm: &[Outgoing]) -> String {
+    let Some(Cb::Confirm(job)) = find(confirm, |c| matches!(c, Cb::Confirm(_))) else {
+        panic!("no confirmation:\n{}", render(confirm))
+    };
+    h.press(U, "ru", Cb::Confirm(job), 41);
+    h.work();
+    let request = last_request(h);
+    let prompt = match h.generator.request(&request).map(|r| r.request) {
+        Some(ProviderRequest::LoraImages { prompt, .. }) => prompt,
+        Some(ProviderRequest::Text { prompt, .. }) => prompt.as_str().to_owned(),
+        other => panic!("{other:?}"),
+    };
+    // done, so the next order is not held back by the in-flight limit
+    h.generator.finish(&request, Ok(ScriptedGenerator::images(768, 1024, 1, 0)));
+    h.work();
+    prompt
+}
+
+/// A trained avatar of a user who reads Russian.
+fn ready_avatar_ru(h: &Harness) -> AvatarId {
+    let id = ready_avatar(h, U, "Аня", 400);
+    h.press(U, "ru", Cb::Language(aisha_domain::Language::Ru), 39);
+    id
+}
+
+#[test]
+fn a_russian_description_for_photos_with_me_reaches_fal_in_english_with_the_trigger_once() {
+    use aisha_domain::assistant::{AssistantError, AssistantErrorKind, Task};
+    let h = Harness::new();
+    let id = ready_avatar_ru(&h);
+    let trigger = avatar(&h, id).trigger.as_str().to_owned();
+
+    h.assistant.answer_next(Ok("Prompt: the person walking on a beach at sunset, golden light".into()));
+    let confirm = with_me_to_confirm(&h, id, "на пляже на закате");
+    let text = all_text(&confirm);
+    assert!(text.contains("на пляже на закате"), "the user's words are shown: {text}");
+    assert!(
+        text.contains("<code>the person walking on a beach at sunset, golden light</code>"),
+        "and what will be sent: {text}"
+    );
+    let asked = h.assistant.asked();
+    assert_eq!((asked.len(), asked[0].task, asked[0].text.as_str()), (1, Task::AvatarPrompt, "на пляже на закате"));
+    let sent = confirm_and_sent_prompt(&h, &confirm);
+    assert_eq!(sent, format!("{trigger} woman, the person walking on a beach at sunset, golden light"));
+    assert_eq!(sent.matches(&trigger).count(), 1, "trigger once: {sent}");
+
+    // a description in English is sent as it is, without asking
+    let confirm = with_me_to_confirm(&h, id, "in a red dress in Paris");
+    assert!(!all_text(&confirm).contains("<code>"), "{}", render(&confirm));
+    assert_eq!(confirm_and_sent_prompt(&h, &confirm), format!("{trigger} woman, in a red dress in Paris"));
+    assert_eq!(h.assistant.asked().len(), 1);
+
+    // the user's own words on request: a new job id, so the old button starts nothing new
+    h.assistant.answer_next(Ok("the person in the mountains".into()));
+    let translated = with_me_to_confirm(&h, id, "в горах");
+    let own = h.press(U, "ru", Cb::SendOwn, 41);
+    assert!(!all_text(&own).contains("<code>"), "{}", render(&own));
+    assert_ne!(find(&translated, |c| matches!(c, Cb::Confirm(_))), find(&own, |c| matches!(c, Cb::Confirm(_))));
+    assert_eq!(confirm_and_sent_prompt(&h, &own), format!("{trigger} woman, в горах"));
+
+    // a corrected text typed at the confirmation replaces what is sent
+    h.assistant.answer_next(Ok("the person in a forest".into()));
+    with_me_to_confirm(&h, id, "в лесу");
+    let corrected = h.text(U, "ru", "the person in a misty forest at dawn");
+    assert!(all_text(&corrected).contains("the person in a misty forest at dawn"), "{}", render(&corrected));
+    assert_eq!(
+        confirm_and_sent_prompt(&h, &corrected),
+        format!("{trigger} woman, the person in a misty forest at dawn")
+    );
+
+    // the assistant down: the order goes on with the user's words, and says so (its three
+    // questions a day are used up by now, so the limit is what it says next)
+    let asked = h.assistant.asked().len();
+    let limited = with_me_to_confirm(&h, id, "на крыше небоскрёба");
+    assert_eq!(h.assistant.asked().len(), asked, "the daily limit holds: the model is not asked");
+    assert!(all_text(&limited).contains("Переводы на сегодня закончились"), "{}", render(&limited));
+    assert_eq!(confirm_and_sent_prompt(&h, &limited), format!("{trigger} woman, на крыше небоскрёба"));
+    h.clock.advance(chrono::Duration::days(1));
+    h.assistant.answer_next(Err(AssistantError::new(AssistantErrorKind::Unavailable, "503")));
+    let down = with_me_to_confirm(&h, id, "на крыше небоскрёба");
+    assert!(all_text(&down).contains("Сейчас не получается перевести описание"), "{}", render(&down));
+    assert_eq!(confirm_and_sent_prompt(&h, &down), format!("{trigger} woman, на крыше небоскрёба"));
+
+    // turned off in the settings: never asked
+    h.press(U, "ru", Cb::Translate(false), 50);
+    let asked = h.assistant.asked().len();
+    let off = with_me_to_confirm(&h, id, "в саду");
+    assert_eq!(h.assistant.asked().len(), asked, "translation off: the model is not asked");
+    assert_eq!(confirm_and_sent_prompt(&h, &off), format!("{trigger} woman, в саду"));
+}
+
+#[test]
+fn a_style_fills_the_prompt_in_photos_with_me_and_in_create() {
+    use aisha_domain::style::{Flow, Style, StyleKey, Styles};
+    let mut h = Harness::new();
+    let key = |k: &str| StyleKey::parse(k).unwrap();
+    let style = |k: &str, template: &str, preview: Option<&str>, flows: Vec<Flow>| Style {
+        key: key(k),
+        name_ru: format!("Стиль {k}"),
+        name_en: format!("Style {k}"),
+        template: template.into(),
+        preview: preview.map(str::to_owned),
+        flows,
+    };
+    h.bot.config.styles = Styles::new(vec![
+        style("suit", "headshot of {subject} in a suit", Some("https://example.com/suit.jpg"), vec![Flow::WithMe]),
+        style("ink", "ink drawing of {subject}", Some("https://example.com/ink.jpg"), vec![Flow::Create]),
+        style("oil", "oil painting of {subject}", None, vec![Flow::Create, Flow::WithMe]),
+    ])
+    .unwrap();
+    let id = ready_avatar_ru(&h);
+    let trigger = avatar(&h, id).trigger.as_str().to_owned();
+
+    // photos with me: one tap is the description
+    h.press(U, "ru", Cb::WithAvatar(id), 40);
+    let styles = h.press(U, "ru", Cb::Styles(0), 40);
+    assert_eq!(
+        buttons(&styles).iter().filter_map(|(_, d)| Cb::decode(d)).filter(|c| matches!(c, Cb::Style(_))).collect::<Vec<_>>(),
+        [Cb::Style(key("suit")), Cb::Style(key("oil"))],
+        "only this flow's styles, in order"
+    );
+    let previews = h.press(U, "ru", Cb::StylePreviews(0), 40);
+    match previews.iter().map(|o| &o.reply).find(|r| matches!(r, Reply::SendPhoto { .. })) {
+        Some(Reply::SendPhoto { photo: Media::Url(url), caption, .. }) => {
+            assert_eq!((url.as_str(), caption.as_deref()), ("https://example.com/suit.jpg", Some("Стиль suit")))
+        }
+        other => panic!("one preview, as a photo: {other:?}"),
+    }
+    let outdated = h.press(U, "ru", Cb::Style(key("ink")), 40);
+    assert!(all_text(&outdated).contains("устарела"), "Create's style is not offered here: {}", render(&outdated));
+    h.press(U, "ru", Cb::Style(key("suit")), 40);
+    h.press(U, "ru", Cb::Aspect(AspectRatio::Square), 41);
+    let confirm = h.press(U, "ru", Cb::Count(1), 41);
+    assert_eq!(h.assistant.asked().len(), 0, "a style is English already: nothing to translate");
+    assert_eq!(confirm_and_sent_prompt(&h, &confirm), format!("{trigger} woman, headshot of the person in a suit"));
+
+    // Create: the style, then its subject
+    h.press(U, "ru", Cb::Create, 50);
+    h.press(U, "ru", Cb::Styles(0), 50);
+    let subject = h.press(U, "ru", Cb::Style(key("ink")), 50);
+    assert!(all_text(&subject).contains("кого или что изобразить"), "{}", render(&subject));
+    let too_long = h.text(U, "ru", &"к".repeat(2000));
+    assert!(all_text(&too_long).contains("2000"), "a subject too long is refused: {}", render(&too_long));
+    h.text(U, "ru", "  рыжий кот в шляпе ");
+    h.press(U, "ru", Cb::Aspect(AspectRatio::Square), 51);
+    h.press(U, "ru", Cb::Count(1), 51);
+    let confirm = h.press(U, "ru", Cb::Model(aisha_domain::ModelKey::parse("flux-2").unwrap()), 51);
+    assert_eq!(confirm_and_sent_prompt(&h, &confirm), "ink drawing of рыжий кот в шляпе");
+
+    // back from the styles is the question again; a style press outside it is outdated
+    h.press(U, "ru", Cb::Create, 52);
+    h.press(U, "ru", Cb::Styles(0), 52);
+    let back = h.press(U, "ru", Cb::StylesBack, 52);
+    assert!(find(&back, |c| *c == Cb::Styles(0)).is_some(), "{}", render(&back));
+    h.command(U, "ru", "cancel");
+    let late = h.press(U, "ru", Cb::Style(key("oil")), 52);
+    assert!(all_text(&late).contains("устарела"), "{}", render(&late));
+}

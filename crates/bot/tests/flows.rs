@@ -1079,7 +1079,7 @@ type Numbered = (Option<aisha_domain::ImageId>, Option<String>);
 fn media_image(m: &Media) -> Option<aisha_domain::ImageId> {
     match m {
         Media::Stored { image, .. } => *image,
-        Media::FileId(_) => None,
+        Media::FileId(_) | Media::Url(_) => None,
     }
 }
 

@@ -3,6 +3,7 @@
 mod harness;
 
 use aisha_bot::callback::Cb;
+use aisha_domain::style::StyleKey;
 use aisha_bot::io::Outgoing;
 use aisha_domain::avatar::{Gender, Lora};
 use aisha_domain::gallery::ImageKind;
@@ -143,6 +144,35 @@ fn screens_in(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
     s.push(("failed_policy", h.work()));
     s.extend(avatar_screens(h, lang));
     s.extend(way_out_screens(h, lang));
+    s.extend(style_screens(h, lang));
+    s
+}
+
+/// Styles in Create (a subject fills the slot) and in photos with me (one tap), and the
+/// translation of a Russian description for photos with me; the settings switch.
+#[allow(clippy::vec_init_then_push)]
+fn style_screens(h: &Harness, lang: &str) -> Vec<(&'static str, Vec<Outgoing>)> {
+    let style = |k: &str| Cb::Style(StyleKey::parse(k).unwrap());
+    let mut s = Vec::new();
+    h.command(U, lang, "cancel");
+    h.press(U, lang, Cb::Create, 110);
+    s.push(("create_styles", h.press(U, lang, Cb::Styles(0), 110)));
+    s.push(("create_styles_page_2", h.press(U, lang, Cb::Styles(1), 110)));
+    s.push(("create_style_subject", h.press(U, lang, style("noir"), 110)));
+    s.push(("create_style_filled", h.text(U, lang, "рыжий кот в шляпе")));
+    h.command(U, lang, "cancel");
+    h.press(U, lang, Cb::WithMe, 111);
+    s.push(("with_me_styles", h.press(U, lang, Cb::Styles(0), 111)));
+    s.push(("with_me_style_picked", h.press(U, lang, style("business"), 111)));
+    h.command(U, lang, "cancel");
+    h.press(U, lang, Cb::WithMe, 112);
+    h.text(U, lang, "на пляже на закате");
+    h.press(U, lang, Cb::Aspect(AspectRatio::Portrait3x4), 112);
+    s.push(("with_me_translated", h.press(U, lang, Cb::Count(1), 112)));
+    s.push(("with_me_untranslated", h.press(U, lang, Cb::SendOwn, 112)));
+    h.command(U, lang, "cancel");
+    h.press(U, lang, Cb::Settings, 113);
+    s.push(("settings_translate_off", h.press(U, lang, Cb::Translate(false), 113)));
     s
 }
 

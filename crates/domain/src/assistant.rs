@@ -97,6 +97,13 @@ pub trait PromptAssistant: Send + Sync {
     async fn ask(&self, question: Question) -> Result<String, AssistantError>;
 }
 
+/// Whether a description needs translating before it goes to a model that reads English
+/// only: it has a letter outside ASCII (Cyrillic, accented Latin…). Digits, punctuation and
+/// emoji do not count.
+pub fn needs_translation(prompt: &Prompt) -> bool {
+    prompt.as_str().chars().any(|c| c.is_alphabetic() && !c.is_ascii())
+}
+
 /// The prompt in a model's answer: without the wrappers models add despite being told not to
 /// (code fences, quotes, a "Prompt:" label, line breaks), as a valid [`Prompt`]. `None` when
 /// nothing usable is left.
@@ -138,6 +145,14 @@ mod tests {
                 "{answer:?}"
             );
         }
+    }
+
+    #[test]
+    fn only_descriptions_with_letters_outside_ascii_need_translating() {
+        let p = |s: &str| Prompt::parse(s).unwrap();
+        assert!(needs_translation(&p("на пляже на закате")));
+        assert!(needs_translation(&p("a café in Paris")));
+        assert!(!needs_translation(&p("on a beach at sunset, 50mm, f/1.8 🌅")));
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub struct Style {
     pub name_en: String,
     /// An English prompt with [`SUBJECT`] in it exactly once.
     pub template: String,
-    /// A picture of the style (an HTTPS address Telegram can fetch), shown with the list.
+    /// A picture of the style (an address Telegram can fetch), shown with the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<String>,
     pub flows: Vec<Flow>,
@@ -82,7 +82,13 @@ impl Style {
     /// The template with `subject` in its slot, as a prompt (too long a subject is refused
     /// like too long a description).
     pub fn fill(&self, subject: &str) -> Result<Prompt, ValidationError> {
-        Prompt::parse(&self.template.replacen(SUBJECT, subject.trim(), 1))
+        Prompt::parse(&self.apply(subject))
+    }
+
+    /// The template with `subject` in its slot, unchecked (for the caller to parse and word
+    /// any refusal as for a typed description).
+    pub fn apply(&self, subject: &str) -> String {
+        self.template.replacen(SUBJECT, subject.trim(), 1)
     }
 
     /// The prompt of a photo of the avatar in this style.
@@ -91,10 +97,11 @@ impl Style {
     }
 }
 
-/// Why a list of styles was refused at start. Every problem is listed, each naming its entry.
+/// Why a list of styles was refused at start. Every problem is listed with the position of
+/// its entry in the list given and the entry's key.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the styles are invalid:\n  - {}", .0.join("\n  - "))]
-pub struct StylesError(pub Vec<String>);
+#[error("the styles are invalid:\n  - {}", .0.iter().map(|(i, p)| format!("styles[{i}] {p}")).collect::<Vec<_>>().join("\n  - "))]
+pub struct StylesError(pub Vec<(usize, String)>);
 
 /// The styles, in the order operators listed them. Cheap to clone.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,12 +114,12 @@ impl Styles {
     pub const MAX_SUBJECT_CHARS: usize = 300;
 
     /// Checks unique keys, names present, the slot exactly once, a valid prompt both with the
-    /// person and with the longest subject, at least one flow, an HTTPS preview. An empty
+    /// person and with the longest subject, at least one flow, a preview address. An empty
     /// list is valid: no styles are offered.
     pub fn new(styles: Vec<Style>) -> Result<Self, StylesError> {
         let mut problems = Vec::new();
         for (i, s) in styles.iter().enumerate() {
-            let mut bad = |what: String| problems.push(format!("styles[{i}] {:?}: {what}", s.key.as_str()));
+            let mut bad = |what: String| problems.push((i, format!("{:?}: {what}", s.key.as_str())));
             if styles[..i].iter().any(|o| o.key == s.key) {
                 bad("the key is used by an earlier entry".into());
             }
@@ -134,8 +141,8 @@ impl Styles {
             if s.flows.is_empty() {
                 bad("flows must name create, with_me or both".into());
             }
-            if s.preview.as_deref().is_some_and(|p| !p.starts_with("https://")) {
-                bad("preview must be an https:// address".into());
+            if s.preview.as_deref().is_some_and(|p| !(p.starts_with("https://") || p.starts_with("http://"))) {
+                bad("preview must be an http(s):// address Telegram can fetch".into());
             }
         }
         match problems.is_empty() {
@@ -316,16 +323,16 @@ mod tests {
         nameless.key = StyleKey::parse("nameless").unwrap();
         nameless.name_en = " ".into();
         nameless.flows.clear();
-        nameless.preview = Some("http://example.com/a.jpg".into());
+        nameless.preview = Some("ftp://example.com/a.jpg".into());
         let dup = one("a photo of {subject}");
         let long = one(&format!("{} {{subject}}", "x".repeat(Prompt::MAX_CHARS)));
         let err = Styles::new(vec![one("{subject} at dawn"), twice, nameless, dup, long]).unwrap_err();
-        let all = err.0.join("\n");
+        let all = err.to_string();
         for expected in [
             r#"styles[1] "twice": the template must contain {subject} exactly once"#,
             r#"styles[2] "nameless": name_ru and name_en must not be empty"#,
             r#"styles[2] "nameless": flows must name"#,
-            r#"styles[2] "nameless": preview must be an https:// address"#,
+            r#"styles[2] "nameless": preview must be an http(s):// address"#,
             r#"styles[3] "s": the key is used by an earlier entry"#,
             r#"styles[4] "s": the template must make a valid prompt"#,
         ] {

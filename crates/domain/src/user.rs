@@ -144,13 +144,7 @@ impl Settings {
             Language::Ru => Timezone::MOSCOW,
             Language::En => Timezone::UTC,
         };
-        Self {
-            language,
-            timezone,
-            defaults: GenerationDefaults::default(),
-            quick_mode: false,
-            translate_prompts: true,
-        }
+        Self { language, timezone, defaults: GenerationDefaults::default(), quick_mode: false, translate_prompts: true }
     }
 
     fn yes() -> bool {

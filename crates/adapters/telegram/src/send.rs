@@ -264,7 +264,7 @@ impl Sender {
         keyboard: Option<&Keyboard>,
     ) -> Result<Sent, SendError> {
         let (document, files) = match media {
-            Media::FileId(id) => (FileUpload::String(id.clone()), Vec::new()),
+            Media::FileId(id) | Media::Url(id) => (FileUpload::String(id.clone()), Vec::new()),
             Media::Stored { key, .. } => {
                 let bytes = self.images.get(key).await?;
                 let name = file_name.to_owned();
@@ -314,7 +314,8 @@ impl Sender {
 
     async fn source(&self, media: &Media, force_upload: bool) -> Result<Source, SendError> {
         let key = match media {
-            Media::FileId(id) => return Ok(Source::Remote(id.clone())),
+            // a file id and an address travel in the same field (Bot API, "Sending files")
+            Media::FileId(id) | Media::Url(id) => return Ok(Source::Remote(id.clone())),
             Media::Stored { key, .. } => key,
         };
         if !force_upload && let Some(url) = self.images.public_url(key, self.url_ttl).await? {

@@ -413,6 +413,35 @@ pub struct Texts {
     pub elapsed_moment: &'static str,
     /// A photo sent as the payment question: words are what reach the operators.
     pub support_text_only: &'static str,
+    // styles and translation (issue 20)
+    /// The button at the description step that opens the styles.
+    pub btn_styles: &'static str,
+    /// The styles of photos with an avatar: one tap makes the order.
+    pub styles_with_me: &'static str,
+    /// The styles of Create: the subject is asked next.
+    pub styles_create: &'static str,
+    /// Under the styles when there are several pages: this page, all pages.
+    pub styles_page: &'static str,
+    /// Sends the previews of the page's styles.
+    pub btn_style_previews: &'static str,
+    /// Create after a style: its name; the next message is the subject.
+    pub style_subject: &'static str,
+    /// Back to the styles from the subject question.
+    pub btn_other_style: &'static str,
+    /// Photos with an avatar: the translation that will be sent, under the confirmation.
+    pub confirm_sent: &'static str,
+    /// Send the user's own words instead of the translation.
+    pub btn_send_own: &'static str,
+    /// Why the description was not translated: the daily allowance.
+    pub translate_limit: &'static str,
+    /// The assistant is down or off.
+    pub translate_down: &'static str,
+    /// The assistant answered nothing usable.
+    pub translate_unusable: &'static str,
+    /// A line of the settings: on/off.
+    pub settings_translate: &'static str,
+    /// The settings button: the current state.
+    pub btn_translate: &'static str,
 }
 
 #[cfg(test)]
