@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 struct App {
     child: Child,
     tg: String,
+    /// The FAL emulator's base URL.
+    fal: String,
     http: reqwest::Client,
     _dir: tempfile::TempDir,
 }
@@ -27,13 +29,30 @@ impl App {
         let dir = tempfile::tempdir().unwrap();
         let bin = std::path::Path::new(env!("CARGO_BIN_EXE_aisha"));
         let (child, banner) = spawn_with_banner(&mut command(bin, dir.path(), extra_env));
-        let tg = banner
-            .iter()
-            .find_map(|l| l.trim().strip_prefix("telegram   emulator at "))
-            .and_then(|rest| rest.split_whitespace().next())
-            .expect("the banner names the Telegram emulator")
-            .to_owned();
-        App { child, tg, http: reqwest::Client::new(), _dir: dir }
+        App::from_banner(child, &banner, dir)
+    }
+
+    fn from_banner(child: Child, banner: &[String], dir: tempfile::TempDir) -> App {
+        let at = |prefix: &str| {
+            banner
+                .iter()
+                .find_map(|l| l.trim().strip_prefix(prefix))
+                .and_then(|rest| rest.split_whitespace().next())
+                .unwrap_or_else(|| panic!("the banner names {prefix:?}: {banner:?}"))
+                .to_owned()
+        };
+        let (tg, fal) = (at("telegram   emulator at "), at("fal        emulator at "));
+        App { child, tg, fal, http: reqwest::Client::new(), _dir: dir }
+    }
+
+    /// The inputs FAL received for one endpoint, newest first, through FAL's own request
+    /// history API (`GET /v1/models/requests/by-endpoint?expand=payloads`).
+    async fn fal_inputs(&self, endpoint: &str) -> Vec<Value> {
+        let url = format!("{}/v1/models/requests/by-endpoint?endpoint_id={endpoint}&expand=payloads", self.fal);
+        let r = self.http.get(url).header("Authorization", "Key sandbox").send().await.unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+        let body: Value = r.json().await.unwrap();
+        body["items"].as_array().cloned().unwrap_or_default().into_iter().map(|i| i["json_input"].clone()).collect()
     }
 
     async fn post(&self, path: &str, body: Value) -> Value {
@@ -176,8 +195,18 @@ async fn train_an_avatar_from_two_albums_and_get_portrait_photos() {
     app.say(u, "на пляже на закате").await;
     app.press(u, "3:4").await;
     app.press(u, "2").await;
+    // the description is translated before the confirmation, which shows both
+    let english = "A detailed photograph of na plyazhe na zakate";
+    app.wait_for(u, "the translation", |m| text(m).contains(english)).await;
     app.press(u, "Создать за 10").await;
     app.wait_for(u, "the result message", |m| text(m).contains("Готово: 2 из 2")).await;
+    let inputs = app.fal_inputs("fal-ai/flux-lora").await;
+    let prompt = inputs[0]["prompt"].as_str().expect("a prompt").to_owned();
+    let trigger = prompt.split_whitespace().next().unwrap().to_owned();
+    assert!(trigger.starts_with("aisha"), "the trigger leads: {prompt}");
+    assert_eq!(prompt.matches(&trigger).count(), 1, "once: {prompt}");
+    assert!(prompt.starts_with(&format!("{trigger} woman, {english}")), "in English: {prompt}");
+    assert!(!prompt.contains("пляже"), "{prompt}");
     let portrait: Vec<_> = app.messages(u).await.iter().filter_map(photo_size).filter(|(w, h)| h > w).collect();
     assert!(portrait.len() >= 2, "3:4 photos are portrait: {portrait:?}");
 }
@@ -192,13 +221,7 @@ async fn a_first_image_on_the_house_from_a_description_typed_after_the_welcome()
     let mut cmd = command(bin, dir.path(), &[] as &[(&str, &str)]);
     cmd.env_remove("AISHA__LIMITS__FIRST_IMAGE_GIFT");
     let (child, banner) = spawn_with_banner(&mut cmd);
-    let tg = banner
-        .iter()
-        .find_map(|l| l.trim().strip_prefix("telegram   emulator at "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("the banner names the Telegram emulator")
-        .to_owned();
-    let app = App { child, tg, http: reqwest::Client::new(), _dir: dir };
+    let app = App::from_banner(child, &banner, dir);
     let u = 504;
     app.say(u, "/start").await;
     app.wait_for(u, "the gift in the welcome", |m| {

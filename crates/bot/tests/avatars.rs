@@ -709,7 +709,11 @@ fn a_style_fills_the_prompt_in_photos_with_me_and_in_create() {
     h.press(U, "ru", Cb::WithAvatar(id), 40);
     let styles = h.press(U, "ru", Cb::Styles(0), 40);
     assert_eq!(
-        buttons(&styles).iter().filter_map(|(_, d)| Cb::decode(d)).filter(|c| matches!(c, Cb::Style(_))).collect::<Vec<_>>(),
+        buttons(&styles)
+            .iter()
+            .filter_map(|(_, d)| Cb::decode(d))
+            .filter(|c| matches!(c, Cb::Style(_)))
+            .collect::<Vec<_>>(),
         [Cb::Style(key("suit")), Cb::Style(key("oil"))],
         "only this flow's styles, in order"
     );

@@ -3,12 +3,12 @@
 mod harness;
 
 use aisha_bot::callback::Cb;
-use aisha_domain::style::StyleKey;
 use aisha_bot::io::Outgoing;
 use aisha_domain::avatar::{Gender, Lora};
 use aisha_domain::gallery::ImageKind;
 use aisha_domain::media::fixtures::{jpeg_header, png_header};
 use aisha_domain::ports::ProviderOutput;
+use aisha_domain::style::StyleKey;
 use aisha_domain::{AspectRatio, AvatarId, ModelKey};
 use aisha_memory::ScriptedGenerator;
 use harness::{Harness, block, buttons, render};

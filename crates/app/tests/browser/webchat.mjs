@@ -293,11 +293,29 @@ async function main() {
   await botSays(page, 'Аватар «Аня <3» готов').waitFor({ timeout: 60_000 });
   await shot(page, 'avatar-ready');
 
-  // 12. a reload shows the chat as it is now
+  // 12. a photo with me in one tap: a style instead of a description
+  const done = page.locator('#messages .row.bot .bubble').filter({ hasText: 'Готово: 1 из 1' });
+  const finished = await done.count();
+  await press(page, 'Создать фото');
+  await botSays(page, 'Фото со мной').waitFor();
+  await press(page, 'Стили');
+  await botSays(page, 'описание я составлю сама').waitFor();
+  await shot(page, 'styles');
+  await press(page, 'Деловой портрет');
+  await press(page, '3:4');
+  await botSays(page, 'Сколько вариантов').waitFor();
+  await page.locator('#messages .kb-btn').filter({ hasText: /^1$/ }).last().click();
+  await press(page, 'Создать за 5');
+  await done.nth(finished).waitFor({ timeout: 60_000 });
+  await page.locator('#messages').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await shot(page, 'style-photo');
+
+  // 13. a reload shows the chat as it is now
   const before = await page.locator('#messages .row').count();
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]');
-  await botSays(page, 'Аватар «Аня <3» готов').waitFor();
+  // (the ready notice became the photos-with-me question when its button was pressed)
+  await botSays(page, 'Деловой портрет').waitFor();
   assert.equal(await page.locator('#messages .row').count(), before, 'the same chat after a reload');
   assert.equal(await page.locator('#users .user[aria-current="true"] .user-name').innerText(), 'Анна');
   await shot(page, 'after-reload');
