@@ -1,5 +1,5 @@
 ### Every word the bot says, in English. The same messages with the same variables as
-### ru.ftl (the tests in src/texts.rs check it); the comments on the messages are in ru.ftl.
+### ru.ftl (the tests in src/texts/tests.rs check it); the comments on the messages are in ru.ftl.
 
 ## Dates and switches
 

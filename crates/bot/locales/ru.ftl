@@ -1,5 +1,5 @@
 ### Every word the bot says, in Russian (the default language). en.ftl has the same
-### messages with the same variables (the tests in src/texts.rs check it). Arguments
+### messages with the same variables (the tests in src/texts/tests.rs check it). Arguments
 ### are named; callers escape user-supplied values (HTML) before passing them.
 
 ## Dates and switches

@@ -186,7 +186,7 @@ impl Bot {
         id: AvatarId,
     ) -> Result<Option<String>, StoreError> {
         let t = cx.t;
-        let Some(a) = self.avatars.get(cx.user.id, id).await? else { return Ok(Some(tr!(t, "not-found").into())) };
+        let Some(a) = self.avatars.get(cx.user.id, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
         let rules = *self.rules();
         let status = match a.status {
             AvatarStatus::Draft if a.photo_count >= rules.min_photos => tr!(t, "card-draft-ready"),
@@ -284,14 +284,14 @@ impl Bot {
                 self.set_dialogue(cx, &Dialogue::AvatarName).await?;
                 cx.edit_or_send(
                     message,
-                    tr!(t, "ask-avatar-name").into(),
+                    tr!(t, "ask-avatar-name"),
                     Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]),
                 );
             }
             Cb::Gender(gender) => {
                 // a second press finds the avatar made already: nothing more happens
                 let Some(Dialogue::AvatarGender { name }) = self.dialogue(cx).await? else {
-                    return Ok(Some(tr!(t, "outdated").into()));
+                    return Ok(Some(tr!(t, "outdated")));
                 };
                 let avatar = self.avatars.create(owner, name, gender).await?;
                 self.set_dialogue(cx, &Dialogue::Upload { avatar: avatar.id }).await?;
@@ -299,7 +299,7 @@ impl Bot {
             }
             Cb::AvatarOpen(id) => return self.show_avatar_card(cx, message, id).await,
             Cb::AvatarUpload(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found").into())) };
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 if !a.accepts_photos() {
                     return Ok(Some(tr!(t, "upload-closed", name = a.name.as_str())));
                 }
@@ -307,7 +307,7 @@ impl Bot {
                 self.upload_screen(cx, message, &a);
             }
             Cb::AvatarReview(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found").into())) };
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 if !a.accepts_photos() {
                     return Ok(Some(tr!(t, "upload-closed", name = a.name.as_str())));
                 }
@@ -315,7 +315,7 @@ impl Bot {
                 self.review_screen(cx, message, &a).await?;
             }
             Cb::AvatarShowPhotos(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found").into())) };
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 if !a.accepts_photos() {
                     return Ok(Some(tr!(t, "upload-closed", name = a.name.as_str())));
                 }
@@ -348,19 +348,19 @@ impl Bot {
             Cb::PhotoRemove(photo) => {
                 let avatar = match self.dialogue(cx).await? {
                     Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => avatar,
-                    _ => return Ok(Some(tr!(t, "outdated").into())),
+                    _ => return Ok(Some(tr!(t, "outdated"))),
                 };
                 match self.avatars.remove_photo(owner, avatar, photo).await? {
                     RemovePhoto::Removed { .. } => {
                         let Some(a) = self.avatars.get(owner, avatar).await? else {
-                            return Ok(Some(tr!(t, "not-found").into()));
+                            return Ok(Some(tr!(t, "not-found")));
                         };
                         self.set_dialogue(cx, &Dialogue::Upload { avatar }).await?;
                         self.review_screen(cx, message, &a).await?;
-                        return Ok(Some(tr!(t, "photo-removed").into()));
+                        return Ok(Some(tr!(t, "photo-removed")));
                     }
-                    RemovePhoto::NotFound => return Ok(Some(tr!(t, "not-found").into())),
-                    RemovePhoto::NotAccepting => return Ok(Some(tr!(t, "reason-closed").into())),
+                    RemovePhoto::NotFound => return Ok(Some(tr!(t, "not-found"))),
+                    RemovePhoto::NotAccepting => return Ok(Some(tr!(t, "reason-closed"))),
                 }
             }
             Cb::AvatarTrain(id) => return self.train_confirmation(cx, message, id).await,
@@ -368,19 +368,19 @@ impl Bot {
             Cb::AvatarMain(id) => match self.avatars.set_main(owner, id).await? {
                 SetMain::Done(_) => {
                     self.show_avatar_card(cx, message, id).await?;
-                    return Ok(Some(tr!(t, "main-set").into()));
+                    return Ok(Some(tr!(t, "main-set")));
                 }
-                SetMain::NotFound => return Ok(Some(tr!(t, "not-found").into())),
-                SetMain::NotUsable => return Ok(Some(tr!(t, "not-usable").into())),
+                SetMain::NotFound => return Ok(Some(tr!(t, "not-found"))),
+                SetMain::NotUsable => return Ok(Some(tr!(t, "not-usable"))),
             },
             Cb::AvatarRename(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found").into())) };
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 self.set_dialogue(cx, &Dialogue::Rename { avatar: id }).await?;
                 let text = tr!(t, "ask-rename", name = &escape(a.name.as_str()));
                 cx.edit_or_send(message, text, Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]));
             }
             Cb::AvatarDelete(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found").into())) };
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 if a.status == AvatarStatus::Training {
                     self.busy_screen(cx, message, &a);
                     return Ok(None);
@@ -414,10 +414,10 @@ impl Bot {
                     ]];
                     cx.edit_or_send(message, text, Some(keyboard));
                 }
-                DeleteAvatar::NotFound => return Ok(Some(tr!(t, "not-found").into())),
+                DeleteAvatar::NotFound => return Ok(Some(tr!(t, "not-found"))),
                 DeleteAvatar::Busy => {
                     let Some(a) = self.avatars.get(owner, id).await? else {
-                        return Ok(Some(tr!(t, "not-found").into()));
+                        return Ok(Some(tr!(t, "not-found")));
                     };
                     self.busy_screen(cx, message, &a);
                 }
@@ -522,7 +522,7 @@ impl Bot {
         id: AvatarId,
     ) -> Result<Option<String>, StoreError> {
         let t = cx.t;
-        let Some(a) = self.avatars.get(cx.user.id, id).await? else { return Ok(Some(tr!(t, "not-found").into())) };
+        let Some(a) = self.avatars.get(cx.user.id, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
         if let Err(r) = a.check_trainable(&self.generation.limits.photos) {
             return Ok(Some(train_refusal(t, r)));
         }
@@ -571,8 +571,8 @@ impl Bot {
             Some(Dialogue::Train { avatar, job: minted }) if minted == job => avatar,
             _ => {
                 return Ok(Some(match self.jobs.get(cx.user.id, job).await? {
-                    Some(_) => tr!(t, "train-started-already").into(),
-                    None => tr!(t, "outdated").into(),
+                    Some(_) => tr!(t, "train-started-already"),
+                    None => tr!(t, "outdated"),
                 }));
             }
         };
@@ -600,9 +600,9 @@ impl Bot {
             }
             Err(StartError::Avatar(AvatarRefusal::NotFound | AvatarRefusal::NotUsable)) => {
                 self.clear_dialogue(cx).await?;
-                Ok(Some(tr!(t, "not-found").into()))
+                Ok(Some(tr!(t, "not-found")))
             }
-            Err(StartError::ModelUnavailable(_)) => Ok(Some(tr!(t, "outdated").into())),
+            Err(StartError::ModelUnavailable(_)) => Ok(Some(tr!(t, "outdated"))),
             Err(StartError::Store(e)) => Err(e),
         }
     }
@@ -621,8 +621,8 @@ impl Bot {
         let chosen = match avatar {
             Some(id) => match self.avatars.get(owner, id).await? {
                 Some(a) if a.is_usable() => a,
-                Some(_) => return Ok(Some(tr!(t, "with-me-not-ready").into())),
-                None => return Ok(Some(tr!(t, "not-found").into())),
+                Some(_) => return Ok(Some(tr!(t, "with-me-not-ready"))),
+                None => return Ok(Some(tr!(t, "not-found"))),
             },
             None => match self.avatars.preferred(owner).await? {
                 Some(a) => a,
@@ -631,7 +631,7 @@ impl Bot {
                         button(tr!(t, "btn-avatars-back"), Cb::Avatars),
                         button(tr!(t, "btn-menu"), Cb::Menu),
                     ]];
-                    cx.edit_or_send(message, tr!(t, "with-me-none").into(), Some(keyboard));
+                    cx.edit_or_send(message, tr!(t, "with-me-none"), Some(keyboard));
                     return Ok(None);
                 }
             },
@@ -720,7 +720,7 @@ impl Bot {
             _ => {
                 self.clear_dialogue(cx).await?;
                 let keyboard = self.menu_keyboard(cx).await?;
-                cx.send(tr!(t, "unknown-text").into(), Some(keyboard));
+                cx.send(tr!(t, "unknown-text"), Some(keyboard));
             }
         }
         Ok(())
@@ -744,7 +744,7 @@ impl Bot {
             None => {
                 let keyboard =
                     vec![vec![button(tr!(t, "btn-avatars-back"), Cb::Avatars), button(tr!(t, "btn-menu"), Cb::Menu)]];
-                cx.send(tr!(t, "not-found").into(), Some(keyboard));
+                cx.send(tr!(t, "not-found"), Some(keyboard));
             }
         }
         Ok(())
@@ -766,12 +766,12 @@ impl Bot {
             Some(Dialogue::Support) => {
                 let keyboard =
                     vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel), button(tr!(t, "btn-menu"), Cb::Menu)]];
-                cx.send(tr!(t, "support-text-only").into(), Some(keyboard));
+                cx.send(tr!(t, "support-text-only"), Some(keyboard));
                 return Ok(());
             }
             _ => {
                 let keyboard = self.menu_keyboard(cx).await?;
-                cx.send(tr!(t, "photo-outside-upload").into(), Some(keyboard));
+                cx.send(tr!(t, "photo-outside-upload"), Some(keyboard));
                 return Ok(());
             }
         };
@@ -779,7 +779,7 @@ impl Bot {
             self.clear_dialogue(cx).await?;
             let keyboard =
                 vec![vec![button(tr!(t, "btn-avatars-back"), Cb::Avatars), button(tr!(t, "btn-menu"), Cb::Menu)]];
-            cx.send(tr!(t, "not-found").into(), Some(keyboard));
+            cx.send(tr!(t, "not-found"), Some(keyboard));
             return Ok(());
         };
         if !avatar.accepts_photos() {

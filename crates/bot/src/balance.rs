@@ -137,11 +137,11 @@ impl Bot {
                     })
                     .collect();
                 rows.push(vec![button(tr!(t, "btn-back"), Cb::Balance)]);
-                cx.edit_or_send(message, tr!(t, "top-up").into(), Some(rows));
+                cx.edit_or_send(message, tr!(t, "top-up"), Some(rows));
             }
             Cb::Buy(i) => {
                 let Some(package) = self.payments.packages.get(usize::from(i)) else {
-                    cx.send(tr!(t, "pre-gone").into(), None);
+                    cx.send(tr!(t, "pre-gone"), None);
                     return Ok(());
                 };
                 let Some((p, payload)) = self.payments.invoice(&package.id, cx.user.profile.telegram_id) else {
@@ -160,7 +160,7 @@ impl Bot {
                 self.set_dialogue(cx, &Dialogue::Promo { refused: false }).await?;
                 cx.edit_or_send(
                     message,
-                    tr!(t, "ask-promo").into(),
+                    tr!(t, "ask-promo"),
                     Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]),
                 );
             }

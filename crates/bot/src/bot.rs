@@ -161,7 +161,7 @@ impl Bot {
         if let Event::Payment { chat, .. } = update.event {
             // a transport that can leave the update unconfirmed calls `handle_payment` itself
             return self.handle_payment(update).await.unwrap_or_else(|_| {
-                vec![Outgoing::critical(Reply::SendText { chat, text: tr!(t, "error").into(), keyboard: None })]
+                vec![Outgoing::critical(Reply::SendText { chat, text: tr!(t, "error"), keyboard: None })]
             });
         }
         let query_id = match &update.event {
@@ -181,7 +181,7 @@ impl Bot {
                 if let Some(id) = query_id {
                     out.push(Outgoing::critical(Reply::AnswerCallback {
                         query_id: id,
-                        text: Some(tr!(t, "error").into()),
+                        text: Some(tr!(t, "error")),
                         alert: true,
                     }));
                 } else if let Some(id) = pre_checkout {
@@ -189,14 +189,10 @@ impl Bot {
                     out.push(Outgoing::critical(Reply::AnswerPreCheckout {
                         query_id: id,
                         ok: false,
-                        error: Some(tr!(t, "error").into()),
+                        error: Some(tr!(t, "error")),
                     }));
                 } else if let Some(chat) = chat {
-                    out.push(Outgoing::critical(Reply::SendText {
-                        chat,
-                        text: tr!(t, "error").into(),
-                        keyboard: None,
-                    }));
+                    out.push(Outgoing::critical(Reply::SendText { chat, text: tr!(t, "error"), keyboard: None }));
                 }
                 out
             }
@@ -331,7 +327,7 @@ impl Bot {
         let Some(cb) = Cb::decode(data) else {
             cx.out.push(Outgoing::normal(Reply::AnswerCallback {
                 query_id,
-                text: Some(tr!(cx.t, "outdated").into()),
+                text: Some(tr!(cx.t, "outdated")),
                 alert: false,
             }));
             return self.show_menu(cx, None).await;

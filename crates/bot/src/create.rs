@@ -138,7 +138,7 @@ impl Bot {
         let bytes = match self.files.fetch(&item.file.file_id, max).await {
             Ok(bytes) => bytes,
             Err(_) => {
-                cx.send(tr!(t, "photo-prompt-unreadable").into(), Some(keep_asking));
+                cx.send(tr!(t, "photo-prompt-unreadable"), Some(keep_asking));
                 return Ok(());
             }
         };
@@ -182,7 +182,7 @@ impl Bot {
             Err(other) => {
                 // a description is only ever too short or too long; anything else is a bug
                 tracing::error!(error = %other, "a description was refused for a reason the bot does not word");
-                cx.send(tr!(cx.t, "error").into(), None);
+                cx.send(tr!(cx.t, "error"), None);
                 return Ok(());
             }
         };
@@ -247,7 +247,7 @@ impl Bot {
                     .collect();
                 let text = match by_catalog {
                     true => format!("{}\n\n{}", tr!(t, "ask-aspect"), self.price_from(cx).await?),
-                    false => tr!(t, "ask-aspect").into(),
+                    false => tr!(t, "ask-aspect"),
                 };
                 (text, vec![row, cancel])
             }
@@ -257,7 +257,7 @@ impl Bot {
                     false => Some(ImageCount::MAX),
                 };
                 let row = (1..=most.unwrap_or(1)).map(|n| button(n.to_string(), Cb::Count(n))).collect();
-                (tr!(t, "ask-count").into(), vec![row, cancel])
+                (tr!(t, "ask-count"), vec![row, cancel])
             }
             (Some(aspect), Some(count)) if draft.model.is_none() && draft.avatar.is_none() => {
                 let language = cx.user.settings.language;
@@ -272,7 +272,7 @@ impl Bot {
                     })
                     .collect();
                 rows.push(cancel);
-                (if gone { tr!(t, "model-gone") } else { tr!(t, "ask-model") }.into(), rows)
+                (if gone { tr!(t, "model-gone") } else { tr!(t, "ask-model") }, rows)
             }
             _ => return self.confirmation(cx, message, &draft, note).await,
         };
@@ -298,7 +298,7 @@ impl Bot {
                         button(tr!(t, "btn-avatars-back"), Cb::Avatars),
                         button(tr!(t, "btn-menu"), Cb::Menu),
                     ]];
-                    cx.edit_or_send(message, tr!(t, "not-found").into(), Some(keyboard));
+                    cx.edit_or_send(message, tr!(t, "not-found"), Some(keyboard));
                     return Ok(());
                 }
             },
@@ -404,7 +404,7 @@ impl Bot {
                 // a new message: the receipt it was pressed on stays as it is
                 Some(kept) => self.advance_draft(cx, None, kept).await?,
                 None => {
-                    cx.send(tr!(cx.t, "outdated").into(), None);
+                    cx.send(tr!(cx.t, "outdated"), None);
                     self.show_menu(cx, None).await?;
                 }
             },
@@ -435,14 +435,14 @@ impl Bot {
             (Cb::CancelJob(job), _) => return self.cancel_job(cx, message, job).await,
             (Cb::Again(job), _) | (Cb::EditPrompt(job), _) => {
                 let Some(old) = self.jobs.get(cx.user.id, job).await? else {
-                    return Ok(Some(tr!(cx.t, "not-found").into()));
+                    return Ok(Some(tr!(cx.t, "not-found")));
                 };
                 let (prompt, aspect, count, model, avatar) = match old.spec {
                     JobSpec::Text { prompt, aspect, count, model } => (prompt, aspect, count, Some(model), None),
                     JobSpec::AvatarPhotos { avatar, prompt, aspect, count } => {
                         (prompt, aspect, count, None, Some(avatar))
                     }
-                    JobSpec::Training { .. } => return Ok(Some(tr!(cx.t, "not-found").into())),
+                    JobSpec::Training { .. } => return Ok(Some(tr!(cx.t, "not-found"))),
                 };
                 if matches!(cb, Cb::EditPrompt(_)) {
                     let like = Some((aspect, count, model.unwrap_or(cx.user.settings.defaults.model)));
@@ -465,7 +465,7 @@ impl Bot {
             }
             (Cb::AgainImage(image), _) => {
                 let Some(img) = self.gallery.image(&cx.user, image).await? else {
-                    return Ok(Some(tr!(cx.t, "not-found").into()));
+                    return Ok(Some(tr!(cx.t, "not-found")));
                 };
                 // an avatar photo is made again with its avatar while it exists
                 let avatar = match img.avatar {
@@ -488,7 +488,7 @@ impl Bot {
             }
             (Cb::ResultFavorite(image), _) => {
                 let Some(img) = self.gallery.image(&cx.user, image).await? else {
-                    return Ok(Some(tr!(cx.t, "not-found").into()));
+                    return Ok(Some(tr!(cx.t, "not-found")));
                 };
                 self.gallery.gallery.set_favorite(cx.user.id, image, !img.favorite).await?;
                 if let (Some(message), Some(job)) = (message, img.job) {
@@ -502,13 +502,13 @@ impl Bot {
                         }));
                     }
                 }
-                return Ok(Some(if img.favorite { tr!(cx.t, "unfavorited") } else { tr!(cx.t, "favorited") }.into()));
+                return Ok(Some(if img.favorite { tr!(cx.t, "unfavorited") } else { tr!(cx.t, "favorited") }));
             }
             // a draft button after the draft is gone (cancelled, expired, finished)
             (_, None) => {
                 cx.out.push(Outgoing::normal(Reply::SendText {
                     chat: cx.chat,
-                    text: tr!(cx.t, "outdated").into(),
+                    text: tr!(cx.t, "outdated"),
                     keyboard: None,
                 }));
                 self.show_menu(cx, None).await?;
@@ -528,11 +528,11 @@ impl Bot {
         let Some(draft) = draft.filter(|d| d.job == job) else {
             // pressed again after the job started: show where it is instead of starting another
             return Ok(Some(match self.jobs.get(cx.user.id, job).await? {
-                Some(_) => tr!(cx.t, "job-ended").into(),
-                None => tr!(cx.t, "outdated").into(),
+                Some(_) => tr!(cx.t, "job-ended"),
+                None => tr!(cx.t, "outdated"),
             }));
         };
-        let Some(spec) = draft.spec() else { return Ok(Some(tr!(cx.t, "outdated").into())) };
+        let Some(spec) = draft.spec() else { return Ok(Some(tr!(cx.t, "outdated"))) };
         match self.generation.start(cx.user.id, job, spec, message.map(|m| m.0)).await {
             Ok(job) => {
                 self.clear_dialogue(cx).await?;
@@ -551,7 +551,7 @@ impl Bot {
             Err(StartError::ModelUnavailable(_)) => {
                 self.advance_draft(cx, message, Draft { model: None, ..draft }).await?;
             }
-            Err(StartError::Avatar(_)) => return Ok(Some(tr!(cx.t, "not-found").into())),
+            Err(StartError::Avatar(_)) => return Ok(Some(tr!(cx.t, "not-found"))),
             Err(StartError::Store(e)) => return Err(e),
         }
         Ok(None)
@@ -564,8 +564,8 @@ impl Bot {
         job: JobId,
     ) -> Result<Option<String>, StoreError> {
         Ok(Some(match self.runner.cancel(cx.user.id, job).await? {
-            Cancel::NotFound => tr!(cx.t, "not-found").into(),
-            Cancel::AlreadyEnded(_) => tr!(cx.t, "job-ended").into(),
+            Cancel::NotFound => tr!(cx.t, "not-found"),
+            Cancel::AlreadyEnded(_) => tr!(cx.t, "job-ended"),
             Cancel::Cancelled(settled) => {
                 let (text, keyboard) = match settled.job.spec {
                     JobSpec::Training { avatar } => {
@@ -575,7 +575,7 @@ impl Bot {
                     _ => failure_screen(cx.t, &settled.job),
                 };
                 cx.edit_or_send(message, text, keyboard);
-                tr!(cx.t, "job-cancelled").into()
+                tr!(cx.t, "job-cancelled")
             }
             Cancel::Requested(job) => {
                 if let (Some(message), Some(status)) = (message, job.status_message)
@@ -586,12 +586,12 @@ impl Bot {
                 } else if let (Some(message), JobSpec::Training { avatar }) = (message, &job.spec) {
                     self.show_avatar_card(cx, Some(message), *avatar).await?;
                 }
-                tr!(cx.t, "job-cancel-requested").into()
+                tr!(cx.t, "job-cancel-requested")
             }
             Cancel::TooLate(job) if job.spec.kind() == aisha_domain::JobKind::Training => {
-                tr!(cx.t, "training-too-late").into()
+                tr!(cx.t, "training-too-late")
             }
-            Cancel::TooLate(_) => tr!(cx.t, "job-too-late").into(),
+            Cancel::TooLate(_) => tr!(cx.t, "job-too-late"),
         }))
     }
 

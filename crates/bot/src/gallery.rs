@@ -274,7 +274,7 @@ impl Bot {
             Cb::Gallery => self.open_gallery(cx, None, false).await?,
             Cb::Open(id) => {
                 if g.image(&user, id).await?.is_none() {
-                    return Ok(Some(tr!(t, "not-found").into()));
+                    return Ok(Some(tr!(t, "not-found")));
                 }
                 self.open_gallery(cx, Some(id), false).await?;
             }
@@ -293,13 +293,13 @@ impl Bot {
             }
             Cb::Favorite(id) => {
                 let Some((now, view)) = g.toggle_favorite(&user, id).await? else {
-                    return Ok(Some(tr!(t, "not-found").into()));
+                    return Ok(Some(tr!(t, "not-found")));
                 };
                 self.present(cx, card_origin, view, false);
-                return Ok(Some(if now { tr!(t, "favorited") } else { tr!(t, "unfavorited") }.into()));
+                return Ok(Some(if now { tr!(t, "favorited") } else { tr!(t, "unfavorited") }));
             }
             Cb::Prompt(id) => {
-                let Some(img) = g.image(&user, id).await? else { return Ok(Some(tr!(t, "not-found").into())) };
+                let Some(img) = g.image(&user, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 let text = tr!(t, "prompt-view", prompt = &escape(img.prompt.as_str()));
                 cx.send(
                     text,
@@ -311,7 +311,7 @@ impl Bot {
             }
             Cb::Delete(id) => {
                 if g.image(&user, id).await?.is_none() {
-                    return Ok(Some(tr!(t, "not-found").into()));
+                    return Ok(Some(tr!(t, "not-found")));
                 }
                 let keyboard = vec![vec![
                     button(tr!(t, "btn-delete-yes"), Cb::DeleteYes(id)),
@@ -324,12 +324,12 @@ impl Bot {
                         keyboard: Some(keyboard),
                     }));
                 }
-                return Ok(Some(tr!(t, "confirm-delete").into()));
+                return Ok(Some(tr!(t, "confirm-delete")));
             }
             Cb::DeleteYes(id) => {
-                let Some(view) = g.delete(&user, id).await? else { return Ok(Some(tr!(t, "not-found").into())) };
+                let Some(view) = g.delete(&user, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 self.present(cx, card_origin, view, false);
-                return Ok(Some(tr!(t, "deleted").into()));
+                return Ok(Some(tr!(t, "deleted")));
             }
             Cb::Filters | Cb::FilterDateMenu | Cb::FilterAvatarMenu => {
                 let filter = g.filter(&user).await?;
@@ -351,20 +351,18 @@ impl Bot {
                             keyboard: Some(keyboard),
                         }));
                     }
-                    None if cb == Cb::FilterAvatarMenu => {
-                        cx.send(tr!(t, "choose-avatar-filter").into(), Some(keyboard))
-                    }
+                    None if cb == Cb::FilterAvatarMenu => cx.send(tr!(t, "choose-avatar-filter"), Some(keyboard)),
                     None => cx.send(tr!(t, "filters", summary = &summary), Some(keyboard)),
                 }
                 let plain = filter_summary(t, &filter, name.as_deref(), false);
                 return Ok(Some(crate::html::clip(&plain, 190)));
             }
             Cb::FilterAvatar(Some(id)) if self.avatars.get(user.id, id).await?.is_none() => {
-                return Ok(Some(tr!(t, "not-found").into()));
+                return Ok(Some(tr!(t, "not-found")));
             }
             Cb::FilterDate(DatePick::Custom) => {
                 self.set_dialogue(cx, &Dialogue::DateRange).await?;
-                cx.send(tr!(t, "ask-date-range").into(), Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]));
+                cx.send(tr!(t, "ask-date-range"), Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]));
             }
             Cb::FilterType(_) | Cb::FilterAvatar(_) | Cb::FilterFavorites(_) | Cb::FilterDate(_) | Cb::FilterReset => {
                 let view = g

@@ -23,7 +23,7 @@ impl Bot {
         if page.images.is_empty() {
             let text = if page.filter.is_empty() { tr!(t, "gallery-empty") } else { tr!(t, "gallery-empty-filtered") };
             let keyboard = vec![vec![button(tr!(t, "btn-menu"), Cb::Menu)]];
-            cx.send(text.into(), Some(keyboard));
+            cx.send(text, Some(keyboard));
             return Ok(());
         }
         let numbered: Vec<(Media, Option<String>)> = page

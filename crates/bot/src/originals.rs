@@ -40,7 +40,7 @@ impl Bot {
             _ => Vec::new(),
         };
         if images.is_empty() {
-            return Ok(Some(tr!(cx.t, "not-found").into()));
+            return Ok(Some(tr!(cx.t, "not-found")));
         }
         let mut too_big = 0;
         for img in &images {
@@ -63,7 +63,7 @@ impl Bot {
                 keyboard: None,
             }));
         }
-        Ok((too_big > 0).then(|| tr!(cx.t, "original-too-big").into()))
+        Ok((too_big > 0).then(|| tr!(cx.t, "original-too-big")))
     }
 }
 

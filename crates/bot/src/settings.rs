@@ -125,14 +125,14 @@ impl Bot {
                 self.show_defaults(cx, message);
             }
             Cb::DefaultCount(n) => {
-                let Ok(count) = ImageCount::new(n) else { return Ok(Some(tr!(cx.t, "outdated").into())) };
+                let Ok(count) = ImageCount::new(n) else { return Ok(Some(tr!(cx.t, "outdated"))) };
                 cx.user.settings.defaults.count = count;
                 self.save_settings(cx).await?;
                 self.show_defaults(cx, message);
             }
             Cb::DefaultModel(k) => {
                 if self.generation.catalog().offered(k).is_none() {
-                    return Ok(Some(tr!(cx.t, "outdated").into()));
+                    return Ok(Some(tr!(cx.t, "outdated")));
                 }
                 cx.user.settings.defaults.model = k;
                 self.save_settings(cx).await?;
@@ -144,13 +144,13 @@ impl Bot {
             }
             Cb::Timezone(i) => {
                 let Some(tz) = self.config.timezones.get(usize::from(i)).copied() else {
-                    return Ok(Some(tr!(cx.t, "outdated").into()));
+                    return Ok(Some(tr!(cx.t, "outdated")));
                 };
                 self.set_timezone(cx, message, tz).await?;
             }
             _ => return Ok(None),
         }
-        Ok(Some(tr!(cx.t, "saved").into()).filter(|_| !matches!(cb, Cb::Settings | Cb::Defaults | Cb::TimezoneMenu)))
+        Ok(Some(tr!(cx.t, "saved")).filter(|_| !matches!(cb, Cb::Settings | Cb::Defaults | Cb::TimezoneMenu)))
     }
 
     async fn set_timezone(&self, cx: &mut Ctx, message: Option<MessageId>, tz: Timezone) -> Result<(), StoreError> {

@@ -45,10 +45,7 @@ impl Bot {
         let how = match contact {
             Some(contact) => {
                 if let Some(url) = contact_url(contact) {
-                    rows.push(vec![Button {
-                        text: tr!(t, "btn-support-write").into(),
-                        action: ButtonAction::Url(url),
-                    }]);
+                    rows.push(vec![Button { text: tr!(t, "btn-support-write"), action: ButtonAction::Url(url) }]);
                 }
                 rows.push(vec![button(tr!(t, "btn-menu"), Cb::Menu)]);
                 tr!(t, "support-contact", contact = &escape(contact))

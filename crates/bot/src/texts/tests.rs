@@ -6,7 +6,7 @@ use std::path::Path;
 use aisha_domain::Language;
 use fluent_syntax::ast;
 
-use super::{SOURCES, texts, tr};
+use super::{SOURCES, texts};
 
 /// A message's id and the variables its value uses.
 type Messages = BTreeMap<String, BTreeSet<String>>;
