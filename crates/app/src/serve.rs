@@ -334,7 +334,9 @@ async fn start(command: Command, settings: Settings, not_production: bool) -> Re
     });
     let _ = notifier.bot.set(bot.clone());
     for (language, code) in [(aisha_domain::Language::Ru, None), (aisha_domain::Language::En, Some("en"))] {
-        if let Err(e) = telegram.set_commands(&Bot::command_menu(language), code).await {
+        let menu = Bot::command_menu(language);
+        let menu: Vec<(&str, &str)> = menu.iter().map(|(command, words)| (*command, words.as_str())).collect();
+        if let Err(e) = telegram.set_commands(&menu, code).await {
             tracing::warn!(error = %e, "setMyCommands failed; the command menu may be stale");
         }
     }

@@ -12,7 +12,7 @@ use crate::create::elapsed;
 use crate::dialogue::Dialogue;
 use crate::html::{clip, escape};
 use crate::io::{AlbumItem, FetchError, Keyboard, Media, MessageId, Outgoing, Reply};
-use crate::texts::{Texts, fill};
+use crate::texts::{Texts, tr};
 use aisha_domain::avatar::{Avatar, AvatarStatus, Gender, PhotoRejection, PhotoRules, TrainRefusal};
 use aisha_domain::generation::JobSpec;
 use aisha_domain::media::ImageFormat;
@@ -33,30 +33,32 @@ fn local_time(t: &Texts, at: DateTime<Utc>, tz: Timezone) -> String {
 /// "7/10 — 3 more needed", "12 photos — enough to train", "20/20 — the maximum".
 fn progress(t: &Texts, rules: &PhotoRules, count: u32) -> String {
     if count < rules.min_photos {
-        fill(t.progress_need, &[&count, &rules.min_photos, &(rules.min_photos - count)])
+        tr!(t, "progress-need", photos = &count, min_photos = &rules.min_photos, missing = &(rules.min_photos - count))
     } else if count < rules.max_photos {
-        fill(t.progress_enough, &[&count, &rules.max_photos])
+        tr!(t, "progress-enough", photos = &count, max_photos = &rules.max_photos)
     } else {
-        fill(t.progress_full, &[&count, &rules.max_photos])
+        tr!(t, "progress-full", photos = &count, max_photos = &rules.max_photos)
     }
 }
 
-fn gender_name(t: &Texts, g: Gender) -> &'static str {
+fn gender_name(t: &Texts, g: Gender) -> String {
     match g {
-        Gender::Male => t.gender_names[0],
-        Gender::Female => t.gender_names[1],
+        Gender::Male => tr!(t, "gender-male"),
+        Gender::Female => tr!(t, "gender-female"),
     }
 }
 
 /// Why a photo was not taken, in words.
 fn rejection(t: &Texts, r: &PhotoRejection) -> String {
     match r {
-        PhotoRejection::NotAnImage => t.reason_not_image.to_owned(),
-        PhotoRejection::TooLarge { max_bytes } => fill(t.reason_too_big, &[&megabytes(*max_bytes)]),
-        PhotoRejection::TooSmall { width, height, min_side } => fill(t.reason_too_small, &[width, height, min_side]),
-        PhotoRejection::Duplicate => t.reason_duplicate.to_owned(),
-        PhotoRejection::AvatarFull { max } => fill(t.reason_full, &[max]),
-        PhotoRejection::NotAccepting => t.reason_closed.to_owned(),
+        PhotoRejection::NotAnImage => tr!(t, "reason-not-image"),
+        PhotoRejection::TooLarge { max_bytes } => tr!(t, "reason-too-big", max_mb = &megabytes(*max_bytes)),
+        PhotoRejection::TooSmall { width, height, min_side } => {
+            tr!(t, "reason-too-small", width = width, height = height, min_side = min_side)
+        }
+        PhotoRejection::Duplicate => tr!(t, "reason-duplicate"),
+        PhotoRejection::AvatarFull { max } => tr!(t, "reason-full", max_photos = max),
+        PhotoRejection::NotAccepting => tr!(t, "reason-closed"),
     }
 }
 
@@ -71,9 +73,11 @@ fn labelled(prefix: &str, name: &AvatarName) -> String {
 
 fn train_refusal(t: &Texts, r: TrainRefusal) -> String {
     match r {
-        TrainRefusal::NotEnoughPhotos { have, need } => fill(t.train_not_enough_photos, &[&have, &need]),
-        TrainRefusal::AlreadyTraining => t.train_already.to_owned(),
-        TrainRefusal::AlreadyTrained => t.train_done_already.to_owned(),
+        TrainRefusal::NotEnoughPhotos { have, need } => {
+            tr!(t, "train-not-enough-photos", photos = &have, min_photos = &need)
+        }
+        TrainRefusal::AlreadyTraining => tr!(t, "train-already"),
+        TrainRefusal::AlreadyTrained => tr!(t, "train-done-already"),
     }
 }
 
@@ -87,15 +91,15 @@ impl Bot {
         let mut rows = Vec::new();
         let mut first = Vec::new();
         if a.photo_count > 0 {
-            first.push(button(fill(t.btn_review, &[&a.photo_count]), Cb::AvatarReview(a.id)));
+            first.push(button(tr!(t, "btn-review", photos = &a.photo_count), Cb::AvatarReview(a.id)));
         }
         if a.photo_count >= self.rules().min_photos {
-            first.push(button(fill(t.btn_train, &[&self.generation.prices.training]), Cb::AvatarTrain(a.id)));
+            first.push(button(tr!(t, "btn-train", price = &self.generation.prices.training), Cb::AvatarTrain(a.id)));
         }
         if !first.is_empty() {
             rows.push(first);
         }
-        rows.push(vec![button(t.btn_avatar_card, Cb::AvatarOpen(a.id)), button(t.btn_menu, Cb::Menu)]);
+        rows.push(vec![button(tr!(t, "btn-avatar-card"), Cb::AvatarOpen(a.id)), button(tr!(t, "btn-menu"), Cb::Menu)]);
         rows
     }
 
@@ -104,8 +108,15 @@ impl Bot {
         let list = self.avatars.list(cx.user.id).await?;
         let rules = *self.rules();
         if list.is_empty() {
-            let text = fill(t.avatars_empty, &[&rules.min_photos, &rules.max_photos, &self.generation.prices.training]);
-            let keyboard = vec![vec![button(t.btn_avatar_new, Cb::AvatarNew)], vec![button(t.btn_menu, Cb::Menu)]];
+            let text = tr!(
+                t,
+                "avatars-empty",
+                min_photos = &rules.min_photos,
+                max_photos = &rules.max_photos,
+                price = &self.generation.prices.training
+            );
+            let keyboard =
+                vec![vec![button(tr!(t, "btn-avatar-new"), Cb::AvatarNew)], vec![button(tr!(t, "btn-menu"), Cb::Menu)]];
             cx.edit_or_send(message, text, Some(keyboard));
             return Ok(());
         }
@@ -113,15 +124,22 @@ impl Bot {
         let mut lines = Vec::new();
         for (n, a) in list.iter().take(LISTED).enumerate() {
             let status = match a.status {
-                AvatarStatus::Draft => fill(t.status_draft, &[&a.photo_count, &rules.min_photos]),
+                AvatarStatus::Draft => tr!(t, "status-draft", photos = &a.photo_count, min_photos = &rules.min_photos),
                 AvatarStatus::Training => {
-                    fill(t.status_training, &[&local_time(t, self.training_since(cx, a).await?, tz)])
+                    tr!(t, "status-training", since = &local_time(t, self.training_since(cx, a).await?, tz))
                 }
-                AvatarStatus::Ready => t.status_ready.to_owned(),
-                AvatarStatus::Failed => t.status_failed.to_owned(),
+                AvatarStatus::Ready => tr!(t, "status-ready"),
+                AvatarStatus::Failed => tr!(t, "status-failed"),
             };
-            let main = if a.is_main { t.main_mark } else { "" };
-            lines.push(fill(t.avatar_line, &[&(n + 1), &escape(a.name.as_str()), &main, &status]));
+            let main = if a.is_main { tr!(t, "main-mark") } else { String::new() };
+            lines.push(tr!(
+                t,
+                "avatar-line",
+                number = &(n + 1),
+                name = &escape(a.name.as_str()),
+                main = &main,
+                status = &status
+            ));
         }
         let mut rows: Keyboard = list
             .iter()
@@ -140,13 +158,13 @@ impl Bot {
             .chunks(2)
             .map(<[_]>::to_vec)
             .collect();
-        let mut last = vec![button(t.btn_avatar_new, Cb::AvatarNew)];
+        let mut last = vec![button(tr!(t, "btn-avatar-new"), Cb::AvatarNew)];
         if list.iter().any(Avatar::is_usable) {
-            last.push(button(t.btn_with_me, Cb::WithMe));
+            last.push(button(tr!(t, "btn-with-me"), Cb::WithMe));
         }
         rows.push(last);
-        rows.push(vec![button(t.btn_menu, Cb::Menu)]);
-        cx.edit_or_send(message, fill(t.avatars, &[&lines.join("\n")]), Some(rows));
+        rows.push(vec![button(tr!(t, "btn-menu"), Cb::Menu)]);
+        cx.edit_or_send(message, tr!(t, "avatars", list = &lines.join("\n")), Some(rows));
         Ok(())
     }
 
@@ -168,33 +186,45 @@ impl Bot {
         id: AvatarId,
     ) -> Result<Option<String>, StoreError> {
         let t = cx.t;
-        let Some(a) = self.avatars.get(cx.user.id, id).await? else { return Ok(Some(t.not_found.into())) };
+        let Some(a) = self.avatars.get(cx.user.id, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
         let rules = *self.rules();
         let status = match a.status {
-            AvatarStatus::Draft if a.photo_count >= rules.min_photos => t.card_draft_ready.to_owned(),
-            AvatarStatus::Draft => fill(t.card_draft, &[&a.photo_count, &rules.min_photos]),
+            AvatarStatus::Draft if a.photo_count >= rules.min_photos => tr!(t, "card-draft-ready"),
+            AvatarStatus::Draft => tr!(t, "card-draft", photos = &a.photo_count, min_photos = &rules.min_photos),
             AvatarStatus::Training => {
                 let since = self.training_since(cx, &a).await?;
                 let now = self.generation.env.now();
-                fill(t.card_training, &[&local_time(t, since, cx.user.settings.timezone), &elapsed(t, since, now)])
+                tr!(
+                    t,
+                    "card-training",
+                    since = &local_time(t, since, cx.user.settings.timezone),
+                    elapsed = &elapsed(t, since, now)
+                )
             }
-            AvatarStatus::Ready => t.card_ready.to_owned(),
-            AvatarStatus::Failed => t.card_failed.to_owned(),
+            AvatarStatus::Ready => tr!(t, "card-ready"),
+            AvatarStatus::Failed => tr!(t, "card-failed"),
         };
-        let main = if a.is_main { t.card_main } else { "" };
-        let text =
-            fill(t.avatar_card, &[&escape(a.name.as_str()), &main, &status, &a.photo_count, &gender_name(t, a.gender)]);
+        let main = if a.is_main { tr!(t, "card-main") } else { String::new() };
+        let text = tr!(
+            t,
+            "avatar-card",
+            name = &escape(a.name.as_str()),
+            main = &main,
+            status = &status,
+            photos = &a.photo_count,
+            gender = &gender_name(t, a.gender)
+        );
         let mut rows = Vec::new();
         match a.status {
             AvatarStatus::Draft | AvatarStatus::Failed => {
-                let mut row = vec![button(t.btn_add_photos, Cb::AvatarUpload(a.id))];
+                let mut row = vec![button(tr!(t, "btn-add-photos"), Cb::AvatarUpload(a.id))];
                 if a.photo_count > 0 {
-                    row.push(button(fill(t.btn_review, &[&a.photo_count]), Cb::AvatarReview(a.id)));
+                    row.push(button(tr!(t, "btn-review", photos = &a.photo_count), Cb::AvatarReview(a.id)));
                 }
                 rows.push(row);
                 if a.photo_count >= rules.min_photos {
                     rows.push(vec![button(
-                        fill(t.btn_train, &[&self.generation.prices.training]),
+                        tr!(t, "btn-train", price = &self.generation.prices.training),
                         Cb::AvatarTrain(a.id),
                     )]);
                 }
@@ -202,24 +232,24 @@ impl Bot {
             AvatarStatus::Training => {
                 let mut row = Vec::new();
                 if let Some(job) = a.training_job {
-                    row.push(button(t.btn_cancel_training, Cb::CancelJob(job)));
+                    row.push(button(tr!(t, "btn-cancel-training"), Cb::CancelJob(job)));
                 }
-                row.push(button(t.btn_refresh, Cb::AvatarOpen(a.id)));
+                row.push(button(tr!(t, "btn-refresh"), Cb::AvatarOpen(a.id)));
                 rows.push(row);
             }
             AvatarStatus::Ready => {
-                let mut row = vec![button(t.btn_create_photos, Cb::WithAvatar(a.id))];
+                let mut row = vec![button(tr!(t, "btn-create-photos"), Cb::WithAvatar(a.id))];
                 if !a.is_main && a.is_usable() {
-                    row.push(button(t.btn_set_main, Cb::AvatarMain(a.id)));
+                    row.push(button(tr!(t, "btn-set-main"), Cb::AvatarMain(a.id)));
                 }
                 rows.push(row);
             }
         }
         rows.push(vec![
-            button(t.btn_rename, Cb::AvatarRename(a.id)),
-            button(t.btn_delete_avatar, Cb::AvatarDelete(a.id)),
+            button(tr!(t, "btn-rename"), Cb::AvatarRename(a.id)),
+            button(tr!(t, "btn-delete-avatar"), Cb::AvatarDelete(a.id)),
         ]);
-        rows.push(vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]);
+        rows.push(vec![button(tr!(t, "btn-avatars-back"), Cb::Avatars), button(tr!(t, "btn-menu"), Cb::Menu)]);
         // the card is one of the avatar's own photos, from our storage, with the text as its
         // caption; a text message cannot become a photo, so the screen it was opened from goes
         let photo = self.avatars.photos(cx.user.id, a.id).await?.into_iter().next();
@@ -252,12 +282,16 @@ impl Bot {
             Cb::Avatars => self.show_avatars(cx, message).await?,
             Cb::AvatarNew => {
                 self.set_dialogue(cx, &Dialogue::AvatarName).await?;
-                cx.edit_or_send(message, t.ask_avatar_name.into(), Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
+                cx.edit_or_send(
+                    message,
+                    tr!(t, "ask-avatar-name"),
+                    Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]),
+                );
             }
             Cb::Gender(gender) => {
                 // a second press finds the avatar made already: nothing more happens
                 let Some(Dialogue::AvatarGender { name }) = self.dialogue(cx).await? else {
-                    return Ok(Some(t.outdated.into()));
+                    return Ok(Some(tr!(t, "outdated")));
                 };
                 let avatar = self.avatars.create(owner, name, gender).await?;
                 self.set_dialogue(cx, &Dialogue::Upload { avatar: avatar.id }).await?;
@@ -265,25 +299,25 @@ impl Bot {
             }
             Cb::AvatarOpen(id) => return self.show_avatar_card(cx, message, id).await,
             Cb::AvatarUpload(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(t.not_found.into())) };
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 if !a.accepts_photos() {
-                    return Ok(Some(fill(t.upload_closed, &[&a.name])));
+                    return Ok(Some(tr!(t, "upload-closed", name = a.name.as_str())));
                 }
                 self.set_dialogue(cx, &Dialogue::Upload { avatar: id }).await?;
                 self.upload_screen(cx, message, &a);
             }
             Cb::AvatarReview(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(t.not_found.into())) };
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 if !a.accepts_photos() {
-                    return Ok(Some(fill(t.upload_closed, &[&a.name])));
+                    return Ok(Some(tr!(t, "upload-closed", name = a.name.as_str())));
                 }
                 self.set_dialogue(cx, &Dialogue::Upload { avatar: id }).await?;
                 self.review_screen(cx, message, &a).await?;
             }
             Cb::AvatarShowPhotos(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(t.not_found.into())) };
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 if !a.accepts_photos() {
-                    return Ok(Some(fill(t.upload_closed, &[&a.name])));
+                    return Ok(Some(tr!(t, "upload-closed", name = a.name.as_str())));
                 }
                 let photos = self.avatars.photos(owner, id).await?;
                 let numbered: Vec<(Media, Option<String>)> = photos
@@ -292,7 +326,7 @@ impl Bot {
                     .map(|(n, p)| {
                         (
                             Media::Stored { key: p.object.key.clone(), image: None },
-                            Some(fill(t.photo_number, &[&(n + 1)])),
+                            Some(tr!(t, "photo-number", number = &(n + 1))),
                         )
                     })
                     .collect();
@@ -314,19 +348,19 @@ impl Bot {
             Cb::PhotoRemove(photo) => {
                 let avatar = match self.dialogue(cx).await? {
                     Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => avatar,
-                    _ => return Ok(Some(t.outdated.into())),
+                    _ => return Ok(Some(tr!(t, "outdated"))),
                 };
                 match self.avatars.remove_photo(owner, avatar, photo).await? {
                     RemovePhoto::Removed { .. } => {
                         let Some(a) = self.avatars.get(owner, avatar).await? else {
-                            return Ok(Some(t.not_found.into()));
+                            return Ok(Some(tr!(t, "not-found")));
                         };
                         self.set_dialogue(cx, &Dialogue::Upload { avatar }).await?;
                         self.review_screen(cx, message, &a).await?;
-                        return Ok(Some(t.photo_removed.into()));
+                        return Ok(Some(tr!(t, "photo-removed")));
                     }
-                    RemovePhoto::NotFound => return Ok(Some(t.not_found.into())),
-                    RemovePhoto::NotAccepting => return Ok(Some(t.reason_closed.into())),
+                    RemovePhoto::NotFound => return Ok(Some(tr!(t, "not-found"))),
+                    RemovePhoto::NotAccepting => return Ok(Some(tr!(t, "reason-closed"))),
                 }
             }
             Cb::AvatarTrain(id) => return self.train_confirmation(cx, message, id).await,
@@ -334,27 +368,27 @@ impl Bot {
             Cb::AvatarMain(id) => match self.avatars.set_main(owner, id).await? {
                 SetMain::Done(_) => {
                     self.show_avatar_card(cx, message, id).await?;
-                    return Ok(Some(t.main_set.into()));
+                    return Ok(Some(tr!(t, "main-set")));
                 }
-                SetMain::NotFound => return Ok(Some(t.not_found.into())),
-                SetMain::NotUsable => return Ok(Some(t.not_usable.into())),
+                SetMain::NotFound => return Ok(Some(tr!(t, "not-found"))),
+                SetMain::NotUsable => return Ok(Some(tr!(t, "not-usable"))),
             },
             Cb::AvatarRename(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(t.not_found.into())) };
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 self.set_dialogue(cx, &Dialogue::Rename { avatar: id }).await?;
-                let text = fill(t.ask_rename, &[&escape(a.name.as_str())]);
-                cx.edit_or_send(message, text, Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
+                let text = tr!(t, "ask-rename", name = &escape(a.name.as_str()));
+                cx.edit_or_send(message, text, Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]));
             }
             Cb::AvatarDelete(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(t.not_found.into())) };
+                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 if a.status == AvatarStatus::Training {
                     self.busy_screen(cx, message, &a);
                     return Ok(None);
                 }
-                let text = fill(t.confirm_avatar_delete, &[&escape(a.name.as_str()), &a.photo_count]);
+                let text = tr!(t, "confirm-avatar-delete", name = &escape(a.name.as_str()), photos = &a.photo_count);
                 let keyboard = vec![vec![
-                    button(t.btn_delete_avatar_yes, Cb::AvatarDeleteYes(id)),
-                    button(t.btn_avatar_card, Cb::AvatarOpen(id)),
+                    button(tr!(t, "btn-delete-avatar-yes"), Cb::AvatarDeleteYes(id)),
+                    button(tr!(t, "btn-avatar-card"), Cb::AvatarOpen(id)),
                 ]];
                 cx.edit_or_send(message, text, Some(keyboard));
             }
@@ -373,13 +407,18 @@ impl Bot {
                     if stale {
                         self.clear_dialogue(cx).await?;
                     }
-                    let text = fill(t.avatar_deleted, &[&escape(avatar.name.as_str())]);
-                    let keyboard = vec![vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]];
+                    let text = tr!(t, "avatar-deleted", name = &escape(avatar.name.as_str()));
+                    let keyboard = vec![vec![
+                        button(tr!(t, "btn-avatars-back"), Cb::Avatars),
+                        button(tr!(t, "btn-menu"), Cb::Menu),
+                    ]];
                     cx.edit_or_send(message, text, Some(keyboard));
                 }
-                DeleteAvatar::NotFound => return Ok(Some(t.not_found.into())),
+                DeleteAvatar::NotFound => return Ok(Some(tr!(t, "not-found"))),
                 DeleteAvatar::Busy => {
-                    let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(t.not_found.into())) };
+                    let Some(a) = self.avatars.get(owner, id).await? else {
+                        return Ok(Some(tr!(t, "not-found")));
+                    };
                     self.busy_screen(cx, message, &a);
                 }
             },
@@ -393,16 +432,15 @@ impl Bot {
     fn upload_screen(&self, cx: &mut Ctx, message: Option<MessageId>, a: &Avatar) {
         let t = cx.t;
         let r = self.rules();
-        let text = fill(
-            t.upload,
-            &[
-                &escape(a.name.as_str()),
-                &r.min_photos,
-                &r.max_photos,
-                &megabytes(r.max_bytes),
-                &r.min_side,
-                &progress(t, r, a.photo_count),
-            ],
+        let text = tr!(
+            t,
+            "upload",
+            name = &escape(a.name.as_str()),
+            min_photos = &r.min_photos,
+            max_photos = &r.max_photos,
+            max_mb = &megabytes(r.max_bytes),
+            min_side = &r.min_side,
+            progress = &progress(t, r, a.photo_count)
         );
         let keyboard = self.upload_keyboard(t, a);
         cx.edit_or_send(message, text, Some(keyboard));
@@ -416,7 +454,7 @@ impl Bot {
         let progress = progress(t, self.rules(), a.photo_count);
         let tz = cx.user.settings.timezone;
         let text = if photos.is_empty() {
-            fill(t.review_empty, &[&name, &progress])
+            tr!(t, "review-empty", name = &name, progress = &progress)
         } else {
             let lines: Vec<String> = photos
                 .iter()
@@ -428,32 +466,40 @@ impl Bot {
                         ImageFormat::Webp => "WebP",
                     };
                     let when = local_time(t, p.created_at, tz);
-                    fill(t.review_line, &[&(n + 1), &p.object.width, &p.object.height, &format, &when])
+                    tr!(
+                        t,
+                        "review-line",
+                        number = &(n + 1),
+                        width = &p.object.width,
+                        height = &p.object.height,
+                        format = &format,
+                        date = &when
+                    )
                 })
                 .collect();
-            fill(t.review, &[&name, &lines.join("\n"), &progress])
+            tr!(t, "review", name = &name, lines = &lines.join("\n"), progress = &progress)
         };
         let mut rows: Keyboard = photos
             .iter()
             .enumerate()
-            .map(|(n, p)| button(fill(t.btn_remove_photo, &[&(n + 1)]), Cb::PhotoRemove(p.id)))
+            .map(|(n, p)| button(tr!(t, "btn-remove-photo", number = &(n + 1)), Cb::PhotoRemove(p.id)))
             .collect::<Vec<_>>()
             .chunks(5)
             .map(<[_]>::to_vec)
             .collect();
         let mut more = Vec::new();
         if !photos.is_empty() {
-            more.push(button(t.btn_show_photos, Cb::AvatarShowPhotos(a.id)));
+            more.push(button(tr!(t, "btn-show-photos"), Cb::AvatarShowPhotos(a.id)));
         }
         if a.photo_count >= self.rules().min_photos {
-            more.push(button(fill(t.btn_train, &[&self.generation.prices.training]), Cb::AvatarTrain(a.id)));
+            more.push(button(tr!(t, "btn-train", price = &self.generation.prices.training), Cb::AvatarTrain(a.id)));
         }
         if !more.is_empty() {
             rows.push(more);
         }
         rows.push(vec![
-            button(t.btn_add_photos, Cb::AvatarUpload(a.id)),
-            button(t.btn_avatar_card, Cb::AvatarOpen(a.id)),
+            button(tr!(t, "btn-add-photos"), Cb::AvatarUpload(a.id)),
+            button(tr!(t, "btn-avatar-card"), Cb::AvatarOpen(a.id)),
         ]);
         cx.edit_or_send(message, text, Some(rows));
         Ok(())
@@ -463,10 +509,10 @@ impl Bot {
         let t = cx.t;
         let mut row = Vec::new();
         if let Some(job) = a.training_job {
-            row.push(button(t.btn_cancel_training, Cb::CancelJob(job)));
+            row.push(button(tr!(t, "btn-cancel-training"), Cb::CancelJob(job)));
         }
-        row.push(button(t.btn_avatar_card, Cb::AvatarOpen(a.id)));
-        cx.edit_or_send(message, fill(t.avatar_busy, &[&escape(a.name.as_str())]), Some(vec![row]));
+        row.push(button(tr!(t, "btn-avatar-card"), Cb::AvatarOpen(a.id)));
+        cx.edit_or_send(message, tr!(t, "avatar-busy", name = &escape(a.name.as_str())), Some(vec![row]));
     }
 
     async fn train_confirmation(
@@ -476,7 +522,7 @@ impl Bot {
         id: AvatarId,
     ) -> Result<Option<String>, StoreError> {
         let t = cx.t;
-        let Some(a) = self.avatars.get(cx.user.id, id).await? else { return Ok(Some(t.not_found.into())) };
+        let Some(a) = self.avatars.get(cx.user.id, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
         if let Err(r) = a.check_trainable(&self.generation.limits.photos) {
             return Ok(Some(train_refusal(t, r)));
         }
@@ -486,18 +532,27 @@ impl Bot {
             .await
             .map_err(StartError::into_store)?;
         let Some(after) = offer.balance_after else {
-            let text = fill(t.not_enough, &[&offer.quote.total, &offer.balance]);
-            let keyboard =
-                vec![vec![button(t.btn_top_up, Cb::TopUp)], vec![button(t.btn_avatar_card, Cb::AvatarOpen(id))]];
+            let text = tr!(t, "not-enough", price = &offer.quote.total, balance = &offer.balance);
+            let keyboard = vec![
+                vec![button(tr!(t, "btn-top-up"), Cb::TopUp)],
+                vec![button(tr!(t, "btn-avatar-card"), Cb::AvatarOpen(id))],
+            ];
             cx.edit_or_send(message, text, Some(keyboard));
             return Ok(None);
         };
         let job = JobId(self.generation.env.ids.new_uuid());
         self.set_dialogue(cx, &Dialogue::Train { avatar: id, job }).await?;
-        let text = fill(t.train_confirm, &[&escape(a.name.as_str()), &a.photo_count, &offer.quote.total, &after]);
+        let text = tr!(
+            t,
+            "train-confirm",
+            name = &escape(a.name.as_str()),
+            photos = &a.photo_count,
+            price = &offer.quote.total,
+            balance_after = &after
+        );
         let keyboard = vec![
-            vec![button(fill(t.btn_train_yes, &[&offer.quote.total]), Cb::TrainConfirm(job))],
-            vec![button(t.btn_avatar_card, Cb::AvatarOpen(id))],
+            vec![button(tr!(t, "btn-train-yes", price = &offer.quote.total), Cb::TrainConfirm(job))],
+            vec![button(tr!(t, "btn-avatar-card"), Cb::AvatarOpen(id))],
         ];
         cx.edit_or_send(message, text, Some(keyboard));
         Ok(None)
@@ -516,8 +571,8 @@ impl Bot {
             Some(Dialogue::Train { avatar, job: minted }) if minted == job => avatar,
             _ => {
                 return Ok(Some(match self.jobs.get(cx.user.id, job).await? {
-                    Some(_) => t.train_started_already.into(),
-                    None => t.outdated.into(),
+                    Some(_) => tr!(t, "train-started-already"),
+                    None => tr!(t, "outdated"),
                 }));
             }
         };
@@ -530,24 +585,24 @@ impl Bot {
                 Ok(None)
             }
             Err(StartError::InsufficientFunds { price, balance }) => {
-                let text = fill(t.not_enough, &[&price, &balance]);
+                let text = tr!(t, "not-enough", price = &price, balance = &balance);
                 let keyboard = vec![
-                    vec![button(t.btn_top_up, Cb::TopUp)],
-                    vec![button(t.btn_avatar_card, Cb::AvatarOpen(avatar))],
+                    vec![button(tr!(t, "btn-top-up"), Cb::TopUp)],
+                    vec![button(tr!(t, "btn-avatar-card"), Cb::AvatarOpen(avatar))],
                 ];
                 cx.edit_or_send(message, text, Some(keyboard));
                 Ok(None)
             }
-            Err(StartError::TooManyInFlight { limit }) => Ok(Some(fill(t.too_many, &[&limit]))),
+            Err(StartError::TooManyInFlight { limit }) => Ok(Some(tr!(t, "too-many", limit = &limit))),
             Err(StartError::Avatar(AvatarRefusal::Train(r))) => {
                 self.clear_dialogue(cx).await?;
                 Ok(Some(train_refusal(t, r)))
             }
             Err(StartError::Avatar(AvatarRefusal::NotFound | AvatarRefusal::NotUsable)) => {
                 self.clear_dialogue(cx).await?;
-                Ok(Some(t.not_found.into()))
+                Ok(Some(tr!(t, "not-found")))
             }
-            Err(StartError::ModelUnavailable(_)) => Ok(Some(t.outdated.into())),
+            Err(StartError::ModelUnavailable(_)) => Ok(Some(tr!(t, "outdated"))),
             Err(StartError::Store(e)) => Err(e),
         }
     }
@@ -566,14 +621,17 @@ impl Bot {
         let chosen = match avatar {
             Some(id) => match self.avatars.get(owner, id).await? {
                 Some(a) if a.is_usable() => a,
-                Some(_) => return Ok(Some(t.with_me_not_ready.into())),
-                None => return Ok(Some(t.not_found.into())),
+                Some(_) => return Ok(Some(tr!(t, "with-me-not-ready"))),
+                None => return Ok(Some(tr!(t, "not-found"))),
             },
             None => match self.avatars.preferred(owner).await? {
                 Some(a) => a,
                 None => {
-                    let keyboard = vec![vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]];
-                    cx.edit_or_send(message, t.with_me_none.into(), Some(keyboard));
+                    let keyboard = vec![vec![
+                        button(tr!(t, "btn-avatars-back"), Cb::Avatars),
+                        button(tr!(t, "btn-menu"), Cb::Menu),
+                    ]];
+                    cx.edit_or_send(message, tr!(t, "with-me-none"), Some(keyboard));
                     return Ok(None);
                 }
             },
@@ -596,20 +654,22 @@ impl Bot {
             );
         }
         if self.has_styles(Some(chosen.id)) {
-            rows.push(vec![button(t.btn_styles, Cb::Styles(0))]);
+            rows.push(vec![button(tr!(t, "btn-styles"), Cb::Styles(0))]);
         }
-        rows.push(vec![button(t.btn_cancel, Cb::Cancel)]);
+        rows.push(vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]);
         // the price before the effort of describing
         let balance = self.ledger.balance(owner).await?;
-        let price = fill(t.with_me_price, &[&self.generation.prices.avatar_photo, &balance]);
-        cx.edit_or_send(message, fill(t.with_me, &[&escape(chosen.name.as_str()), &price]), Some(rows));
+        let price = tr!(t, "with-me-price", price = &self.generation.prices.avatar_photo, balance = &balance);
+        cx.edit_or_send(message, tr!(t, "with-me", name = &escape(chosen.name.as_str()), price = &price), Some(rows));
         Ok(None)
     }
 
     fn name_problem(&self, t: &Texts, e: &ValidationError) -> String {
         match e {
-            ValidationError::AvatarNameLength { min, max, got } => fill(t.avatar_name_length, &[min, max, got]),
-            _ => t.avatar_name_line.to_owned(),
+            ValidationError::AvatarNameLength { min, max, got } => {
+                tr!(t, "avatar-name-length", min = min, max = max, length = got)
+            }
+            _ => tr!(t, "avatar-name-line"),
         }
     }
 
@@ -622,7 +682,7 @@ impl Bot {
             }
             Err(e) => {
                 let reply = self.name_problem(t, &e);
-                cx.send(reply, Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
+                cx.send(reply, Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]));
             }
         }
         Ok(())
@@ -632,12 +692,15 @@ impl Bot {
     pub(crate) async fn ask_gender(&self, cx: &mut Ctx, name: AvatarName, again: bool) -> Result<(), StoreError> {
         let t = cx.t;
         let keyboard = vec![
-            vec![button(t.btn_male, Cb::Gender(Gender::Male)), button(t.btn_female, Cb::Gender(Gender::Female))],
-            vec![button(t.btn_cancel, Cb::Cancel)],
+            vec![
+                button(tr!(t, "btn-male"), Cb::Gender(Gender::Male)),
+                button(tr!(t, "btn-female"), Cb::Gender(Gender::Female)),
+            ],
+            vec![button(tr!(t, "btn-cancel"), Cb::Cancel)],
         ];
-        let mut text = fill(t.ask_gender, &[&escape(name.as_str())]);
+        let mut text = tr!(t, "ask-gender", name = &escape(name.as_str()));
         if again {
-            text = format!("{}\n\n{text}", t.expect_gender);
+            text = format!("{}\n\n{text}", tr!(t, "expect-gender"));
         }
         cx.send(text, Some(keyboard));
         Ok(())
@@ -648,15 +711,19 @@ impl Bot {
         let t = cx.t;
         match self.avatars.get(cx.user.id, avatar).await? {
             Some(a) if a.accepts_photos() => {
-                let text =
-                    fill(t.upload_waiting, &[&escape(a.name.as_str()), &progress(t, self.rules(), a.photo_count)]);
+                let text = tr!(
+                    t,
+                    "upload-waiting",
+                    name = &escape(a.name.as_str()),
+                    progress = &progress(t, self.rules(), a.photo_count)
+                );
                 let keyboard = self.upload_keyboard(t, &a);
                 cx.send(text, Some(keyboard));
             }
             _ => {
                 self.clear_dialogue(cx).await?;
                 let keyboard = self.menu_keyboard(cx).await?;
-                cx.send(t.unknown_text.into(), Some(keyboard));
+                cx.send(tr!(t, "unknown-text"), Some(keyboard));
             }
         }
         Ok(())
@@ -668,7 +735,7 @@ impl Bot {
             Ok(name) => name,
             Err(e) => {
                 let reply = self.name_problem(t, &e);
-                cx.send(reply, Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
+                cx.send(reply, Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]));
                 return Ok(());
             }
         };
@@ -678,8 +745,9 @@ impl Bot {
                 self.show_avatar_card(cx, None, avatar).await?;
             }
             None => {
-                let keyboard = vec![vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]];
-                cx.send(t.not_found.into(), Some(keyboard));
+                let keyboard =
+                    vec![vec![button(tr!(t, "btn-avatars-back"), Cb::Avatars), button(tr!(t, "btn-menu"), Cb::Menu)]];
+                cx.send(tr!(t, "not-found"), Some(keyboard));
             }
         }
         Ok(())
@@ -699,26 +767,28 @@ impl Bot {
             // a screenshot for the payment question: the operators get text only, so ask for
             // words and keep the question open
             Some(Dialogue::Support) => {
-                let keyboard = vec![vec![button(t.btn_cancel, Cb::Cancel), button(t.btn_menu, Cb::Menu)]];
-                cx.send(t.support_text_only.into(), Some(keyboard));
+                let keyboard =
+                    vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel), button(tr!(t, "btn-menu"), Cb::Menu)]];
+                cx.send(tr!(t, "support-text-only"), Some(keyboard));
                 return Ok(());
             }
             _ => {
                 let keyboard = self.menu_keyboard(cx).await?;
-                cx.send(t.photo_outside_upload.into(), Some(keyboard));
+                cx.send(tr!(t, "photo-outside-upload"), Some(keyboard));
                 return Ok(());
             }
         };
         let Some(avatar) = self.avatars.get(cx.user.id, id).await? else {
             self.clear_dialogue(cx).await?;
-            let keyboard = vec![vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]];
-            cx.send(t.not_found.into(), Some(keyboard));
+            let keyboard =
+                vec![vec![button(tr!(t, "btn-avatars-back"), Cb::Avatars), button(tr!(t, "btn-menu"), Cb::Menu)]];
+            cx.send(tr!(t, "not-found"), Some(keyboard));
             return Ok(());
         };
         if !avatar.accepts_photos() {
             self.clear_dialogue(cx).await?;
-            let keyboard = vec![vec![button(t.btn_avatar_card, Cb::AvatarOpen(id))]];
-            cx.send(fill(t.upload_closed, &[&escape(avatar.name.as_str())]), Some(keyboard));
+            let keyboard = vec![vec![button(tr!(t, "btn-avatar-card"), Cb::AvatarOpen(id))]];
+            cx.send(tr!(t, "upload-closed", name = &escape(avatar.name.as_str())), Some(keyboard));
             return Ok(());
         }
         // more photos make a shown training confirmation stale: back to uploading
@@ -733,19 +803,19 @@ impl Bot {
         }
         let added = items.len() - refused.len();
         let mut text = match (items.len(), refused.first()) {
-            (1, None) => t.photo_added.to_owned(),
-            (1, Some((_, _, reason))) => fill(t.photo_refused, &[reason]),
+            (1, None) => tr!(t, "photo-added"),
+            (1, Some((_, _, reason))) => tr!(t, "photo-refused", reason = reason),
             (n, _) => {
-                let mut s = fill(t.photos_received, &[&n, &added]);
+                let mut s = tr!(t, "photos-received", received = &n, added = &added);
                 for (number, item, reason) in &refused {
                     let name = item
                         .file
                         .file_name
                         .as_deref()
                         .filter(|_| item.is_document)
-                        .map(|f| fill(t.photo_file_name, &[&escape(&clip(f, 40))]))
+                        .map(|f| tr!(t, "photo-file-name", file = &escape(&clip(f, 40))))
                         .unwrap_or_default();
-                    s.push_str(&fill(t.photo_refused_line, &[number, &name, reason]));
+                    s.push_str(&tr!(t, "photo-refused-line", number = number, file = &name, reason = reason));
                 }
                 s
             }
@@ -778,16 +848,16 @@ impl Bot {
             Err(FetchError::TooLarge { .. }) => return Err(too_big()),
             Err(FetchError::Unavailable(why)) => {
                 tracing::warn!(file = %item.file.file_id, why, "could not download an avatar photo");
-                return Err(t.reason_download.to_owned());
+                return Err(tr!(t, "reason-download"));
             }
         };
         match self.avatars.add_photo(cx.user.id, avatar, bytes).await {
             Ok(added) => Ok(added.count),
             Err(PhotoError::Rejected(r)) => Err(rejection(t, &r)),
-            Err(PhotoError::AvatarNotFound) => Err(t.not_found.to_owned()),
+            Err(PhotoError::AvatarNotFound) => Err(tr!(t, "not-found")),
             Err(e @ (PhotoError::Storage(_) | PhotoError::Store(_))) => {
                 tracing::warn!(error = %e, "could not keep an avatar photo");
-                Err(t.reason_save.to_owned())
+                Err(tr!(t, "reason-save"))
             }
         }
     }

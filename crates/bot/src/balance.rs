@@ -5,7 +5,7 @@ use crate::callback::Cb;
 use crate::dialogue::Dialogue;
 use crate::html::escape;
 use crate::io::{Event, MessageId, Outgoing, Reply, Update};
-use crate::texts::{Texts, fill, texts};
+use crate::texts::{Texts, texts, tr};
 use aisha_domain::JobKind;
 use aisha_domain::TelegramUserId;
 use aisha_domain::ledger::{LedgerEntry, LedgerReason};
@@ -48,22 +48,24 @@ fn signed(n: i64) -> String {
 pub(crate) fn ledger_row(t: &Texts, e: &LedgerEntry) -> String {
     match &e.reason {
         LedgerReason::JobCharge { job_kind: JobKind::Text, units, .. } => {
-            fill(t.row_charge, &[&signed(e.amount), units])
+            tr!(t, "row-charge", amount = &signed(e.amount), count = units)
         }
         LedgerReason::JobCharge { job_kind: JobKind::AvatarPhotos, units, .. } => {
-            fill(t.row_avatar_photos, &[&signed(e.amount), units])
+            tr!(t, "row-avatar-photos", amount = &signed(e.amount), count = units)
         }
-        LedgerReason::JobCharge { job_kind: JobKind::Training, .. } => fill(t.row_training, &[&signed(e.amount)]),
-        LedgerReason::JobRefund { .. } => fill(t.row_refund, &[&e.amount]),
-        LedgerReason::StarsTopUp { stars, .. } => fill(t.row_top_up, &[&e.amount, stars]),
-        LedgerReason::StarsRefund { .. } => fill(t.row_stars_refund, &[&signed(e.amount)]),
-        LedgerReason::Promo { code } => fill(t.row_promo, &[&e.amount, &escape(code.as_str())]),
-        LedgerReason::Welcome => fill(t.row_welcome, &[&e.amount]),
+        LedgerReason::JobCharge { job_kind: JobKind::Training, .. } => {
+            tr!(t, "row-training", amount = &signed(e.amount))
+        }
+        LedgerReason::JobRefund { .. } => tr!(t, "row-refund", amount = &e.amount),
+        LedgerReason::StarsTopUp { stars, .. } => tr!(t, "row-top-up", amount = &e.amount, stars = stars),
+        LedgerReason::StarsRefund { .. } => tr!(t, "row-stars-refund", amount = &signed(e.amount)),
+        LedgerReason::Promo { code } => tr!(t, "row-promo", amount = &e.amount, code = &escape(code.as_str())),
+        LedgerReason::Welcome => tr!(t, "row-welcome", amount = &e.amount),
         // the operator's reason is theirs; the user reads the note written for them, if any
         LedgerReason::Admin { user_note: Some(note), .. } => {
-            fill(t.row_admin, &[&signed(e.amount), &escape(&crate::html::clip(note, 80))])
+            tr!(t, "row-admin", amount = &signed(e.amount), note = &escape(&crate::html::clip(note, 80)))
         }
-        LedgerReason::Admin { user_note: None, .. } => fill(t.row_admin_plain, &[&signed(e.amount)]),
+        LedgerReason::Admin { user_note: None, .. } => tr!(t, "row-admin-plain", amount = &signed(e.amount)),
     }
 }
 
@@ -81,7 +83,7 @@ impl Bot {
         let more = rows.len() > upto;
         let shown: Vec<&LedgerEntry> = rows.iter().skip(usize::from(page) * PAGE).take(PAGE).collect();
         let history = if shown.is_empty() {
-            t.no_history.to_owned()
+            tr!(t, "no-history")
         } else {
             shown
                 .iter()
@@ -92,20 +94,20 @@ impl Bot {
                 .collect::<Vec<_>>()
                 .join("\n")
         };
-        let text = fill(t.balance, &[&balance, &history]);
+        let text = tr!(t, "balance", balance = &balance, history = &history);
         // as in the gallery: newer on the left, older on the right
         let mut pager = Vec::new();
         if page > 0 {
-            pager.push(button(t.btn_newer, Cb::History(page - 1)));
+            pager.push(button(tr!(t, "btn-newer"), Cb::History(page - 1)));
         }
         if more {
-            pager.push(button(t.btn_older, Cb::History(page.saturating_add(1))));
+            pager.push(button(tr!(t, "btn-older"), Cb::History(page.saturating_add(1))));
         }
-        let mut keyboard = vec![vec![button(t.btn_top_up, Cb::TopUp), button(t.btn_promo, Cb::Promo)]];
+        let mut keyboard = vec![vec![button(tr!(t, "btn-top-up"), Cb::TopUp), button(tr!(t, "btn-promo"), Cb::Promo)]];
         if !pager.is_empty() {
             keyboard.push(pager);
         }
-        keyboard.push(vec![button(t.btn_menu, Cb::Menu)]);
+        keyboard.push(vec![button(tr!(t, "btn-menu"), Cb::Menu)]);
         cx.edit_or_send(message, text, Some(keyboard));
         Ok(())
     }
@@ -127,19 +129,19 @@ impl Bot {
                     .enumerate()
                     .map(|(i, p)| {
                         let bonus = packages.first().map_or(0, |base| p.bonus_percent(base));
-                        let mut label = fill(t.package, &[&p.coins, &p.stars]);
+                        let mut label = tr!(t, "package", coins = &p.coins, stars = &p.stars);
                         if bonus > 0 {
-                            label.push_str(&fill(t.package_bonus, &[&bonus]));
+                            label.push_str(&tr!(t, "package-bonus", percent = &bonus));
                         }
                         vec![button(label, Cb::Buy(u8::try_from(i).unwrap_or(u8::MAX)))]
                     })
                     .collect();
-                rows.push(vec![button(t.btn_back, Cb::Balance)]);
-                cx.edit_or_send(message, t.top_up.into(), Some(rows));
+                rows.push(vec![button(tr!(t, "btn-back"), Cb::Balance)]);
+                cx.edit_or_send(message, tr!(t, "top-up"), Some(rows));
             }
             Cb::Buy(i) => {
                 let Some(package) = self.payments.packages.get(usize::from(i)) else {
-                    cx.send(t.pre_gone.into(), None);
+                    cx.send(tr!(t, "pre-gone"), None);
                     return Ok(());
                 };
                 let Some((p, payload)) = self.payments.invoice(&package.id, cx.user.profile.telegram_id) else {
@@ -147,16 +149,20 @@ impl Bot {
                 };
                 cx.out.push(Outgoing::critical(Reply::Invoice {
                     chat: cx.chat,
-                    title: fill(t.invoice_title, &[&p.coins]),
-                    description: fill(t.invoice_description, &[&p.coins]),
+                    title: tr!(t, "invoice-title", coins = &p.coins),
+                    description: tr!(t, "invoice-description", coins = &p.coins),
                     payload: payload.encode(),
-                    label: fill(t.package, &[&p.coins, &p.stars]),
+                    label: tr!(t, "package", coins = &p.coins, stars = &p.stars),
                     stars: p.stars,
                 }));
             }
             Cb::Promo => {
                 self.set_dialogue(cx, &Dialogue::Promo { refused: false }).await?;
-                cx.edit_or_send(message, t.ask_promo.into(), Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
+                cx.edit_or_send(
+                    message,
+                    tr!(t, "ask-promo"),
+                    Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]),
+                );
             }
             _ => {}
         }
@@ -168,11 +174,11 @@ impl Bot {
         let verdict = self.payments.pre_checkout(cx.user.profile.telegram_id, payload, currency, total).await;
         let error = verdict.err().map(|r| {
             match r {
-                PreCheckoutRefusal::UnknownInvoice => t.pre_unknown,
-                PreCheckoutRefusal::PackageGone => t.pre_gone,
-                PreCheckoutRefusal::WrongBuyer => t.pre_buyer,
-                PreCheckoutRefusal::WrongAmount => t.pre_amount,
-                PreCheckoutRefusal::Blocked => t.pre_blocked,
+                PreCheckoutRefusal::UnknownInvoice => tr!(t, "pre-unknown"),
+                PreCheckoutRefusal::PackageGone => tr!(t, "pre-gone"),
+                PreCheckoutRefusal::WrongBuyer => tr!(t, "pre-buyer"),
+                PreCheckoutRefusal::WrongAmount => tr!(t, "pre-amount"),
+                PreCheckoutRefusal::Blocked => tr!(t, "pre-blocked"),
             }
             .to_owned()
         });
@@ -234,7 +240,7 @@ impl Bot {
             }
         };
         let Some(mut user) = user else {
-            let text = fill(texts(language).paid, &[&top_up.payment.coins, &entry.balance_after]);
+            let text = tr!(texts(language), "paid", coins = &top_up.payment.coins, balance = &entry.balance_after);
             return Ok(vec![Outgoing::critical(Reply::SendText { chat, text, keyboard: None })]);
         };
         if user.blocked {
@@ -246,15 +252,15 @@ impl Bot {
         }
         let t = texts(user.settings.language);
         let cx = Ctx { user, chat, t, out: Vec::new() };
-        let text = fill(t.paid, &[&top_up.payment.coins, &entry.balance_after]);
+        let text = tr!(t, "paid", coins = &top_up.payment.coins, balance = &entry.balance_after);
         let mut keyboard = self.menu_keyboard(&cx).await.ok();
         // an order kept for this top-up is one press away
         match self.kept_order(cx.user.id).await {
             Ok(Some(_)) => {
                 if let Some(rows) = keyboard.as_mut() {
-                    rows.insert(0, vec![button(t.btn_resume, Cb::Resume)]);
+                    rows.insert(0, vec![button(tr!(t, "btn-resume"), Cb::Resume)]);
                 } else {
-                    keyboard = Some(vec![vec![button(t.btn_resume, Cb::Resume)]]);
+                    keyboard = Some(vec![vec![button(tr!(t, "btn-resume"), Cb::Resume)]]);
                 }
             }
             Ok(None) => {}
@@ -272,23 +278,26 @@ impl Bot {
             Ok(r) => {
                 self.clear_dialogue(cx).await?;
                 let keyboard = self.menu_keyboard(cx).await?;
-                cx.send(fill(t.promo_ok, &[&r.coins, &r.entry.balance_after]), Some(keyboard));
+                cx.send(tr!(t, "promo-ok", coins = &r.coins, balance = &r.entry.balance_after), Some(keyboard));
                 return Ok(());
             }
-            Err(PromoError::Format(_)) => t.promo_format.to_owned(),
+            Err(PromoError::Format(_)) => tr!(t, "promo-format"),
             Err(PromoError::Redeem(RedeemError::Refused(r))) => match r {
-                PromoRefusal::Unknown => t.promo_unknown.to_owned(),
-                PromoRefusal::Inactive => t.promo_inactive.to_owned(),
-                PromoRefusal::NotYetValid(d) => fill(t.promo_not_yet, &[&when(d)]),
-                PromoRefusal::Expired(d) => fill(t.promo_expired, &[&when(d)]),
-                PromoRefusal::UsedUp => t.promo_used_up.to_owned(),
-                PromoRefusal::AlreadyUsed => t.promo_already.to_owned(),
+                PromoRefusal::Unknown => tr!(t, "promo-unknown"),
+                PromoRefusal::Inactive => tr!(t, "promo-inactive"),
+                PromoRefusal::NotYetValid(d) => tr!(t, "promo-not-yet", date = &when(d)),
+                PromoRefusal::Expired(d) => tr!(t, "promo-expired", date = &when(d)),
+                PromoRefusal::UsedUp => tr!(t, "promo-used-up"),
+                PromoRefusal::AlreadyUsed => tr!(t, "promo-already"),
             },
             Err(PromoError::Redeem(RedeemError::Store(e))) => return Err(e),
         };
         // the question stays open for another code, with the way out beside it
         self.set_dialogue(cx, &Dialogue::Promo { refused: true }).await?;
-        cx.send(format!("{refusal}\n{}", t.promo_retry), Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
+        cx.send(
+            format!("{refusal}\n{}", tr!(t, "promo-retry")),
+            Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]),
+        );
         Ok(())
     }
 }

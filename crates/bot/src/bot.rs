@@ -5,7 +5,7 @@
 use crate::callback::Cb;
 use crate::dialogue::Dialogue;
 use crate::io::{AlbumItem, Button, ButtonAction, ChatId, Event, Files, Keyboard, MessageId, Outgoing, Reply, Update};
-use crate::texts::{Texts, fill, texts};
+use crate::texts::{Texts, texts, tr};
 use aisha_domain::ports::{Jobs, Ledger, Payments, SessionStore, StoreError, Users};
 use aisha_domain::services::accounts::Accounts;
 use aisha_domain::services::avatars::AvatarService;
@@ -79,7 +79,7 @@ pub struct Bot {
 }
 
 /// The commands users see in Telegram's menu and in the help, in menu order; each one's words
-/// are `Texts::command_menu` at the same place. (`/stats` is for operators and not listed.)
+/// are `texts::command_menu` at the same place (`command-*` in the .ftl files). (`/stats` is for operators and not listed.)
 pub const COMMANDS: [&str; 9] =
     ["start", "generate", "gallery", "avatars", "balance", "settings", "help", "cancel", "paysupport"];
 
@@ -110,14 +110,15 @@ impl Ctx {
 fn menu_label(text: &str) -> Option<Cb> {
     let text = text.trim();
     [aisha_domain::Language::Ru, aisha_domain::Language::En].into_iter().map(texts).find_map(|t| {
-        let balance = t.btn_balance.split("{}").next().unwrap_or(t.btn_balance);
+        // The label with an empty balance: its start.
+        let balance = tr!(t, "btn-balance", balance = "");
         [
-            (t.btn_create, Cb::Create),
-            (t.btn_gallery, Cb::Gallery),
-            (t.btn_avatars, Cb::Avatars),
-            (t.btn_settings, Cb::Settings),
-            (t.btn_help, Cb::Help),
-            (t.btn_menu, Cb::Menu),
+            (tr!(t, "btn-create"), Cb::Create),
+            (tr!(t, "btn-gallery"), Cb::Gallery),
+            (tr!(t, "btn-avatars"), Cb::Avatars),
+            (tr!(t, "btn-settings"), Cb::Settings),
+            (tr!(t, "btn-help"), Cb::Help),
+            (tr!(t, "btn-menu"), Cb::Menu),
         ]
         .into_iter()
         .find(|(label, _)| *label == text)
@@ -163,7 +164,7 @@ impl Bot {
         if let Event::Payment { chat, .. } = update.event {
             // a transport that can leave the update unconfirmed calls `handle_payment` itself
             return self.handle_payment(update).await.unwrap_or_else(|_| {
-                vec![Outgoing::critical(Reply::SendText { chat, text: t.error.into(), keyboard: None })]
+                vec![Outgoing::critical(Reply::SendText { chat, text: tr!(t, "error"), keyboard: None })]
             });
         }
         let query_id = match &update.event {
@@ -183,7 +184,7 @@ impl Bot {
                 if let Some(id) = query_id {
                     out.push(Outgoing::critical(Reply::AnswerCallback {
                         query_id: id,
-                        text: Some(t.error.into()),
+                        text: Some(tr!(t, "error")),
                         alert: true,
                     }));
                 } else if let Some(id) = pre_checkout {
@@ -191,10 +192,10 @@ impl Bot {
                     out.push(Outgoing::critical(Reply::AnswerPreCheckout {
                         query_id: id,
                         ok: false,
-                        error: Some(t.error.into()),
+                        error: Some(tr!(t, "error")),
                     }));
                 } else if let Some(chat) = chat {
-                    out.push(Outgoing::critical(Reply::SendText { chat, text: t.error.into(), keyboard: None }));
+                    out.push(Outgoing::critical(Reply::SendText { chat, text: tr!(t, "error"), keyboard: None }));
                 }
                 out
             }
@@ -251,12 +252,14 @@ impl Bot {
         match name {
             "start" => {
                 if let Some(gift) = welcome {
-                    let mut hello = fill(cx.t.welcome, &[&crate::html::escape(&cx.user.profile.first_name)]);
+                    let mut hello = tr!(cx.t, "welcome", name = &crate::html::escape(&cx.user.profile.first_name));
                     if let Some(gift) = gift {
                         let enough = gift >= self.generation.catalog().cheapest_price();
-                        let line = if enough { cx.t.gift_first_image } else { cx.t.gift_coins };
                         hello.push_str("\n\n");
-                        hello.push_str(&fill(line, &[&gift]));
+                        hello.push_str(&match enough {
+                            true => tr!(cx.t, "gift-first-image", coins = gift),
+                            false => tr!(cx.t, "gift-coins", coins = gift),
+                        });
                     }
                     cx.send(hello, None);
                 }
@@ -276,7 +279,7 @@ impl Bot {
             "stats" => self.admin_stats(cx).await?,
             _ => {
                 let _ = args;
-                let text = cx.t.unknown_command.to_owned();
+                let text = tr!(cx.t, "unknown-command");
                 cx.send(text, Some(self.menu_keyboard(cx).await?));
             }
         }
@@ -330,7 +333,7 @@ impl Bot {
         let Some(cb) = Cb::decode(data) else {
             cx.out.push(Outgoing::normal(Reply::AnswerCallback {
                 query_id,
-                text: Some(cx.t.outdated.into()),
+                text: Some(tr!(cx.t, "outdated")),
                 alert: false,
             }));
             return self.show_menu(cx, None).await;
@@ -472,17 +475,17 @@ impl Bot {
         let dialogue = self.dialogue(cx).await?;
         let order = matches!(dialogue, Some(Dialogue::Create { .. }));
         let what = dialogue.map(|d| match d {
-            Dialogue::Prompt { avatar: Some(_), .. } => t.what_with_me,
-            Dialogue::Create { draft } if draft.avatar.is_some() => t.what_with_me,
-            Dialogue::Prompt { .. } | Dialogue::Create { .. } => t.what_create,
-            Dialogue::DateRange => t.what_date_range,
-            Dialogue::Promo { .. } => t.what_promo,
-            Dialogue::Timezone => t.what_timezone,
-            Dialogue::AvatarName | Dialogue::AvatarGender { .. } => t.what_avatar_new,
-            Dialogue::Upload { .. } => t.what_upload,
-            Dialogue::Train { .. } => t.what_train,
-            Dialogue::Rename { .. } => t.what_rename,
-            Dialogue::Support => t.what_support,
+            Dialogue::Prompt { avatar: Some(_), .. } => tr!(t, "what-with-me"),
+            Dialogue::Create { draft } if draft.avatar.is_some() => tr!(t, "what-with-me"),
+            Dialogue::Prompt { .. } | Dialogue::Create { .. } => tr!(t, "what-create"),
+            Dialogue::DateRange => tr!(t, "what-date-range"),
+            Dialogue::Promo { .. } => tr!(t, "what-promo"),
+            Dialogue::Timezone => tr!(t, "what-timezone"),
+            Dialogue::AvatarName | Dialogue::AvatarGender { .. } => tr!(t, "what-avatar-new"),
+            Dialogue::Upload { .. } => tr!(t, "what-upload"),
+            Dialogue::Train { .. } => tr!(t, "what-train"),
+            Dialogue::Rename { .. } => tr!(t, "what-rename"),
+            Dialogue::Support => tr!(t, "what-support"),
         });
         self.clear_dialogue(cx).await?;
         if order {
@@ -490,8 +493,8 @@ impl Bot {
             self.drop_kept_order(cx).await?;
         }
         let text = match what {
-            Some(w) => fill(cx.t.cancelled, &[&w]),
-            None => cx.t.nothing_to_cancel.to_owned(),
+            Some(w) => tr!(cx.t, "cancelled", action = &w),
+            None => tr!(cx.t, "nothing-to-cancel"),
         };
         let keyboard = self.menu_keyboard(cx).await?;
         cx.edit_or_send(message, text, Some(keyboard));
@@ -504,24 +507,27 @@ impl Bot {
         let balance = self.ledger.balance(cx.user.id).await?;
         let t = cx.t;
         Ok(vec![
-            vec![button(t.btn_create, Cb::Create), button(t.btn_gallery, Cb::Gallery)],
-            vec![button(t.btn_avatars, Cb::Avatars), button(fill(t.btn_balance, &[&balance]), Cb::Balance)],
-            vec![button(t.btn_settings, Cb::Settings), button(t.btn_help, Cb::Help)],
+            vec![button(tr!(t, "btn-create"), Cb::Create), button(tr!(t, "btn-gallery"), Cb::Gallery)],
+            vec![
+                button(tr!(t, "btn-avatars"), Cb::Avatars),
+                button(tr!(t, "btn-balance", balance = &balance), Cb::Balance),
+            ],
+            vec![button(tr!(t, "btn-settings"), Cb::Settings), button(tr!(t, "btn-help"), Cb::Help)],
         ])
     }
 
     pub(crate) async fn show_menu(&self, cx: &mut Ctx, message: Option<MessageId>) -> Result<(), StoreError> {
         let balance = self.ledger.balance(cx.user.id).await?;
         let keyboard = self.menu_keyboard(cx).await?;
-        let text = fill(cx.t.menu, &[&balance]);
+        let text = tr!(cx.t, "menu", balance = &balance);
         cx.edit_or_send(message, text, Some(keyboard));
         Ok(())
     }
 
     /// The command menu in `language`: what Telegram shows next to the input field
     /// (`setMyCommands`), from the one list the bot answers and the help names.
-    pub fn command_menu(language: aisha_domain::Language) -> Vec<(&'static str, &'static str)> {
-        COMMANDS.iter().copied().zip(crate::texts::texts(language).command_menu).collect()
+    pub fn command_menu(language: aisha_domain::Language) -> Vec<(&'static str, String)> {
+        COMMANDS.iter().copied().zip(crate::texts::command_menu(crate::texts::texts(language))).collect()
     }
 
     fn show_help(&self, cx: &mut Ctx, message: Option<MessageId>) {
@@ -531,29 +537,28 @@ impl Bot {
         let models = p
             .catalog
             .enabled()
-            .map(|m| fill(cx.t.help_model, &[&crate::html::escape(m.name(language)), &m.price]))
+            .map(|m| tr!(cx.t, "help-model", model = &crate::html::escape(m.name(language)), price = &m.price))
             .collect::<Vec<_>>()
             .join("\n");
-        let text = fill(
-            cx.t.help,
-            &[
-                &models,
-                &self.generation.limits.in_flight.0,
-                &rules.min_photos,
-                &rules.max_photos,
-                &p.training,
-                &p.avatar_photo,
-            ],
+        let text = tr!(
+            cx.t,
+            "help",
+            models = &models,
+            jobs = &self.generation.limits.in_flight.0,
+            min_photos = &rules.min_photos,
+            max_photos = &rules.max_photos,
+            training = &p.training,
+            photo_price = &p.avatar_photo
         );
         let commands = COMMANDS.iter().map(|c| format!("/{c}")).collect::<Vec<_>>().join(" ");
-        let text = format!("{text}\n\n{}", fill(cx.t.help_commands, &[&commands]));
-        let keyboard = vec![vec![button(cx.t.btn_menu, Cb::Menu)]];
+        let text = format!("{text}\n\n{}", tr!(cx.t, "help-commands", commands = &commands));
+        let keyboard = vec![vec![button(tr!(cx.t, "btn-menu"), Cb::Menu)]];
         cx.edit_or_send(message, text, Some(keyboard));
     }
 
     async fn admin_stats(&self, cx: &mut Ctx) -> Result<(), StoreError> {
         if !self.config.admins.contains(&cx.user.profile.telegram_id) {
-            let text = cx.t.admin_only.to_owned();
+            let text = tr!(cx.t, "admin-only");
             cx.send(text, None);
             return Ok(());
         }
@@ -562,18 +567,17 @@ impl Bot {
         let jobs = jobs.iter().map(|(s, n)| format!("{} {n}", s.as_str())).collect::<Vec<_>>().join(", ");
         let totals = self.ledger.totals().await?;
         let stars = self.stars.stars_totals().await?;
-        let text = fill(
-            cx.t.admin_stats,
-            &[
-                &users,
-                &jobs,
-                &totals.credited,
-                &totals.spent,
-                &totals.withdrawn,
-                &stars.payments,
-                &stars.stars,
-                &stars.refunded_stars,
-            ],
+        let text = tr!(
+            cx.t,
+            "admin-stats",
+            users = &users,
+            jobs = &jobs,
+            credited = &totals.credited,
+            spent = &totals.spent,
+            withdrawn = &totals.withdrawn,
+            payments = &stars.payments,
+            stars = &stars.stars,
+            refunded_stars = &stars.refunded_stars
         );
         cx.send(text, None);
         Ok(())

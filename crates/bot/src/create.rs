@@ -6,7 +6,7 @@ use crate::callback::Cb;
 use crate::dialogue::{Dialogue, Draft};
 use crate::html::escape;
 use crate::io::{ChatAction, Keyboard, Media, MessageId, Outgoing, Reply};
-use crate::texts::{Texts, fill};
+use crate::texts::{Texts, tr};
 use aisha_domain::gallery::{ImageKind, ImageRecord};
 use aisha_domain::generation::{FailureKind, JobSpec};
 use aisha_domain::ports::StoreError;
@@ -26,15 +26,15 @@ impl Bot {
         self.set_dialogue(cx, &Dialogue::Prompt { like, avatar: None, style: None }).await?;
         let mut row = Vec::new();
         if self.has_styles(None) {
-            row.push(button(cx.t.btn_styles, Cb::Styles(0)));
+            row.push(button(tr!(cx.t, "btn-styles"), Cb::Styles(0)));
         }
         // someone with a trained avatar is offered photos of themselves right here
         if self.avatars.list(cx.user.id).await?.iter().any(aisha_domain::Avatar::is_usable) {
-            row.push(button(cx.t.btn_with_me, Cb::WithMe));
+            row.push(button(tr!(cx.t, "btn-with-me"), Cb::WithMe));
         }
-        let mut keyboard = vec![row, vec![button(cx.t.btn_cancel, Cb::Cancel)]];
+        let mut keyboard = vec![row, vec![button(tr!(cx.t, "btn-cancel"), Cb::Cancel)]];
         keyboard.retain(|r| !r.is_empty());
-        let text = format!("{}\n\n{}", cx.t.ask_prompt, self.price_from(cx).await?);
+        let text = format!("{}\n\n{}", tr!(cx.t, "ask-prompt"), self.price_from(cx).await?);
         cx.edit_or_send(message, text, Some(keyboard));
         Ok(())
     }
@@ -42,7 +42,7 @@ impl Bot {
     /// What Create costs at least, and what the user has: said before any effort.
     async fn price_from(&self, cx: &Ctx) -> Result<String, StoreError> {
         let balance = self.ledger.balance(cx.user.id).await?;
-        Ok(fill(cx.t.price_from, &[&self.generation.catalog().cheapest_price(), &balance]))
+        Ok(tr!(cx.t, "price-from", price = &self.generation.catalog().cheapest_price(), balance = &balance))
     }
 
     // ---- the order kept while the user tops up
@@ -73,8 +73,9 @@ impl Bot {
     ) -> Result<(), StoreError> {
         self.keep_order(cx, draft).await?;
         let t = cx.t;
-        let text = format!("{}\n\n{}", fill(t.not_enough, &[&price, &balance]), t.order_kept);
-        let keyboard = vec![vec![button(t.btn_top_up, Cb::TopUp)], vec![button(t.btn_cancel, Cb::Cancel)]];
+        let text = format!("{}\n\n{}", tr!(t, "not-enough", price = &price, balance = &balance), tr!(t, "order-kept"));
+        let keyboard =
+            vec![vec![button(tr!(t, "btn-top-up"), Cb::TopUp)], vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]];
         cx.edit_or_send(message, noted(note, text), Some(keyboard));
         Ok(())
     }
@@ -106,17 +107,17 @@ impl Bot {
                 // a confirmation already on screen showed the old description: its button
                 // must not start the new one
                 draft.job = JobId(self.generation.env.ids.new_uuid());
-                t.prompt_replaced.to_owned()
+                tr!(t, "prompt-replaced")
             }
-            Err(ValidationError::PromptTooLong { max, got }) => fill(t.prompt_too_long, &[&got, &max]),
+            Err(ValidationError::PromptTooLong { max, got }) => tr!(t, "prompt-too-long", length = &got, max = &max),
             Err(_) => {
                 let step = match (draft.aspect, draft.count) {
-                    (None, _) => t.expect_aspect,
-                    (Some(_), None) => t.expect_count,
-                    _ if draft.model.is_none() && draft.avatar.is_none() => t.expect_model,
-                    _ => t.expect_confirm,
+                    (None, _) => tr!(t, "expect-aspect"),
+                    (Some(_), None) => tr!(t, "expect-count"),
+                    _ if draft.model.is_none() && draft.avatar.is_none() => tr!(t, "expect-model"),
+                    _ => tr!(t, "expect-confirm"),
                 };
-                fill(t.expect_button, &[&step])
+                tr!(t, "expect-button", step = &step)
             }
         };
         self.show_draft(cx, None, draft, Some(note)).await
@@ -137,28 +138,28 @@ impl Bot {
         use aisha_domain::services::assistant::HelpRefusal;
         let t = cx.t;
         let (Some(help), Some(item)) = (&self.assistant, items.first()) else { return Ok(()) };
-        let keep_asking = vec![vec![button(t.btn_cancel, Cb::Cancel)]];
+        let keep_asking = vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]];
         let max = self.avatars.rules.max_bytes;
         let bytes = match self.files.fetch(&item.file.file_id, max).await {
             Ok(bytes) => bytes,
             Err(_) => {
-                cx.send(t.photo_prompt_unreadable.into(), Some(keep_asking));
+                cx.send(tr!(t, "photo-prompt-unreadable"), Some(keep_asking));
                 return Ok(());
             }
         };
         let task = if avatar.is_some() { Task::SceneFromPhoto } else { Task::PromptFromPhoto };
         match help.ask(cx.user.id, Question { task, text: String::new(), photo: Some(bytes) }).await {
             Ok(prompt) => {
-                cx.send(fill(t.photo_prompt_made, &[&escape(prompt.as_str())]), None);
+                cx.send(tr!(t, "photo-prompt-made", prompt = &escape(prompt.as_str())), None);
                 self.prompt_given(cx, prompt.as_str(), like, avatar).await
             }
             Err(refusal) => {
                 let why = match refusal {
-                    HelpRefusal::DailyLimit { .. } => t.improve_limit,
-                    HelpRefusal::Unavailable | HelpRefusal::Off => t.improve_down,
-                    HelpRefusal::Unusable => t.improve_unusable,
+                    HelpRefusal::DailyLimit { .. } => tr!(t, "improve-limit"),
+                    HelpRefusal::Unavailable | HelpRefusal::Off => tr!(t, "improve-down"),
+                    HelpRefusal::Unusable => tr!(t, "improve-unusable"),
                 };
-                cx.send(format!("{why}\n{}", t.photo_prompt_type_instead), Some(keep_asking));
+                cx.send(format!("{why}\n{}", tr!(t, "photo-prompt-type-instead")), Some(keep_asking));
                 Ok(())
             }
         }
@@ -174,19 +175,19 @@ impl Bot {
         let prompt = match Prompt::parse(text) {
             Ok(p) => p,
             Err(ValidationError::PromptTooShort { min }) => {
-                let reply = fill(cx.t.prompt_too_short, &[&min]);
-                cx.send(reply, Some(vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]]));
+                let reply = tr!(cx.t, "prompt-too-short", min = &min);
+                cx.send(reply, Some(vec![vec![button(tr!(cx.t, "btn-cancel"), Cb::Cancel)]]));
                 return Ok(());
             }
             Err(ValidationError::PromptTooLong { max, got }) => {
-                let reply = fill(cx.t.prompt_too_long, &[&got, &max]);
-                cx.send(reply, Some(vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]]));
+                let reply = tr!(cx.t, "prompt-too-long", length = &got, max = &max);
+                cx.send(reply, Some(vec![vec![button(tr!(cx.t, "btn-cancel"), Cb::Cancel)]]));
                 return Ok(());
             }
             Err(other) => {
                 // a description is only ever too short or too long; anything else is a bug
                 tracing::error!(error = %other, "a description was refused for a reason the bot does not word");
-                cx.send(cx.t.error.into(), None);
+                cx.send(tr!(cx.t, "error"), None);
                 return Ok(());
             }
         };
@@ -240,7 +241,7 @@ impl Bot {
         }
         self.set_dialogue(cx, &Dialogue::Create { draft: draft.clone() }).await?;
         let t = cx.t;
-        let cancel = vec![button(t.btn_cancel, Cb::Cancel)];
+        let cancel = vec![button(tr!(t, "btn-cancel"), Cb::Cancel)];
         // a description is offered only what some enabled model can make; photos with an
         // avatar (flux-lora) take every format and 1 to 4
         let by_catalog = draft.avatar.is_none();
@@ -252,8 +253,8 @@ impl Bot {
                     .map(|a| button(a.as_str(), Cb::Aspect(*a)))
                     .collect();
                 let text = match by_catalog {
-                    true => format!("{}\n\n{}", t.ask_aspect, self.price_from(cx).await?),
-                    false => t.ask_aspect.into(),
+                    true => format!("{}\n\n{}", tr!(t, "ask-aspect"), self.price_from(cx).await?),
+                    false => tr!(t, "ask-aspect"),
                 };
                 (text, vec![row, cancel])
             }
@@ -263,17 +264,22 @@ impl Bot {
                     false => Some(ImageCount::MAX),
                 };
                 let row = (1..=most.unwrap_or(1)).map(|n| button(n.to_string(), Cb::Count(n))).collect();
-                (t.ask_count.into(), vec![row, cancel])
+                (tr!(t, "ask-count"), vec![row, cancel])
             }
             (Some(aspect), Some(count)) if draft.model.is_none() && draft.avatar.is_none() => {
                 let language = cx.user.settings.language;
                 let mut rows: Keyboard = catalog
                     .enabled()
                     .filter(|m| m.accepts(aspect, count))
-                    .map(|m| vec![button(fill(t.model_button, &[&m.name(language), &m.price]), Cb::Model(m.key))])
+                    .map(|m| {
+                        vec![button(
+                            tr!(t, "model-button", model = &m.name(language), price = &m.price),
+                            Cb::Model(m.key),
+                        )]
+                    })
                     .collect();
                 rows.push(cancel);
-                (if gone { t.model_gone } else { t.ask_model }.into(), rows)
+                (if gone { tr!(t, "model-gone") } else { tr!(t, "ask-model") }, rows)
             }
             _ => return self.confirmation(cx, message, &draft, note).await,
         };
@@ -295,8 +301,11 @@ impl Bot {
                 Some(a) if a.is_usable() => Some(a),
                 _ => {
                     self.clear_dialogue(cx).await?;
-                    let keyboard = vec![vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)]];
-                    cx.edit_or_send(message, t.not_found.into(), Some(keyboard));
+                    let keyboard = vec![vec![
+                        button(tr!(t, "btn-avatars-back"), Cb::Avatars),
+                        button(tr!(t, "btn-menu"), Cb::Menu),
+                    ]];
+                    cx.edit_or_send(message, tr!(t, "not-found"), Some(keyboard));
                     return Ok(());
                 }
             },
@@ -319,53 +328,48 @@ impl Bot {
         let note = match self.translate(cx, &mut draft).await? {
             Some(why) => Some(match note {
                 Some(n) => format!("{n}\n{why}"),
-                None => why.to_owned(),
+                None => why,
             }),
             None => note,
         };
         let draft = &draft;
         let text = match (&avatar, draft.model) {
-            (Some(a), _) => fill(
-                t.confirm_with_me,
-                &[
-                    &escape(a.name.as_str()),
-                    &escape(draft.prompt.as_str()),
-                    &aspect,
-                    &count.get(),
-                    &offer.quote.total,
-                    &count.get(),
-                    &offer.quote.unit_price,
-                    &after,
-                ],
+            (Some(a), _) => tr!(
+                t,
+                "confirm-with-me",
+                name = &escape(a.name.as_str()),
+                prompt = &escape(draft.prompt.as_str()),
+                aspect = &aspect,
+                count = &count.get(),
+                price = &offer.quote.total,
+                unit_price = &offer.quote.unit_price,
+                balance_after = &after
             ),
-            (None, model) => fill(
-                t.confirm,
-                &[
-                    &escape(draft.prompt.as_str()),
-                    &aspect,
-                    &count.get(),
-                    &escape(
-                        &self
-                            .generation
-                            .catalog()
-                            .display_name(model.expect("set").as_str(), cx.user.settings.language),
-                    ),
-                    &offer.quote.total,
-                    &after,
-                ],
+            (None, model) => tr!(
+                t,
+                "confirm",
+                prompt = &escape(draft.prompt.as_str()),
+                aspect = &aspect,
+                count = &count.get(),
+                model = &escape(
+                    &self.generation.catalog().display_name(model.expect("set").as_str(), cx.user.settings.language),
+                ),
+                price = &offer.quote.total,
+                balance_after = &after
             ),
         };
         let text = match &draft.sent {
-            Some(english) => format!("{text}\n\n{}", fill(t.confirm_sent, &[&escape(english.as_str())])),
+            Some(english) => format!("{text}\n\n{}", tr!(t, "confirm-sent", english = &escape(english.as_str()))),
             None => text,
         };
-        let mut keyboard = vec![vec![button(fill(t.btn_confirm, &[&offer.quote.total]), Cb::Confirm(draft.job))]];
+        let mut keyboard =
+            vec![vec![button(tr!(t, "btn-confirm", price = &offer.quote.total), Cb::Confirm(draft.job))]];
         if draft.sent.is_some() {
-            keyboard.push(vec![button(t.btn_send_own, Cb::SendOwn)]);
+            keyboard.push(vec![button(tr!(t, "btn-send-own"), Cb::SendOwn)]);
         } else if self.assistant.is_some() {
-            keyboard.push(vec![button(t.btn_improve, Cb::Improve)]);
+            keyboard.push(vec![button(tr!(t, "btn-improve"), Cb::Improve)]);
         }
-        keyboard.push(vec![button(t.btn_cancel, Cb::Cancel)]);
+        keyboard.push(vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]);
         cx.edit_or_send(message, noted(note, text), Some(keyboard));
         Ok(())
     }
@@ -375,7 +379,7 @@ impl Bot {
     /// the user turned it off in the settings. The draft is stored with the translation, so
     /// the confirmation's button starts exactly what was shown. A refusal is returned as a
     /// line for the screen; the user's own words are then sent.
-    async fn translate(&self, cx: &mut Ctx, draft: &mut Draft) -> Result<Option<&'static str>, StoreError> {
+    async fn translate(&self, cx: &mut Ctx, draft: &mut Draft) -> Result<Option<String>, StoreError> {
         use aisha_domain::assistant::{Question, Task, needs_translation};
         use aisha_domain::services::assistant::HelpRefusal;
         let Some(help) = &self.assistant else { return Ok(None) };
@@ -397,9 +401,9 @@ impl Bot {
             Err(refusal) => {
                 draft.untranslated = true;
                 Some(match refusal {
-                    HelpRefusal::DailyLimit { .. } => t.translate_limit,
-                    HelpRefusal::Unavailable | HelpRefusal::Off => t.translate_down,
-                    HelpRefusal::Unusable => t.translate_unusable,
+                    HelpRefusal::DailyLimit { .. } => tr!(t, "translate-limit"),
+                    HelpRefusal::Unavailable | HelpRefusal::Off => tr!(t, "translate-down"),
+                    HelpRefusal::Unusable => tr!(t, "translate-unusable"),
                 })
             }
         };
@@ -419,21 +423,25 @@ impl Bot {
         let question = Question { task, text: draft.prompt.as_str().to_owned(), photo: None };
         match help.ask(cx.user.id, question).await {
             Ok(proposal) if proposal != draft.prompt => {
-                let text = fill(t.improved, &[&escape(proposal.as_str()), &escape(draft.prompt.as_str())]);
+                let text =
+                    tr!(t, "improved", proposal = &escape(proposal.as_str()), prompt = &escape(draft.prompt.as_str()));
                 draft.proposal = Some(proposal);
                 self.set_dialogue(cx, &Dialogue::Create { draft }).await?;
                 let keyboard = vec![
-                    vec![button(t.btn_improve_take, Cb::ImproveTake), button(t.btn_improve_keep, Cb::ImproveKeep)],
-                    vec![button(t.btn_cancel, Cb::Cancel)],
+                    vec![
+                        button(tr!(t, "btn-improve-take"), Cb::ImproveTake),
+                        button(tr!(t, "btn-improve-keep"), Cb::ImproveKeep),
+                    ],
+                    vec![button(tr!(t, "btn-cancel"), Cb::Cancel)],
                 ];
                 cx.edit_or_send(message, text, Some(keyboard));
                 Ok(())
             }
             refused => {
                 let note = match refused {
-                    Err(HelpRefusal::DailyLimit { .. }) => t.improve_limit,
-                    Err(HelpRefusal::Unavailable | HelpRefusal::Off) => t.improve_down,
-                    _ => t.improve_unusable,
+                    Err(HelpRefusal::DailyLimit { .. }) => tr!(t, "improve-limit"),
+                    Err(HelpRefusal::Unavailable | HelpRefusal::Off) => tr!(t, "improve-down"),
+                    _ => tr!(t, "improve-unusable"),
                 };
                 self.confirmation(cx, message, &draft, Some(note.to_owned())).await
             }
@@ -456,7 +464,7 @@ impl Bot {
                 // a new message: the receipt it was pressed on stays as it is
                 Some(kept) => self.advance_draft(cx, None, kept).await?,
                 None => {
-                    cx.send(cx.t.outdated.into(), None);
+                    cx.send(tr!(cx.t, "outdated"), None);
                     self.show_menu(cx, None).await?;
                 }
             },
@@ -494,13 +502,15 @@ impl Bot {
             (Cb::Confirm(job), draft) => return self.confirm(cx, message, job, draft).await,
             (Cb::CancelJob(job), _) => return self.cancel_job(cx, message, job).await,
             (Cb::Again(job), _) | (Cb::EditPrompt(job), _) => {
-                let Some(old) = self.jobs.get(cx.user.id, job).await? else { return Ok(Some(cx.t.not_found.into())) };
+                let Some(old) = self.jobs.get(cx.user.id, job).await? else {
+                    return Ok(Some(tr!(cx.t, "not-found")));
+                };
                 let (prompt, aspect, count, model, avatar) = match old.spec {
                     JobSpec::Text { prompt, aspect, count, model } => (prompt, aspect, count, Some(model), None),
                     JobSpec::AvatarPhotos { avatar, prompt, aspect, count } => {
                         (prompt, aspect, count, None, Some(avatar))
                     }
-                    JobSpec::Training { .. } => return Ok(Some(cx.t.not_found.into())),
+                    JobSpec::Training { .. } => return Ok(Some(tr!(cx.t, "not-found"))),
                 };
                 if matches!(cb, Cb::EditPrompt(_)) {
                     let like = Some((aspect, count, model.unwrap_or(cx.user.settings.defaults.model)));
@@ -525,7 +535,7 @@ impl Bot {
             }
             (Cb::AgainImage(image), _) => {
                 let Some(img) = self.gallery.image(&cx.user, image).await? else {
-                    return Ok(Some(cx.t.not_found.into()));
+                    return Ok(Some(tr!(cx.t, "not-found")));
                 };
                 // an avatar photo is made again with its avatar while it exists
                 let avatar = match img.avatar {
@@ -550,7 +560,7 @@ impl Bot {
             }
             (Cb::ResultFavorite(image), _) => {
                 let Some(img) = self.gallery.image(&cx.user, image).await? else {
-                    return Ok(Some(cx.t.not_found.into()));
+                    return Ok(Some(tr!(cx.t, "not-found")));
                 };
                 self.gallery.gallery.set_favorite(cx.user.id, image, !img.favorite).await?;
                 if let (Some(message), Some(job)) = (message, img.job) {
@@ -564,13 +574,13 @@ impl Bot {
                         }));
                     }
                 }
-                return Ok(Some(if img.favorite { cx.t.unfavorited } else { cx.t.favorited }.into()));
+                return Ok(Some(if img.favorite { tr!(cx.t, "unfavorited") } else { tr!(cx.t, "favorited") }));
             }
             // a draft button after the draft is gone (cancelled, expired, finished)
             (_, None) => {
                 cx.out.push(Outgoing::normal(Reply::SendText {
                     chat: cx.chat,
-                    text: cx.t.outdated.into(),
+                    text: tr!(cx.t, "outdated"),
                     keyboard: None,
                 }));
                 self.show_menu(cx, None).await?;
@@ -590,11 +600,11 @@ impl Bot {
         let Some(draft) = draft.filter(|d| d.job == job) else {
             // pressed again after the job started: show where it is instead of starting another
             return Ok(Some(match self.jobs.get(cx.user.id, job).await? {
-                Some(_) => cx.t.job_ended.into(),
-                None => cx.t.outdated.into(),
+                Some(_) => tr!(cx.t, "job-ended"),
+                None => tr!(cx.t, "outdated"),
             }));
         };
-        let Some(spec) = draft.spec() else { return Ok(Some(cx.t.outdated.into())) };
+        let Some(spec) = draft.spec() else { return Ok(Some(tr!(cx.t, "outdated"))) };
         match self.generation.start(cx.user.id, job, spec, message.map(|m| m.0)).await {
             Ok(job) => {
                 self.clear_dialogue(cx).await?;
@@ -609,11 +619,11 @@ impl Bot {
             Err(StartError::InsufficientFunds { price, balance }) => {
                 self.not_enough(cx, message, &draft, price, balance, None).await?;
             }
-            Err(StartError::TooManyInFlight { limit }) => return Ok(Some(fill(cx.t.too_many, &[&limit]))),
+            Err(StartError::TooManyInFlight { limit }) => return Ok(Some(tr!(cx.t, "too-many", limit = &limit))),
             Err(StartError::ModelUnavailable(_)) => {
                 self.advance_draft(cx, message, Draft { model: None, ..draft }).await?;
             }
-            Err(StartError::Avatar(_)) => return Ok(Some(cx.t.not_found.into())),
+            Err(StartError::Avatar(_)) => return Ok(Some(tr!(cx.t, "not-found"))),
             Err(StartError::Store(e)) => return Err(e),
         }
         Ok(None)
@@ -626,8 +636,8 @@ impl Bot {
         job: JobId,
     ) -> Result<Option<String>, StoreError> {
         Ok(Some(match self.runner.cancel(cx.user.id, job).await? {
-            Cancel::NotFound => cx.t.not_found.into(),
-            Cancel::AlreadyEnded(_) => cx.t.job_ended.into(),
+            Cancel::NotFound => tr!(cx.t, "not-found"),
+            Cancel::AlreadyEnded(_) => tr!(cx.t, "job-ended"),
             Cancel::Cancelled(settled) => {
                 let (text, keyboard) = match settled.job.spec {
                     JobSpec::Training { avatar } => {
@@ -637,7 +647,7 @@ impl Bot {
                     _ => failure_screen(cx.t, &settled.job),
                 };
                 cx.edit_or_send(message, text, keyboard);
-                cx.t.job_cancelled.into()
+                tr!(cx.t, "job-cancelled")
             }
             Cancel::Requested(job) => {
                 if let (Some(message), Some(status)) = (message, job.status_message)
@@ -648,10 +658,12 @@ impl Bot {
                 } else if let (Some(message), JobSpec::Training { avatar }) = (message, &job.spec) {
                     self.show_avatar_card(cx, Some(message), *avatar).await?;
                 }
-                cx.t.job_cancel_requested.into()
+                tr!(cx.t, "job-cancel-requested")
             }
-            Cancel::TooLate(job) if job.spec.kind() == aisha_domain::JobKind::Training => cx.t.training_too_late.into(),
-            Cancel::TooLate(_) => cx.t.job_too_late.into(),
+            Cancel::TooLate(job) if job.spec.kind() == aisha_domain::JobKind::Training => {
+                tr!(cx.t, "training-too-late")
+            }
+            Cancel::TooLate(_) => tr!(cx.t, "job-too-late"),
         }))
     }
 
@@ -674,15 +686,19 @@ pub(crate) fn status_screen(t: &Texts, job: &Job, now: DateTime<Utc>) -> (String
         return training_status_screen(t, job, avatar, now);
     }
     let text = match job.status {
-        JobStatus::Pending => t.status_pending.to_owned(),
+        JobStatus::Pending => tr!(t, "status-pending"),
         JobStatus::Queued => {
-            let pos = job.queue_position.filter(|p| *p > 0).map(|p| fill(t.status_position, &[&p])).unwrap_or_default();
-            fill(t.status_queued, &[&pos])
+            let pos = job
+                .queue_position
+                .filter(|p| *p > 0)
+                .map(|p| tr!(t, "status-position", ahead = &p))
+                .unwrap_or_default();
+            tr!(t, "status-queued", position = &pos)
         }
-        _ => t.status_running.to_owned(),
+        _ => tr!(t, "status-running"),
     };
     let keyboard = matches!(job.status, JobStatus::Pending | JobStatus::Queued)
-        .then(|| vec![vec![button(t.btn_cancel_job, Cb::CancelJob(job.id))]]);
+        .then(|| vec![vec![button(tr!(t, "btn-cancel-job"), Cb::CancelJob(job.id))]]);
     (text, keyboard)
 }
 
@@ -690,11 +706,11 @@ pub(crate) fn status_screen(t: &Texts, job: &Job, now: DateTime<Utc>) -> (String
 pub(crate) fn elapsed(t: &Texts, since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let minutes = (now - since).num_minutes().max(0);
     if minutes == 0 {
-        t.elapsed_moment.to_owned()
+        tr!(t, "elapsed-moment")
     } else if minutes < 60 {
-        fill(t.elapsed_minutes, &[&minutes])
+        tr!(t, "elapsed-minutes", minutes = &minutes)
     } else {
-        fill(t.elapsed_hours, &[&(minutes / 60), &(minutes % 60)])
+        tr!(t, "elapsed-hours", hours = &(minutes / 60), minutes = &(minutes % 60))
     }
 }
 
@@ -702,24 +718,27 @@ pub(crate) fn elapsed(t: &Texts, since: DateTime<Utc>, now: DateTime<Utc>) -> St
 /// provider can still be asked to stop) and the avatar's card.
 fn training_status_screen(t: &Texts, job: &Job, avatar: AvatarId, now: DateTime<Utc>) -> (String, Option<Keyboard>) {
     let state = if job.cancel_requested {
-        t.training_cancelling.to_owned()
+        tr!(t, "training-cancelling")
     } else {
         match job.status {
-            JobStatus::Pending => t.training_pending.to_owned(),
+            JobStatus::Pending => tr!(t, "training-pending"),
             JobStatus::Queued => {
-                let pos =
-                    job.queue_position.filter(|p| *p > 0).map(|p| fill(t.status_position, &[&p])).unwrap_or_default();
-                fill(t.training_queued, &[&pos])
+                let pos = job
+                    .queue_position
+                    .filter(|p| *p > 0)
+                    .map(|p| tr!(t, "status-position", ahead = &p))
+                    .unwrap_or_default();
+                tr!(t, "training-queued", position = &pos)
             }
-            _ => t.training_running.to_owned(),
+            _ => tr!(t, "training-running"),
         }
     };
-    let text = fill(t.training_status, &[&state, &elapsed(t, job.created_at, now)]);
+    let text = tr!(t, "training-status", state = &state, elapsed = &elapsed(t, job.created_at, now));
     let mut rows = Vec::new();
     if !job.cancel_requested && !job.status.is_terminal() {
-        rows.push(vec![button(t.btn_cancel_training, Cb::CancelJob(job.id))]);
+        rows.push(vec![button(tr!(t, "btn-cancel-training"), Cb::CancelJob(job.id))]);
     }
-    rows.push(vec![button(t.btn_avatar_card, Cb::AvatarOpen(avatar))]);
+    rows.push(vec![button(tr!(t, "btn-avatar-card"), Cb::AvatarOpen(avatar))]);
     (text, Some(rows))
 }
 
@@ -727,16 +746,16 @@ fn training_status_screen(t: &Texts, job: &Job, avatar: AvatarId, now: DateTime<
 fn failure_reason(t: &Texts, job: &Job) -> String {
     let failure = job.failure.as_ref();
     match failure.map(|f| f.kind) {
-        Some(FailureKind::ContentPolicy) => t.fail_policy.to_owned(),
+        Some(FailureKind::ContentPolicy) => tr!(t, "fail-policy"),
         Some(FailureKind::InvalidInput) => {
             // the provider's own words (its schema's field names, in English) stay in the log
-            t.fail_params.to_owned()
+            tr!(t, "fail-params")
         }
-        Some(FailureKind::Nsfw) => t.fail_nsfw.to_owned(),
-        Some(FailureKind::NoResult) => t.fail_no_result.to_owned(),
-        Some(FailureKind::TimedOut) => t.fail_timeout.to_owned(),
-        Some(FailureKind::Cancelled) => t.fail_cancelled.to_owned(),
-        Some(FailureKind::ProviderUnavailable) | None => t.fail_outage.to_owned(),
+        Some(FailureKind::Nsfw) => tr!(t, "fail-nsfw"),
+        Some(FailureKind::NoResult) => tr!(t, "fail-no-result"),
+        Some(FailureKind::TimedOut) => tr!(t, "fail-timeout"),
+        Some(FailureKind::Cancelled) => tr!(t, "fail-cancelled"),
+        Some(FailureKind::ProviderUnavailable) | None => tr!(t, "fail-outage"),
     }
 }
 
@@ -745,29 +764,32 @@ pub(crate) fn failure_screen(t: &Texts, job: &Job) -> (String, Option<Keyboard>)
     if let JobSpec::Training { .. } = job.spec {
         return training_failure_screen(t, job, None);
     }
-    let text = format!("{}\n{}", failure_reason(t, job), fill(t.refunded, &[&job.refunded]));
+    let text = format!("{}\n{}", failure_reason(t, job), tr!(t, "refunded", coins = &job.refunded));
     let mut rows = Vec::new();
     if matches!(job.spec, JobSpec::Text { .. } | JobSpec::AvatarPhotos { .. }) {
-        rows.push(vec![button(t.btn_again, Cb::Again(job.id)), button(t.btn_edit_prompt, Cb::EditPrompt(job.id))]);
+        rows.push(vec![
+            button(tr!(t, "btn-again"), Cb::Again(job.id)),
+            button(tr!(t, "btn-edit-prompt"), Cb::EditPrompt(job.id)),
+        ]);
     }
-    rows.push(vec![button(t.btn_menu, Cb::Menu)]);
+    rows.push(vec![button(tr!(t, "btn-menu"), Cb::Menu)]);
     (text, Some(rows))
 }
 
 /// A training that ended without a LoRA: why (or that it was cancelled) and the refund, with
 /// the way back to the avatar, whose photos can be changed and trained again.
 pub(crate) fn training_failure_screen(t: &Texts, job: &Job, name: Option<&str>) -> (String, Option<Keyboard>) {
-    let name = escape(name.unwrap_or(t.avatar_fallback));
-    let refunded = fill(t.refunded, &[&job.refunded]);
+    let name = escape(&name.map_or_else(|| tr!(t, "avatar-fallback"), str::to_owned));
+    let refunded = tr!(t, "refunded", coins = &job.refunded);
     let text = match job.failure.as_ref().map(|f| f.kind) {
-        Some(FailureKind::Cancelled) => fill(t.training_cancelled, &[&name, &refunded]),
-        _ => fill(t.training_failed, &[&name, &failure_reason(t, job), &refunded]),
+        Some(FailureKind::Cancelled) => tr!(t, "training-cancelled", name = &name, refunded = &refunded),
+        _ => tr!(t, "training-failed", name = &name, reason = &failure_reason(t, job), refunded = &refunded),
     };
     let mut rows = Vec::new();
     if let JobSpec::Training { avatar } = job.spec {
-        rows.push(vec![button(t.btn_avatar_card, Cb::AvatarOpen(avatar))]);
+        rows.push(vec![button(tr!(t, "btn-avatar-card"), Cb::AvatarOpen(avatar))]);
     }
-    rows.push(vec![button(t.btn_menu, Cb::Menu)]);
+    rows.push(vec![button(tr!(t, "btn-menu"), Cb::Menu)]);
     (text, Some(rows))
 }
 
@@ -775,7 +797,10 @@ pub(crate) fn training_failure_screen(t: &Texts, job: &Job, name: Option<&str>) 
 pub(crate) fn result_keyboard(t: &Texts, job: &Job, images: &[ImageRecord]) -> Keyboard {
     let mut rows = Vec::new();
     if matches!(job.spec, JobSpec::Text { .. } | JobSpec::AvatarPhotos { .. }) {
-        rows.push(vec![button(t.btn_again, Cb::Again(job.id)), button(t.btn_edit_prompt, Cb::EditPrompt(job.id))]);
+        rows.push(vec![
+            button(tr!(t, "btn-again"), Cb::Again(job.id)),
+            button(tr!(t, "btn-edit-prompt"), Cb::EditPrompt(job.id)),
+        ]);
     }
     if !images.is_empty() {
         rows.push(
@@ -783,16 +808,22 @@ pub(crate) fn result_keyboard(t: &Texts, job: &Job, images: &[ImageRecord]) -> K
                 .iter()
                 .enumerate()
                 .map(|(n, i)| {
-                    let label = if i.favorite { t.btn_unfavorite } else { t.btn_favorite };
-                    button(fill(label, &[&(n + 1)]), Cb::ResultFavorite(i.id))
+                    let label = match i.favorite {
+                        true => tr!(t, "btn-unfavorite", number = n + 1),
+                        false => tr!(t, "btn-favorite", number = n + 1),
+                    };
+                    button(label, Cb::ResultFavorite(i.id))
                 })
                 .collect(),
         );
-        let originals = if images.len() == 1 { t.btn_original } else { t.btn_originals };
+        let originals = if images.len() == 1 { tr!(t, "btn-original") } else { tr!(t, "btn-originals") };
         rows.push(vec![button(originals, Cb::Originals(job.id))]);
-        rows.push(vec![button(t.btn_gallery, Cb::Open(images[images.len() - 1].id)), button(t.btn_menu, Cb::Menu)]);
+        rows.push(vec![
+            button(tr!(t, "btn-gallery"), Cb::Open(images[images.len() - 1].id)),
+            button(tr!(t, "btn-menu"), Cb::Menu),
+        ]);
     } else {
-        rows.push(vec![button(t.btn_menu, Cb::Menu)]);
+        rows.push(vec![button(tr!(t, "btn-menu"), Cb::Menu)]);
     }
     rows
 }
@@ -829,14 +860,14 @@ pub(crate) fn delivery(
             photos: many.iter().map(|i| (media(i), None)).collect(),
         })),
     }
-    let mut text = fill(t.result, &[&job.delivered, &job.quote.units]);
+    let mut text = tr!(t, "result", delivered = &job.delivered, ordered = &job.quote.units);
     if !job.refunded.is_zero() {
         text.push('\n');
-        text.push_str(&fill(t.result_partial, &[&(job.quote.units - job.delivered), &job.refunded]));
+        text.push_str(&tr!(t, "result-partial", failed = &(job.quote.units - job.delivered), coins = &job.refunded));
     }
     if let Some(balance) = balance {
         text.push('\n');
-        text.push_str(&fill(t.result_balance, &[&balance]));
+        text.push_str(&tr!(t, "result-balance", balance = &balance));
     }
     out.push(Outgoing::critical(Reply::SendText { chat, text, keyboard: Some(result_keyboard(t, job, images)) }));
     out

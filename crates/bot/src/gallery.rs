@@ -7,7 +7,7 @@ use crate::callback::{Cb, DatePick};
 use crate::dialogue::Dialogue;
 use crate::html::escape;
 use crate::io::{Keyboard, Media, MessageId, Outgoing, Reply};
-use crate::texts::{Texts, fill};
+use crate::texts::{Texts, tr};
 use aisha_domain::ValidationError;
 use aisha_domain::gallery::{DateFilter, DateRange, Filter, ImageKind};
 use aisha_domain::ports::StoreError;
@@ -28,7 +28,15 @@ pub(crate) fn caption(t: &Texts, catalog: &Catalog, language: Language, card: &C
         ImageKind::AvatarPhoto => escape(img.avatar_name.as_deref().unwrap_or("FLUX")),
     };
     let when = crate::texts::local_time(t, img.created_at, tz, false);
-    let mut text = fill(t.caption, &[&card.position.index, &card.position.total, &model, &img.aspect, &when]);
+    let mut text = tr!(
+        t,
+        "caption",
+        index = &card.position.index,
+        total = &card.position.total,
+        model = &model,
+        aspect = &img.aspect,
+        date = &when
+    );
     if img.favorite {
         text.push_str(" · ⭐");
     }
@@ -69,42 +77,45 @@ pub(crate) fn card_keyboard(t: &Texts, card: &Card) -> Keyboard {
     ));
     vec![
         nav,
-        vec![button(t.btn_prompt, Cb::Prompt(img.id)), button(t.btn_original, Cb::Original(img.id))],
-        vec![button(t.btn_again, Cb::AgainImage(img.id)), button(t.btn_delete, Cb::Delete(img.id))],
-        vec![button(fill(t.btn_filters, &[&indicators(&card.filter)]), Cb::Filters), button(t.btn_stats, Cb::Stats)],
-        vec![button(t.btn_menu, Cb::Menu)],
+        vec![button(tr!(t, "btn-prompt"), Cb::Prompt(img.id)), button(tr!(t, "btn-original"), Cb::Original(img.id))],
+        vec![button(tr!(t, "btn-again"), Cb::AgainImage(img.id)), button(tr!(t, "btn-delete"), Cb::Delete(img.id))],
+        vec![
+            button(tr!(t, "btn-filters", marks = &indicators(&card.filter)), Cb::Filters),
+            button(tr!(t, "btn-stats"), Cb::Stats),
+        ],
+        vec![button(tr!(t, "btn-menu"), Cb::Menu)],
     ]
 }
 
 /// The filter in words: HTML for a message, plain text (`html: false`) for a toast.
 fn filter_summary(t: &Texts, f: &Filter, avatar_name: Option<&str>, html: bool) -> String {
     if f.is_empty() {
-        return t.filter_none.to_owned();
+        return tr!(t, "filter-none");
     }
     let mut lines = Vec::new();
     match f.kind {
-        Some(ImageKind::Text) => lines.push(t.filter_type[1].to_owned()),
-        Some(ImageKind::AvatarPhoto) => lines.push(t.filter_type[2].to_owned()),
+        Some(ImageKind::Text) => lines.push(tr!(t, "filter-type-prompt")),
+        Some(ImageKind::AvatarPhoto) => lines.push(tr!(t, "filter-type-avatar")),
         None => {}
     }
     if f.avatar.is_some() {
         let name = avatar_name.unwrap_or("?");
-        lines.push(fill(t.filter_avatar, &[&if html { escape(name) } else { name.to_owned() }]));
+        lines.push(tr!(t, "filter-avatar", avatar = &if html { escape(name) } else { name.to_owned() }));
     }
     if f.favorites_only {
-        lines.push(t.filter_favorites.to_owned());
+        lines.push(tr!(t, "filter-favorites"));
     }
     if let Some(d) = f.date {
         let label = match d {
-            DateFilter::Today => t.dates[1].to_owned(),
-            DateFilter::Yesterday => t.dates[2].to_owned(),
-            DateFilter::Last7Days => t.dates[3].to_owned(),
-            DateFilter::Last30Days => t.dates[4].to_owned(),
+            DateFilter::Today => tr!(t, "date-today"),
+            DateFilter::Yesterday => tr!(t, "date-yesterday"),
+            DateFilter::Last7Days => tr!(t, "date-week"),
+            DateFilter::Last30Days => tr!(t, "date-month"),
             DateFilter::Range { range } => {
                 format!("{} – {}", range.from.format("%d.%m.%Y"), range.to.format("%d.%m.%Y"))
             }
         };
-        lines.push(fill(t.filter_date, &[&label]));
+        lines.push(tr!(t, "filter-date", period = &label));
     }
     lines.join("\n")
 }
@@ -113,37 +124,40 @@ fn filter_summary(t: &Texts, f: &Filter, avatar_name: Option<&str>, html: bool) 
 fn filters_keyboard(t: &Texts, f: &Filter, avatar_name: Option<&str>) -> Keyboard {
     let mark = |on: bool, s: &str| if on { format!("✓ {s}") } else { s.to_owned() };
     let avatar = match (f.avatar, avatar_name) {
-        (Some(_), Some(name)) => format!("✓ {}", fill(t.filter_avatar, &[&crate::html::clip(name, 30)])),
-        (Some(_), None) => format!("✓ {}", fill(t.filter_avatar, &[&"?"])),
-        (None, _) => fill(t.filter_avatar, &[&t.filter_avatar_all]),
+        (Some(_), Some(name)) => format!("✓ {}", tr!(t, "filter-avatar", avatar = &crate::html::clip(name, 30))),
+        (Some(_), None) => format!("✓ {}", tr!(t, "filter-avatar", avatar = &"?")),
+        (None, _) => tr!(t, "filter-avatar", avatar = &tr!(t, "filter-avatar-all")),
     };
     vec![
         vec![
-            button(mark(f.kind.is_none(), t.filter_type[0]), Cb::FilterType(None)),
-            button(mark(f.kind == Some(ImageKind::Text), t.filter_type[1]), Cb::FilterType(Some(ImageKind::Text))),
+            button(mark(f.kind.is_none(), &tr!(t, "filter-type-all")), Cb::FilterType(None)),
             button(
-                mark(f.kind == Some(ImageKind::AvatarPhoto), t.filter_type[2]),
+                mark(f.kind == Some(ImageKind::Text), &tr!(t, "filter-type-prompt")),
+                Cb::FilterType(Some(ImageKind::Text)),
+            ),
+            button(
+                mark(f.kind == Some(ImageKind::AvatarPhoto), &tr!(t, "filter-type-avatar")),
                 Cb::FilterType(Some(ImageKind::AvatarPhoto)),
             ),
         ],
         vec![button(avatar, Cb::FilterAvatarMenu)],
-        vec![button(mark(f.favorites_only, t.filter_favorites), Cb::FilterFavorites(!f.favorites_only))],
-        vec![button(fill(t.filter_date, &[&if f.date.is_some() { "✓" } else { "…" }]), Cb::FilterDateMenu)],
-        vec![button(t.btn_reset, Cb::FilterReset), button(t.btn_to_card, Cb::Card)],
+        vec![button(mark(f.favorites_only, &tr!(t, "filter-favorites")), Cb::FilterFavorites(!f.favorites_only))],
+        vec![button(tr!(t, "filter-date", period = &if f.date.is_some() { "✓" } else { "…" }), Cb::FilterDateMenu)],
+        vec![button(tr!(t, "btn-reset"), Cb::FilterReset), button(tr!(t, "btn-to-card"), Cb::Card)],
     ]
 }
 
 /// The user's avatars to filter by, and "any".
 fn avatars_keyboard(t: &Texts, f: &Filter, avatars: &[aisha_domain::avatar::Avatar]) -> Keyboard {
     let mark = |on: bool, s: &str| if on { format!("✓ {s}") } else { s.to_owned() };
-    let mut rows = vec![vec![button(mark(f.avatar.is_none(), t.filter_avatar_all), Cb::FilterAvatar(None))]];
+    let mut rows = vec![vec![button(mark(f.avatar.is_none(), &tr!(t, "filter-avatar-all")), Cb::FilterAvatar(None))]];
     rows.extend(avatars.iter().take(30).map(|a| {
         vec![button(
             mark(f.avatar == Some(a.id), &format!("🎭 {}", crate::html::clip(a.name.as_str(), 30))),
             Cb::FilterAvatar(Some(a.id)),
         )]
     }));
-    rows.push(vec![button(t.btn_back, Cb::Filters)]);
+    rows.push(vec![button(tr!(t, "btn-back"), Cb::Filters)]);
     rows
 }
 
@@ -159,10 +173,18 @@ fn dates_keyboard(t: &Texts, f: &Filter) -> Keyboard {
     let picks =
         [DatePick::Any, DatePick::Today, DatePick::Yesterday, DatePick::Week, DatePick::Month, DatePick::Custom];
     let b = |i: usize| {
-        let label = if picks[i] == current { format!("✓ {}", t.dates[i]) } else { t.dates[i].to_owned() };
+        let label = match picks[i] {
+            DatePick::Any => tr!(t, "date-all"),
+            DatePick::Today => tr!(t, "date-today"),
+            DatePick::Yesterday => tr!(t, "date-yesterday"),
+            DatePick::Week => tr!(t, "date-week"),
+            DatePick::Month => tr!(t, "date-month"),
+            DatePick::Custom => tr!(t, "date-custom"),
+        };
+        let label = if picks[i] == current { format!("✓ {label}") } else { label };
         button(label, Cb::FilterDate(picks[i]))
     };
-    vec![vec![b(0), b(1), b(2)], vec![b(3), b(4), b(5)], vec![button(t.btn_back, Cb::Filters)]]
+    vec![vec![b(0), b(1), b(2)], vec![b(3), b(4), b(5)], vec![button(tr!(t, "btn-back"), Cb::Filters)]]
 }
 
 impl Bot {
@@ -212,13 +234,19 @@ impl Bot {
             (View::Empty { filter }, origin) => {
                 let (text, keyboard) = if filter.is_empty() {
                     (
-                        t.gallery_empty.to_owned(),
-                        vec![vec![button(t.btn_create, Cb::Create)], vec![button(t.btn_menu, Cb::Menu)]],
+                        tr!(t, "gallery-empty"),
+                        vec![
+                            vec![button(tr!(t, "btn-create"), Cb::Create)],
+                            vec![button(tr!(t, "btn-menu"), Cb::Menu)],
+                        ],
                     )
                 } else {
                     (
-                        t.gallery_empty_filtered.to_owned(),
-                        vec![vec![button(t.btn_reset, Cb::GalleryReset)], vec![button(t.btn_menu, Cb::Menu)]],
+                        tr!(t, "gallery-empty-filtered"),
+                        vec![
+                            vec![button(tr!(t, "btn-reset"), Cb::GalleryReset)],
+                            vec![button(tr!(t, "btn-menu"), Cb::Menu)],
+                        ],
                     )
                 };
                 match origin {
@@ -246,7 +274,7 @@ impl Bot {
             Cb::Gallery => self.open_gallery(cx, None, false).await?,
             Cb::Open(id) => {
                 if g.image(&user, id).await?.is_none() {
-                    return Ok(Some(t.not_found.into()));
+                    return Ok(Some(tr!(t, "not-found")));
                 }
                 self.open_gallery(cx, Some(id), false).await?;
             }
@@ -265,21 +293,30 @@ impl Bot {
             }
             Cb::Favorite(id) => {
                 let Some((now, view)) = g.toggle_favorite(&user, id).await? else {
-                    return Ok(Some(t.not_found.into()));
+                    return Ok(Some(tr!(t, "not-found")));
                 };
                 self.present(cx, card_origin, view, false);
-                return Ok(Some(if now { t.favorited } else { t.unfavorited }.into()));
+                return Ok(Some(if now { tr!(t, "favorited") } else { tr!(t, "unfavorited") }));
             }
             Cb::Prompt(id) => {
-                let Some(img) = g.image(&user, id).await? else { return Ok(Some(t.not_found.into())) };
-                let text = fill(t.prompt_view, &[&escape(img.prompt.as_str())]);
-                cx.send(text, Some(vec![vec![button(t.btn_again, Cb::AgainImage(id)), button(t.btn_menu, Cb::Menu)]]));
+                let Some(img) = g.image(&user, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
+                let text = tr!(t, "prompt-view", prompt = &escape(img.prompt.as_str()));
+                cx.send(
+                    text,
+                    Some(vec![vec![
+                        button(tr!(t, "btn-again"), Cb::AgainImage(id)),
+                        button(tr!(t, "btn-menu"), Cb::Menu),
+                    ]]),
+                );
             }
             Cb::Delete(id) => {
                 if g.image(&user, id).await?.is_none() {
-                    return Ok(Some(t.not_found.into()));
+                    return Ok(Some(tr!(t, "not-found")));
                 }
-                let keyboard = vec![vec![button(t.btn_delete_yes, Cb::DeleteYes(id)), button(t.btn_to_card, Cb::Card)]];
+                let keyboard = vec![vec![
+                    button(tr!(t, "btn-delete-yes"), Cb::DeleteYes(id)),
+                    button(tr!(t, "btn-to-card"), Cb::Card),
+                ]];
                 if let Some(message) = message {
                     cx.out.push(Outgoing::normal(Reply::EditKeyboard {
                         chat: cx.chat,
@@ -287,12 +324,12 @@ impl Bot {
                         keyboard: Some(keyboard),
                     }));
                 }
-                return Ok(Some(t.confirm_delete.into()));
+                return Ok(Some(tr!(t, "confirm-delete")));
             }
             Cb::DeleteYes(id) => {
-                let Some(view) = g.delete(&user, id).await? else { return Ok(Some(t.not_found.into())) };
+                let Some(view) = g.delete(&user, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 self.present(cx, card_origin, view, false);
-                return Ok(Some(t.deleted.into()));
+                return Ok(Some(tr!(t, "deleted")));
             }
             Cb::Filters | Cb::FilterDateMenu | Cb::FilterAvatarMenu => {
                 let filter = g.filter(&user).await?;
@@ -314,18 +351,18 @@ impl Bot {
                             keyboard: Some(keyboard),
                         }));
                     }
-                    None if cb == Cb::FilterAvatarMenu => cx.send(t.choose_avatar_filter.into(), Some(keyboard)),
-                    None => cx.send(fill(t.filters, &[&summary]), Some(keyboard)),
+                    None if cb == Cb::FilterAvatarMenu => cx.send(tr!(t, "choose-avatar-filter"), Some(keyboard)),
+                    None => cx.send(tr!(t, "filters", summary = &summary), Some(keyboard)),
                 }
                 let plain = filter_summary(t, &filter, name.as_deref(), false);
                 return Ok(Some(crate::html::clip(&plain, 190)));
             }
             Cb::FilterAvatar(Some(id)) if self.avatars.get(user.id, id).await?.is_none() => {
-                return Ok(Some(t.not_found.into()));
+                return Ok(Some(tr!(t, "not-found")));
             }
             Cb::FilterDate(DatePick::Custom) => {
                 self.set_dialogue(cx, &Dialogue::DateRange).await?;
-                cx.send(t.ask_date_range.into(), Some(vec![vec![button(t.btn_cancel, Cb::Cancel)]]));
+                cx.send(tr!(t, "ask-date-range"), Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]));
             }
             Cb::FilterType(_) | Cb::FilterAvatar(_) | Cb::FilterFavorites(_) | Cb::FilterDate(_) | Cb::FilterReset => {
                 let view = g
@@ -362,14 +399,14 @@ impl Bot {
             }
             Err(e) => {
                 let why = match e {
-                    ValidationError::DateRangeReversed => cx.t.date_range_reversed.to_owned(),
+                    ValidationError::DateRangeReversed => tr!(cx.t, "date-range-reversed"),
                     ValidationError::DateRangeTooLong { max_days, got } => {
-                        fill(cx.t.date_range_too_long, &[&got, &max_days])
+                        tr!(cx.t, "date-range-too-long", days = &got, max = &max_days)
                     }
-                    _ => cx.t.date_range_format.to_owned(),
+                    _ => tr!(cx.t, "date-range-format"),
                 };
-                let reply = fill(cx.t.bad_date_range, &[&why]);
-                cx.send(reply, Some(vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]]));
+                let reply = tr!(cx.t, "bad-date-range", reason = &why);
+                cx.send(reply, Some(vec![vec![button(tr!(cx.t, "btn-cancel"), Cb::Cancel)]]));
             }
         }
         Ok(())

@@ -4,7 +4,7 @@
 use crate::bot::{Bot, Ctx, button};
 use crate::callback::Cb;
 use crate::io::{Keyboard, Media, Outgoing, Reply};
-use crate::texts::fill;
+use crate::texts::tr;
 use aisha_domain::gallery::ImageRecord;
 use aisha_domain::ports::StoreError;
 use aisha_domain::services::gallery::{GridFrom, GridPage};
@@ -21,9 +21,9 @@ impl Bot {
         let page = self.gallery.grid(&cx.user, from).await?;
         let t = cx.t;
         if page.images.is_empty() {
-            let text = if page.filter.is_empty() { t.gallery_empty } else { t.gallery_empty_filtered };
-            let keyboard = vec![vec![button(t.btn_menu, Cb::Menu)]];
-            cx.send(text.into(), Some(keyboard));
+            let text = if page.filter.is_empty() { tr!(t, "gallery-empty") } else { tr!(t, "gallery-empty-filtered") };
+            let keyboard = vec![vec![button(tr!(t, "btn-menu"), Cb::Menu)]];
+            cx.send(text, Some(keyboard));
             return Ok(());
         }
         let numbered: Vec<(Media, Option<String>)> = page
@@ -40,7 +40,7 @@ impl Bot {
         };
         cx.out.push(Outgoing::normal(reply));
         let last = page.first + page.images.len() as u64 - 1;
-        let text = fill(t.grid_page, &[&page.first, &last, &page.total]);
+        let text = tr!(t, "grid-page", first = &page.first, last = &last, total = &page.total);
         cx.send(text, Some(grid_keyboard(cx, &page)));
         Ok(())
     }
@@ -59,14 +59,14 @@ fn grid_keyboard(cx: &Ctx, page: &GridPage) -> Keyboard {
         .collect();
     let mut nav = Vec::new();
     if let (true, Some(first)) = (page.has_newer(), page.images.first()) {
-        nav.push(button(t.btn_newer, Cb::GridNewer(first.id)));
+        nav.push(button(tr!(t, "btn-newer"), Cb::GridNewer(first.id)));
     }
     if let (true, Some(last)) = (page.has_older(), page.images.last()) {
-        nav.push(button(t.btn_older, Cb::GridOlder(last.id)));
+        nav.push(button(tr!(t, "btn-older"), Cb::GridOlder(last.id)));
     }
     if !nav.is_empty() {
         rows.push(nav);
     }
-    rows.push(vec![button(t.btn_grid_cards, Cb::Gallery), button(t.btn_menu, Cb::Menu)]);
+    rows.push(vec![button(tr!(t, "btn-grid-cards"), Cb::Gallery), button(tr!(t, "btn-menu"), Cb::Menu)]);
     rows
 }

@@ -5,7 +5,7 @@ use crate::callback::Cb;
 use crate::create::{delivery, failure_screen, status_screen, training_failure_screen};
 use crate::html::escape;
 use crate::io::{ChatAction, ChatId, MessageId, Outgoing, Reply};
-use crate::texts::{fill, texts};
+use crate::texts::{texts, tr};
 use aisha_domain::generation::{FailureKind, JobStatus};
 use aisha_domain::ports::{Notice, StoreError};
 use aisha_domain::{JobKind, UserId};
@@ -36,7 +36,7 @@ impl Bot {
             Notice::Delivering { job } => {
                 let mut out = Vec::new();
                 if let Some(message) = job.status_message {
-                    let text = t.status_delivering.to_owned();
+                    let text = tr!(t, "status-delivering");
                     out.push(Outgoing::progress(Reply::EditText {
                         chat,
                         message: MessageId(message),
@@ -82,10 +82,10 @@ impl Bot {
                 }
             }
             Notice::TrainingReady { job, avatar } => {
-                let text = fill(t.training_ready, &[&escape(avatar.name.as_str())]);
+                let text = tr!(t, "training-ready", name = &escape(avatar.name.as_str()));
                 let keyboard = vec![
-                    vec![button(t.btn_create_photos, Cb::WithAvatar(avatar.id))],
-                    vec![button(t.btn_avatars_back, Cb::Avatars), button(t.btn_menu, Cb::Menu)],
+                    vec![button(tr!(t, "btn-create-photos"), Cb::WithAvatar(avatar.id))],
+                    vec![button(tr!(t, "btn-avatars-back"), Cb::Avatars), button(tr!(t, "btn-menu"), Cb::Menu)],
                 ];
                 let mut out = Vec::new();
                 if let Some(message) = job.status_message {

@@ -4,7 +4,7 @@
 use crate::bot::{Bot, Ctx};
 use crate::callback::Cb;
 use crate::io::{Media, Outgoing, Reply};
-use crate::texts::{Texts, fill};
+use crate::texts::{Texts, tr};
 use aisha_domain::gallery::ImageRecord;
 use aisha_domain::ports::StoreError;
 
@@ -15,12 +15,12 @@ pub(crate) const UPLOAD_MAX_BYTES: u64 = 50 * 1024 * 1024;
 /// "3,1 МБ" / "3.1 MB", or kilobytes below one megabyte.
 fn size(t: &Texts, bytes: u64) -> String {
     let (value, unit) = if bytes >= 1024 * 1024 {
-        (bytes as f64 / (1024.0 * 1024.0), t.unit_mb)
+        (bytes as f64 / (1024.0 * 1024.0), tr!(t, "unit-mb"))
     } else {
-        ((bytes as f64 / 1024.0).max(0.1), t.unit_kb)
+        ((bytes as f64 / 1024.0).max(0.1), tr!(t, "unit-kb"))
     };
     let number = format!("{value:.1}");
-    format!("{} {unit}", number.replace('.', t.decimal_point))
+    format!("{} {unit}", number.replace('.', &tr!(t, "decimal-point")))
 }
 
 /// The file name the user saves: when it was made (their time) and which image it is.
@@ -40,7 +40,7 @@ impl Bot {
             _ => Vec::new(),
         };
         if images.is_empty() {
-            return Ok(Some(cx.t.not_found.into()));
+            return Ok(Some(tr!(cx.t, "not-found")));
         }
         let mut too_big = 0;
         for img in &images {
@@ -48,8 +48,13 @@ impl Bot {
                 too_big += 1;
                 continue;
             }
-            let caption =
-                fill(cx.t.original_caption, &[&img.object.width, &img.object.height, &size(cx.t, img.object.bytes)]);
+            let caption = tr!(
+                cx.t,
+                "original-caption",
+                width = &img.object.width,
+                height = &img.object.height,
+                size = &size(cx.t, img.object.bytes)
+            );
             cx.out.push(Outgoing::normal(Reply::SendDocument {
                 chat: cx.chat,
                 document: Media::Stored { key: img.object.key.clone(), image: None },
@@ -58,7 +63,7 @@ impl Bot {
                 keyboard: None,
             }));
         }
-        Ok((too_big > 0).then(|| cx.t.original_too_big.into()))
+        Ok((too_big > 0).then(|| tr!(cx.t, "original-too-big")))
     }
 }
 

@@ -5,7 +5,7 @@ use crate::callback::Cb;
 use crate::dialogue::Dialogue;
 use crate::html::escape;
 use crate::io::MessageId;
-use crate::texts::{fill, texts};
+use crate::texts::{texts, tr};
 use aisha_domain::ports::StoreError;
 use aisha_domain::{AspectRatio, ImageCount, Language, Timezone};
 
@@ -13,32 +13,31 @@ impl Bot {
     pub(crate) async fn show_settings(&self, cx: &mut Ctx, message: Option<MessageId>) -> Result<(), StoreError> {
         let t = cx.t;
         let s = cx.user.settings;
-        let onoff = |b: bool| if b { t.on } else { t.off };
-        let text = format!(
-            "{}\n{}",
-            fill(
-                t.settings,
-                &[
-                    &t.language_name,
-                    &crate::zones::label(s.timezone, s.language, self.generation.env.now()),
-                    &s.defaults.aspect,
-                    &s.defaults.count.get(),
-                    &escape(self.generation.catalog().or_default(s.defaults.model).name(s.language)),
-                    &onoff(s.quick_mode),
-                ],
-            ),
-            fill(t.settings_translate, &[&onoff(s.translate_prompts)])
+        let onoff = |b: bool| if b { tr!(t, "on") } else { tr!(t, "off") };
+        let main = tr!(
+            t,
+            "settings",
+            language = &tr!(t, "language-name"),
+            timezone = &crate::zones::label(s.timezone, s.language, self.generation.env.now()),
+            aspect = &s.defaults.aspect,
+            count = &s.defaults.count.get(),
+            model = &escape(self.generation.catalog().or_default(s.defaults.model).name(s.language)),
+            quick = &onoff(s.quick_mode)
         );
+        let text = format!("{main}\n{}", tr!(t, "settings-translate", state = &onoff(s.translate_prompts)));
         let other = match s.language {
             Language::Ru => Language::En,
             Language::En => Language::Ru,
         };
         let keyboard = vec![
-            vec![button(t.btn_language, Cb::Language(other)), button(t.btn_timezone, Cb::TimezoneMenu)],
-            vec![button(t.btn_defaults, Cb::Defaults)],
-            vec![button(fill(t.btn_quick, &[&onoff(s.quick_mode)]), Cb::Quick(!s.quick_mode))],
-            vec![button(fill(t.btn_translate, &[&onoff(s.translate_prompts)]), Cb::Translate(!s.translate_prompts))],
-            vec![button(t.btn_menu, Cb::Menu)],
+            vec![button(tr!(t, "btn-language"), Cb::Language(other)), button(tr!(t, "btn-timezone"), Cb::TimezoneMenu)],
+            vec![button(tr!(t, "btn-defaults"), Cb::Defaults)],
+            vec![button(tr!(t, "btn-quick", state = &onoff(s.quick_mode)), Cb::Quick(!s.quick_mode))],
+            vec![button(
+                tr!(t, "btn-translate", state = &onoff(s.translate_prompts)),
+                Cb::Translate(!s.translate_prompts),
+            )],
+            vec![button(tr!(t, "btn-menu"), Cb::Menu)],
         ];
         cx.edit_or_send(message, text, Some(keyboard));
         Ok(())
@@ -57,7 +56,13 @@ impl Bot {
         let catalog = self.generation.catalog();
         let language = cx.user.settings.language;
         let chosen = catalog.or_default(d.model).key;
-        let text = fill(t.defaults, &[&d.aspect, &d.count.get(), &escape(catalog.or_default(d.model).name(language))]);
+        let text = tr!(
+            t,
+            "defaults",
+            aspect = &d.aspect,
+            count = &d.count.get(),
+            model = &escape(catalog.or_default(d.model).name(language))
+        );
         let keyboard = vec![
             AspectRatio::ALL
                 .iter()
@@ -72,7 +77,7 @@ impl Bot {
                 .enabled()
                 .map(|m| vec![button(mark(m.key == chosen, m.name(language).to_owned()), Cb::DefaultModel(m.key))]),
         );
-        keyboard.push(vec![button(t.btn_back, Cb::Settings)]);
+        keyboard.push(vec![button(tr!(t, "btn-back"), Cb::Settings)]);
         cx.edit_or_send(message, text, Some(keyboard));
     }
 
@@ -96,8 +101,8 @@ impl Bot {
                     .collect()
             })
             .collect();
-        rows.push(vec![button(t.btn_back, Cb::Settings)]);
-        cx.edit_or_send(message, fill(t.choose_timezone, &[&named(current)]), Some(rows));
+        rows.push(vec![button(tr!(t, "btn-back"), Cb::Settings)]);
+        cx.edit_or_send(message, tr!(t, "choose-timezone", current = &named(current)), Some(rows));
     }
 
     pub(crate) async fn settings_button(
@@ -130,14 +135,14 @@ impl Bot {
                 self.show_defaults(cx, message);
             }
             Cb::DefaultCount(n) => {
-                let Ok(count) = ImageCount::new(n) else { return Ok(Some(cx.t.outdated.into())) };
+                let Ok(count) = ImageCount::new(n) else { return Ok(Some(tr!(cx.t, "outdated"))) };
                 cx.user.settings.defaults.count = count;
                 self.save_settings(cx).await?;
                 self.show_defaults(cx, message);
             }
             Cb::DefaultModel(k) => {
                 if self.generation.catalog().offered(k).is_none() {
-                    return Ok(Some(cx.t.outdated.into()));
+                    return Ok(Some(tr!(cx.t, "outdated")));
                 }
                 cx.user.settings.defaults.model = k;
                 self.save_settings(cx).await?;
@@ -149,13 +154,13 @@ impl Bot {
             }
             Cb::Timezone(i) => {
                 let Some(tz) = self.config.timezones.get(usize::from(i)).copied() else {
-                    return Ok(Some(cx.t.outdated.into()));
+                    return Ok(Some(tr!(cx.t, "outdated")));
                 };
                 self.set_timezone(cx, message, tz).await?;
             }
             _ => return Ok(None),
         }
-        Ok(Some(cx.t.saved.into()).filter(|_| !matches!(cb, Cb::Settings | Cb::Defaults | Cb::TimezoneMenu)))
+        Ok(Some(tr!(cx.t, "saved")).filter(|_| !matches!(cb, Cb::Settings | Cb::Defaults | Cb::TimezoneMenu)))
     }
 
     async fn set_timezone(&self, cx: &mut Ctx, message: Option<MessageId>, tz: Timezone) -> Result<(), StoreError> {
@@ -169,8 +174,8 @@ impl Bot {
         match crate::zones::parse(text) {
             Some(tz) => self.set_timezone(cx, None, tz).await,
             None => {
-                let reply = fill(cx.t.bad_timezone, &[&escape(&crate::html::clip(text.trim(), 64))]);
-                cx.send(reply, Some(vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]]));
+                let reply = tr!(cx.t, "bad-timezone", zone = &escape(&crate::html::clip(text.trim(), 64)));
+                cx.send(reply, Some(vec![vec![button(tr!(cx.t, "btn-cancel"), Cb::Cancel)]]));
                 Ok(())
             }
         }

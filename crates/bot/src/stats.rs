@@ -4,7 +4,7 @@
 use crate::bot::{Bot, Ctx, button};
 use crate::callback::Cb;
 use crate::html::escape;
-use crate::texts::fill;
+use crate::texts::tr;
 use aisha_domain::ports::StoreError;
 
 impl Bot {
@@ -12,12 +12,15 @@ impl Bot {
         let t = cx.t;
         let s = self.gallery.stats(&cx.user).await?;
         let c = &s.counts;
-        let mut text = fill(t.stats, &[&c.total, &c.imagen, &c.avatar_photos]);
+        let mut text = tr!(t, "stats", total = &c.total, from_prompt = &c.imagen, with_avatar = &c.avatar_photos);
         for (name, n) in &c.by_avatar {
-            text.push_str(&fill(t.stats_avatar, &[&escape(name), n]));
+            text.push_str(&tr!(t, "stats-avatar", avatar = &escape(name), count = n));
         }
-        text.push_str(&fill(t.stats_tail, &[&c.favorites, &c.this_month, &s.spent]));
-        cx.send(text, Some(vec![vec![button(t.btn_gallery, Cb::Gallery), button(t.btn_menu, Cb::Menu)]]));
+        text.push_str(&tr!(t, "stats-tail", favorites = &c.favorites, this_month = &c.this_month, spent = &s.spent));
+        cx.send(
+            text,
+            Some(vec![vec![button(tr!(t, "btn-gallery"), Cb::Gallery), button(tr!(t, "btn-menu"), Cb::Menu)]]),
+        );
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use crate::callback::Cb;
 use crate::dialogue::Dialogue;
 use crate::html::escape;
 use crate::io::{Keyboard, Media, MessageId, Outgoing, Reply};
-use crate::texts::fill;
+use crate::texts::tr;
 use aisha_domain::ports::StoreError;
 use aisha_domain::style::{Flow, SUBJECT, Style, StyleKey};
 use aisha_domain::{AspectRatio, AvatarId, ImageCount, ModelKey, Prompt};
@@ -42,7 +42,7 @@ impl Bot {
     ) -> Result<Option<String>, StoreError> {
         // styles belong to an open description question; an old keyboard gets "outdated"
         let Some(Dialogue::Prompt { like, avatar, style }) = self.dialogue(cx).await? else {
-            return Ok(Some(cx.t.outdated.into()));
+            return Ok(Some(tr!(cx.t, "outdated")));
         };
         match cb {
             Cb::Styles(page) => {
@@ -89,16 +89,16 @@ impl Bot {
         }
         let mut last = Vec::new();
         if on_page.clone().any(|s| s.preview.is_some()) {
-            last.push(button(t.btn_style_previews, Cb::StylePreviews(u8::try_from(page).unwrap_or(u8::MAX))));
+            last.push(button(tr!(t, "btn-style-previews"), Cb::StylePreviews(u8::try_from(page).unwrap_or(u8::MAX))));
         }
-        last.push(button(t.btn_back, Cb::StylesBack));
+        last.push(button(tr!(t, "btn-back"), Cb::StylesBack));
         rows.push(last);
         let mut text = match avatar {
-            Some(_) => t.styles_with_me.to_owned(),
-            None => t.styles_create.to_owned(),
+            Some(_) => tr!(t, "styles-with-me"),
+            None => tr!(t, "styles-create"),
         };
         if pages > 1 {
-            text = format!("{text}\n\n{}", fill(t.styles_page, &[&(page + 1), &pages]));
+            text = format!("{text}\n\n{}", tr!(t, "styles-page", page = page + 1, pages = pages));
         }
         cx.edit_or_send(message, text, Some(rows));
     }
@@ -134,7 +134,7 @@ impl Bot {
     ) -> Result<Option<String>, StoreError> {
         let t = cx.t;
         let Some(style) = self.config.styles.get(key).filter(|s| s.offered_in(flow(avatar))).cloned() else {
-            return Ok(Some(t.outdated.into()));
+            return Ok(Some(tr!(t, "outdated")));
         };
         let name = escape(style.name(cx.user.settings.language));
         match avatar {
@@ -145,9 +145,11 @@ impl Bot {
             }
             None => {
                 self.set_dialogue(cx, &Dialogue::Prompt { like, avatar, style: Some(key) }).await?;
-                let keyboard =
-                    vec![vec![button(t.btn_other_style, Cb::Styles(0))], vec![button(t.btn_cancel, Cb::Cancel)]];
-                cx.edit_or_send(message, fill(t.style_subject, &[&name]), Some(keyboard));
+                let keyboard = vec![
+                    vec![button(tr!(t, "btn-other-style"), Cb::Styles(0))],
+                    vec![button(tr!(t, "btn-cancel"), Cb::Cancel)],
+                ];
+                cx.edit_or_send(message, tr!(t, "style-subject", style = &name), Some(keyboard));
             }
         }
         Ok(None)
@@ -171,8 +173,8 @@ impl Bot {
                 let room = Prompt::MAX_CHARS.saturating_sub(style.template.chars().count() - SUBJECT.len());
                 let got = text.trim().chars().count();
                 if got > room {
-                    let reply = fill(cx.t.prompt_too_long, &[&got, &room]);
-                    cx.send(reply, Some(vec![vec![button(cx.t.btn_cancel, Cb::Cancel)]]));
+                    let reply = tr!(cx.t, "prompt-too-long", length = got, max = room);
+                    cx.send(reply, Some(vec![vec![button(tr!(cx.t, "btn-cancel"), Cb::Cancel)]]));
                     return Ok(());
                 }
                 self.prompt_given(cx, &prompt, like, avatar).await

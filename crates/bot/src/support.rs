@@ -9,7 +9,7 @@ use crate::callback::Cb;
 use crate::dialogue::Dialogue;
 use crate::html::{clip, escape};
 use crate::io::{Button, ButtonAction, ChatId, Keyboard, Outgoing, Reply};
-use crate::texts::{Texts, fill, texts};
+use crate::texts::{Texts, texts, tr};
 use aisha_domain::ledger::{LedgerEntry, LedgerReason};
 use aisha_domain::ports::StoreError;
 use aisha_domain::{Language, LedgerEntryId, Timezone};
@@ -45,18 +45,18 @@ impl Bot {
         let how = match contact {
             Some(contact) => {
                 if let Some(url) = contact_url(contact) {
-                    rows.push(vec![Button { text: t.btn_support_write.into(), action: ButtonAction::Url(url) }]);
+                    rows.push(vec![Button { text: tr!(t, "btn-support-write"), action: ButtonAction::Url(url) }]);
                 }
-                rows.push(vec![button(t.btn_menu, Cb::Menu)]);
-                fill(t.support_contact, &[&escape(contact)])
+                rows.push(vec![button(tr!(t, "btn-menu"), Cb::Menu)]);
+                tr!(t, "support-contact", contact = &escape(contact))
             }
             None => {
                 self.set_dialogue(cx, &Dialogue::Support).await?;
-                rows.push(vec![button(t.btn_cancel, Cb::Cancel), button(t.btn_menu, Cb::Menu)]);
-                t.support_relay.to_owned()
+                rows.push(vec![button(tr!(t, "btn-cancel"), Cb::Cancel), button(tr!(t, "btn-menu"), Cb::Menu)]);
+                tr!(t, "support-relay")
             }
         };
-        cx.send(fill(t.paysupport, &[&how, &payments]), Some(rows));
+        cx.send(tr!(t, "paysupport", how = &how, payments = &payments), Some(rows));
         Ok(())
     }
 
@@ -83,17 +83,25 @@ impl Bot {
                 profile.telegram_id.get(),
                 escape(&clip(&profile.first_name, 64))
             );
-            let username =
-                profile.username.as_deref().map(|u| fill(ta.support_username, &[&escape(u)])).unwrap_or_default();
+            let username = profile
+                .username
+                .as_deref()
+                .map(|u| tr!(ta, "support-username", username = &escape(u)))
+                .unwrap_or_default();
             let payments = self.payments_list(ta, cx, tz).await?;
-            let message = fill(
-                ta.support_to_operator,
-                &[&who, &profile.telegram_id.get(), &username, &escape(&clip(text.trim(), QUESTION)), &payments],
+            let message = tr!(
+                ta,
+                "support-to-operator",
+                name = &who,
+                telegram_id = &profile.telegram_id.get(),
+                username = &username,
+                question = &escape(&clip(text.trim(), QUESTION)),
+                payments = &payments
             );
             cx.out.push(Outgoing::normal(Reply::SendText { chat: ChatId(admin.get()), text: message, keyboard: None }));
         }
         let keyboard = self.menu_keyboard(cx).await?;
-        let reply = cx.t.support_sent.to_owned();
+        let reply = tr!(cx.t, "support-sent");
         cx.send(reply, Some(keyboard));
         Ok(())
     }
@@ -123,18 +131,26 @@ impl Bot {
             before = rows.last().map(|e| (e.created_at, e.id));
         }
         if top_ups.is_empty() {
-            return Ok(t.support_no_payments.to_owned());
+            return Ok(tr!(t, "support-no-payments"));
         }
         let lines: Vec<String> = top_ups
             .iter()
             .filter_map(|e| {
                 let LedgerReason::StarsTopUp { charge_id, stars } = &e.reason else { return None };
                 let when = crate::texts::local_time(t, e.created_at, tz, true);
-                let mark = if refunded.contains(charge_id) { t.support_refunded } else { "" };
-                Some(fill(t.support_payment_line, &[&when, stars, &e.amount, &mark, &escape(charge_id)]))
+                let mark = if refunded.contains(charge_id) { tr!(t, "support-refunded") } else { String::new() };
+                Some(tr!(
+                    t,
+                    "support-payment-line",
+                    date = &when,
+                    stars = stars,
+                    coins = &e.amount,
+                    refunded = &mark,
+                    charge_id = &escape(charge_id)
+                ))
             })
             .collect();
-        Ok(fill(t.support_payments, &[&lines.join("\n")]))
+        Ok(tr!(t, "support-payments", lines = &lines.join("\n")))
     }
 }
 
