@@ -1,6 +1,7 @@
 //! Personal avatars: a LoRA trained on 10–20 of the user's photos, then used for
 //! "photos with me".
 
+use crate::generation::{FailureKind, JobSpec};
 use crate::media::{self, ImageFormat};
 use crate::storage::StoredObject;
 use crate::{AvatarId, AvatarName, JobId, PhotoId, UserId};
@@ -161,6 +162,75 @@ impl Avatar {
     pub fn is_usable(&self) -> bool {
         self.status == AvatarStatus::Ready && self.lora.is_some()
     }
+
+    /// Whether a job of `spec` may use this avatar (the one `spec.avatar()` names): photos
+    /// need it trained, a training needs it trainable. Every store checks this inside the
+    /// job's creation, with the avatar read in the same transaction.
+    pub fn check_for(&self, spec: &JobSpec, rules: &PhotoRules) -> Result<(), AvatarRefusal> {
+        match spec {
+            JobSpec::Text { .. } => Ok(()),
+            JobSpec::AvatarPhotos { .. } if self.is_usable() => Ok(()),
+            JobSpec::AvatarPhotos { .. } => Err(AvatarRefusal::NotUsable),
+            JobSpec::Training { .. } => self.check_trainable(rules).map_err(AvatarRefusal::Train),
+        }
+    }
+
+    /// The training `job` of this avatar was created (and paid for).
+    pub fn start_training(&mut self, job: JobId, at: DateTime<Utc>) {
+        self.status = AvatarStatus::Training;
+        self.training_job = Some(job);
+        self.updated_at = at;
+    }
+
+    /// The avatar's training ended. Trained: ready, with its LoRA, and the main avatar when
+    /// its owner has none yet. Cancelled by the user: a draft again, its photos kept. Failed:
+    /// failed — its photos can change and it can be trained again.
+    pub fn finish_training(&mut self, end: TrainingEnd, at: DateTime<Utc>) {
+        match end {
+            TrainingEnd::Trained { lora, owner_has_main } => {
+                self.status = AvatarStatus::Ready;
+                self.lora = Some(lora);
+                self.is_main |= !owner_has_main;
+            }
+            TrainingEnd::Cancelled => self.status = AvatarStatus::Draft,
+            TrainingEnd::Failed => self.status = AvatarStatus::Failed,
+        }
+        self.updated_at = at;
+    }
+}
+
+/// How an avatar's training ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrainingEnd {
+    /// `owner_has_main`: whether the owner already has a main avatar (read in the same
+    /// transaction).
+    Trained {
+        lora: Lora,
+        owner_has_main: bool,
+    },
+    Cancelled,
+    Failed,
+}
+
+impl TrainingEnd {
+    /// A training job that failed this way.
+    pub fn of_failure(kind: FailureKind) -> Self {
+        match kind {
+            FailureKind::Cancelled => TrainingEnd::Cancelled,
+            _ => TrainingEnd::Failed,
+        }
+    }
+}
+
+/// Why a job cannot use the avatar it names.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AvatarRefusal {
+    #[error("no such avatar")]
+    NotFound,
+    #[error("the avatar is not trained")]
+    NotUsable,
+    #[error("cannot train: {0}")]
+    Train(#[from] TrainRefusal),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -257,6 +327,46 @@ mod tests {
             Gender::Female,
             DateTime::<Utc>::from_timestamp(0, 0).unwrap(),
         )
+    }
+
+    #[test]
+    fn a_training_moves_the_avatar_and_only_a_trained_one_makes_photos() {
+        use crate::generation::{AspectRatio, ImageCount, JobSpec};
+        let rules = PhotoRules { min_photos: 2, ..PhotoRules::default() };
+        let mut a = avatar();
+        let photos = JobSpec::AvatarPhotos {
+            avatar: a.id,
+            prompt: crate::Prompt::parse("on a beach").unwrap(),
+            aspect: AspectRatio::Square,
+            count: ImageCount::new(1).unwrap(),
+        };
+        let training = JobSpec::Training { avatar: a.id };
+        assert_eq!(a.check_for(&photos, &rules), Err(AvatarRefusal::NotUsable));
+        assert_eq!(
+            a.check_for(&training, &rules),
+            Err(AvatarRefusal::Train(TrainRefusal::NotEnoughPhotos { have: 0, need: 2 }))
+        );
+        a.photo_count = 2;
+        assert_eq!(a.check_for(&training, &rules), Ok(()));
+        let (job, at) = (JobId(uuid::Uuid::from_u128(7)), DateTime::<Utc>::from_timestamp(60, 0).unwrap());
+        a.start_training(job, at);
+        assert_eq!((a.status, a.training_job, a.updated_at), (AvatarStatus::Training, Some(job), at));
+        assert_eq!(a.check_for(&training, &rules), Err(AvatarRefusal::Train(TrainRefusal::AlreadyTraining)));
+
+        let mut cancelled = a.clone();
+        cancelled.finish_training(TrainingEnd::of_failure(FailureKind::Cancelled), at);
+        assert!(cancelled.status == AvatarStatus::Draft && cancelled.accepts_photos());
+        let mut failed = a.clone();
+        failed.finish_training(TrainingEnd::of_failure(FailureKind::ProviderUnavailable), at);
+        assert!(failed.status == AvatarStatus::Failed && failed.accepts_photos() && !failed.is_main);
+
+        let lora = Lora::at("https://example.com/lora", None);
+        let mut second = a.clone();
+        second.finish_training(TrainingEnd::Trained { lora: lora.clone(), owner_has_main: true }, at);
+        assert!(second.is_usable() && !second.is_main, "another avatar is main already");
+        a.finish_training(TrainingEnd::Trained { lora, owner_has_main: false }, at);
+        assert!(a.is_usable() && a.is_main, "the first trained avatar becomes main");
+        assert_eq!(a.check_for(&photos, &rules), Ok(()));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Telegram Stars top-ups and promo codes: what is sold, how a payment becomes coins exactly
 //! once, and the rules a promo code is redeemed under.
 
+use crate::ports::StarsRefundError;
 use crate::{Coins, PromoCode, TelegramUserId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -158,6 +159,19 @@ pub struct StarsPayment {
 }
 
 impl StarsPayment {
+    /// How many coins an operator's refund of this payment takes back from `balance`: all of
+    /// them while the user still has them; with `force`, what is left (possibly nothing);
+    /// otherwise the refund is refused, since the coins were spent.
+    pub fn take_back(&self, balance: Coins, force: bool) -> Result<Coins, StarsRefundError> {
+        if balance >= self.coins {
+            Ok(self.coins)
+        } else if force {
+            Ok(balance)
+        } else {
+            Err(StarsRefundError::CoinsSpent { balance, needed: self.coins })
+        }
+    }
+
     /// Whether `recorded` (the row already holding this charge id) is this same payment — a
     /// replay — rather than a different one claiming the charge id. What Telegram sent is
     /// compared, not the coins derived from it (the packages may have changed since).
@@ -248,6 +262,34 @@ mod tests {
         for bad in ["", "v2:p:1:1:1", "v1:p:1:1", "v1:p:-1:1:1", "v1::1:1:1", "v1:p:1:1:1:extra", "v1:p:1:1:0"] {
             assert_eq!(InvoicePayload::decode(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_stars_refund_takes_back_the_coins_while_they_are_there() {
+        let p = InvoicePayload::for_package(&default_packages()[0], tg(42));
+        let payment = StarsPayment {
+            charge_id: "c".into(),
+            owner: UserId(uuid::Uuid::nil()),
+            telegram_id: tg(42),
+            payload: p.encode(),
+            stars: 50,
+            coins: Coins::new(100).unwrap(),
+            needs_attention: false,
+            refunded_at: None,
+            created_at: Utc.timestamp_opt(0, 0).unwrap(),
+            refund_requested_at: None,
+            refund_confirmed_at: None,
+        };
+        let c = |n| Coins::new(n).unwrap();
+        assert_eq!(payment.take_back(c(250), false), Ok(c(100)), "all of them, never more");
+        assert_eq!(payment.take_back(c(100), false), Ok(c(100)));
+        assert_eq!(
+            payment.take_back(c(40), false),
+            Err(StarsRefundError::CoinsSpent { balance: c(40), needed: c(100) }),
+            "spent coins refuse the refund"
+        );
+        assert_eq!(payment.take_back(c(40), true), Ok(c(40)), "forced: what is left");
+        assert_eq!(payment.take_back(Coins::ZERO, true), Ok(Coins::ZERO));
     }
 
     #[test]

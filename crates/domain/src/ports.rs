@@ -13,7 +13,7 @@
 //! Scoping rule: every read or write a user can cause takes the owner and matches on it. An id
 //! that belongs to someone else is "not found", indistinguishable from an id that never existed.
 
-use crate::avatar::{Avatar, AvatarPhoto, Lora, PhotoRejection, PhotoRules, TrainRefusal};
+use crate::avatar::{Avatar, AvatarPhoto, Lora, PhotoRejection, PhotoRules};
 use crate::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageRecord, Position};
 use crate::generation::{
     AspectRatio, Failure, FailureKind, Job, JobLimits, JobStatus, NewJob, ProviderRef, TransitionError,
@@ -109,15 +109,7 @@ pub trait Ledger: Send + Sync {
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum AvatarRefusal {
-    #[error("no such avatar")]
-    NotFound,
-    #[error("the avatar is not trained")]
-    NotUsable,
-    #[error("cannot train: {0}")]
-    Train(#[from] TrainRefusal),
-}
+pub use crate::avatar::AvatarRefusal;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CreateJobError {

@@ -5,7 +5,7 @@ use crate::entity::{avatars, balances, images, jobs};
 use crate::error::{SqlResult, TxFail};
 use crate::ledger::{self, Refused};
 use crate::{Backend, Db, convert};
-use aisha_domain::avatar::{Avatar, AvatarStatus};
+use aisha_domain::avatar::{Avatar, TrainingEnd};
 use aisha_domain::generation::{Failure, FailureKind, JobKind, JobLimits, NewJob};
 use aisha_domain::ledger::NewLedgerEntry;
 use aisha_domain::ports::{
@@ -101,28 +101,20 @@ impl Db {
         job.next_attempt_at = truncate(job.next_attempt_at);
         job.deadline = truncate(job.deadline);
 
-        match &new.spec {
-            JobSpec::Text { .. } => {}
-            JobSpec::AvatarPhotos { avatar, .. } => {
-                let found = owned_avatar(&tx, new.owner, *avatar).await?;
-                match found {
-                    None => return Err(TxFail::Err(AvatarRefusal::NotFound.into())),
-                    Some(a) if !a.is_usable() => return Err(TxFail::Err(AvatarRefusal::NotUsable.into())),
-                    Some(_) => {}
-                }
+        if let Some(avatar) = new.spec.avatar() {
+            let Some(mut a) = owned_avatar(&tx, new.owner, avatar).await? else {
+                return Err(TxFail::Err(AvatarRefusal::NotFound.into()));
+            };
+            if let Err(refusal) = a.check_for(&new.spec, &limits.photos) {
+                return Err(TxFail::Err(refusal.into()));
             }
-            JobSpec::Training { avatar } => {
-                let Some(a) = owned_avatar(&tx, new.owner, *avatar).await? else {
-                    return Err(TxFail::Err(AvatarRefusal::NotFound.into()));
-                };
-                if let Err(refusal) = a.check_trainable(&limits.photos) {
-                    return Err(TxFail::Err(AvatarRefusal::Train(refusal).into()));
-                }
+            if new.spec.kind() == JobKind::Training {
+                a.start_training(new.id, job.created_at);
                 avatars::Entity::update_many()
                     .set(avatars::ActiveModel {
-                        status: Set(AvatarStatus::Training.as_str().to_owned()),
-                        training_job_id: Set(Some(new.id.0)),
-                        updated_at: Set(job.created_at),
+                        status: Set(a.status.as_str().to_owned()),
+                        training_job_id: Set(a.training_job.map(|j| j.0)),
+                        updated_at: Set(a.updated_at),
                         ..Default::default()
                     })
                     .filter(avatars::Column::Id.eq(a.id.0))
@@ -210,23 +202,21 @@ impl Db {
     ) -> Result<Option<Avatar>, StoreError> {
         let JobSpec::Training { avatar: avatar_id } = job.spec else { return Ok(None) };
         let Some(mut a) = owned_avatar(tx, job.owner, avatar_id).await? else { return Ok(None) };
-        match result {
+        let end = match result {
             Ok(lora) => {
-                let has_main = avatars::Entity::find()
+                let owner_has_main = avatars::Entity::find()
                     .filter(avatars::Column::UserId.eq(job.owner.0))
                     .filter(avatars::Column::IsMain.eq(true))
                     .count(tx)
                     .await
                     .sql()?
                     > 0;
-                a.status = AvatarStatus::Ready;
-                a.lora = Some(lora);
-                a.is_main = a.is_main || !has_main;
+                TrainingEnd::Trained { lora, owner_has_main }
             }
-            Err(Some(FailureKind::Cancelled)) => a.status = AvatarStatus::Draft,
-            Err(_) => a.status = AvatarStatus::Failed,
-        }
-        a.updated_at = now;
+            Err(Some(kind)) => TrainingEnd::of_failure(kind),
+            Err(None) => TrainingEnd::Failed,
+        };
+        a.finish_training(end, now);
         avatars::Entity::update_many()
             .set(crate::convert::lora_columns(
                 a.lora.as_ref(),

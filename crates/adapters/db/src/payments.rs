@@ -90,13 +90,7 @@ impl Db {
             .sql()?
             .ok_or_else(|| no_balance(payment.owner))?;
         let balance = convert::coins(balance.coins, "balances.coins")?;
-        let taken_back = if balance >= payment.coins {
-            payment.coins
-        } else if force {
-            balance
-        } else {
-            return Err(StarsRefundError::CoinsSpent { balance, needed: payment.coins });
-        };
+        let taken_back = payment.take_back(balance, force)?;
         let marked = stars_payments::Entity::update_many()
             .set(stars_payments::ActiveModel { refunded_at: Set(Some(now)), ..Default::default() })
             .filter(stars_payments::Column::ChargeId.eq(charge_id))

@@ -5,7 +5,9 @@
 //! balance and the ledger can never disagree. This is the reference the contract suites hold
 //! the SQL store to.
 
-use aisha_domain::avatar::{Avatar, AvatarPhoto, AvatarStatus, Lora, PhotoRejection, PhotoRules, next_main};
+use aisha_domain::avatar::{
+    Avatar, AvatarPhoto, AvatarStatus, Lora, PhotoRejection, PhotoRules, TrainingEnd, next_main,
+};
 use aisha_domain::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageKind, ImageRecord, Position};
 use aisha_domain::generation::{Failure, Job, JobLimits, JobSpec, JobStatus, NewJob};
 use aisha_domain::ledger::{self, Applied, LedgerEntry, LedgerTotals, NewLedgerEntry};
@@ -260,18 +262,9 @@ impl Jobs for MemoryStore {
         if !limits.in_flight.allows_another(s.in_flight(new.owner)) {
             return Err(CreateJobError::TooManyInFlight { limit: limits.in_flight.0 });
         }
-        match &new.spec {
-            JobSpec::Text { .. } => {}
-            JobSpec::AvatarPhotos { avatar, .. } => {
-                let a = s.owned_avatar(new.owner, *avatar).ok_or(AvatarRefusal::NotFound)?;
-                if !a.is_usable() {
-                    return Err(AvatarRefusal::NotUsable.into());
-                }
-            }
-            JobSpec::Training { avatar } => {
-                let a = s.owned_avatar(new.owner, *avatar).ok_or(AvatarRefusal::NotFound)?;
-                a.check_trainable(&limits.photos).map_err(AvatarRefusal::Train)?;
-            }
+        if let Some(avatar) = new.spec.avatar() {
+            let a = s.owned_avatar(new.owner, avatar).ok_or(AvatarRefusal::NotFound)?;
+            a.check_for(&new.spec, &limits.photos)?;
         }
         let debit = NewLedgerEntry::job_charge(&new);
         s.apply(debit).map_err(|e| match e {
@@ -282,10 +275,7 @@ impl Jobs for MemoryStore {
         })?;
         let job = new.into_job();
         if let JobSpec::Training { avatar } = job.spec {
-            let a = s.avatars.get_mut(&avatar).expect("checked above");
-            a.status = AvatarStatus::Training;
-            a.training_job = Some(job.id);
-            a.updated_at = job.created_at;
+            s.avatars.get_mut(&avatar).expect("checked above").start_training(job.id, job.created_at);
         }
         s.jobs.insert(job.id, job.clone());
         Ok(CreatedJob { job, replayed: false })
@@ -389,10 +379,7 @@ impl Jobs for MemoryStore {
                 if let JobSpec::Training { avatar: avatar_id } = job.spec {
                     let has_main = s.avatars.values().any(|a| a.owner == job.owner && a.is_main);
                     if let Some(a) = s.avatars.get_mut(&avatar_id) {
-                        a.status = AvatarStatus::Ready;
-                        a.lora = Some(lora);
-                        a.is_main |= !has_main;
-                        a.updated_at = now;
+                        a.finish_training(TrainingEnd::Trained { lora, owner_has_main: has_main }, now);
                         avatar = Some(a.clone());
                     }
                 }
@@ -410,6 +397,7 @@ impl Jobs for MemoryStore {
         if job.status.is_terminal() {
             return Err(SettleError::AlreadyEnded(Box::new(job)));
         }
+        let kind = failure.kind;
         job.fail(failure, now)?;
         job.version += 1;
         s.jobs.insert(id, job.clone());
@@ -417,8 +405,7 @@ impl Jobs for MemoryStore {
         if let JobSpec::Training { avatar: avatar_id } = job.spec
             && let Some(a) = s.avatars.get_mut(&avatar_id)
         {
-            a.status = if job.status == JobStatus::Cancelled { AvatarStatus::Draft } else { AvatarStatus::Failed };
-            a.updated_at = now;
+            a.finish_training(TrainingEnd::of_failure(kind), now);
             avatar = Some(a.clone());
         }
         let refund = s.refund(&job, now);
@@ -736,10 +723,7 @@ impl Payments for MemoryStore {
             return Err(StarsRefundError::AlreadyRefunded);
         }
         let balance = s.balances.get(&payment.owner).copied().unwrap_or(Coins::ZERO);
-        if balance < payment.coins && !force {
-            return Err(StarsRefundError::CoinsSpent { balance, needed: payment.coins });
-        }
-        let taken_back = balance.min(payment.coins);
+        let taken_back = payment.take_back(balance, force)?;
         let row = if taken_back.is_zero() {
             None
         } else {
