@@ -69,14 +69,16 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
                 return Err(refused("--note, when given, is what the user reads: it cannot be empty"));
             }
             let u = user(stack, telegram_id).await?;
-            let entry = stack.accounts.adjust(u.id, coins, reason.trim(), note).await.map_err(|e| match e {
-                ApplyError::InsufficientFunds { balance, .. } => {
-                    refused(format!("refused: the balance is {balance}, taking {} would make it negative", -coins))
-                }
-                ApplyError::UnknownUser => refused("no such user"),
-                e @ ApplyError::KeyReused { .. } => refused(e.to_string()),
-                ApplyError::Store(s) => AdminError::Store(s),
-            })?;
+            let entry = stack.offline_services().accounts.adjust(u.id, coins, reason.trim(), note).await.map_err(
+                |e| match e {
+                    ApplyError::InsufficientFunds { balance, .. } => {
+                        refused(format!("refused: the balance is {balance}, taking {} would make it negative", -coins))
+                    }
+                    ApplyError::UnknownUser => refused("no such user"),
+                    e @ ApplyError::KeyReused { .. } => refused(e.to_string()),
+                    ApplyError::Store(s) => AdminError::Store(s),
+                },
+            )?;
             writeln!(
                 out,
                 "{:+} coins for {telegram_id} ({}); balance now {}",

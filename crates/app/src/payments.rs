@@ -81,7 +81,7 @@ pub async fn refund(stack: &Stack, charge_id: &str, force: bool) -> Result<Strin
     } else {
         String::new()
     };
-    let service = stack.payment_service();
+    let service = stack.offline_services().payments;
     let done = service.operator_refund(charge_id, force, balance, telegram.as_ref()).await.map_err(|e| match e {
         OperatorRefundError::Payment(StarsRefundError::Store(s)) => AdminError::Store(s),
         OperatorRefundError::Payment(StarsRefundError::CoinsSpent { balance, needed }) => AdminError::Refused(format!(
@@ -106,7 +106,7 @@ pub async fn reconcile(stack: &Stack, since: Option<DateTime<Utc>>) -> Result<Re
     let Some(telegram) = &stack.stars_api else {
         return Err("no Telegram token is configured, so Telegram's record cannot be read; set telegram.token (AISHA__TELEGRAM__TOKEN)".into());
     };
-    let service = stack.payment_service();
+    let service = stack.offline_services().payments;
     let mut total = Reconciled::default();
     let mut offset = 0u32;
     loop {

@@ -11,7 +11,7 @@ use aisha_bot::io::{ChatId, Class, Outgoing};
 use aisha_bot::{Bot, BotConfig};
 use aisha_domain::ports::{Jobs, Notice, Notifier, Told};
 use aisha_domain::services::Env;
-use aisha_domain::services::runner::{JobRunner, RunnerConfig};
+use aisha_domain::services::Services;
 use aisha_domain::{ImageId, JobId, TelegramUserId, UserId};
 use aisha_telegram::{
     Confirm, Dispatcher, DispatcherConfig, Feedback, Outbox, OutboxConfig, Poller, SendError, Telegram, TelegramConfig,
@@ -271,67 +271,36 @@ async fn start(command: Command, settings: Settings, not_production: bool) -> Re
         env: stack.env.clone(),
         delivering: Arc::default(),
     });
-    let runner = Arc::new(JobRunner {
-        jobs: stack.jobs.clone(),
-        avatars: stack.avatars.clone(),
-        gallery: stack.gallery.clone(),
-        images: stack.images.clone(),
-        generator: fal.clone(),
-        notifier: notifier.clone(),
-        catalog: stack.settings.catalog.clone(),
-        env: stack.env.clone(),
-        config: RunnerConfig {
-            webhook: fal_config.webhook_url.is_some(),
-            poll_every: chrono::Duration::seconds(settings.timeouts.poll_seconds),
-            lora_max_age: chrono::Duration::hours(settings.fal.lora_max_age_hours),
-            lora_check_after: chrono::Duration::hours(settings.fal.lora_check_hours),
-            lease: chrono::Duration::seconds(settings.timeouts.lease_seconds),
-            ..RunnerConfig::default()
-        },
-        leases: Default::default(),
+    // the use cases over the stores, FAL and this notifier, and the bot over them
+    let mut rules = stack.rules();
+    rules.runner.webhook = fal_config.webhook_url.is_some();
+    let ports = stack.ports(fal.clone(), notifier.clone());
+    let assistant = (settings.assistant.daily_free > 0).then(|| {
+        let a = &settings.assistant;
+        Arc::new(aisha_domain::services::assistant::PromptHelp {
+            assistant: Arc::new(aisha_fal::FalAssistant {
+                client: (*fal).clone(),
+                config: aisha_fal::AssistantConfig {
+                    model: a.model.clone(),
+                    vision_model: a.vision_model.clone(),
+                    timeout: Duration::from_secs(a.timeout_seconds),
+                    ..aisha_fal::AssistantConfig::default()
+                },
+            }),
+            limiter: stack.limiter.clone(),
+            daily_free: a.daily_free,
+        })
     });
-    let bot = Arc::new(Bot {
-        accounts: aisha_domain::services::accounts::Accounts {
-            users: stack.users.clone(),
-            ledger: stack.ledger.clone(),
-            env: stack.env.clone(),
-            welcome_bonus: stack.accounts.welcome_bonus,
-        },
-        generation: stack.generation(),
-        gallery: stack.gallery_service(),
-        avatars: stack.avatar_service(),
-        payments: stack.payment_service(),
-        runner: runner.clone(),
-        users: stack.users.clone(),
-        ledger: stack.ledger.clone(),
-        jobs: stack.jobs.clone(),
-        stars: stack.payments.clone(),
-        sessions: stack.sessions.clone(),
-        files: Arc::new(telegram.clone()),
-        assistant: (settings.assistant.daily_free > 0).then(|| {
-            let a = &settings.assistant;
-            Arc::new(aisha_domain::services::assistant::PromptHelp {
-                assistant: Arc::new(aisha_fal::FalAssistant {
-                    client: (*fal).clone(),
-                    config: aisha_fal::AssistantConfig {
-                        model: a.model.clone(),
-                        vision_model: a.vision_model.clone(),
-                        timeout: Duration::from_secs(a.timeout_seconds),
-                        ..aisha_fal::AssistantConfig::default()
-                    },
-                }),
-                limiter: stack.limiter.clone(),
-                daily_free: a.daily_free,
-            })
-        }),
-        config: BotConfig {
-            admins: settings.telegram.admins.iter().filter_map(|a| TelegramUserId::new(*a).ok()).collect(),
-            dialogue_ttl: Duration::from_secs(settings.limits.dialogue_hours * 3600),
-            support_contact: settings.telegram.support_contact.clone().filter(|c| !c.trim().is_empty()),
-            styles: settings.styles.clone(),
-            ..BotConfig::default()
-        },
-    });
+    let config = BotConfig {
+        admins: settings.telegram.admins.iter().filter_map(|a| TelegramUserId::new(*a).ok()).collect(),
+        dialogue_ttl: Duration::from_secs(settings.limits.dialogue_hours * 3600),
+        support_contact: settings.telegram.support_contact.clone().filter(|c| !c.trim().is_empty()),
+        styles: settings.styles.clone(),
+        ..BotConfig::default()
+    };
+    let services = Services::assemble(&ports, &stack.env, &rules);
+    let bot = Arc::new(Bot::new(services, &ports, Arc::new(telegram.clone()), assistant, config));
+    let runner = bot.runner.clone();
     let _ = notifier.bot.set(bot.clone());
     for (language, code) in [(aisha_domain::Language::Ru, None), (aisha_domain::Language::En, Some("en"))] {
         let menu = Bot::command_menu(language);

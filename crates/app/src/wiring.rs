@@ -4,18 +4,16 @@
 use crate::config::{Settings, StorageKind};
 use aisha_domain::avatar::PhotoRules;
 use aisha_domain::coordination::{Locks, RateLimiter};
+use aisha_domain::generation::ProviderRef;
 use aisha_domain::generation::{Deadlines, InFlightLimit, JobLimits, PriceTable};
 use aisha_domain::payments::StarsPackage;
 use aisha_domain::ports::{
-    Avatars, Gallery, ImageStore, Jobs, Ledger, Notice, Notifier, Payments, Promos, SessionStore, StoreError, Told,
-    Users,
+    Avatars, CancelOutcome, Gallery, ImageGenerator, ImageStore, Jobs, Ledger, Notice, Notifier, Payments, Promos,
+    ProviderError, ProviderErrorKind, ProviderOutput, ProviderRequest, ProviderStatus, SessionStore, StoreError,
+    Submitted, Told, Users,
 };
-use aisha_domain::services::Env;
-use aisha_domain::services::accounts::Accounts;
-use aisha_domain::services::avatars::AvatarService;
-use aisha_domain::services::gallery::GalleryService;
-use aisha_domain::services::generation::Generation;
-use aisha_domain::services::payments::PaymentService;
+use aisha_domain::services::runner::RunnerConfig;
+use aisha_domain::services::{Env, Ports, Rules, Services};
 use aisha_domain::{Clock, Coins, IdGen, UserId};
 use async_trait::async_trait;
 use secrecy::ExposeSecret;
@@ -120,7 +118,6 @@ pub struct Stack {
     pub redis: Option<aisha_redis::RedisStore>,
     pub notifier: Arc<dyn Notifier>,
     pub stars_api: Option<Arc<dyn StarsApi>>,
-    pub accounts: Accounts,
 }
 
 impl Stack {
@@ -155,12 +152,6 @@ impl Stack {
             }
         };
         let images = images(&settings).map_err(WiringError::Storage)?;
-        let accounts = Accounts {
-            users: store.clone(),
-            ledger: store.clone(),
-            env: env.clone(),
-            welcome_bonus: Coins::new(settings.welcome_credit()).unwrap_or(Coins::ZERO),
-        };
         Ok(Stack {
             env,
             users: store.clone(),
@@ -177,80 +168,117 @@ impl Stack {
             redis,
             notifier: Arc::new(LogNotifier),
             stars_api: None,
-            accounts,
             db,
             settings,
         })
     }
 
-    pub fn prices(&self) -> PriceTable {
-        let p = &self.settings.prices;
+    /// The rules the use cases run by, from the settings.
+    pub fn rules(&self) -> Rules {
+        let (p, l, t) = (&self.settings.prices, &self.settings.limits, &self.settings.timeouts);
         let c = |n: i64| Coins::new(n).unwrap_or(Coins::ZERO);
-        PriceTable { catalog: self.settings.catalog.clone(), avatar_photo: c(p.avatar_photo), training: c(p.training) }
-    }
-
-    pub fn photo_rules(&self) -> PhotoRules {
-        let l = &self.settings.limits;
-        PhotoRules {
+        let photos = PhotoRules {
             min_photos: l.min_photos,
             max_photos: l.max_photos,
             max_bytes: l.photo_max_mb * 1024 * 1024,
             min_side: l.photo_min_side,
-        }
-    }
-
-    pub fn packages(&self) -> Vec<StarsPackage> {
-        self.settings
-            .packages
-            .iter()
-            .map(|p| StarsPackage {
-                id: p.id.clone(),
-                coins: Coins::new(p.coins).unwrap_or(Coins::ZERO),
-                stars: p.stars,
-            })
-            .collect()
-    }
-
-    pub fn generation(&self) -> Generation {
-        let t = &self.settings.timeouts;
-        Generation {
-            jobs: self.jobs.clone(),
-            ledger: self.ledger.clone(),
-            env: self.env.clone(),
-            prices: self.prices(),
+        };
+        Rules {
+            prices: PriceTable {
+                catalog: self.settings.catalog.clone(),
+                avatar_photo: c(p.avatar_photo),
+                training: c(p.training),
+            },
             deadlines: Deadlines { images: t.images(), training: chrono::Duration::minutes(t.training_minutes) },
-            limits: JobLimits { in_flight: InFlightLimit(self.settings.limits.in_flight), photos: self.photo_rules() },
+            limits: JobLimits { in_flight: InFlightLimit(l.in_flight), photos },
+            packages: self
+                .settings
+                .packages
+                .iter()
+                .map(|p| StarsPackage { id: p.id.clone(), coins: c(p.coins), stars: p.stars })
+                .collect(),
+            welcome_bonus: c(self.settings.welcome_credit()),
+            gallery_session: Duration::from_secs(l.gallery_session_days * 24 * 3600),
+            runner: RunnerConfig {
+                webhook: self.settings.fal.webhook_url.is_some(),
+                poll_every: chrono::Duration::seconds(t.poll_seconds),
+                lora_max_age: chrono::Duration::hours(self.settings.fal.lora_max_age_hours),
+                lora_check_after: chrono::Duration::hours(self.settings.fal.lora_check_hours),
+                lease: chrono::Duration::seconds(t.lease_seconds),
+                ..RunnerConfig::default()
+            },
         }
     }
 
-    pub fn gallery_service(&self) -> GalleryService {
-        GalleryService {
-            gallery: self.gallery.clone(),
-            sessions: self.sessions.clone(),
-            images: self.images.clone(),
-            ledger: self.ledger.clone(),
-            env: self.env.clone(),
-            session_ttl: Duration::from_secs(self.settings.limits.gallery_session_days * 24 * 3600),
-        }
-    }
-
-    pub fn avatar_service(&self) -> AvatarService {
-        AvatarService {
-            avatars: self.avatars.clone(),
-            images: self.images.clone(),
-            env: self.env.clone(),
-            rules: self.photo_rules(),
-        }
-    }
-
-    pub fn payment_service(&self) -> PaymentService {
-        PaymentService {
+    /// The ports over this stack's stores, with the provider and the notifier given.
+    pub fn ports(&self, generator: Arc<dyn ImageGenerator>, notifier: Arc<dyn Notifier>) -> Ports {
+        Ports {
             users: self.users.clone(),
+            ledger: self.ledger.clone(),
+            jobs: self.jobs.clone(),
+            gallery: self.gallery.clone(),
+            avatars: self.avatars.clone(),
             payments: self.payments.clone(),
             promos: self.promos.clone(),
-            env: self.env.clone(),
-            packages: self.packages(),
+            sessions: self.sessions.clone(),
+            images: self.images.clone(),
+            generator,
+            notifier,
         }
+    }
+
+    /// The use cases for an operator's command, which runs no job: no provider, and a
+    /// notifier that only logs (a running `aisha serve` tells the user).
+    pub fn offline_services(&self) -> Services {
+        Services::assemble(&self.ports(Arc::new(NoProvider), self.notifier.clone()), &self.env, &self.rules())
+    }
+}
+
+/// The provider where there is none: an operator's command, which runs no job. Every call is
+/// refused as unavailable.
+pub struct NoProvider;
+
+impl NoProvider {
+    fn refuse<T>() -> Result<T, ProviderError> {
+        Err(ProviderError::new(ProviderErrorKind::Transient, "no image provider in an operator's command"))
+    }
+}
+
+#[async_trait]
+impl ImageGenerator for NoProvider {
+    async fn submit(&self, _: &ProviderRequest, _: bool) -> Result<Submitted, ProviderError> {
+        Self::refuse()
+    }
+    async fn status(&self, _: &ProviderRef) -> Result<ProviderStatus, ProviderError> {
+        Self::refuse()
+    }
+    async fn result(&self, _: &ProviderRef) -> Result<ProviderOutput, ProviderError> {
+        Self::refuse()
+    }
+    async fn cancel(&self, _: &ProviderRef) -> Result<CancelOutcome, ProviderError> {
+        Self::refuse()
+    }
+    async fn upload_archive(&self, _: &str, _: Vec<u8>) -> Result<String, ProviderError> {
+        Self::refuse()
+    }
+    async fn download(&self, _: &str) -> Result<Vec<u8>, ProviderError> {
+        Self::refuse()
+    }
+    async fn find_submitted(
+        &self,
+        _: &ProviderRequest,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Submitted>, ProviderError> {
+        Self::refuse()
+    }
+    async fn fetch_lora(&self, _: &str) -> Result<Vec<u8>, ProviderError> {
+        Self::refuse()
+    }
+    async fn upload_lora(&self, _: &str, _: Vec<u8>) -> Result<String, ProviderError> {
+        Self::refuse()
+    }
+    async fn still_served(&self, _: &str) -> Result<bool, ProviderError> {
+        Self::refuse()
     }
 }
 

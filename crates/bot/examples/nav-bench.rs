@@ -9,17 +9,10 @@
 use aisha_bot::callback::Cb;
 use aisha_bot::io::{ChatId, Event, FetchError, Files, MessageId, Update};
 use aisha_bot::{Bot, BotConfig};
+use aisha_domain::TelegramUserId;
 use aisha_domain::gallery::ImageKind;
-use aisha_domain::generation::{Deadlines, JobLimits, PriceTable};
-use aisha_domain::services::Env;
-use aisha_domain::services::accounts::Accounts;
-use aisha_domain::services::avatars::AvatarService;
-use aisha_domain::services::gallery::GalleryService;
-use aisha_domain::services::generation::Generation;
-use aisha_domain::services::payments::PaymentService;
-use aisha_domain::services::runner::{JobRunner, RunnerConfig};
+use aisha_domain::services::{Env, Ports, Rules, Services};
 use aisha_domain::user::Profile;
-use aisha_domain::{Coins, TelegramUserId};
 use aisha_memory::{
     ManualClock, MemoryImageStore, MemorySessions, MemoryStore, RecordingNotifier, ScriptedGenerator, SeqIds,
 };
@@ -50,64 +43,15 @@ fn main() {
     let store = Arc::new(MemoryStore::new());
     let images = Arc::new(MemoryImageStore::default());
     let sessions = Arc::new(MemorySessions::new(clock.clone()));
-    let runner = Arc::new(JobRunner {
-        jobs: store.clone(),
-        avatars: store.clone(),
-        gallery: store.clone(),
-        images: images.clone(),
-        generator: Arc::new(ScriptedGenerator::new()),
-        notifier: Arc::new(RecordingNotifier::default()),
-        catalog: aisha_domain::Catalog::default(),
-        env: env.clone(),
-        config: RunnerConfig::default(),
-        leases: Default::default(),
-    });
-    let bot = Bot {
-        accounts: Accounts {
-            users: store.clone(),
-            ledger: store.clone(),
-            env: env.clone(),
-            welcome_bonus: Coins::ZERO,
-        },
-        generation: Generation {
-            jobs: store.clone(),
-            ledger: store.clone(),
-            env: env.clone(),
-            prices: PriceTable::default(),
-            deadlines: Deadlines::default(),
-            limits: JobLimits::default(),
-        },
-        gallery: GalleryService {
-            gallery: store.clone(),
-            sessions: sessions.clone(),
-            images: images.clone(),
-            ledger: store.clone(),
-            env: env.clone(),
-            session_ttl: Duration::from_secs(3600),
-        },
-        avatars: AvatarService {
-            avatars: store.clone(),
-            images: images.clone(),
-            env: env.clone(),
-            rules: Default::default(),
-        },
-        payments: PaymentService {
-            users: store.clone(),
-            payments: store.clone(),
-            promos: store.clone(),
-            env: env.clone(),
-            packages: aisha_domain::payments::default_packages(),
-        },
-        runner,
-        users: store.clone(),
-        ledger: store.clone(),
-        jobs: store.clone(),
-        stars: store.clone(),
-        sessions: sessions.clone(),
-        files: Arc::new(NoFiles),
-        assistant: None,
-        config: BotConfig::default(),
-    };
+    let ports = Ports::over(
+        store.clone(),
+        sessions.clone(),
+        images.clone(),
+        Arc::new(ScriptedGenerator::new()),
+        Arc::new(RecordingNotifier::default()),
+    );
+    let rules = Rules { gallery_session: Duration::from_secs(3600), ..Rules::default() };
+    let bot = Bot::new(Services::assemble(&ports, &env, &rules), &ports, Arc::new(NoFiles), None, BotConfig::default());
     let profile = Profile {
         telegram_id: TelegramUserId::new(1).unwrap(),
         first_name: "Bench".into(),

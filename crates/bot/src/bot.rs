@@ -78,6 +78,36 @@ pub struct Bot {
     pub config: BotConfig,
 }
 
+impl Bot {
+    /// The bot over the use cases `services` assembled on `ports` (the runner is shared with
+    /// the workers through `Bot::runner`).
+    pub fn new(
+        services: aisha_domain::services::Services,
+        ports: &aisha_domain::services::Ports,
+        files: Arc<dyn Files>,
+        assistant: Option<Arc<aisha_domain::services::assistant::PromptHelp>>,
+        config: BotConfig,
+    ) -> Self {
+        let aisha_domain::services::Services { accounts, generation, gallery, avatars, payments, runner } = services;
+        Self {
+            accounts,
+            generation,
+            gallery,
+            avatars,
+            payments,
+            runner: Arc::new(runner),
+            users: ports.users.clone(),
+            ledger: ports.ledger.clone(),
+            jobs: ports.jobs.clone(),
+            stars: ports.payments.clone(),
+            sessions: ports.sessions.clone(),
+            files,
+            assistant,
+            config,
+        }
+    }
+}
+
 /// The commands users see in Telegram's menu and in the help, in menu order; each one's words
 /// are `texts::command_menu` at the same place (`command-*` in the .ftl files). (`/stats` is for operators and not listed.)
 pub const COMMANDS: [&str; 9] =

@@ -11,18 +11,18 @@
 //!    reaching the endpoint to the job being settled, minus the time spent downloading its
 //!    images (measured around each download in the same task).
 
-use aisha_domain::generation::{Deadlines, InFlightLimit, JobLimits, PriceTable, ProviderRef};
+use aisha_domain::generation::{InFlightLimit, JobLimits, ProviderRef};
 use aisha_domain::ports::{
     CancelOutcome, ImageGenerator, Jobs, ProviderError, ProviderOutput, ProviderRequest, ProviderStatus, Submitted,
 };
-use aisha_domain::services::Env;
 use aisha_domain::services::accounts::Accounts;
 use aisha_domain::services::generation::Generation;
 use aisha_domain::services::runner::{Delivery, JobRunner, RunnerConfig};
+use aisha_domain::services::{Env, Ports, Rules, Services};
 use aisha_domain::user::Profile;
-use aisha_domain::{AspectRatio, Clock, Coins, ImageCount, JobId, JobSpec, ModelKey, Prompt, TelegramUserId};
+use aisha_domain::{AspectRatio, Clock, ImageCount, JobId, JobSpec, ModelKey, Prompt, TelegramUserId};
 use aisha_fal::{FalClient, FalConfig, OutputFormat, WebhookVerifier};
-use aisha_memory::{MemoryImageStore, MemoryStore, RecordingNotifier};
+use aisha_memory::{MemoryImageStore, MemorySessions, MemoryStore, RecordingNotifier};
 use aisha_sandbox::fal::{FalEmulator, Knobs};
 use async_trait::async_trait;
 use axum::http::{HeaderMap, StatusCode};
@@ -154,18 +154,20 @@ async fn bench(knobs: Knobs, format: OutputFormat) -> Bench {
     let fal = Arc::new(FalClient::new(cfg).expect("client"));
     let env = Env { clock: Arc::new(WallClock), ids: Arc::new(Ids(AtomicU64::new(0))) };
     let store = Arc::new(MemoryStore::new());
-    let runner = Arc::new(JobRunner {
-        jobs: store.clone(),
-        avatars: store.clone(),
-        gallery: store.clone(),
-        images: Arc::new(MemoryImageStore::default()),
-        generator: Arc::new(Timed((*fal).clone())),
-        notifier: Arc::new(RecordingNotifier::default()),
-        catalog: aisha_domain::Catalog::default(),
-        env: env.clone(),
-        config: RunnerConfig { webhook: true, batch: 64, ..RunnerConfig::default() },
-        leases: Default::default(),
-    });
+    let ports = Ports::over(
+        store.clone(),
+        Arc::new(MemorySessions::new(env.clock.clone())),
+        Arc::new(MemoryImageStore::default()),
+        Arc::new(Timed((*fal).clone())),
+        Arc::new(RecordingNotifier::default()),
+    );
+    let rules = Rules {
+        limits: JobLimits { in_flight: InFlightLimit(100_000), ..JobLimits::default() },
+        runner: RunnerConfig { webhook: true, batch: 64, ..RunnerConfig::default() },
+        ..Rules::default()
+    };
+    let Services { generation, accounts, runner, .. } = Services::assemble(&ports, &env, &rules);
+    let runner = Arc::new(runner);
     let timings = Arc::new(std::sync::Mutex::new(Vec::new()));
     let endpoint = Endpoint {
         runner: runner.clone(),
@@ -175,21 +177,7 @@ async fn bench(knobs: Knobs, format: OutputFormat) -> Bench {
     };
     let app = axum::Router::new().route("/fal/webhook", axum::routing::post(receive)).with_state(endpoint);
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    Bench {
-        runner,
-        generation: Generation {
-            jobs: store.clone(),
-            ledger: store.clone(),
-            env: env.clone(),
-            prices: PriceTable::default(),
-            deadlines: Deadlines::default(),
-            limits: JobLimits { in_flight: InFlightLimit(100_000), ..JobLimits::default() },
-        },
-        accounts: Accounts { users: store.clone(), ledger: store.clone(), env, welcome_bonus: Coins::ZERO },
-        store,
-        timings,
-        emu,
-    }
+    Bench { runner, generation, accounts, store, timings, emu }
 }
 
 impl Bench {

@@ -175,7 +175,7 @@ async fn a_fresh_runner_after_a_restart_finishes_the_job_once() {
     assert_eq!(w.job(&j).await.status, JobStatus::Queued);
 
     let fal = Arc::new(FalClient::new(common::config(&w.emu)).unwrap());
-    let fresh: JobRunner = World::runner_on(&w.store, &w.images, &w.notifier, &w.env, fal, false);
+    let fresh: JobRunner = w.runner_on(fal, false);
     assert_eq!(fresh.reconcile().await.unwrap(), 1);
     let mut done = w.job(&j).await;
     for _ in 0..50 {

@@ -7,16 +7,9 @@ use aisha_bot::io::{
     AlbumItem, ButtonAction, ChatId, Event, FetchError, Files, IncomingFile, MessageId, Outgoing, Reply, Update,
 };
 use aisha_bot::{Bot, BotConfig};
-use aisha_domain::avatar::PhotoRules;
-use aisha_domain::generation::{Deadlines, JobLimits, PriceTable};
-use aisha_domain::payments::default_packages;
-use aisha_domain::services::Env;
-use aisha_domain::services::accounts::Accounts;
-use aisha_domain::services::avatars::AvatarService;
-use aisha_domain::services::gallery::GalleryService;
-use aisha_domain::services::generation::Generation;
-use aisha_domain::services::payments::PaymentService;
-use aisha_domain::services::runner::{JobRunner, RunnerConfig};
+use aisha_domain::generation::PriceTable;
+use aisha_domain::services::runner::JobRunner;
+use aisha_domain::services::{Env, Ports, Rules, Services};
 use aisha_domain::user::Profile;
 use aisha_domain::{Coins, TelegramUserId, User};
 use aisha_memory::{
@@ -25,7 +18,6 @@ use aisha_memory::{
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// Files "on Telegram's servers": bytes registered per file id, and a record of downloads.
 #[derive(Default)]
@@ -133,64 +125,12 @@ impl Harness {
             limiter: Arc::new(aisha_memory::MemoryRateLimiter::new(clock.clone())),
             daily_free: 3,
         };
-        let runner = Arc::new(JobRunner {
-            jobs: store.clone(),
-            avatars: store.clone(),
-            gallery: store.clone(),
-            images: images.clone(),
-            generator: generator.clone(),
-            notifier: notifier.clone(),
-            catalog: aisha_domain::Catalog::default(),
-            env: env.clone(),
-            config: RunnerConfig::default(),
-            leases: Default::default(),
-        });
-        let bot = Bot {
-            accounts: Accounts {
-                users: store.clone(),
-                ledger: store.clone(),
-                env: env.clone(),
-                welcome_bonus: Coins::ZERO,
-            },
-            generation: Generation {
-                jobs: store.clone(),
-                ledger: store.clone(),
-                env: env.clone(),
-                prices,
-                deadlines: Deadlines::default(),
-                limits: JobLimits::default(),
-            },
-            gallery: GalleryService {
-                gallery: store.clone(),
-                sessions: sessions.clone(),
-                images: images.clone(),
-                ledger: store.clone(),
-                env: env.clone(),
-                session_ttl: Duration::from_secs(30 * 24 * 3600),
-            },
-            avatars: AvatarService {
-                avatars: store.clone(),
-                images: images.clone(),
-                env: env.clone(),
-                rules: PhotoRules::default(),
-            },
-            payments: PaymentService {
-                users: store.clone(),
-                payments: store.clone(),
-                promos: store.clone(),
-                env: env.clone(),
-                packages: default_packages(),
-            },
-            runner: runner.clone(),
-            users: store.clone(),
-            ledger: store.clone(),
-            jobs: store.clone(),
-            stars: store.clone(),
-            sessions: sessions.clone(),
-            files: files.clone(),
-            assistant: Some(Arc::new(help)),
-            config: BotConfig { admins: vec![TelegramUserId::new(999).unwrap()], ..BotConfig::default() },
-        };
+        let ports = Ports::over(store.clone(), sessions.clone(), images.clone(), generator.clone(), notifier.clone());
+        let rules = Rules { prices, ..Rules::default() };
+        let services = Services::assemble(&ports, &env, &rules);
+        let config = BotConfig { admins: vec![TelegramUserId::new(999).unwrap()], ..BotConfig::default() };
+        let bot = Bot::new(services, &ports, files.clone(), Some(Arc::new(help)), config);
+        let runner = bot.runner.clone();
         Self {
             clock,
             store,

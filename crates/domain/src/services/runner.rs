@@ -94,6 +94,25 @@ pub struct JobRunner {
     pub leases: Leases,
 }
 
+impl JobRunner {
+    /// A runner over `ports` (another one on the same ports is what a restart or a second
+    /// replica runs).
+    pub fn assemble(ports: &super::Ports, env: &Env, rules: &super::Rules) -> Self {
+        Self {
+            jobs: ports.jobs.clone(),
+            avatars: ports.avatars.clone(),
+            gallery: ports.gallery.clone(),
+            images: ports.images.clone(),
+            generator: ports.generator.clone(),
+            notifier: ports.notifier.clone(),
+            catalog: rules.prices.catalog.clone(),
+            env: env.clone(),
+            config: rules.runner,
+            leases: Leases::default(),
+        }
+    }
+}
+
 /// The jobs a runner has claimed and not yet let go, each with the version its claim
 /// returned (the lease's token), and counters of what went wrong.
 #[derive(Debug, Default)]

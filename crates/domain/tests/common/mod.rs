@@ -1,22 +1,19 @@
 //! A world of use cases over the memory adapters, with a clock the test moves.
 #![allow(dead_code)] // each test file uses a different part
 
-use aisha_domain::generation::{Deadlines, JobLimits, PriceTable};
-use aisha_domain::payments::default_packages;
-use aisha_domain::services::Env;
 use aisha_domain::services::accounts::Accounts;
 use aisha_domain::services::avatars::AvatarService;
 use aisha_domain::services::gallery::GalleryService;
 use aisha_domain::services::generation::Generation;
 use aisha_domain::services::payments::PaymentService;
-use aisha_domain::services::runner::{JobRunner, RunnerConfig};
+use aisha_domain::services::runner::JobRunner;
+use aisha_domain::services::{Env, Ports, Rules, Services};
 use aisha_domain::user::Profile;
 use aisha_domain::{Coins, TelegramUserId, User};
 use aisha_memory::{
     ManualClock, MemoryImageStore, MemorySessions, MemoryStore, RecordingNotifier, ScriptedGenerator, SeqIds,
 };
 use std::sync::Arc;
-use std::time::Duration;
 
 pub struct World {
     pub clock: Arc<ManualClock>,
@@ -47,54 +44,16 @@ impl World {
         let sessions = Arc::new(MemorySessions::new(clock.clone()));
         let generator = Arc::new(ScriptedGenerator::new());
         let notifier = Arc::new(RecordingNotifier::default());
-        let runner = JobRunner {
-            jobs: store.clone(),
-            avatars: store.clone(),
-            gallery: store.clone(),
-            images: images.clone(),
-            generator: generator.clone(),
-            notifier: notifier.clone(),
-            catalog: aisha_domain::Catalog::default(),
-            env: env.clone(),
-            config: RunnerConfig::default(),
-            leases: Default::default(),
-        };
+        let ports = Ports::over(store.clone(), sessions.clone(), images.clone(), generator.clone(), notifier.clone());
+        let rules = Rules { welcome_bonus: Coins::new(bonus).unwrap(), ..Rules::default() };
+        let Services { accounts, generation, gallery, avatars, payments, runner } =
+            Services::assemble(&ports, &env, &rules);
         Self {
-            accounts: Accounts {
-                users: store.clone(),
-                ledger: store.clone(),
-                env: env.clone(),
-                welcome_bonus: Coins::new(bonus).unwrap(),
-            },
-            generation: Generation {
-                jobs: store.clone(),
-                ledger: store.clone(),
-                env: env.clone(),
-                prices: PriceTable::default(),
-                deadlines: Deadlines::default(),
-                limits: JobLimits::default(),
-            },
-            gallery: GalleryService {
-                gallery: store.clone(),
-                sessions: sessions.clone(),
-                images: images.clone(),
-                ledger: store.clone(),
-                env: env.clone(),
-                session_ttl: Duration::from_secs(30 * 24 * 3600),
-            },
-            avatars: AvatarService {
-                avatars: store.clone(),
-                images: images.clone(),
-                env: env.clone(),
-                rules: aisha_domain::avatar::PhotoRules::default(),
-            },
-            payments: PaymentService {
-                users: store.clone(),
-                payments: store.clone(),
-                promos: store.clone(),
-                env: env.clone(),
-                packages: default_packages(),
-            },
+            accounts,
+            generation,
+            gallery,
+            avatars,
+            payments,
             runner,
             clock,
             store,
@@ -106,24 +65,24 @@ impl World {
         }
     }
 
+    /// The ports of this world, for another runner or service on the same stores.
+    pub fn ports(&self) -> Ports {
+        Ports::over(
+            self.store.clone(),
+            self.sessions.clone(),
+            self.images.clone(),
+            self.generator.clone(),
+            self.notifier.clone(),
+        )
+    }
+
     pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
         aisha_domain::Clock::now(&*self.clock)
     }
 
     /// A second runner on the same stores, as after a restart.
     pub fn new_runner_on(w: &World) -> JobRunner {
-        JobRunner {
-            jobs: w.store.clone(),
-            avatars: w.store.clone(),
-            gallery: w.store.clone(),
-            images: w.images.clone(),
-            generator: w.generator.clone(),
-            notifier: w.notifier.clone(),
-            catalog: aisha_domain::Catalog::default(),
-            env: w.env.clone(),
-            config: RunnerConfig::default(),
-            leases: Default::default(),
-        }
+        JobRunner::assemble(&w.ports(), &w.env, &Rules::default())
     }
 
     pub fn user(&self, tg: i64) -> User {

@@ -2,17 +2,17 @@
 //! wires it: memory stores, this adapter, and a webhook endpoint that verifies before it acts.
 #![allow(dead_code)] // each test file uses a different part
 
-use aisha_domain::generation::{Deadlines, InFlightLimit, JobLimits, PriceTable};
+use aisha_domain::generation::{InFlightLimit, JobLimits};
 use aisha_domain::ports::Jobs;
-use aisha_domain::services::Env;
 use aisha_domain::services::accounts::Accounts;
 use aisha_domain::services::avatars::AvatarService;
 use aisha_domain::services::generation::Generation;
 use aisha_domain::services::runner::{Delivery, JobRunner, RunnerConfig};
+use aisha_domain::services::{Env, Ports, Rules, Services};
 use aisha_domain::user::Profile;
-use aisha_domain::{Coins, Job, JobId, JobSpec, TelegramUserId, User};
+use aisha_domain::{Job, JobId, JobSpec, TelegramUserId, User};
 use aisha_fal::{FalClient, FalConfig, RetryPolicy, WebhookVerifier};
-use aisha_memory::{ManualClock, MemoryImageStore, MemoryStore, RecordingNotifier, SeqIds};
+use aisha_memory::{ManualClock, MemoryImageStore, MemorySessions, MemoryStore, RecordingNotifier, SeqIds};
 use aisha_sandbox::fal::{FalEmulator, Knobs};
 use axum::http::{HeaderMap, StatusCode};
 use secrecy::SecretString;
@@ -93,7 +93,11 @@ impl World {
         let store = Arc::new(MemoryStore::new());
         let images = Arc::new(MemoryImageStore::default());
         let notifier = Arc::new(RecordingNotifier::default());
-        let runner = Arc::new(Self::runner_on(&store, &images, &notifier, &env, fal.clone(), opts.webhook));
+        let sessions = Arc::new(MemorySessions::new(clock.clone()));
+        let ports = Ports::over(store.clone(), sessions, images.clone(), fal.clone(), notifier.clone());
+        let rules = Self::rules(opts.webhook);
+        let Services { accounts, generation, avatars, runner, .. } = Services::assemble(&ports, &env, &rules);
+        let runner = Arc::new(runner);
         let handled = Arc::new(Mutex::new(Vec::new()));
         let endpoint = Endpoint {
             runner: runner.clone(),
@@ -102,60 +106,23 @@ impl World {
             handled: handled.clone(),
         };
         tokio::spawn(async move { axum::serve(listener, endpoint.router()).await.unwrap() });
-        let limits = JobLimits { in_flight: InFlightLimit(1000), ..JobLimits::default() };
-        Self {
-            accounts: Accounts {
-                users: store.clone(),
-                ledger: store.clone(),
-                env: env.clone(),
-                welcome_bonus: Coins::ZERO,
-            },
-            generation: Generation {
-                jobs: store.clone(),
-                ledger: store.clone(),
-                env: env.clone(),
-                prices: PriceTable::default(),
-                deadlines: Deadlines::default(),
-                limits,
-            },
-            avatars: AvatarService {
-                avatars: store.clone(),
-                images: images.clone(),
-                env: env.clone(),
-                rules: aisha_domain::avatar::PhotoRules::default(),
-            },
-            emu,
-            fal,
-            clock,
-            store,
-            images,
-            notifier,
-            env,
-            runner,
-            handled,
+        Self { accounts, generation, avatars, emu, fal, clock, store, images, notifier, env, runner, handled }
+    }
+
+    /// No in-flight limit to speak of; the runner submits with a webhook when `webhook`.
+    fn rules(webhook: bool) -> Rules {
+        Rules {
+            limits: JobLimits { in_flight: InFlightLimit(1000), ..JobLimits::default() },
+            runner: RunnerConfig { webhook, ..RunnerConfig::default() },
+            ..Rules::default()
         }
     }
 
-    pub fn runner_on(
-        store: &Arc<MemoryStore>,
-        images: &Arc<MemoryImageStore>,
-        notifier: &Arc<RecordingNotifier>,
-        env: &Env,
-        fal: Arc<FalClient>,
-        webhook: bool,
-    ) -> JobRunner {
-        JobRunner {
-            jobs: store.clone(),
-            avatars: store.clone(),
-            gallery: store.clone(),
-            images: images.clone(),
-            generator: fal,
-            notifier: notifier.clone(),
-            catalog: aisha_domain::Catalog::default(),
-            env: env.clone(),
-            config: RunnerConfig { webhook, ..RunnerConfig::default() },
-            leases: Default::default(),
-        }
+    /// Another runner on this world's stores, with its own FAL client.
+    pub fn runner_on(&self, fal: Arc<FalClient>, webhook: bool) -> JobRunner {
+        let sessions = Arc::new(MemorySessions::new(self.clock.clone()));
+        let ports = Ports::over(self.store.clone(), sessions, self.images.clone(), fal, self.notifier.clone());
+        JobRunner::assemble(&ports, &self.env, &Self::rules(webhook))
     }
 
     pub async fn user(&self, tg: i64, coins: i64) -> User {
