@@ -356,7 +356,7 @@ async fn every_model_of_the_default_catalog_makes_an_image() {
     // the gallery names each image's model
     chat.say("/gallery");
     let newest = card(&chat, "the newest card", |c| c.starts_with("1 / 3 ·")).await;
-    assert!(newest.starts_with("1 / 3 · Nano Banana Pro (лучшее качество) · 3:4"), "{newest}");
+    assert!(newest.starts_with("1 / 3 · Nano Banana Pro (лучшая) · 3:4"), "{newest}");
     chat.say("/balance");
     let history = Chat::text(&chat.wait_text(&format!("Баланс: {} монет</b>", 100 - spent)).await);
     assert!(

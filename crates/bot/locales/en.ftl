@@ -601,6 +601,10 @@ elapsed-hours = { $hours } { $hours ->
        *[other] minutes
     }
 
+elapsed-whole-hours = { $hours } { $hours ->
+        [one] hour
+       *[other] hours
+    }
 
 training-ready =
     ✅ <b>Avatar «{ $name }» is ready!</b>

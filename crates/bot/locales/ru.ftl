@@ -677,6 +677,12 @@ elapsed-hours = { $hours } { $hours ->
        *[many] минут
     }
 
+# Exactly N hours (no "0 минут").
+elapsed-whole-hours = { $hours } { $hours ->
+        [one] час
+        [few] часа
+       *[many] часов
+    }
 
 training-ready =
     ✅ <b>Аватар «{ $name }» готов!</b>

@@ -562,7 +562,9 @@ fn the_training_status_says_how_long_it_has_been_running_when_opened() {
         (21, "идёт уже 21 минуту"),
         (22, "идёт уже 22 минуты"),
         (25, "идёт уже 25 минут"),
+        (60, "идёт уже 1 час\n"),
         (65, "идёт уже 1 час 5 минут"),
+        (120, "идёт уже 2 часа\n"),
         (125, "идёт уже 2 часа 5 минут"),
     ] {
         let started = avatar(&h, id).training_job.and_then(|j| h.store.snapshot().jobs.into_iter().find(|x| x.id == j));

@@ -312,7 +312,7 @@ fn at_each_count<'a>(one: &'a str, few: &'a str, many: &'a str) -> [(i64, &'a st
 }
 
 #[test]
-fn russian_counts_of_characters_and_orders_agree() {
+fn russian_counts_of_characters_orders_and_hours_agree() {
     let t = texts(Language::Ru);
     for (n, word) in at_each_count("символ", "символа", "символов") {
         assert_eq!(
@@ -345,6 +345,9 @@ fn russian_counts_of_characters_and_orders_agree() {
     for (n, word) in at_each_count("монету", "монеты", "монет") {
         assert_eq!(tr!(t, "invoice-description", coins = n), format!("Пополнение баланса AISHA на {n} {word}."));
     }
+    for (n, word) in at_each_count("час", "часа", "часов") {
+        assert_eq!(tr!(t, "elapsed-whole-hours", hours = n), format!("{n} {word}"));
+    }
     for (n, word) in at_each_count("изображение", "изображения", "изображений") {
         let settings = tr!(
             t,
@@ -361,7 +364,7 @@ fn russian_counts_of_characters_and_orders_agree() {
 }
 
 #[test]
-fn english_counts_of_characters_and_orders_agree() {
+fn english_counts_of_characters_orders_and_hours_agree() {
     let t = texts(Language::En);
     assert_eq!(tr!(t, "prompt-too-short", min = 1), "Too short: at least 1 character, please. Add some detail.");
     assert_eq!(tr!(t, "prompt-too-short", min = 2), "Too short: at least 2 characters, please. Add some detail.");
@@ -384,6 +387,8 @@ fn english_counts_of_characters_and_orders_agree() {
     assert_eq!(tr!(t, "invoice-title", coins = 2), "2 AISHA coins");
     assert_eq!(tr!(t, "refunded", coins = 1), "1 coin returned to your balance.");
     assert_eq!(tr!(t, "refunded", coins = 2), "2 coins returned to your balance.");
+    assert_eq!(tr!(t, "elapsed-whole-hours", hours = 1), "1 hour");
+    assert_eq!(tr!(t, "elapsed-whole-hours", hours = 2), "2 hours");
     for (n, images) in [(1, "1 image"), (2, "2 images")] {
         let settings = tr!(
             t,
