@@ -153,7 +153,7 @@ async fn seed_victim(emu: &Emulators, app: &AppProcess, id: i64, token: &str, vi
 
     let prompt = format!("секретный маяк {token}");
     chat.say("/create");
-    chat.wait_text("Опишите картинку").await;
+    chat.wait_text("Опишите одним сообщением").await;
     chat.say(&prompt);
     press_data(&chat, "1ca:169").await;
     press_data(&chat, "1cn:2").await;

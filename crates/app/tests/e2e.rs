@@ -138,7 +138,7 @@ async fn create_two_images_favorite_one_and_filter_the_gallery() {
     let u = 501;
     app.say(u, "/start").await;
     app.press(u, "Создать").await;
-    app.wait_for(u, "the prompt question", |m| text(m).contains("Опишите картинку")).await;
+    app.wait_for(u, "the prompt question", |m| text(m).contains("Опишите одним сообщением")).await;
     app.say(u, "маяк на рассвете, акварель").await;
     app.press(u, "16:9").await;
     app.press(u, "2").await;
@@ -156,7 +156,7 @@ async fn create_two_images_favorite_one_and_filter_the_gallery() {
     let card = app.wait_for(u, "the favorites-only card", |m| text(m).starts_with("1 / 1 ·")).await;
     assert!(buttons(&card).iter().any(|(t, _)| t.contains("(⭐)")), "the filter shows its indicator");
     app.say(u, "/balance").await;
-    app.wait_for(u, "the charge in the history", |m| text(m).contains("−22 изображения по описанию ×2")).await;
+    app.wait_for(u, "the charge in the history", |m| text(m).contains("−22 за изображения по описанию ×2")).await;
 }
 
 #[tokio::test]

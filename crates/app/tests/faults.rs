@@ -47,7 +47,7 @@ fn start(emu: &Emulators, backend: &Backend, extra: &[(&str, &str)]) -> AppProce
 /// /generate → prompt → 16:9 → 2 → Nano Banana 2 → confirm (22 coins).
 async fn order_two(chat: &Chat<'_>, prompt: &str) {
     chat.say("/generate");
-    chat.wait_text("Опишите картинку").await;
+    chat.wait_text("Опишите одним сообщением").await;
     chat.order(prompt, "16:9", 2, Some("Nano Banana 2"), 22).await;
 }
 
@@ -141,19 +141,19 @@ async fn refused_prompts_and_short_results_are_refunded_with_a_clear_message() {
 
     order_two(&chat, "НЕВЕРНО кот").await;
     let m = chat.wait_text("Сервис не принял заказ").await;
-    assert!(Chat::text(&m).contains("Монеты возвращены: 22 монеты"), "{}", Chat::text(&m));
+    assert!(Chat::text(&m).contains("Вернула на баланс 22 монеты"), "{}", Chat::text(&m));
     assert!(!Chat::text(&m).contains("prompt"), "FAL's field names stay in the log: {}", Chat::text(&m));
     assert_eq!(app.balance(9102), 100);
 
     order_two(&chat, "ЗАПРЕТ кот").await;
-    let m = chat.wait_text("отклонил описание по правилам контента").await;
-    assert!(Chat::text(&m).contains("Монеты возвращены: 22 монеты"), "{}", Chat::text(&m));
+    let m = chat.wait_text("отклонил описание: оно нарушает его правила").await;
+    assert!(Chat::text(&m).contains("Вернула на баланс 22 монеты"), "{}", Chat::text(&m));
     assert_eq!(app.balance(9102), 100);
 
     // one image of two: the missing one is refunded
     order_two(&chat, "МАЛО кот").await;
     let m = chat.wait_text("Готово: 1 из 2").await;
-    assert!(Chat::text(&m).contains("Не получилось изображений: 1 — вернула 11 монет"), "{}", Chat::text(&m));
+    assert!(Chat::text(&m).contains("Не получилось: 1 — вернула 11 монет"), "{}", Chat::text(&m));
     assert_eq!(chat.photos().len(), 1);
     assert_eq!(app.balance(9102), 89);
     app.assert_audit();
@@ -167,8 +167,8 @@ async fn a_stuck_job_is_failed_at_its_deadline_and_refunded() {
     let chat = emu.user(9103, "ru");
     order_two(&chat, "ЗАВИС навсегда").await;
     until("the provider to get the job", Duration::from_secs(30), || !emu.fal.requests().is_empty()).await;
-    let m = chat.wait_text("Задание не успело выполниться вовремя").await;
-    assert!(Chat::text(&m).contains("Монеты возвращены: 22 монеты"), "{}", Chat::text(&m));
+    let m = chat.wait_text("Сервис не успел выполнить заказ").await;
+    assert!(Chat::text(&m).contains("Вернула на баланс 22 монеты"), "{}", Chat::text(&m));
     assert_eq!(app.balance(9103), 100);
     let request = &emu.fal.requests()[0];
     assert!(request.cancelled, "the overdue request was cancelled at the provider");
@@ -186,8 +186,8 @@ async fn a_provider_out_of_credit_fails_jobs_with_a_refund_until_it_is_topped_up
     let app = start(&emu, &backend, &[]);
     let chat = emu.user(9104, "ru");
     order_two(&chat, "кот в космосе").await;
-    let m = chat.wait_text("Сервис генерации сейчас недоступен").await;
-    assert!(Chat::text(&m).contains("Монеты возвращены: 22 монеты"), "{}", Chat::text(&m));
+    let m = chat.wait_text("Сервис сейчас недоступен").await;
+    assert!(Chat::text(&m).contains("Вернула на баланс 22 монеты"), "{}", Chat::text(&m));
     assert_eq!(app.balance(9104), 100);
     emu.fal.update(|k| k.locked = false);
     order_two(&chat, "кот в космосе").await;
@@ -267,7 +267,7 @@ async fn forged_webhooks_are_refused_and_the_genuine_one_settles() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(chat.count("Готово"), 0);
-    assert_eq!(chat.count("Монеты возвращены"), 0, "no forged failure reached the user");
+    assert_eq!(chat.count("Вернула на баланс"), 0, "no forged failure reached the user");
     assert_eq!(app.balance(9107), 78, "charged once, nothing refunded by a forgery");
 
     emu.fal.release_webhooks(Order::AsCompleted).await;
@@ -311,7 +311,7 @@ async fn telegram_429_storms_and_5xx_delay_replies_but_deliver_each_once() {
     // a single photo, too, through the same faults
     emu.telegram.add_fault(fault(Some("sendPhoto"), 9109, FaultKind::ServerError { status: 503 }, 2));
     b.say("/generate");
-    b.wait_text("Опишите картинку").await;
+    b.wait_text("Опишите одним сообщением").await;
     b.order("один снимок", "1:1", 1, Some("FLUX.2"), 3).await;
     b.wait_text("Готово: 1 из 1").await;
 
@@ -391,17 +391,17 @@ async fn redis_down_for_ten_seconds_then_back() {
     // begun before the Redis client has reconnected is answered with the apology (its question
     // lives in Redis); the next one gets the question. (/start answers even while Redis is
     // away: leaving a dialogue is best effort.)
-    let asked = chat.count("Опишите картинку");
+    let asked = chat.count("Опишите одним сообщением");
     for _ in 0..10 {
         let answers = chat.bot_texts().len();
         chat.say("/generate");
         chat.wait_for("an answer to /generate", |_| chat.bot_texts().len() > answers).await;
-        if chat.count("Опишите картинку") > asked {
+        if chat.count("Опишите одним сообщением") > asked {
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    assert!(chat.count("Опишите картинку") > asked, "a fresh order once Redis is back");
+    assert!(chat.count("Опишите одним сообщением") > asked, "a fresh order once Redis is back");
     chat.order("кот после редиса", "16:9", 2, Some("Nano Banana 2"), 22).await;
     chat.wait_text("Готово: 2 из 2").await;
     until("two results", Duration::from_secs(30), || chat.count("Готово: 2 из 2") == 2).await;
@@ -537,7 +537,7 @@ fn next(state: &mut u64) -> u64 {
 async fn order_round(chat: &Chat<'_>, prompt: &str) -> aisha_sandbox::telegram::ChatMessage {
     let confirmations = chat.count("Проверьте заказ");
     chat.say("/generate");
-    chat.wait_text("Опишите картинку").await;
+    chat.wait_text("Опишите одним сообщением").await;
     chat.say(prompt);
     chat.wait_text("Выберите формат").await;
     chat.press_exact("16:9").await;

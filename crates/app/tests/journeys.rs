@@ -70,7 +70,7 @@ async fn top_up_create_four_images_then_filter_favorite_delete_and_see_stats() {
 
     chat.say("/start");
     chat.press("Создать").await;
-    chat.wait_text("Опишите картинку").await;
+    chat.wait_text("Опишите одним сообщением").await;
     chat.order("сад камней в Киото, туман", "1:1", 4, Some("Nano Banana 2"), 44).await;
     let done = chat.wait_text("Готово: 4 из 4").await;
     let photos = chat.photos();
@@ -105,9 +105,9 @@ async fn top_up_create_four_images_then_filter_favorite_delete_and_see_stats() {
     chat.press("Только избранное").await;
     let fav = card(&chat, "the favorites-only card", |c| c.starts_with("1 / 1 ·")).await;
     assert!(fav.ends_with("· ⭐"), "the card shows its star: {fav}");
-    // type: photos with an avatar — none
+    // type: photos with me — none
     chat.press("Фильтры").await;
-    chat.press("С аватаром").await;
+    chat.press("🎭 Фото со мной").await;
     chat.wait_text("Под выбранные фильтры ничего не подходит").await;
     chat.press("Сбросить фильтры").await;
     card(&chat, "all four again", |c| c.contains(" / 4 ·")).await;
@@ -134,14 +134,14 @@ async fn top_up_create_four_images_then_filter_favorite_delete_and_see_stats() {
     chat.press("Статистика").await;
     let stats = chat.wait_text("Статистика</b>").await;
     let stats = Chat::text(&stats);
-    for line in ["Всего изображений: 3", "По описанию: 3", "С аватаром: 0", "В избранном: 1", "Потрачено: 44 монеты"]
+    for line in ["Всего изображений: 3", "По описанию: 3", "Фото со мной: 0", "В избранном: 1", "Потрачено: 44 монеты"]
     {
         assert!(stats.contains(line), "{line:?} missing from the stats:\n{stats}");
     }
     chat.say("/balance");
     let history = Chat::text(&chat.wait_text("Баланс: 56 монет</b>").await);
     assert!(
-        history.contains("−44 изображения по описанию ×4") && history.contains("+100 пополнение (50 ⭐)"),
+        history.contains("−44 за изображения по описанию ×4") && history.contains("+100 пополнение (50 ⭐)"),
         "{history}"
     );
     app.assert_audit();
@@ -190,7 +190,7 @@ async fn an_avatar_from_uploaded_albums_gives_photos_with_me() {
     card(&chat, "a card", |c| c.contains(" / 2 · Марина · 3:4")).await;
     chat.press("Статистика").await;
     let stats = Chat::text(&chat.wait_text("Статистика</b>").await);
-    assert!(stats.contains("С аватаром: 2") && stats.contains("• Марина: 2"), "{stats}");
+    assert!(stats.contains("Фото со мной: 2") && stats.contains("• Марина: 2"), "{stats}");
     app.assert_audit();
 }
 
@@ -238,7 +238,7 @@ async fn an_operator_refunds_a_stars_payment() {
     chat.wait_text("Оплата прошла: +100 монет").await;
     // spend 22 of the 100 coins
     chat.say("/generate");
-    chat.wait_text("Опишите картинку").await;
+    chat.wait_text("Опишите одним сообщением").await;
     chat.order("бумажный кораблик в луже", "16:9", 2, Some("Nano Banana 2"), 22).await;
     chat.wait_text("Готово: 2 из 2").await;
 
@@ -262,7 +262,7 @@ async fn an_operator_refunds_a_stars_payment() {
     assert_eq!(refund["telegram_payment_charge_id"], charge.as_str());
     chat.say("/balance");
     let history = Chat::text(&chat.wait_text("Баланс: 0 монет</b>").await);
-    assert!(history.contains("−78 возврат платежа звёздами"), "{history}");
+    assert!(history.contains("−78 возврат звёзд"), "{history}");
 
     // twice: refused, the balance untouched
     let again = app.command(&["admin", "payments", "refund", &charge, "--force"]);
@@ -300,14 +300,14 @@ async fn switching_to_english_changes_every_screen() {
     let (emu, _backend, app) = start(&[("AISHA__LIMITS__WELCOME_BONUS", "20")]).await;
     let chat = emu.user(8106, "ru");
     chat.say("/settings");
-    chat.wait_text("Язык: Русский").await;
+    chat.wait_text("Язык: русский").await;
     chat.press("English").await;
     chat.wait_text("Language: English").await;
 
     chat.say("/start");
     chat.wait_text("Main menu").await;
     chat.press("Create").await;
-    chat.wait_text("Describe the picture").await;
+    chat.wait_text("Describe in one message").await;
     chat.say("a lighthouse at dawn");
     chat.wait_text("Choose the format").await;
     chat.press_exact("16:9").await;
@@ -327,7 +327,7 @@ async fn switching_to_english_changes_every_screen() {
     // and back
     chat.say("/settings");
     chat.press("Русский").await;
-    chat.wait_text("Язык: Русский").await;
+    chat.wait_text("Язык: русский").await;
     // a user whose Telegram speaks English gets English from the first message
     let en = emu.user(8107, "en");
     en.say("/start");
@@ -344,7 +344,7 @@ async fn every_model_of_the_default_catalog_makes_an_image() {
     let mut spent = 0;
     for (n, (model, price)) in [("Nano Banana 2", 11), ("FLUX.2", 3), ("Nano Banana Pro", 20)].into_iter().enumerate() {
         chat.say("/generate");
-        chat.wait_for("the prompt question", |_| chat.count("Опишите картинку") > n).await;
+        chat.wait_for("the prompt question", |_| chat.count("Опишите одним сообщением") > n).await;
         chat.order(&format!("маяк на рассвете, вариант {}", n + 1), "3:4", 1, Some(model), price).await;
         chat.wait_for("the result", |_| chat.count("Готово: 1 из 1") > n).await;
         spent += price;
@@ -356,11 +356,11 @@ async fn every_model_of_the_default_catalog_makes_an_image() {
     // the gallery names each image's model
     chat.say("/gallery");
     let newest = card(&chat, "the newest card", |c| c.starts_with("1 / 3 ·")).await;
-    assert!(newest.starts_with("1 / 3 · Nano Banana Pro (лучшее качество) · 3:4"), "{newest}");
+    assert!(newest.starts_with("1 / 3 · Nano Banana Pro (лучшая) · 3:4"), "{newest}");
     chat.say("/balance");
     let history = Chat::text(&chat.wait_text(&format!("Баланс: {} монет</b>", 100 - spent)).await);
     assert!(
-        history.contains("−20 изображения по описанию ×1") && history.contains("−3 изображения по описанию ×1"),
+        history.contains("−20 за изображения по описанию ×1") && history.contains("−3 за изображения по описанию ×1"),
         "{history}"
     );
     app.assert_audit();

@@ -270,7 +270,7 @@ async fn a_refund_names_the_coins_held_by_unfinished_jobs() {
     let charge = top_up_100(&chat).await;
     chat.wait_text("Оплата прошла: +100 монет").await;
     chat.say("/generate");
-    chat.wait_text("Опишите картинку").await;
+    chat.wait_text("Опишите одним сообщением").await;
     chat.order("маяк в тумане", "16:9", 2, Some("Nano Banana 2"), 22).await;
     until("the job to be charged", Duration::from_secs(30), || app.balance(9304) == 78).await;
 

@@ -60,7 +60,7 @@ async fn two_replicas_share_the_work_and_polling_fails_over() {
     for (n, chat) in chats.iter().enumerate() {
         chat.say("/start");
         chat.press("Создать").await;
-        chat.wait_text("Опишите картинку").await;
+        chat.wait_text("Опишите одним сообщением").await;
         chat.say(&format!("маяк {n}"));
         chat.press("1:1").await;
         chat.wait_text("Сколько вариантов").await;
@@ -104,7 +104,7 @@ const SHORT_LEASES: [(&str, &str); 5] = [
 async fn order_one(chat: &Chat<'_>, prompt: &str) {
     chat.say("/start");
     chat.press("Создать").await;
-    chat.wait_text("Опишите картинку").await;
+    chat.wait_text("Опишите одним сообщением").await;
     chat.say(prompt);
     chat.press("1:1").await;
     chat.wait_text("Сколько вариантов").await;

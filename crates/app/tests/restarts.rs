@@ -14,7 +14,7 @@ fn bin() -> &'static Path {
 async fn order_two_images(chat: &Chat<'_>, prompt: &str) {
     chat.say("/start");
     chat.press("Создать").await;
-    chat.wait_text("Опишите картинку").await;
+    chat.wait_text("Опишите одним сообщением").await;
     chat.say(prompt);
     chat.press("16:9").await;
     chat.press("2").await;
@@ -61,7 +61,7 @@ async fn a_job_in_flight_survives_sigkill_and_is_delivered_once_after_restart() 
     assert_eq!(done, 1, "one result message");
     app.assert_audit();
     chat.say("/balance");
-    chat.wait_text("−22 изображения по описанию ×2").await;
+    chat.wait_text("−22 за изображения по описанию ×2").await;
     // the restarted process accounts for what it did
     let (_, metrics) = app.get("/metrics").await;
     for series in [

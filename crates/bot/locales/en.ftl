@@ -21,9 +21,9 @@ off = off
 ## Menu and common
 
 welcome =
-    Hi, { $name }! I'm AISHA — I draw pictures from a description.
+    Hi, { $name }! I'm AISHA — I make images from a description.
 
-    Describe what you'd like to see and I'll make the image. Everything you make is kept in your gallery.
+    Write what you'd like to see and I'll draw it. Everything you make is kept in your gallery.
 
 gift-first-image = 🎁 A gift from me: { $coins } { $coins ->
         [one] coin
@@ -60,12 +60,18 @@ error = Something went wrong on our side. Please try again in a minute — nothi
 ## Create
 
 ask-prompt =
-    ✏️ Describe the picture in one message (3 to 2000 characters).
+    ✏️ Describe in one message what to draw (3 to 2000 characters).
 
     For example: <i>a ginger cat in glasses reading a book, watercolour</i>
 
-prompt-too-short = Too short: at least { $min } characters, please. Add some detail.
-prompt-too-long = Too long: { $length } characters, the limit is { $max }. Please shorten it.
+prompt-too-short = Too short: at least { $min } { $min ->
+        [one] character
+       *[other] characters
+    }, please. Add some detail.
+prompt-too-long = Too long: { $length } { $length ->
+        [one] character
+       *[other] characters
+    }, the limit is { $max }. Please shorten it.
 prompt-replaced = ✏️ I've replaced the description with the new one.
 expect-button = 👇 { $step } — or send a new description and I'll use it instead.
 expect-aspect = Pick a format with a button below
@@ -84,12 +90,12 @@ price-from = 💰 Price: from { $price } { $price ->
 
 ask-aspect = 📐 Choose the format:
 ask-count = 🔢 How many variants?
-ask-model = ⚙️ Choose the model:
+ask-model = ⚙️ Choose the model (the price is per image):
 
-model-button = { $model } — { $price } { $price ->
+model-button = { $model } · { $price } { $price ->
         [one] coin
        *[other] coins
-    } each
+    }
 
 model-gone = This model is no longer available. Choose another one:
 
@@ -124,8 +130,11 @@ not-enough = Not enough coins: this costs { $price } { $price ->
 btn-top-up = 💳 Top up
 order-kept = I've kept your order: after paying, press «Continue the order» to get back to its confirmation.
 btn-resume = ▶️ Continue the order
-too-many = { $limit } jobs are already running — please wait until one finishes.
-status-pending = ⏳ Sending the job…
+too-many = At most { $limit } { $limit ->
+        [one] order
+       *[other] orders
+    } at a time. Please wait until one of them finishes.
+status-pending = ⏳ Sending the order…
 status-queued = ⏳ Queued{ $position }…
 status-position = {""} — { $ahead } ahead of you
 status-running = 🎨 Drawing…
@@ -171,7 +180,7 @@ command-paysupport = Help with payments
 help-commands = Commands: { $commands }
 grid-page = 🗂 Images { $first }–{ $last } of { $total }. Tap a number to open its card.
 btn-grid-cards = 🖼 As cards
-status-delivering = 📤 Images received, sending…
+status-delivering = 📤 Images ready, sending…
 
 result-balance = 💰 Balance: { $balance } { $balance ->
         [one] coin
@@ -190,17 +199,20 @@ btn-edit-prompt = ✏️ Edit prompt
 btn-favorite = ☆ { $number }
 btn-unfavorite = ⭐ { $number }
 fail-policy = 🚫 The service refused the description under its content rules.
-fail-outage = ⚠️ The image service is unavailable right now.
+fail-outage = ⚠️ The service is unavailable right now.
 fail-params = ⚠️ The service refused the order: I built the request to it wrongly. We are looking into it.
 fail-nsfw = 🚫 Every image was hidden by the safety filter.
 fail-no-result = ⚠️ The service returned no result.
-fail-timeout = ⌛ The job did not finish in time.
-fail-cancelled = ✖️ The job was cancelled.
-refunded = Coins returned: { $coins }.
-job-cancelled = Job cancelled, coins returned.
+fail-timeout = ⌛ The service did not finish the order in time.
+fail-cancelled = ✖️ The order was cancelled.
+refunded = { $coins } { $coins ->
+        [one] coin
+       *[other] coins
+    } returned to your balance.
+job-cancelled = Cancelled, coins returned.
 job-too-late = Too late to cancel — the images are almost ready.
 job-cancel-requested = I asked the service to stop the training. If it stops in time, the coins come back.
-job-ended = The job has already finished.
+job-ended = Already finished — nothing to cancel.
 not-found = Not found.
 
 ## Gallery
@@ -222,7 +234,7 @@ filters =
 filter-none = Showing every image.
 filter-type-all = All types
 filter-type-prompt = 🎨 From a description
-filter-type-avatar = 🎭 Avatar photos
+filter-type-avatar = 🎭 Photos with me
 filter-favorites = ⭐ Favorites only
 filter-avatar = 🎭 Avatar: { $avatar }
 filter-avatar-all = any
@@ -257,7 +269,7 @@ stats =
 
     Images: { $total }
     🎨 From a description: { $from_prompt }
-    🎭 Avatar photos: { $with_avatar }
+    🎭 Photos with me: { $with_avatar }
 
 stats-avatar =
     {""}
@@ -273,8 +285,11 @@ settings =
 
     Language: { $language }
     Timezone: { $timezone }
-    Defaults: { $aspect }, { $count } images, { $model }
-    Quick mode (no format questions): { $quick }
+    Defaults: { $aspect }, { $count } { $count ->
+        [one] image
+       *[other] images
+    }, { $model }
+    Quick mode (no format, count or model questions): { $quick }
 
 language-name = English
 btn-language = 🇷🇺 Русский
@@ -299,9 +314,12 @@ saved = Saved.
 help =
     ❓ <b>Help</b>
 
-    🎨 <b>Create</b> — a picture from a description. Models and the price per image:
+    🎨 <b>Create</b> — an image from your description. Models and the price per image:
     { $models }
-    Up to 4 variants at once, at most { $jobs } jobs at a time.
+    Up to 4 variants at once, at most { $jobs } { $jobs ->
+        [one] order
+       *[other] orders
+    } at a time.
 
     🎭 <b>Avatars</b> — a model trained on { $min_photos }–{ $max_photos } of your photos (training { $training } { $training ->
         [one] coin
@@ -313,7 +331,7 @@ help =
 
     🖼 <b>Gallery</b> — everything you made: browse, favorite, filter by type, avatar and date, delete.
 
-    💰 <b>Balance</b> — coins are bought with Telegram Stars. If a job fails, its coins come back automatically.
+    💰 <b>Balance</b> — coins are bought with Telegram Stars. If an order fails, its coins come back automatically.
 
 ## Balance
 
@@ -329,15 +347,15 @@ no-history = No transactions yet.
 btn-older = Older ➡️
 btn-newer = ⬅️ Newer
 btn-promo = 🎟 Promo code
-row-charge = { $amount } images from a description ×{ $count }
+row-charge = { $amount } for images from a description ×{ $count }
 
 help-model = • { $model } — { $price } { $price ->
         [one] coin
        *[other] coins
     }
 
-row-training = { $amount } avatar training
-row-avatar-photos = { $amount } avatar photos ×{ $count }
+row-training = { $amount } for avatar training
+row-avatar-photos = { $amount } for photos with me ×{ $count }
 row-refund = +{ $amount } refund
 row-top-up = +{ $amount } Stars top-up ({ $stars } ⭐)
 row-stars-refund = { $amount } Stars payment refunded
@@ -355,7 +373,10 @@ package = { $coins } { $coins ->
     } — { $stars } ⭐
 
 package-bonus = {""} (+{ $percent }%)
-invoice-title = { $coins } AISHA coins
+invoice-title = { $coins } AISHA { $coins ->
+        [one] coin
+       *[other] coins
+    }
 
 invoice-description = Adds { $coins } { $coins ->
         [one] coin
@@ -418,7 +439,7 @@ admin-only = This command is for operators only.
 
 btn-avatars = 🎭 My avatars
 what-create = creating an image
-what-with-me = photos with an avatar
+what-with-me = making photos with me
 what-date-range = entering a period
 what-promo = entering a promo code
 what-timezone = choosing a timezone
@@ -443,7 +464,7 @@ avatars-empty =
     }.
 
 avatar-line = { $number }. { $name }{ $main } — { $status }
-main-mark = {""} ⭐
+main-mark = {""} 📌
 status-draft = photos { $photos }/{ $min_photos }
 status-training = training since { $since }
 status-ready = ready
@@ -489,7 +510,7 @@ photo-refused-line =
 photo-file-name = {""} ({ $file })
 reason-too-big = larger than { $max_mb } MB
 reason-too-small = too small — { $width }×{ $height } px, the shorter side must be at least { $min_side } px
-reason-not-image = not a photo — send JPEG, PNG or WebP
+reason-not-image = unsupported format — send JPEG, PNG or WebP
 reason-duplicate = this photo is already there
 reason-full = the avatar already has { $max_photos } photos, the maximum
 reason-closed = the photos cannot be changed now
@@ -580,10 +601,15 @@ elapsed-hours = { $hours } { $hours ->
        *[other] minutes
     }
 
+elapsed-whole-hours = { $hours } { $hours ->
+        [one] hour
+       *[other] hours
+    }
+
 training-ready =
     ✅ <b>Avatar «{ $name }» is ready!</b>
 
-    Now I can put you into any scene: tap «Create photos» and describe the picture.
+    Now I can put you into any scene: tap «Create photos» and describe the scene.
 
 btn-create-photos = 📸 Create photos
 
@@ -605,12 +631,12 @@ avatar-card =
     Photos: { $photos }
     In the photos: { $gender }
 
-card-main = {""} · ⭐ main
+card-main = {""} · 📌 main
 card-draft = collecting photos ({ $photos }/{ $min_photos })
 card-training = training since { $since }, running for { $elapsed }
 card-ready = ✅ ready
 card-failed = ❌ training failed — you can change the photos and train again
-btn-set-main = ⭐ Make main
+btn-set-main = 📌 Make main
 btn-rename = ✏️ Rename
 btn-delete-avatar = 🗑 Delete
 btn-cancel-training = ✖️ Cancel training
@@ -620,9 +646,9 @@ not-usable = Only a trained avatar can be the main one.
 ask-rename = ✏️ A new name for «{ $name }» (2 to 40 characters):
 
 confirm-avatar-delete =
-    🗑 <b>Delete «{ $name }»?</b>
+    🗑 <b>Delete the avatar «{ $name }»?</b>
 
-    Its photos ({ $photos }) and the trained model are removed for good. Images you made with it stay in the gallery.
+    Its photos ({ $photos }) and the trained model will be removed for good. Images you made with it stay in the gallery.
 
 btn-delete-avatar-yes = 🗑 Yes, delete
 avatar-deleted = 🗑 Avatar «{ $name }» deleted. Images made with it stay in the gallery.
@@ -633,7 +659,7 @@ with-me =
     Avatar: <b>{ $name }</b>
     { $price }
 
-    ✏️ Describe a picture with you in it (3 to 2000 characters).
+    ✏️ Describe a scene with you in it (3 to 2000 characters).
 
     For example: <i>in a spacesuit on Mars, cinematic light</i>
 
@@ -670,7 +696,7 @@ training-too-late = Too late to cancel — the training has just finished.
 
 row-admin-plain = { $amount } balance adjustment by support
 support-contact = Write to support: { $contact }. Mention the payment number from the list below — it helps find it faster.
-support-relay = Describe what happened in one message right here — I will pass it to an operator with the list of your payments, and they will get in touch with you.
+support-relay = Describe what happened in one message right here — I will pass it to support with the list of your payments, and they will get in touch with you.
 
 support-payments =
     <b>Your recent payments</b>
@@ -687,11 +713,11 @@ support-payment-line =
 
 support-refunded = {""} · refunded
 btn-support-write = ✉️ Write to support
-support-sent = ✉️ I passed your message to an operator — they will get in touch with you on Telegram.
+support-sent = ✉️ I passed your message to support — they will get in touch with you on Telegram.
 
 support-to-operator =
     ✉️ <b>Payment question</b>
-    From: { $name } (Telegram id <code>{ $telegram_id }</code>{ $username })
+    From: { $name } (Telegram ID: <code>{ $telegram_id }</code>{ $username })
 
     { $question }
 
@@ -718,7 +744,7 @@ with-me-price = 💰 Price: { $price } { $price ->
     }
 
 elapsed-moment = less than a minute
-support-text-only = I can pass only text to an operator — please describe what happened in words.
+support-text-only = I can pass only text to support — please describe what happened in words.
 
 ## styles and translation (issue 20)
 

@@ -22,9 +22,9 @@ off = выкл
 ## Menu and common
 
 welcome =
-    Привет, { $name }! Я AISHA — рисую картинки по описанию.
+    Привет, { $name }! Я AISHA — создаю изображения по описанию.
 
-    Опишите, что хотите увидеть, а я создам изображение. Новые работы сохраняются в галерее.
+    Напишите, что хотите увидеть, и я нарисую. Все работы сохраняются в галерее.
 
 # Under the welcome: the gift credited at registration, enough for a first image or not.
 gift-first-image = 🎁 Мой подарок: { $coins } { $coins ->
@@ -60,17 +60,25 @@ unknown-command = Такой команды я не знаю. Выберите �
 outdated = Эта кнопка устарела — вот актуальный экран.
 nothing-to-cancel = Отменять нечего.
 cancelled = Отменено: { $action }.
-error = Что-то пошло не так с нашей стороны. Попробуйте ещё раз через минуту — ничего не потеряно.
+error = У нас что-то сломалось. Попробуйте ещё раз через минуту — ничего не потерялось.
 
 ## Create
 
 ask-prompt =
-    ✏️ Опишите картинку одним сообщением (от 3 до 2000 символов).
+    ✏️ Опишите одним сообщением, что нарисовать (от 3 до 2000 символов).
 
     Например: <i>рыжий кот в очках читает книгу, акварель</i>
 
-prompt-too-short = Слишком коротко: нужно хотя бы { $min } символа. Опишите подробнее.
-prompt-too-long = Слишком длинно: { $length } символов при лимите { $max }. Сократите описание.
+prompt-too-short = Слишком коротко: нужно хотя бы { $min } { $min ->
+        [one] символ
+        [few] символа
+       *[many] символов
+    }. Опишите подробнее.
+prompt-too-long = Слишком длинно: { $length } { $length ->
+        [one] символ
+        [few] символа
+       *[many] символов
+    }, а можно не больше { $max }. Сократите описание.
 # Text typed while Create waits for a button replaced the draft's description.
 prompt-replaced = ✏️ Заменила описание на новое.
 # Text typed while a button is expected: which one (`expect-*`).
@@ -94,14 +102,14 @@ price-from = 💰 Цена: от { $price } { $price ->
 
 ask-aspect = 📐 Выберите формат изображения:
 ask-count = 🔢 Сколько вариантов сделать?
-ask-model = ⚙️ Выберите модель:
+ask-model = ⚙️ Выберите модель (цена — за одно изображение):
 
-# A model button: its name and the price of one image.
-model-button = { $model } — { $price } { $price ->
+# A model button: its name and the price of one image (`ask-model` says "per image").
+model-button = { $model } · { $price } { $price ->
         [one] монета
         [few] монеты
        *[many] монет
-    } за картинку
+    }
 
 # The draft's model was disabled or removed since it was chosen.
 model-gone = Эта модель больше недоступна. Выберите другую:
@@ -137,22 +145,26 @@ not-enough = Не хватает монет: это стоит { $price } { $pri
         [one] монета
         [few] монеты
        *[many] монет
-    }. Пополните баланс, и можно продолжить.
+    }. Пополните баланс — и продолжим.
 
 btn-top-up = 💳 Пополнить
 # Under "not enough coins" in Create: the draft waits for the top-up.
-order-kept = Я сохранила заказ: после оплаты нажмите «Продолжить заказ», и он вернётся к подтверждению.
+order-kept = Я сохранила заказ: после оплаты нажмите «Продолжить заказ» — и я снова покажу его для подтверждения.
 # On the top-up receipt: back to the kept order.
 btn-resume = ▶️ Продолжить заказ
-too-many = Сейчас уже выполняется { $limit } задания — дождитесь, пока одно завершится.
-status-pending = ⏳ Отправляю задание…
+too-many = Одновременно — не больше { $limit } { $limit ->
+        [one] заказа
+        [few] заказов
+       *[many] заказов
+    }. Дождитесь, пока один из текущих завершится.
+status-pending = ⏳ Отправляю заказ…
 status-queued = ⏳ В очереди{ $position }…
 status-position = {""} — перед вами { $ahead }
 status-running = 🎨 Рисую…
 btn-cancel-job = ✖️ Отменить
 result = ✅ Готово: { $delivered } из { $ordered }.
 
-result-partial = Не получилось изображений: { $failed } — вернула { $coins } { $coins ->
+result-partial = Не получилось: { $failed } — вернула { $coins } { $coins ->
         [one] монету
         [few] монеты
        *[many] монет
@@ -167,7 +179,7 @@ improved =
 
     Ваше: <i>{ $prompt }</i>
 
-btn-improve-take = ✅ Взять это
+btn-improve-take = ✅ Использовать
 btn-improve-keep = ↩️ Оставить моё
 improve-limit = ✨ На сегодня улучшения закончились — оставляю ваше описание.
 improve-down = ✨ Сейчас не получается улучшить описание — оставляю ваше.
@@ -175,7 +187,7 @@ improve-unusable = ✨ Лучше предложить не получилось
 
 # The description the assistant made from a photo.
 photo-prompt-made =
-    📷 Описание по фото:
+    📷 Описание по фото (на английском — так модель понимает точнее):
     <i>{ $prompt }</i>
 
     Можно заменить своим — просто напишите его на следующем шаге.
@@ -198,7 +210,7 @@ help-commands = Команды: { $commands }
 grid-page = 🗂 Изображения { $first }–{ $last } из { $total }. Нажмите номер, чтобы открыть карточку.
 btn-grid-cards = 🖼 Карточками
 # The status message once the provider finished and the images are on their way.
-status-delivering = 📤 Изображения получены, отправляю…
+status-delivering = 📤 Изображения готовы, отправляю…
 
 # The balance under a result.
 result-balance = 💰 На балансе { $balance } { $balance ->
@@ -211,7 +223,7 @@ btn-original = 📄 Оригинал
 btn-originals = 📄 Оригиналы файлами
 # Width, height, size.
 original-caption = 📄 Оригинал без сжатия: { $width }×{ $height }, { $size }.
-original-too-big = Файл больше 50 МБ: такой Телеграм не даёт мне отправить.
+original-too-big = Файл больше 50 МБ — такие файлы Telegram не даёт мне отправлять.
 unit-mb = МБ
 unit-kb = КБ
 decimal-point = ,
@@ -219,24 +231,24 @@ btn-again = 🔁 Ещё раз
 btn-edit-prompt = ✏️ Изменить описание
 btn-favorite = ☆ { $number }
 btn-unfavorite = ⭐ { $number }
-fail-policy = 🚫 Сервис отклонил описание по правилам контента.
-fail-outage = ⚠️ Сервис генерации сейчас недоступен.
-fail-params = ⚠️ Сервис не принял заказ: запрос к нему собрала я, и с ошибкой. Мы уже разбираемся.
+fail-policy = 🚫 Сервис отклонил описание: оно нарушает его правила.
+fail-outage = ⚠️ Сервис сейчас недоступен.
+fail-params = ⚠️ Сервис не принял заказ: я ошиблась, когда составляла запрос. Мы уже разбираемся.
 fail-nsfw = 🚫 Все изображения скрыты фильтром безопасности.
-fail-no-result = ⚠️ От сервиса генерации нет результата.
-fail-timeout = ⌛ Задание не успело выполниться вовремя.
-fail-cancelled = ✖️ Задание отменено.
+fail-no-result = ⚠️ Сервис не вернул результат.
+fail-timeout = ⌛ Сервис не успел выполнить заказ.
+fail-cancelled = ✖️ Заказ отменён.
 
-refunded = Монеты возвращены: { $coins } { $coins ->
-        [one] монета
+refunded = Вернула на баланс { $coins } { $coins ->
+        [one] монету
         [few] монеты
        *[many] монет
     }.
 
-job-cancelled = Задание отменено, монеты возвращены.
+job-cancelled = Отменила и вернула монеты.
 job-too-late = Уже поздно отменять — изображения почти готовы.
 job-cancel-requested = Попросила сервис остановить обучение. Если он успеет остановиться, монеты вернутся.
-job-ended = Задание уже завершено.
+job-ended = Уже завершено — отменять нечего.
 not-found = Не найдено.
 
 ## Gallery
@@ -258,7 +270,7 @@ filters =
 filter-none = Показываются все изображения.
 filter-type-all = Все типы
 filter-type-prompt = 🎨 По описанию
-filter-type-avatar = 🎭 С аватаром
+filter-type-avatar = 🎭 Фото со мной
 filter-favorites = ⭐ Только избранное
 filter-avatar = 🎭 Аватар: { $avatar }
 filter-avatar-all = любой
@@ -296,7 +308,7 @@ stats =
 
     Всего изображений: { $total }
     🎨 По описанию: { $from_prompt }
-    🎭 С аватаром: { $with_avatar }
+    🎭 Фото со мной: { $with_avatar }
 
 stats-avatar =
     {""}
@@ -317,19 +329,19 @@ settings =
         [few] изображения
        *[many] изображений
     }, { $model }
-    Быстрый режим (без вопросов о формате): { $quick }
+    Быстрый режим (без выбора формата, количества и модели): { $quick }
 
-language-name = Русский
+language-name = русский
 btn-language = 🇬🇧 English
 btn-timezone = 🕒 Часовой пояс
 btn-defaults = 🎛 Параметры по умолчанию
 btn-quick = ⚡ Быстрый режим: { $state }
 
 choose-timezone =
-    🕒 Выберите часовой пояс или напишите свой город или смещение (например, <code>Новосибирск</code> или <code>UTC+5</code>).
+    🕒 Выберите часовой пояс или напишите город либо смещение от UTC (например, <code>Новосибирск</code> или <code>UTC+5</code>).
     Сейчас: { $current }
 
-bad-timezone = Не знаю такой часовой пояс: { $zone }. Напишите город (например, Москва) или смещение от UTC (например, UTC+3).
+bad-timezone = Не знаю такого часового пояса: { $zone }. Напишите город (например, Москва) или смещение от UTC (например, UTC+3).
 
 defaults =
     🎛 <b>Параметры по умолчанию</b>
@@ -342,11 +354,15 @@ saved = Сохранено.
 help =
     ❓ <b>Помощь</b>
 
-    🎨 <b>Создать</b> — картинка по описанию. Модели и цена за изображение:
+    🎨 <b>Создать</b> — изображение по вашему описанию. Модели и цена за одно изображение:
     { $models }
-    До 4 вариантов за раз, не больше { $jobs } заданий одновременно.
+    До 4 вариантов за раз, не больше { $jobs } { $jobs ->
+        [one] заказа
+        [few] заказов
+       *[many] заказов
+    } одновременно.
 
-    🎭 <b>Аватары</b> — модель, обученная на { $min_photos }–{ $max_photos } ваших фото (обучение { $training } { $training ->
+    🎭 <b>Аватары</b> — модель, обученная на { $min_photos }–{ $max_photos } ваших фото (обучение — { $training } { $training ->
         [one] монета
         [few] монеты
        *[many] монет
@@ -358,7 +374,7 @@ help =
 
     🖼 <b>Галерея</b> — все ваши работы: листайте, добавляйте в избранное, фильтруйте по типу, аватару и дате, удаляйте.
 
-    💰 <b>Баланс</b> — монеты покупаются за звёзды Telegram. Если задание не удалось, монеты возвращаются автоматически.
+    💰 <b>Баланс</b> — монеты покупаются за звёзды Telegram. Если заказ не выполнен, монеты возвращаются автоматически.
 
 ## Balance
 
@@ -372,10 +388,10 @@ balance =
     { $history }
 
 no-history = Операций пока нет.
-btn-older = Старше ➡️
-btn-newer = ⬅️ Новее
+btn-older = Старые ➡️
+btn-newer = ⬅️ Новые
 btn-promo = 🎟 Промокод
-row-charge = { $amount } изображения по описанию ×{ $count }
+row-charge = { $amount } за изображения по описанию ×{ $count }
 
 # One model in the help: name and price per image.
 help-model = • { $model } — { $price } { $price ->
@@ -384,11 +400,11 @@ help-model = • { $model } — { $price } { $price ->
        *[many] монет
     }
 
-row-training = { $amount } обучение аватара
-row-avatar-photos = { $amount } фото с аватаром ×{ $count }
+row-training = { $amount } за обучение аватара
+row-avatar-photos = { $amount } за фото со мной ×{ $count }
 row-refund = +{ $amount } возврат
 row-top-up = +{ $amount } пополнение ({ $stars } ⭐)
-row-stars-refund = { $amount } возврат платежа звёздами
+row-stars-refund = { $amount } возврат звёзд
 row-promo = +{ $amount } промокод { $code }
 row-welcome = +{ $amount } приветственный подарок
 row-admin = { $amount } { $note }
@@ -404,8 +420,16 @@ package = { $coins } { $coins ->
     } — { $stars } ⭐
 
 package-bonus = {""} (+{ $percent }%)
-invoice-title = { $coins } монет AISHA
-invoice-description = Пополнение баланса AISHA на { $coins } монет.
+invoice-title = { $coins } { $coins ->
+        [one] монета
+        [few] монеты
+       *[many] монет
+    } AISHA
+invoice-description = Пополнение баланса AISHA на { $coins } { $coins ->
+        [one] монету
+        [few] монеты
+       *[many] монет
+    }.
 
 paid = ✅ Оплата прошла: +{ $coins } { $coins ->
         [one] монета
@@ -444,7 +468,7 @@ promo-unknown = Такого промокода нет.
 promo-inactive = Этот промокод отключён.
 promo-not-yet = Промокод начнёт действовать { $date }.
 promo-expired = Срок действия промокода истёк { $date }.
-promo-used-up = Промокод уже использован максимальное число раз.
+promo-used-up = У этого промокода закончились активации.
 promo-already = Вы уже использовали этот промокод.
 # Under a refusal: another code, or Cancel.
 promo-retry = Отправьте другой промокод или нажмите «Отмена».
@@ -469,7 +493,7 @@ admin-only = Команда доступна только операторам.
 
 btn-avatars = 🎭 Мои аватары
 what-create = создание изображения
-what-with-me = фото с аватаром
+what-with-me = создание фото со мной
 what-date-range = ввод периода
 what-promo = ввод промокода
 what-timezone = выбор часового пояса
@@ -495,7 +519,7 @@ avatars-empty =
     }.
 
 avatar-line = { $number }. { $name }{ $main } — { $status }
-main-mark = {""} ⭐
+main-mark = {""} 📌
 status-draft = фото { $photos }/{ $min_photos }
 status-training = обучается с { $since }
 status-ready = готов
@@ -509,7 +533,11 @@ ask-avatar-name =
 
     Как его назвать? От 2 до 40 символов на любом языке — например, ваше имя.
 
-avatar-name-length = Имя должно быть от { $min } до { $max } символов, а в этом { $length }. Попробуйте другое.
+avatar-name-length = Имя должно быть от { $min } до { $max } символов, а в этом { $length } { $length ->
+        [one] символ
+        [few] символа
+       *[many] символов
+    }. Попробуйте другое.
 avatar-name-line = Имя должно быть одной строкой без служебных символов.
 ask-gender = Кто на фото для «{ $name }»? В каждом заказе «Фото со мной» я подскажу модели, кого рисовать: мужчину или женщину.
 btn-male = 👨 Мужчина
@@ -520,7 +548,7 @@ gender-female = женщина
 upload =
     📤 <b>Фото для «{ $name }»</b>
 
-    Отправьте { $min_photos }–{ $max_photos } своих фото — как фото или как файлы (JPEG, PNG, WebP), по одному или альбомами.
+    Отправьте { $min_photos }–{ $max_photos } своих фото — обычными фото или файлами (JPEG, PNG, WebP), по одному или альбомами.
     • каждое до { $max_mb } МБ, короткая сторона не меньше { $min_side } { $min_side ->
         [one] пикселя
         [few] пикселей
@@ -551,7 +579,7 @@ reason-too-small = слишком маленькое — { $width }×{ $height }
        *[many] пикселей
     }
 
-reason-not-image = это не фото — нужен JPEG, PNG или WebP
+reason-not-image = формат не подходит — нужен JPEG, PNG или WebP
 reason-duplicate = такое фото уже есть
 reason-full = у аватара уже { $max_photos } фото — это максимум
 reason-closed = фото сейчас нельзя менять
@@ -608,7 +636,7 @@ train-confirm =
        *[many] монет
     }
 
-    Обучение занимает примерно 5–20 минут, я напишу, когда всё будет готово. Если не получится, монеты вернутся.
+    Обучение займёт примерно 5–20 минут — я напишу, когда всё будет готово. Если не получится, монеты вернутся.
 
 btn-train-yes = ✅ Обучить за { $price } { $price ->
         [one] монету
@@ -649,10 +677,17 @@ elapsed-hours = { $hours } { $hours ->
        *[many] минут
     }
 
+# Exactly N hours (no "0 минут").
+elapsed-whole-hours = { $hours } { $hours ->
+        [one] час
+        [few] часа
+       *[many] часов
+    }
+
 training-ready =
     ✅ <b>Аватар «{ $name }» готов!</b>
 
-    Теперь я могу поместить вас в любую сцену: нажмите «Создать фото» и опишите картинку.
+    Теперь я могу поместить вас в любую сцену: нажмите «Создать фото» и опишите её.
 
 btn-create-photos = 📸 Создать фото
 
@@ -674,12 +709,12 @@ avatar-card =
     Фото: { $photos }
     На фото: { $gender }
 
-card-main = {""} · ⭐ основной
+card-main = {""} · 📌 основной
 card-draft = сбор фото ({ $photos }/{ $min_photos })
 card-training = обучается с { $since }, идёт уже { $elapsed }
 card-ready = ✅ готов
 card-failed = ❌ обучение не удалось — можно поменять фото и обучить снова
-btn-set-main = ⭐ Сделать основным
+btn-set-main = 📌 Сделать основным
 btn-rename = ✏️ Переименовать
 btn-delete-avatar = 🗑 Удалить
 btn-cancel-training = ✖️ Отменить обучение
@@ -689,9 +724,9 @@ not-usable = Основным может быть только обученны�
 ask-rename = ✏️ Новое имя для «{ $name }» (от 2 до 40 символов):
 
 confirm-avatar-delete =
-    🗑 <b>Удалить «{ $name }»?</b>
+    🗑 <b>Удалить аватар «{ $name }»?</b>
 
-    Его фото ({ $photos }) и обученная модель удаляются навсегда. Изображения, созданные с ним, останутся в галерее.
+    Его фото ({ $photos }) и обученная модель будут удалены навсегда. Изображения, созданные с ним, останутся в галерее.
 
 btn-delete-avatar-yes = 🗑 Да, удалить
 avatar-deleted = 🗑 Аватар «{ $name }» удалён. Изображения с ним остались в галерее.
@@ -703,7 +738,7 @@ with-me =
     Аватар: <b>{ $name }</b>
     { $price }
 
-    ✏️ Опишите картинку, на которой будете вы (от 3 до 2000 символов).
+    ✏️ Опишите сцену, в которой окажетесь вы (от 3 до 2000 символов).
 
     Например: <i>в скафандре на Марсе, кинематографичный свет</i>
 
@@ -731,7 +766,7 @@ confirm-with-me =
 choose-avatar-filter = 🎭 Выберите аватар:
 
 upload-waiting =
-    📤 Жду фото для «{ $name }» — отправьте их как фото или как файлы. /cancel — прекратить.
+    📤 Жду фото для «{ $name }» — отправьте их обычными фото или файлами. /cancel — прекратить.
 
     { $progress }
 
@@ -745,7 +780,7 @@ row-admin-plain = { $amount } корректировка от поддержки
 # /paysupport with a configured support contact.
 support-contact = Напишите в поддержку: { $contact }. Укажите номер платежа из списка ниже — так его найдут быстрее.
 # /paysupport without one: the next message goes to the operators.
-support-relay = Опишите, что случилось, одним сообщением прямо здесь — я передам его оператору вместе со списком ваших платежей, и он свяжется с вами.
+support-relay = Опишите, что случилось, одним сообщением прямо здесь — я передам его в поддержку вместе со списком ваших платежей, и с вами свяжутся.
 
 support-payments =
     <b>Ваши последние платежи</b>
@@ -765,12 +800,12 @@ support-payment-line =
 support-refunded = {""} · возвращён
 btn-support-write = ✉️ Написать в поддержку
 # The user's message was passed to the operators.
-support-sent = ✉️ Передала ваше сообщение оператору — он свяжется с вами в Telegram.
+support-sent = ✉️ Передала ваше сообщение в поддержку — с вами свяжутся в Telegram.
 
 # What the operators get: who (name, Telegram id, username), the message, the payments.
 support-to-operator =
     ✉️ <b>Вопрос об оплате</b>
-    От: { $name } (Telegram id <code>{ $telegram_id }</code>{ $username })
+    От: { $name } (ID в Telegram: <code>{ $telegram_id }</code>{ $username })
 
     { $question }
 
@@ -804,7 +839,7 @@ with-me-price = 💰 Цена: { $price } { $price ->
 # A training that started less than a minute ago.
 elapsed-moment = меньше минуты
 # A photo sent as the payment question: words are what reach the operators.
-support-text-only = Оператору я передаю только текст — опишите, что случилось, словами.
+support-text-only = В поддержку я могу передать только текст — опишите, что случилось, словами.
 
 ## styles and translation (issue 20)
 

@@ -148,7 +148,8 @@ impl Bot {
                 let mark = match a.status {
                     AvatarStatus::Draft => "📤",
                     AvatarStatus::Training => "⏳",
-                    AvatarStatus::Ready if a.is_main => "⭐",
+                    // the main avatar's mark, as `main-mark` (⭐ is for favorites and Stars)
+                    AvatarStatus::Ready if a.is_main => "📌",
                     AvatarStatus::Ready => "✅",
                     AvatarStatus::Failed => "❌",
                 };

@@ -702,13 +702,15 @@ pub(crate) fn status_screen(t: &Texts, job: &Job, now: DateTime<Utc>) -> (String
     (text, keyboard)
 }
 
-/// "less than a minute", "3 minutes", "1 hour 5 minutes".
+/// "less than a minute", "3 minutes", "1 hour", "1 hour 5 minutes".
 pub(crate) fn elapsed(t: &Texts, since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let minutes = (now - since).num_minutes().max(0);
     if minutes == 0 {
         tr!(t, "elapsed-moment")
     } else if minutes < 60 {
         tr!(t, "elapsed-minutes", minutes = &minutes)
+    } else if minutes % 60 == 0 {
+        tr!(t, "elapsed-whole-hours", hours = &(minutes / 60))
     } else {
         tr!(t, "elapsed-hours", hours = &(minutes / 60), minutes = &(minutes % 60))
     }

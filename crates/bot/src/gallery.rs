@@ -147,10 +147,18 @@ fn filters_keyboard(t: &Texts, f: &Filter, avatar_name: Option<&str>) -> Keyboar
     ]
 }
 
+/// A text that reads lowercase inside a sentence ("📅 Период: сегодня"), as a button label
+/// ("Сегодня").
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
 /// The user's avatars to filter by, and "any".
 fn avatars_keyboard(t: &Texts, f: &Filter, avatars: &[aisha_domain::avatar::Avatar]) -> Keyboard {
     let mark = |on: bool, s: &str| if on { format!("✓ {s}") } else { s.to_owned() };
-    let mut rows = vec![vec![button(mark(f.avatar.is_none(), &tr!(t, "filter-avatar-all")), Cb::FilterAvatar(None))]];
+    let any = capitalized(&tr!(t, "filter-avatar-all"));
+    let mut rows = vec![vec![button(mark(f.avatar.is_none(), &any), Cb::FilterAvatar(None))]];
     rows.extend(avatars.iter().take(30).map(|a| {
         vec![button(
             mark(f.avatar == Some(a.id), &format!("🎭 {}", crate::html::clip(a.name.as_str(), 30))),
@@ -181,6 +189,7 @@ fn dates_keyboard(t: &Texts, f: &Filter) -> Keyboard {
             DatePick::Month => tr!(t, "date-month"),
             DatePick::Custom => tr!(t, "date-custom"),
         };
+        let label = capitalized(&label);
         let label = if picks[i] == current { format!("✓ {label}") } else { label };
         button(label, Cb::FilterDate(picks[i]))
     };

@@ -12,7 +12,8 @@ use aisha_domain::ports::StoreError;
 /// than photos, read 2026-12-07).
 pub(crate) const UPLOAD_MAX_BYTES: u64 = 50 * 1024 * 1024;
 
-/// "3,1 МБ" / "3.1 MB", or kilobytes below one megabyte.
+/// "3,1 МБ" / "3.1 MB", or kilobytes below one megabyte; a whole number without its ",0"
+/// ("512 КБ").
 fn size(t: &Texts, bytes: u64) -> String {
     let (value, unit) = if bytes >= 1024 * 1024 {
         (bytes as f64 / (1024.0 * 1024.0), tr!(t, "unit-mb"))
@@ -20,6 +21,7 @@ fn size(t: &Texts, bytes: u64) -> String {
         ((bytes as f64 / 1024.0).max(0.1), tr!(t, "unit-kb"))
     };
     let number = format!("{value:.1}");
+    let number = number.strip_suffix(".0").unwrap_or(&number);
     format!("{} {unit}", number.replace('.', &tr!(t, "decimal-point")))
 }
 
@@ -78,7 +80,8 @@ mod tests {
         let (ru, en) = (texts(Language::Ru), texts(Language::En));
         assert_eq!(size(ru, 3_250_586), "3,1 МБ");
         assert_eq!(size(en, 3_250_586), "3.1 MB");
-        assert_eq!(size(ru, 512 * 1024), "512,0 КБ");
+        assert_eq!(size(ru, 512 * 1024), "512 КБ");
+        assert_eq!(size(ru, 3 * 1024 * 1024), "3 МБ");
         assert_eq!(size(en, 10), "0.1 KB");
     }
 }

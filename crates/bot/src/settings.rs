@@ -52,7 +52,7 @@ impl Bot {
     fn show_defaults(&self, cx: &mut Ctx, message: Option<MessageId>) {
         let t = cx.t;
         let d = cx.user.settings.defaults;
-        let mark = |on: bool, s: String| if on { format!("✓{s}") } else { s };
+        let mark = |on: bool, s: String| if on { format!("✓ {s}") } else { s };
         let catalog = self.generation.catalog();
         let language = cx.user.settings.language;
         let chosen = catalog.or_default(d.model).key;

@@ -130,7 +130,7 @@ fn twelve_photos_with_an_album_a_duplicate_a_small_one_and_a_pdf_give_exact_coun
     let pdf_id = pdf.file_id.clone();
     let out = h.document(U, "en", pdf);
     let text = all_text(&out);
-    assert!(text.contains("⚠️ Photo not added: not a photo — send JPEG, PNG or WebP."), "{text}");
+    assert!(text.contains("⚠️ Photo not added: unsupported format — send JPEG, PNG or WebP."), "{text}");
     assert!(text.contains("📊 9/10 — 1 more needed"), "{text}");
     assert!(!h.files.fetched().contains(&pdf_id), "a PDF is refused by its declared type");
 
@@ -286,7 +286,7 @@ fn train_once_then_photos_with_me_land_in_the_gallery_under_the_avatar_filter() 
     // rename relabels; delete removes the photos and their objects, the images stay labelled
     h.press(U, "en", Cb::AvatarRename(id), 50);
     let renamed = h.text(U, "en", "Anya");
-    assert!(all_text(&renamed).contains("🎭 <b>Anya</b> · ⭐ main"), "{}", all_text(&renamed));
+    assert!(all_text(&renamed).contains("🎭 <b>Anya</b> · 📌 main"), "{}", all_text(&renamed));
     h.press(U, "en", Cb::AvatarDelete(id), 51);
     let deleted = h.press(U, "en", Cb::AvatarDeleteYes(id), 51);
     assert!(all_text(&deleted).contains("Avatar «Anya» deleted"), "{}", all_text(&deleted));
@@ -314,7 +314,7 @@ fn a_failed_training_is_refunded_and_can_be_trained_again() {
     let out = h.work();
     let text = all_text(&out);
     assert!(text.contains("Аватар «Максим»: обучение не удалось"), "{text}");
-    assert!(text.contains("Монеты возвращены: 150"), "{text}");
+    assert!(text.contains("Вернула на баланс 150 монет"), "{text}");
     assert_eq!(h.balance(U), 150);
     assert_eq!(avatar(&h, id).status, AvatarStatus::Failed);
     assert!(avatar(&h, id).lora.is_none(), "no LoRA is invented");
@@ -324,7 +324,7 @@ fn a_failed_training_is_refunded_and_can_be_trained_again() {
     train(&h, U, "ru", id);
     h.generator.fail_next_submit(aisha_domain::ports::ProviderError::new(ProviderErrorKind::OutOfCredit, "locked"));
     let out = h.work();
-    assert!(all_text(&out).contains("Монеты возвращены: 150"), "{}", all_text(&out));
+    assert!(all_text(&out).contains("Вернула на баланс 150 монет"), "{}", all_text(&out));
     assert_eq!(h.balance(U), 150);
     h.assert_invariants();
 }
@@ -339,7 +339,10 @@ fn cancel_while_queued_refunds_in_full_and_while_training_only_asks() {
     assert_eq!(h.store.snapshot().jobs[0].status, JobStatus::Queued);
     let out = h.press(U, "en", Cb::CancelJob(job), 20);
     let text = all_text(&out);
-    assert!(text.contains("Avatar «Anna»: training cancelled") && text.contains("Coins returned: 150"), "{text}");
+    assert!(
+        text.contains("Avatar «Anna»: training cancelled") && text.contains("150 coins returned to your balance"),
+        "{text}"
+    );
     assert_eq!(h.balance(U), 300, "a full refund");
     assert_eq!(avatar(&h, id).status, AvatarStatus::Draft, "back to collecting photos");
     h.work();
@@ -445,7 +448,7 @@ fn main_avatar_is_chosen_among_trained_ones_and_preselected_for_photos() {
     assert!(all_text(&out).contains("Only a trained avatar can be the main one."), "{}", all_text(&out));
     let out = h.press(U, "en", Cb::AvatarMain(second), 5);
     assert!(all_text(&out).contains("Main avatar set"), "{}", all_text(&out));
-    assert!(all_text(&out).contains("🎭 <b>Second</b> · ⭐ main"), "the card shows it: {}", all_text(&out));
+    assert!(all_text(&out).contains("🎭 <b>Second</b> · 📌 main"), "the card shows it: {}", all_text(&out));
     let snap = h.store.snapshot();
     assert_eq!(snap.avatars.iter().filter(|a| a.is_main).map(|a| a.id).collect::<Vec<_>>(), vec![second]);
 
@@ -559,7 +562,9 @@ fn the_training_status_says_how_long_it_has_been_running_when_opened() {
         (21, "идёт уже 21 минуту"),
         (22, "идёт уже 22 минуты"),
         (25, "идёт уже 25 минут"),
+        (60, "идёт уже 1 час\n"),
         (65, "идёт уже 1 час 5 минут"),
+        (120, "идёт уже 2 часа\n"),
         (125, "идёт уже 2 часа 5 минут"),
     ] {
         let started = avatar(&h, id).training_job.and_then(|j| h.store.snapshot().jobs.into_iter().find(|x| x.id == j));
@@ -580,7 +585,7 @@ fn photos_with_me_says_the_price_and_the_balance_before_asking_for_a_description
     let out = h.press(U, "en", Cb::WithMe, 30);
     let text = all_text(&out);
     let price = text.find("Price: 5 coins per image · balance 20 coins");
-    assert!(price.is_some() && price < text.find("Describe a picture"), "{text}");
+    assert!(price.is_some() && price < text.find("Describe a scene"), "{text}");
 }
 
 /// Photos with me up to the confirmation: the avatar's prompt question, `prompt`, 3:4, one.

@@ -154,16 +154,16 @@ fn confirming_twice_starts_one_job() {
     let job = start_job(&h, "две кнопки", AspectRatio::Square, 1);
     let again = h.press(U, "ru", Cb::Confirm(job), 11);
     assert_eq!(h.store.snapshot().jobs.len(), 1);
-    assert!(all_text(&again).contains("уже завершено") || all_text(&again).contains("устарела"));
+    assert!(all_text(&again).contains("Уже завершено") || all_text(&again).contains("устарела"));
     assert_eq!(h.balance(U), 89);
 }
 
 #[test]
 fn failures_say_why_and_that_coins_came_back() {
     for (kind, expect) in [
-        (aisha_domain::ports::ProviderErrorKind::ContentPolicy, "правилам контента"),
+        (aisha_domain::ports::ProviderErrorKind::ContentPolicy, "нарушает его правила"),
         (aisha_domain::ports::ProviderErrorKind::OutOfCredit, "недоступен"),
-        (aisha_domain::ports::ProviderErrorKind::InvalidInput, "не принял заказ: запрос к нему собрала я"),
+        (aisha_domain::ports::ProviderErrorKind::InvalidInput, "не принял заказ: я ошиблась, когда составляла запрос"),
     ] {
         let h = Harness::new();
         h.fund_after_start(U);
@@ -173,7 +173,7 @@ fn failures_say_why_and_that_coins_came_back() {
         let text = all_text(&out);
         assert!(text.contains(expect), "{kind:?}: {text}");
         assert!(!text.contains("loc body"), "the provider's own words stay in the log: {text}");
-        assert!(text.contains("Монеты возвращены: 22"), "{kind:?}: {text}");
+        assert!(text.contains("Вернула на баланс 22 монеты"), "{kind:?}: {text}");
         assert_eq!(h.balance(U), 100);
         h.assert_invariants();
     }
@@ -1007,7 +1007,7 @@ fn while_images_are_made_the_chat_shows_it_and_the_status_says_they_are_on_their
         Reply::EditText { message: MessageId(11), text, .. } => Some(text.clone()),
         _ => None,
     });
-    assert_eq!(first_edit.as_deref(), Some("📤 Изображения получены, отправляю…"), "{}", harness::render(&delivered));
+    assert_eq!(first_edit.as_deref(), Some("📤 Изображения готовы, отправляю…"), "{}", harness::render(&delivered));
     assert!(all_text(&delivered).contains("Готово: 1 из 1"));
 }
 
@@ -1215,7 +1215,7 @@ fn without_a_support_contact_the_next_message_goes_to_the_operators_and_is_not_a
         "who and what they paid:\n{note}"
     );
     let user = all_text(&to_chat(&out, U));
-    assert!(user.contains("Передала ваше сообщение оператору"), "{user}");
+    assert!(user.contains("Передала ваше сообщение в поддержку"), "{user}");
     assert!(find(&out, |c| matches!(c, Cb::Aspect(_))).is_none(), "not taken for a description");
     assert!(!user.contains("Выберите действие в меню или отправьте /help"), "not unknown text either");
     // asked once: the next message is an ordinary description again
@@ -1294,7 +1294,7 @@ fn gallery_stats_list_each_avatar_under_the_avatar_photos_not_under_spent() {
     image.avatar_name = Some("Аня".into());
     block(aisha_contract::gallery::insert(aisha_contract::Stores::of(&*h.store), &user, &[image], now));
     let text = all_text(&h.press(U, "ru", Cb::Stats, 3));
-    let (avatars, line, spent) = (text.find("С аватаром"), text.find("• Аня: 1"), text.find("Потрачено"));
+    let (avatars, line, spent) = (text.find("Фото со мной:"), text.find("• Аня: 1"), text.find("Потрачено"));
     assert!(avatars < line && line < spent, "{text}");
 }
 
@@ -1305,7 +1305,7 @@ fn a_screenshot_for_the_payment_question_asks_for_words_and_keeps_the_question()
     h.command(U, "ru", "paysupport");
     let file = h.files.add(aisha_domain::media::fixtures::png_header(800, 1000), Some("image/png"), None);
     let out = h.photo(U, "ru", file);
-    assert!(all_text(&out).contains("Оператору я передаю только текст"), "{}", all_text(&out));
+    assert!(all_text(&out).contains("В поддержку я могу передать только текст"), "{}", all_text(&out));
     assert!(h.files.fetched().is_empty(), "nothing downloaded");
     let question = h.text(U, "ru", "Списались звёзды дважды");
     assert_eq!(to_chat(&question, 999).len(), 1, "the question is still open");
@@ -1322,7 +1322,7 @@ fn a_photo_at_the_description_step_becomes_a_description_the_user_can_replace() 
     h.assistant.answer_next(Ok("a lighthouse on a cliff at dawn, watercolor".into()));
     let out = h.photo(U, "ru", photo.clone());
     let text = all_text(&out);
-    assert!(text.contains("📷 Описание по фото:\n<i>a lighthouse on a cliff at dawn, watercolor</i>"), "{text}");
+    assert!(text.contains("📷 Описание по фото (на английском — так модель понимает точнее):\n<i>a lighthouse on a cliff at dawn, watercolor</i>"), "{text}");
     assert!(find(&out, |c| matches!(c, Cb::Aspect(_))).is_some(), "the order goes on to the format: {text}");
     let asked = h.assistant.asked();
     assert_eq!(asked.last().map(|q| (q.task, q.photo.is_some())), Some((Task::PromptFromPhoto, true)));

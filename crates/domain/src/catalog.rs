@@ -256,14 +256,14 @@ impl Default for Catalog {
         };
         Catalog::new(vec![
             entry("nano-banana-2", "fal-ai/nano-banana-2", "gemini", Some("1K"), "Nano Banana 2", "Nano Banana 2", 11),
-            entry("flux-2", "fal-ai/flux-2", "flux-2", None, "FLUX.2 (быстро)", "FLUX.2 (fast)", 3),
+            entry("flux-2", "fal-ai/flux-2", "flux-2", None, "FLUX.2 (быстрая)", "FLUX.2 (fast)", 3),
             entry(
                 "nano-banana-pro",
                 "fal-ai/nano-banana-pro",
                 "gemini",
                 Some("2K"),
-                "Nano Banana Pro (лучшее качество)",
-                "Nano Banana Pro (best quality)",
+                "Nano Banana Pro (лучшая)",
+                "Nano Banana Pro (best)",
                 20,
             ),
             retired(entry(

@@ -244,18 +244,18 @@ fn a_missing_id_or_argument_shows_instead_of_panicking() {
 fn russian_coins_take_their_plural_forms() {
     let t = texts(Language::Ru);
     for (n, word) in [
-        (1, "монета"),
+        (1, "монету"),
         (2, "монеты"),
         (5, "монет"),
         (11, "монет"),
         (12, "монет"),
-        (21, "монета"),
+        (21, "монету"),
         (22, "монеты"),
         (25, "монет"),
         (111, "монет"),
         (0, "монет"),
     ] {
-        assert_eq!(tr!(t, "refunded", coins = n), format!("Монеты возвращены: {n} {word}."));
+        assert_eq!(tr!(t, "refunded", coins = n), format!("Вернула на баланс {n} {word}."));
     }
     assert_eq!(tr!(t, "btn-confirm", price = 1), "✅ Создать за 1 монету");
     assert_eq!(tr!(t, "btn-confirm", price = 21), "✅ Создать за 21 монету");
@@ -294,7 +294,7 @@ fn english_coins_take_theirs() {
 fn numbers_are_shown_as_before() {
     let t = texts(Language::Ru);
     assert_eq!(tr!(t, "menu", balance = 1500), "🏠 <b>Главное меню</b>\nБаланс: 1500 монет");
-    assert_eq!(tr!(t, "row-training", amount = "−21"), "−21 обучение аватара");
+    assert_eq!(tr!(t, "row-training", amount = "−21"), "−21 за обучение аватара");
     assert_eq!(tr!(t, "btn-balance", balance = 1_000_000i64), "💰 Баланс: 1000000");
 }
 
@@ -303,5 +303,103 @@ fn leading_spaces_and_newlines_are_kept() {
     let t = texts(Language::Ru);
     assert_eq!(tr!(t, "status-position", ahead = 3), " — перед вами 3");
     assert_eq!(tr!(t, "stats-avatar", avatar = "Аня", count = 2), "\n   • Аня: 2");
-    assert_eq!(tr!(t, "main-mark"), " ⭐");
+    assert_eq!(tr!(t, "main-mark"), " 📌");
+}
+
+/// A noun's three Russian forms at 1, 2, 5, 11, 21, 22 and 25.
+fn at_each_count<'a>(one: &'a str, few: &'a str, many: &'a str) -> [(i64, &'a str); 7] {
+    [(1, one), (2, few), (5, many), (11, many), (21, one), (22, few), (25, many)]
+}
+
+#[test]
+fn russian_counts_of_characters_orders_and_hours_agree() {
+    let t = texts(Language::Ru);
+    for (n, word) in at_each_count("символ", "символа", "символов") {
+        assert_eq!(
+            tr!(t, "prompt-too-short", min = n),
+            format!("Слишком коротко: нужно хотя бы {n} {word}. Опишите подробнее.")
+        );
+        assert_eq!(
+            tr!(t, "prompt-too-long", length = n, max = 2000),
+            format!("Слишком длинно: {n} {word}, а можно не больше 2000. Сократите описание.")
+        );
+        assert_eq!(
+            tr!(t, "avatar-name-length", min = 2, max = 40, length = n),
+            format!("Имя должно быть от 2 до 40 символов, а в этом {n} {word}. Попробуйте другое.")
+        );
+    }
+    // "не больше" takes the genitive: 1 заказа, 2 заказов.
+    for (n, word) in at_each_count("заказа", "заказов", "заказов") {
+        assert_eq!(
+            tr!(t, "too-many", limit = n),
+            format!("Одновременно — не больше {n} {word}. Дождитесь, пока один из текущих завершится.")
+        );
+        let help =
+            tr!(t, "help", models = "", jobs = n, min_photos = 10, max_photos = 20, training = 150, photo_price = 5);
+        assert!(help.contains(&format!("не больше {n} {word} одновременно.")), "{help}");
+    }
+    for (n, word) in at_each_count("монета", "монеты", "монет") {
+        assert_eq!(tr!(t, "invoice-title", coins = n), format!("{n} {word} AISHA"));
+    }
+    // "на" takes the accusative: на 1 монету.
+    for (n, word) in at_each_count("монету", "монеты", "монет") {
+        assert_eq!(tr!(t, "invoice-description", coins = n), format!("Пополнение баланса AISHA на {n} {word}."));
+    }
+    for (n, word) in at_each_count("час", "часа", "часов") {
+        assert_eq!(tr!(t, "elapsed-whole-hours", hours = n), format!("{n} {word}"));
+    }
+    for (n, word) in at_each_count("изображение", "изображения", "изображений") {
+        let settings = tr!(
+            t,
+            "settings",
+            language = "русский",
+            timezone = "Москва",
+            aspect = "1:1",
+            count = n,
+            model = "FLUX.2",
+            quick = "выкл"
+        );
+        assert!(settings.contains(&format!("По умолчанию: 1:1, {n} {word}, FLUX.2")), "{settings}");
+    }
+}
+
+#[test]
+fn english_counts_of_characters_orders_and_hours_agree() {
+    let t = texts(Language::En);
+    assert_eq!(tr!(t, "prompt-too-short", min = 1), "Too short: at least 1 character, please. Add some detail.");
+    assert_eq!(tr!(t, "prompt-too-short", min = 2), "Too short: at least 2 characters, please. Add some detail.");
+    assert_eq!(
+        tr!(t, "prompt-too-long", length = 1, max = 2000),
+        "Too long: 1 character, the limit is 2000. Please shorten it."
+    );
+    assert_eq!(
+        tr!(t, "prompt-too-long", length = 2, max = 2000),
+        "Too long: 2 characters, the limit is 2000. Please shorten it."
+    );
+    assert_eq!(tr!(t, "too-many", limit = 1), "At most 1 order at a time. Please wait until one of them finishes.");
+    assert_eq!(tr!(t, "too-many", limit = 2), "At most 2 orders at a time. Please wait until one of them finishes.");
+    for (n, orders) in [(1, "1 order"), (2, "2 orders")] {
+        let help =
+            tr!(t, "help", models = "", jobs = n, min_photos = 10, max_photos = 20, training = 150, photo_price = 5);
+        assert!(help.contains(&format!("at most {orders} at a time.")), "{help}");
+    }
+    assert_eq!(tr!(t, "invoice-title", coins = 1), "1 AISHA coin");
+    assert_eq!(tr!(t, "invoice-title", coins = 2), "2 AISHA coins");
+    assert_eq!(tr!(t, "refunded", coins = 1), "1 coin returned to your balance.");
+    assert_eq!(tr!(t, "refunded", coins = 2), "2 coins returned to your balance.");
+    assert_eq!(tr!(t, "elapsed-whole-hours", hours = 1), "1 hour");
+    assert_eq!(tr!(t, "elapsed-whole-hours", hours = 2), "2 hours");
+    for (n, images) in [(1, "1 image"), (2, "2 images")] {
+        let settings = tr!(
+            t,
+            "settings",
+            language = "English",
+            timezone = "UTC",
+            aspect = "1:1",
+            count = n,
+            model = "FLUX.2",
+            quick = "off"
+        );
+        assert!(settings.contains(&format!("Defaults: 1:1, {images}, FLUX.2")), "{settings}");
+    }
 }
