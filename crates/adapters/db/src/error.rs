@@ -86,3 +86,24 @@ impl<E: From<StoreError>> From<StoreError> for TxFail<E> {
         TxFail::Err(e.into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_error_is_kept_as_the_cause() {
+        let e = store_err(DbErr::Custom("boom".into()));
+        assert_eq!(e.to_string(), "store error: database: Custom Error: boom");
+        let cause = std::error::Error::source(&e).expect("the database's error is kept");
+        assert!(matches!(cause.downcast_ref::<DbErr>(), Some(DbErr::Custom(m)) if m == "boom"));
+    }
+
+    #[test]
+    fn an_unknown_spelling_is_a_corrupt_value_naming_its_column() {
+        let unreadable = Unreadable { column: "jobs.status", value: "paused".into() };
+        let e =
+            store_err(DbErr::TryIntoErr { from: "String", into: "Status", source: std::sync::Arc::new(unreadable) });
+        assert_eq!(e, StoreError::internal(r#"unreadable jobs.status in the database: "paused""#));
+    }
+}
