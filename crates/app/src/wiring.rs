@@ -126,8 +126,9 @@ impl Stack {
     pub async fn build(settings: Settings, migrate: bool) -> Result<Stack, WiringError> {
         let env = Env { clock: Arc::new(SystemClock), ids: Arc::new(UuidV7) };
         if let Some(dir) = sqlite_dir(&settings.database.url) {
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| WiringError::Database(StoreError::Internal(format!("creating {}: {e}", dir.display()))))?;
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                WiringError::Database(StoreError::internal_from(format!("creating {}", dir.display()), e))
+            })?;
         }
         let db = aisha_db::Db::connect(&settings.database.url)
             .await

@@ -83,7 +83,7 @@ async fn create_charges_once(s: Stores<'_>, now: DateTime<Utc>) {
     other.id = job.id;
     let reused = s.jobs.create_charged(other, &limits(3)).await.unwrap_err();
     assert!(
-        matches!(&reused, CreateJobError::Store(aisha_domain::ports::StoreError::Internal(m)) if m.contains("different contents")),
+        matches!(&reused, CreateJobError::Store(aisha_domain::ports::StoreError::Internal { message: m, .. }) if m.contains("different contents")),
         "a different job under a used id is refused, not replayed: {reused:?}"
     );
     assert_eq!(s.ledger.balance(u.id).await.unwrap().get(), 85, "nothing charged");

@@ -54,7 +54,7 @@ async fn stars(s: Stores<'_>, now: DateTime<Utc>) {
     let forged = StarsPayment { stars: 1, payload: "v1:p100:100:1:1".into(), ..p.clone() };
     let refused = s.payments.record_stars_payment(forged, entry()).await.unwrap_err();
     assert!(
-        matches!(&refused, aisha_domain::ports::StoreError::Internal(m) if m.contains("different payment")),
+        matches!(&refused, aisha_domain::ports::StoreError::Internal { message: m, .. } if m.contains("different payment")),
         "a different payment under a recorded charge id is refused, not replayed: {refused:?}"
     );
     assert_eq!(s.ledger.balance(u.id).await.unwrap().get(), 100, "nothing credited");

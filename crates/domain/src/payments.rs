@@ -184,7 +184,7 @@ impl StarsPayment {
 
     /// The error a different payment under a recorded charge id gets.
     pub fn reuse_refused(&self) -> crate::ports::StoreError {
-        crate::ports::StoreError::Internal(format!(
+        crate::ports::StoreError::internal(format!(
             "charge id {} was already recorded for a different payment; refused",
             self.charge_id
         ))

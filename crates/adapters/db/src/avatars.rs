@@ -137,7 +137,7 @@ impl Avatars for Db {
             .set(crate::convert::lora_columns(Some(lora), avatars::ActiveModel::default()))
             .filter(avatars::Column::Id.eq(id.0))
             .filter(avatars::Column::UserId.eq(owner.0))
-            .filter(avatars::Column::Status.eq(AvatarStatus::Ready.as_str()))
+            .filter(avatars::Column::Status.eq(avatars::Status(AvatarStatus::Ready)))
             .exec(&self.conn)
             .await
             .sql()?;

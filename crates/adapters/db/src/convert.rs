@@ -1,22 +1,22 @@
 //! Rows to domain values and back. Every stored string is parsed through the domain's own
 //! validating constructors, so a row that no longer satisfies a rule surfaces as an error
-//! instead of a value that cannot exist.
+//! instead of a value that cannot exist. Enum columns arrive already typed (`crate::stored`).
 
 use crate::entity::*;
 use crate::error::corrupt;
 use aisha_domain::ModelKey;
-use aisha_domain::avatar::{Avatar, AvatarPhoto, AvatarStatus, Gender, Lora, TriggerPhrase};
-use aisha_domain::gallery::{ImageKind, ImageRecord};
-use aisha_domain::generation::{Failure, FailureKind, ImageCount, ProviderRef, Quote};
+use aisha_domain::avatar::{Avatar, AvatarPhoto, Lora, TriggerPhrase};
+use aisha_domain::gallery::ImageRecord;
+use aisha_domain::generation::{Failure, ImageCount, ProviderRef, Quote};
 use aisha_domain::ledger::{LedgerEntry, LedgerReason};
 use aisha_domain::media::ImageFormat;
 use aisha_domain::payments::{Promo, StarsPayment};
 use aisha_domain::ports::StoreError;
 use aisha_domain::storage::{StorageKey, StoredObject};
-use aisha_domain::user::{GenerationDefaults, Language, Profile, Settings, Timezone, User};
+use aisha_domain::user::{GenerationDefaults, Profile, Settings, Timezone, User};
 use aisha_domain::{
-    AspectRatio, AvatarId, AvatarName, Coins, ImageId, Job, JobId, JobSpec, JobStatus, LedgerEntryId, PhotoId,
-    PromoCode, Prompt, TelegramUserId, UserId, truncate,
+    AvatarId, AvatarName, Coins, ImageId, Job, JobId, JobSpec, LedgerEntryId, PhotoId, PromoCode, Prompt,
+    TelegramUserId, UserId, truncate,
 };
 use sea_orm::ActiveValue::Set;
 
@@ -33,7 +33,7 @@ fn small<T: TryFrom<i64>>(v: i64, what: &str) -> R<T> {
 /// Narrows a domain count to a column type; counts this large would be a bug upstream.
 pub(crate) fn narrow<T: TryFrom<i64>>(v: impl Into<i64>, what: &str) -> R<T> {
     let v = v.into();
-    T::try_from(v).map_err(|_| StoreError::Internal(format!("{what} out of range: {v}")))
+    T::try_from(v).map_err(|_| StoreError::internal(format!("{what} out of range: {v}")))
 }
 
 // --- users -----------------------------------------------------------------------------------
@@ -55,14 +55,9 @@ pub(crate) fn user(m: users::Model) -> R<User> {
             language_code: m.language_code,
         },
         settings: Settings {
-            language: Language::parse(&m.language).ok_or_else(|| corrupt("users.language", &m.language))?,
+            language: m.language.0,
             timezone: Timezone::parse(&m.timezone).map_err(|_| corrupt("users.timezone", &m.timezone))?,
-            defaults: GenerationDefaults {
-                aspect: AspectRatio::parse(&m.default_aspect)
-                    .map_err(|_| corrupt("users.default_aspect", &m.default_aspect))?,
-                count,
-                model,
-            },
+            defaults: GenerationDefaults { aspect: m.default_aspect.0, count, model },
             quick_mode: m.quick_mode,
             translate_prompts: m.translate_prompts,
         },
@@ -79,9 +74,9 @@ pub(crate) fn user_row(u: &User, now: chrono::DateTime<chrono::Utc>) -> users::A
         last_name: Set(u.profile.last_name.clone()),
         username: Set(u.profile.username.clone()),
         language_code: Set(u.profile.language_code.clone()),
-        language: Set(u.settings.language.code().to_owned()),
+        language: Set(users::Language(u.settings.language)),
         timezone: Set(u.settings.timezone.name().to_owned()),
-        default_aspect: Set(u.settings.defaults.aspect.as_str().to_owned()),
+        default_aspect: Set(users::Aspect(u.settings.defaults.aspect)),
         default_count: Set(i16::from(u.settings.defaults.count.get())),
         default_model: Set(u.settings.defaults.model.as_str().to_owned()),
         quick_mode: Set(u.settings.quick_mode),
@@ -109,8 +104,7 @@ pub(crate) fn entry(m: ledger_entries::Model) -> R<LedgerEntry> {
 }
 
 pub(crate) fn entry_row(e: &LedgerEntry) -> R<ledger_entries::ActiveModel> {
-    let reason =
-        serde_json::to_value(&e.reason).map_err(|err| StoreError::Internal(format!("ledger reason: {err}")))?;
+    let reason = serde_json::to_value(&e.reason).map_err(|err| StoreError::internal_from("ledger reason", err))?;
     Ok(ledger_entries::ActiveModel {
         id: Set(e.id.0),
         user_id: Set(e.owner.0),
@@ -125,19 +119,8 @@ pub(crate) fn entry_row(e: &LedgerEntry) -> R<ledger_entries::ActiveModel> {
 
 // --- jobs ------------------------------------------------------------------------------------
 
-const FAILURE_KINDS: [FailureKind; 7] = [
-    FailureKind::ContentPolicy,
-    FailureKind::InvalidInput,
-    FailureKind::ProviderUnavailable,
-    FailureKind::Nsfw,
-    FailureKind::NoResult,
-    FailureKind::TimedOut,
-    FailureKind::Cancelled,
-];
-
 pub(crate) fn job(m: jobs::Model) -> R<Job> {
     let spec: JobSpec = serde_json::from_value(m.spec.clone()).map_err(|_| corrupt("jobs.spec", &m.spec))?;
-    let status = JobStatus::parse(&m.status).ok_or_else(|| corrupt("jobs.status", &m.status))?;
     let provider = match (m.request_id, m.provider_model) {
         (Some(request_id), Some(model)) => Some(ProviderRef {
             request_id,
@@ -149,16 +132,7 @@ pub(crate) fn job(m: jobs::Model) -> R<Job> {
         (None, None) => None,
         (r, p) => return Err(corrupt("jobs.request_id/provider_model", (r, p))),
     };
-    let failure = match m.failure_kind {
-        Some(kind) => Some(Failure {
-            kind: FAILURE_KINDS
-                .into_iter()
-                .find(|k| k.as_str() == kind)
-                .ok_or_else(|| corrupt("jobs.failure_kind", &kind))?,
-            detail: m.failure_detail.unwrap_or_default(),
-        }),
-        None => None,
-    };
+    let failure = m.failure_kind.map(|kind| Failure { kind: kind.0, detail: m.failure_detail.unwrap_or_default() });
     Ok(Job {
         id: JobId(m.id),
         owner: UserId(m.user_id),
@@ -168,7 +142,7 @@ pub(crate) fn job(m: jobs::Model) -> R<Job> {
             units: small(i64::from(m.units), "jobs.units")?,
             total: coins(m.total, "jobs.total")?,
         },
-        status,
+        status: m.status.0,
         delivered: small(i64::from(m.delivered), "jobs.delivered")?,
         refunded: coins(m.refunded, "jobs.refunded")?,
         provider,
@@ -188,11 +162,11 @@ pub(crate) fn job(m: jobs::Model) -> R<Job> {
 
 /// Every column of a job, for inserts and for the full rewrite `succeed`/`fail` do.
 pub(crate) fn job_row(j: &Job) -> R<jobs::ActiveModel> {
-    let spec = serde_json::to_value(&j.spec).map_err(|e| StoreError::Internal(format!("job spec: {e}")))?;
+    let spec = serde_json::to_value(&j.spec).map_err(|e| StoreError::internal_from("job spec", e))?;
     let mut row = jobs::ActiveModel {
         id: Set(j.id.0),
         user_id: Set(j.owner.0),
-        kind: Set(j.spec.kind().as_str().to_owned()),
+        kind: Set(jobs::Kind(j.spec.kind())),
         spec: Set(spec),
         avatar_id: Set(j.spec.avatar().map(|a| a.0)),
         unit_price: Set(j.quote.unit_price.get()),
@@ -207,7 +181,7 @@ pub(crate) fn job_row(j: &Job) -> R<jobs::ActiveModel> {
 
 /// The columns a worker changes while the job runs (`Jobs::save`).
 pub(crate) fn set_job_work(row: &mut jobs::ActiveModel, j: &Job) -> R<()> {
-    row.status = Set(j.status.as_str().to_owned());
+    row.status = Set(jobs::Status(j.status));
     row.request_id = Set(j.provider.as_ref().map(|p| p.request_id.clone()));
     row.provider_model = Set(j.provider.as_ref().map(|p| p.model.clone()));
     row.status_url = Set(j.provider.as_ref().and_then(|p| p.status_url.clone()));
@@ -230,32 +204,17 @@ pub(crate) fn set_job_progress(row: &mut jobs::ActiveModel, j: &Job) -> R<()> {
     set_job_work(row, j)?;
     row.delivered = Set(i16::from(j.delivered));
     row.refunded = Set(j.refunded.get());
-    row.failure_kind = Set(j.failure.as_ref().map(|f| f.kind.as_str().to_owned()));
+    row.failure_kind = Set(j.failure.as_ref().map(|f| jobs::FailureKind(f.kind)));
     row.failure_detail = Set(j.failure.as_ref().map(|f| f.detail.clone()));
     Ok(())
 }
 
 // --- stored objects --------------------------------------------------------------------------
 
-fn format_str(f: ImageFormat) -> &'static str {
-    match f {
-        ImageFormat::Jpeg => "jpeg",
-        ImageFormat::Png => "png",
-        ImageFormat::Webp => "webp",
-    }
-}
-
-fn format_parse(s: &str, what: &str) -> R<ImageFormat> {
-    [ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Webp]
-        .into_iter()
-        .find(|f| format_str(*f) == s)
-        .ok_or_else(|| corrupt(what, s))
-}
-
 struct ObjectColumns {
     bucket: String,
     key: String,
-    format: String,
+    format: ImageFormat,
     bytes: i64,
     width: i32,
     height: i32,
@@ -265,7 +224,7 @@ fn object(c: ObjectColumns, table: &str) -> R<StoredObject> {
     Ok(StoredObject {
         key: StorageKey::parse(&c.key).map_err(|_| corrupt(&format!("{table}.object_key"), &c.key))?,
         bucket: c.bucket,
-        format: format_parse(&c.format, &format!("{table}.format"))?,
+        format: c.format,
         bytes: small(c.bytes, &format!("{table}.bytes"))?,
         width: small(i64::from(c.width), &format!("{table}.width"))?,
         height: small(i64::from(c.height), &format!("{table}.height"))?,
@@ -279,9 +238,9 @@ pub(crate) fn image(m: images::Model) -> R<ImageRecord> {
         id: ImageId(m.id),
         owner: UserId(m.user_id),
         job: m.job_id.map(JobId),
-        kind: ImageKind::parse(&m.kind).ok_or_else(|| corrupt("images.kind", &m.kind))?,
+        kind: m.kind.0,
         prompt: Prompt::parse(&m.prompt).map_err(|_| corrupt("images.prompt", &m.prompt))?,
-        aspect: AspectRatio::parse(&m.aspect).map_err(|_| corrupt("images.aspect", &m.aspect))?,
+        aspect: m.aspect.0,
         model: m.model,
         avatar: m.avatar_id.map(AvatarId),
         avatar_name: m.avatar_name,
@@ -289,7 +248,7 @@ pub(crate) fn image(m: images::Model) -> R<ImageRecord> {
             ObjectColumns {
                 bucket: m.bucket,
                 key: m.object_key,
-                format: m.format,
+                format: m.format.0,
                 bytes: m.bytes,
                 width: m.width,
                 height: m.height,
@@ -307,15 +266,15 @@ pub(crate) fn image_row(i: &ImageRecord) -> R<images::ActiveModel> {
         id: Set(i.id.0),
         user_id: Set(i.owner.0),
         job_id: Set(i.job.map(|j| j.0)),
-        kind: Set(i.kind.as_str().to_owned()),
+        kind: Set(images::Kind(i.kind)),
         model: Set(i.model.clone()),
         prompt: Set(i.prompt.as_str().to_owned()),
-        aspect: Set(i.aspect.as_str().to_owned()),
+        aspect: Set(images::Aspect(i.aspect)),
         avatar_id: Set(i.avatar.map(|a| a.0)),
         avatar_name: Set(i.avatar_name.clone()),
         bucket: Set(i.object.bucket.clone()),
         object_key: Set(i.object.key.as_str().to_owned()),
-        format: Set(format_str(i.object.format).to_owned()),
+        format: Set(images::Format(i.object.format)),
         bytes: Set(narrow(i64::try_from(i.object.bytes).unwrap_or(i64::MAX), "image bytes")?),
         width: Set(narrow(i.object.width, "image width")?),
         height: Set(narrow(i.object.height, "image height")?),
@@ -327,24 +286,13 @@ pub(crate) fn image_row(i: &ImageRecord) -> R<images::ActiveModel> {
 
 // --- avatars ---------------------------------------------------------------------------------
 
-const AVATAR_STATUSES: [AvatarStatus; 4] =
-    [AvatarStatus::Draft, AvatarStatus::Training, AvatarStatus::Ready, AvatarStatus::Failed];
-
 pub(crate) fn avatar(m: avatars::Model) -> R<Avatar> {
-    let gender = [Gender::Male, Gender::Female]
-        .into_iter()
-        .find(|g| g.as_str() == m.gender)
-        .ok_or_else(|| corrupt("avatars.gender", &m.gender))?;
-    let status = AVATAR_STATUSES
-        .into_iter()
-        .find(|s| s.as_str() == m.status)
-        .ok_or_else(|| corrupt("avatars.status", &m.status))?;
     Ok(Avatar {
         id: AvatarId(m.id),
         owner: UserId(m.user_id),
         name: AvatarName::parse(&m.name).map_err(|_| corrupt("avatars.name", &m.name))?,
-        gender,
-        status,
+        gender: m.gender.0,
+        status: m.status.0,
         trigger: TriggerPhrase::from_stored(m.trigger_phrase),
         is_main: m.is_main,
         photo_count: small(i64::from(m.photo_count), "avatars.photo_count")?,
@@ -371,8 +319,8 @@ pub(crate) fn avatar_row(a: &Avatar) -> R<avatars::ActiveModel> {
         id: Set(a.id.0),
         user_id: Set(a.owner.0),
         name: Set(a.name.as_str().to_owned()),
-        gender: Set(a.gender.as_str().to_owned()),
-        status: Set(a.status.as_str().to_owned()),
+        gender: Set(avatars::Gender(a.gender)),
+        status: Set(avatars::Status(a.status)),
         trigger_phrase: Set(a.trigger.as_str().to_owned()),
         is_main: Set(a.is_main),
         photo_count: Set(narrow(a.photo_count, "photo count")?),
@@ -404,7 +352,7 @@ pub(crate) fn photo(m: avatar_photos::Model) -> R<AvatarPhoto> {
             ObjectColumns {
                 bucket: m.bucket,
                 key: m.object_key,
-                format: m.format,
+                format: m.format.0,
                 bytes: m.bytes,
                 width: m.width,
                 height: m.height,
@@ -423,7 +371,7 @@ pub(crate) fn photo_row(p: &AvatarPhoto) -> R<avatar_photos::ActiveModel> {
         user_id: Set(p.owner.0),
         bucket: Set(p.object.bucket.clone()),
         object_key: Set(p.object.key.as_str().to_owned()),
-        format: Set(format_str(p.object.format).to_owned()),
+        format: Set(avatar_photos::Format(p.object.format)),
         bytes: Set(narrow(i64::try_from(p.object.bytes).unwrap_or(i64::MAX), "photo bytes")?),
         width: Set(narrow(p.object.width, "photo width")?),
         height: Set(narrow(p.object.height, "photo height")?),

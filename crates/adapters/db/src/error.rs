@@ -1,7 +1,10 @@
 //! How database errors become the domain's `StoreError`: connection trouble is `Unavailable`
-//! (worth retrying), everything else `Internal`. Unique violations are detected separately by
+//! (worth retrying), everything else `Internal` with the database's error kept as its source.
+//! A text column holding a string no enum variant is spelled as is the same "unreadable
+//! table.column" error as any other corrupt value. Unique violations are detected separately by
 //! the operations that expect them (idempotency keys, charge ids, codes, photo hashes).
 
+use crate::stored::Unreadable;
 use aisha_domain::ports::StoreError;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
@@ -17,7 +20,12 @@ impl<T> SqlResult<T> for Result<T, DbErr> {
 }
 
 pub(crate) fn store_err(e: DbErr) -> StoreError {
-    if is_unavailable(&e) { StoreError::Unavailable(e.to_string()) } else { StoreError::Internal(e.to_string()) }
+    if let DbErr::TryIntoErr { source, .. } = &e
+        && let Some(unreadable) = source.downcast_ref::<Unreadable>()
+    {
+        return corrupt(unreadable.column, &unreadable.value);
+    }
+    if is_unavailable(&e) { StoreError::Unavailable(e.to_string()) } else { StoreError::internal_from("database", e) }
 }
 
 /// Connecting failed: the server is down, refused us, or the URL points nowhere.
@@ -33,7 +41,7 @@ pub(crate) fn is_unique_violation(e: &DbErr) -> bool {
 }
 
 pub(crate) fn corrupt(what: &str, value: impl std::fmt::Debug) -> StoreError {
-    StoreError::Internal(format!("unreadable {what} in the database: {value:?}"))
+    StoreError::internal(format!("unreadable {what} in the database: {value:?}"))
 }
 
 fn is_unavailable(e: &DbErr) -> bool {
@@ -76,5 +84,26 @@ impl<E: From<StoreError>> From<DbErr> for TxFail<E> {
 impl<E: From<StoreError>> From<StoreError> for TxFail<E> {
     fn from(e: StoreError) -> Self {
         TxFail::Err(e.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_error_is_kept_as_the_cause() {
+        let e = store_err(DbErr::Custom("boom".into()));
+        assert_eq!(e.to_string(), "store error: database: Custom Error: boom");
+        let cause = std::error::Error::source(&e).expect("the database's error is kept");
+        assert!(matches!(cause.downcast_ref::<DbErr>(), Some(DbErr::Custom(m)) if m == "boom"));
+    }
+
+    #[test]
+    fn an_unknown_spelling_is_a_corrupt_value_naming_its_column() {
+        let unreadable = Unreadable { column: "jobs.status", value: "paused".into() };
+        let e =
+            store_err(DbErr::TryIntoErr { from: "String", into: "Status", source: std::sync::Arc::new(unreadable) });
+        assert_eq!(e, StoreError::internal(r#"unreadable jobs.status in the database: "paused""#));
     }
 }

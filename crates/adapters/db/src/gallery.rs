@@ -21,7 +21,7 @@ use sea_orm::{
 fn matching(owner: UserId, query: &GalleryQuery) -> Select<images::Entity> {
     let mut select = images::Entity::find().filter(images::Column::UserId.eq(owner.0));
     if let Some(kind) = query.kind {
-        select = select.filter(images::Column::Kind.eq(kind.as_str()));
+        select = select.filter(images::Column::Kind.eq(images::Kind(kind)));
     }
     if let Some(avatar) = query.avatar {
         select = select.filter(images::Column::AvatarId.eq(avatar.0));
@@ -234,7 +234,7 @@ impl Gallery for Db {
     }
 
     async fn counts(&self, owner: UserId, month_start: DateTime<Utc>) -> Result<GalleryCounts, StoreError> {
-        let kind_is = |k: ImageKind| images::Column::Kind.eq(k.as_str());
+        let kind_is = |k: ImageKind| images::Column::Kind.eq(images::Kind(k));
         let row = images::Entity::find()
             .filter(images::Column::UserId.eq(owner.0))
             .select_only()
@@ -258,7 +258,7 @@ impl Gallery for Db {
             .all(&self.conn)
             .await
             .sql()?;
-        let row = row.ok_or_else(|| StoreError::Internal("an aggregate returned no row".into()))?;
+        let row = row.ok_or_else(|| StoreError::internal("an aggregate returned no row"))?;
         // sorted here, not in SQL: ties go by the label's bytes whatever the database collation
         let mut by_avatar: Vec<(String, u64)> = by_avatar.into_iter().map(|(name, n)| (name, count(n))).collect();
         by_avatar.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -17,16 +17,16 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 
-fn non_terminal() -> [&'static str; 3] {
-    JobStatus::NON_TERMINAL.map(JobStatus::as_str)
+fn non_terminal() -> [jobs::Status; 3] {
+    JobStatus::NON_TERMINAL.map(jobs::Status)
 }
 
-fn ended() -> Vec<&'static str> {
-    JobStatus::ALL.into_iter().filter(|s| s.is_terminal()).map(JobStatus::as_str).collect()
+fn ended() -> Vec<jobs::Status> {
+    JobStatus::ALL.into_iter().filter(|s| s.is_terminal()).map(jobs::Status).collect()
 }
 
 async fn load(db: &impl ConnectionTrait, id: JobId) -> Result<Option<Job>, StoreError> {
@@ -71,7 +71,7 @@ async fn write_ending(tx: &DatabaseTransaction, job: &Job, was: (JobStatus, i64)
     let result = jobs::Entity::update_many()
         .set(row)
         .filter(jobs::Column::Id.eq(job.id.0))
-        .filter(jobs::Column::Status.eq(was.0.as_str()))
+        .filter(jobs::Column::Status.eq(jobs::Status(was.0)))
         .filter(jobs::Column::Version.eq(was.1))
         .exec(tx)
         .await
@@ -112,7 +112,7 @@ impl Db {
                 a.start_training(new.id, job.created_at);
                 avatars::Entity::update_many()
                     .set(avatars::ActiveModel {
-                        status: Set(a.status.as_str().to_owned()),
+                        status: Set(avatars::Status(a.status)),
                         training_job_id: Set(a.training_job.map(|j| j.0)),
                         updated_at: Set(a.updated_at),
                         ..Default::default()
@@ -184,7 +184,7 @@ impl Db {
             None => None,
             Some(entry) => match ledger::append(&tx, &entry).await.sql()? {
                 Ok(row) => Some(row),
-                Err(_) => return Err(StoreError::Internal(format!("no balance row for {}", job.owner)).into()),
+                Err(_) => return Err(StoreError::internal(format!("no balance row for {}", job.owner)).into()),
             },
         };
         tx.commit().await.sql()?;
@@ -221,7 +221,7 @@ impl Db {
             .set(crate::convert::lora_columns(
                 a.lora.as_ref(),
                 avatars::ActiveModel {
-                    status: Set(a.status.as_str().to_owned()),
+                    status: Set(avatars::Status(a.status)),
                     is_main: Set(a.is_main),
                     updated_at: Set(now),
                     ..Default::default()
@@ -232,6 +232,19 @@ impl Db {
             .await
             .sql()?;
         Ok(Some(a))
+    }
+
+    /// The job in a claimed row, or `None` when the row cannot be read (a column no value is
+    /// spelled as, a spec that no longer parses): then the job is quarantined.
+    async fn readable_or_quarantined(&self, row: &sea_orm::QueryResult) -> Result<Option<Job>, StoreError> {
+        let id: uuid::Uuid = row.try_get("", jobs::Column::Id.as_str()).sql()?;
+        match jobs::Model::from_query_result(row, "").map_err(crate::error::store_err).and_then(convert::job) {
+            Ok(job) => Ok(Some(job)),
+            Err(e) => {
+                self.quarantine(id, &e).await?;
+                Ok(None)
+            }
+        }
     }
 
     /// A claimed row that does not read as a job (a spec or status this version cannot
@@ -285,11 +298,8 @@ impl Db {
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
             let at: DateTime<Utc> = row.try_get("", order_by).sql()?;
-            let model = jobs::Model::from_query_result(&row, "").sql()?;
-            let id = model.id;
-            match convert::job(model) {
-                Ok(job) => claimed.push((at, job)),
-                Err(e) => self.quarantine(id, &e).await?,
+            if let Some(job) = self.readable_or_quarantined(&row).await? {
+                claimed.push((at, job));
             }
         }
         claimed.sort_by_key(|(at, job)| (*at, job.id));
@@ -376,31 +386,30 @@ impl Db {
         still: Condition,
         set: impl Fn(&mut Job),
     ) -> Result<Vec<Job>, StoreError> {
-        let candidates = candidates.all(&self.conn).await.sql()?;
+        // rows are decoded one by one, so one unreadable row is quarantined, not every claim
+        let candidates = self.conn.query_all_raw(candidates.build(self.db_backend())).await.sql()?;
         let mut claimed = Vec::with_capacity(candidates.len());
         for row in candidates {
+            let id: uuid::Uuid = row.try_get("", jobs::Column::Id.as_str()).sql()?;
+            let version: i64 = row.try_get("", jobs::Column::Version.as_str()).sql()?;
             let mut update = jobs::Entity::update_many();
             for column in columns {
                 update = update.col_expr(*column, Expr::val(to));
             }
             let result = update
                 .col_expr(jobs::Column::Version, Expr::col(jobs::Column::Version).add(1))
-                .filter(jobs::Column::Id.eq(row.id))
-                .filter(jobs::Column::Version.eq(row.version))
+                .filter(jobs::Column::Id.eq(id))
+                .filter(jobs::Column::Version.eq(version))
                 .filter(still.clone())
                 .exec(&self.conn)
                 .await
                 .sql()?;
-            if result.rows_affected == 1 {
-                let id = row.id;
-                match convert::job(row) {
-                    Ok(mut job) => {
-                        set(&mut job);
-                        job.version += 1;
-                        claimed.push(job);
-                    }
-                    Err(e) => self.quarantine(id, &e).await?,
-                }
+            if result.rows_affected == 1
+                && let Some(mut job) = self.readable_or_quarantined(&row).await?
+            {
+                set(&mut job);
+                job.version += 1;
+                claimed.push(job);
             }
         }
         Ok(claimed)
@@ -412,7 +421,7 @@ impl Db {
 fn replay(new: &NewJob, existing: Job) -> Result<CreatedJob, CreateJobError> {
     if (existing.owner, &existing.spec, existing.quote) != (new.owner, &new.spec, new.quote) {
         return Err(
-            StoreError::Internal(format!("job {} already exists with different contents; refused", new.id)).into()
+            StoreError::internal(format!("job {} already exists with different contents; refused", new.id)).into()
         );
     }
     Ok(CreatedJob { job: existing, replayed: true })
@@ -431,7 +440,9 @@ impl Jobs for Db {
             // the same job id (or its charge key) committed by a concurrent call: a replay
             Err(TxFail::Duplicate(e)) => match load(&self.conn, job.id).await? {
                 Some(existing) => replay(&job, existing),
-                None => Err(StoreError::Internal(format!("job {} conflicts with existing rows: {e}", job.id)).into()),
+                None => {
+                    Err(StoreError::internal_from(format!("job {} conflicts with existing rows", job.id), e).into())
+                }
             },
         }
     }
@@ -580,7 +591,7 @@ impl Jobs for Db {
     }
 
     async fn count_by_status(&self) -> Result<Vec<(JobStatus, u64)>, StoreError> {
-        let rows: Vec<(String, i64)> = jobs::Entity::find()
+        let rows: Vec<(jobs::Status, i64)> = jobs::Entity::find()
             .select_only()
             .column(jobs::Column::Status)
             .column_as(jobs::Column::Id.count(), "n")
@@ -591,8 +602,7 @@ impl Jobs for Db {
             .sql()?;
         let mut counts = Vec::with_capacity(rows.len());
         for (status, n) in rows {
-            let parsed = JobStatus::parse(&status).ok_or_else(|| crate::error::corrupt("jobs.status", &status))?;
-            counts.push((parsed, u64::try_from(n).unwrap_or(0)));
+            counts.push((status.0, u64::try_from(n).unwrap_or(0)));
         }
         counts.sort_by_key(|(s, _)| JobStatus::ALL.iter().position(|x| x == s));
         Ok(counts)
@@ -635,7 +645,7 @@ mod quarantine_tests {
     use aisha_domain::generation::{InFlightLimit, JobLimits};
     use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
     use aisha_domain::ports::{Jobs, Ledger, Users};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
     #[tokio::test]
     async fn an_unreadable_job_row_is_quarantined_instead_of_failing_every_claim() {
@@ -696,5 +706,72 @@ mod quarantine_tests {
         let much_later = now + chrono::Duration::days(1);
         let again = db.claim_due(much_later, much_later + chrono::Duration::seconds(30), 10).await.unwrap();
         assert_eq!(again.iter().map(|j| j.id).collect::<Vec<_>>(), [good.id], "the quarantined row stays out");
+    }
+
+    /// A typed column holding a string no variant is spelled as: the claim quarantines that job
+    /// alone, and reading it is an error that names the table, the column and the value.
+    #[tokio::test]
+    async fn an_unknown_spelling_is_quarantined_and_named() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        db.migrate().await.unwrap();
+        unknown_spelling_on(&db).await;
+    }
+
+    #[tokio::test]
+    async fn an_unknown_spelling_is_quarantined_and_named_on_postgres_too() {
+        let Ok(admin) = std::env::var("AISHA_TEST_DATABASE_URL") else {
+            let ci = matches!(std::env::var("CI").ok().as_deref().map(str::trim), Some("true" | "1"));
+            assert!(!ci, "AISHA_TEST_DATABASE_URL is not set and CI=true");
+            println!("skipped: AISHA_TEST_DATABASE_URL is not set");
+            return;
+        };
+        let (name, url) = crate::scratch::create(&admin, "aisha_spelling").await.expect("a scratch database");
+        let db = Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        unknown_spelling_on(&db).await;
+        db.conn.clone().close().await.unwrap();
+        crate::scratch::drop(&admin, &name).await.unwrap();
+    }
+
+    async fn unknown_spelling_on(db: &Db) {
+        let now = aisha_memory::ManualClock::default_start();
+        let u = fixtures::user(now);
+        db.upsert(u.clone()).await.unwrap();
+        db.apply(NewLedgerEntry {
+            id: aisha_domain::LedgerEntryId(fixtures::id()),
+            owner: u.id,
+            amount: 100,
+            reason: LedgerReason::Welcome,
+            idempotency_key: keys::welcome(u.id),
+            created_at: now,
+        })
+        .await
+        .unwrap();
+        let limits = JobLimits { in_flight: InFlightLimit(10), ..JobLimits::default() };
+        let good = db.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits).await.unwrap().job;
+        let odd = db.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits).await.unwrap().job;
+        crate::entity::jobs::Entity::update_many()
+            .col_expr(crate::entity::jobs::Column::Kind, sea_orm::sea_query::Expr::val("sculpture"))
+            .filter(crate::entity::jobs::Column::Id.eq(odd.id.0))
+            .exec(&db.conn)
+            .await
+            .unwrap();
+        let read = Jobs::get(db, u.id, odd.id).await;
+        assert_eq!(
+            read,
+            Err(aisha_domain::ports::StoreError::internal(r#"unreadable jobs.kind in the database: "sculpture""#)),
+        );
+        let later = now + chrono::Duration::seconds(1);
+        let claimed = db.claim_due(later, later + chrono::Duration::seconds(30), 10).await.unwrap();
+        assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [good.id], "the readable job is claimed");
+        let next_attempt_at: chrono::DateTime<chrono::Utc> = crate::entity::jobs::Entity::find_by_id(odd.id.0)
+            .select_only()
+            .column(crate::entity::jobs::Column::NextAttemptAt)
+            .into_tuple()
+            .one(&db.conn)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(next_attempt_at, *QUARANTINE, "the unreadable row is parked out of every claim");
     }
 }

@@ -123,7 +123,7 @@ impl Ledger for Db {
                 // a concurrent apply with the same key committed first
                 let existing = by_key(&self.conn, &entry.idempotency_key)
                     .await?
-                    .ok_or_else(|| StoreError::Internal(format!("unique violation without a ledger row: {e}")))?;
+                    .ok_or_else(|| StoreError::internal_from("unique violation without a ledger row", e))?;
                 if !entry.same_change_as(&existing) {
                     return Err(ApplyError::KeyReused { key: entry.idempotency_key });
                 }

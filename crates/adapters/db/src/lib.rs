@@ -8,8 +8,10 @@ mod gallery;
 mod jobs;
 mod ledger;
 mod payments;
+mod schema;
 pub mod scratch;
 mod sessions;
+mod stored;
 mod users;
 
 use aisha_domain::ports::StoreError;
@@ -17,6 +19,7 @@ use aisha_domain::{Clock, IdGen, truncate};
 use aisha_migrations::{Migrator, MigratorTrait};
 use chrono::{DateTime, Utc};
 use error::SqlResult;
+pub use schema::SchemaDrift;
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,7 +97,7 @@ impl Db {
         } else if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else {
-            return Err(StoreError::Internal(format!(
+            return Err(StoreError::internal(format!(
                 "unsupported database URL scheme in {:?}: use postgres:// or sqlite:",
                 url.split(':').next().unwrap_or_default()
             )));

@@ -39,7 +39,7 @@ async fn promo_by_code(db: &impl ConnectionTrait, code: &PromoCode) -> Result<Op
 }
 
 fn no_balance(owner: UserId) -> StoreError {
-    StoreError::Internal(format!("no balance row for user {owner}"))
+    StoreError::internal(format!("no balance row for user {owner}"))
 }
 
 #[derive(FromQueryResult)]
@@ -189,7 +189,7 @@ impl Payments for Db {
             Err(TxFail::Duplicate(e)) => match payment_by_charge(&self.conn, &payment.charge_id).await? {
                 Some(existing) if !payment.same_payment_as(&existing) => Err(payment.reuse_refused()),
                 Some(existing) => Ok(PaymentRecorded::Replayed { payment: existing }),
-                None => Err(StoreError::Internal(format!("payment conflicts with existing rows: {e}"))),
+                None => Err(StoreError::internal_from("payment conflicts with existing rows", e)),
             },
         }
     }

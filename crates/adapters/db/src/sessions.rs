@@ -38,7 +38,7 @@ impl SessionStore for Db {
     }
 
     async fn put(&self, key: &SessionKey, value: String, ttl: std::time::Duration) -> Result<(), StoreError> {
-        let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::Internal(format!("ttl: {e}")))?;
+        let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::internal_from("ttl", e))?;
         let row =
             sessions::ActiveModel { key: Set(key.to_string()), value: Set(value), expires_at: Set(self.now() + ttl) };
         sessions::Entity::insert(row)
@@ -67,7 +67,7 @@ impl aisha_domain::coordination::Locks for Db {
     async fn acquire(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool, StoreError> {
         use sea_orm::ExprTrait;
         use sea_orm::sea_query::Expr;
-        let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::Internal(format!("ttl: {e}")))?;
+        let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::internal_from("ttl", e))?;
         let now = self.now();
         let row = sessions::ActiveModel {
             key: Set(lock_key(name)),
@@ -90,7 +90,7 @@ impl aisha_domain::coordination::Locks for Db {
 
     async fn extend(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool, StoreError> {
         use sea_orm::sea_query::Expr;
-        let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::Internal(format!("ttl: {e}")))?;
+        let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::internal_from("ttl", e))?;
         let now = self.now();
         let updated = sessions::Entity::update_many()
             .col_expr(sessions::Column::ExpiresAt, Expr::value(now + ttl))

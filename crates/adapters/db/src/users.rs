@@ -50,7 +50,7 @@ impl Users for Db {
             .one(&tx)
             .await
             .sql()?
-            .ok_or_else(|| StoreError::Internal("user vanished during upsert".into()))?;
+            .ok_or_else(|| StoreError::internal("user vanished during upsert"))?;
         tx.commit().await.sql()?;
         Ok(Upserted { user: convert::user(stored)?, created })
     }
@@ -72,9 +72,9 @@ impl Users for Db {
     async fn update_settings(&self, id: UserId, settings: Settings) -> Result<bool, StoreError> {
         let result = users::Entity::update_many()
             .set(users::ActiveModel {
-                language: Set(settings.language.code().to_owned()),
+                language: Set(users::Language(settings.language)),
                 timezone: Set(settings.timezone.name().to_owned()),
-                default_aspect: Set(settings.defaults.aspect.as_str().to_owned()),
+                default_aspect: Set(users::Aspect(settings.defaults.aspect)),
                 default_count: Set(i16::from(settings.defaults.count.get())),
                 default_model: Set(settings.defaults.model.as_str().to_owned()),
                 quick_mode: Set(settings.quick_mode),

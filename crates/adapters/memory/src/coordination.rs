@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 fn chrono_duration(d: Duration) -> Result<chrono::Duration, StoreError> {
-    chrono::Duration::from_std(d).map_err(|e| StoreError::Internal(format!("duration {d:?}: {e}")))
+    chrono::Duration::from_std(d).map_err(|e| StoreError::internal_from(format!("duration {d:?}"), e))
 }
 
 /// GCRA: each key keeps its theoretical arrival time (TAT), the moment its allowance would be
@@ -36,7 +36,7 @@ impl RateLimiter for MemoryRateLimiter {
         let window = rate
             .interval()
             .checked_mul(rate.burst())
-            .ok_or_else(|| StoreError::Internal(format!("rate {rate:?} overflows")))
+            .ok_or_else(|| StoreError::internal(format!("rate {rate:?} overflows")))
             .and_then(chrono_duration)?;
         let mut tats = self.tats.lock().expect("rate limiter lock");
         // a TAT in the past means a full allowance: forget it, as Redis lets the key expire
@@ -45,7 +45,8 @@ impl RateLimiter for MemoryRateLimiter {
         let new_tat = tat + interval;
         let allow_at = new_tat - window;
         if now < allow_at {
-            let retry_after = (allow_at - now).to_std().map_err(|e| StoreError::Internal(e.to_string()))?;
+            let retry_after =
+                (allow_at - now).to_std().map_err(|e| StoreError::internal_from("rate limit delay", e))?;
             return Ok(Decision::Limited { retry_after });
         }
         tats.insert(key.to_owned(), new_tat);

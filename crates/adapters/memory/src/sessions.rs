@@ -35,7 +35,7 @@ impl SessionStore for MemorySessions {
     }
 
     async fn put(&self, key: &SessionKey, value: String, ttl: std::time::Duration) -> Result<(), StoreError> {
-        let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::Internal(format!("ttl: {e}")))?;
+        let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::internal_from("ttl", e))?;
         let expires = self.clock.now() + ttl;
         self.values.lock().expect("sessions lock").insert(*key, (value, expires));
         Ok(())

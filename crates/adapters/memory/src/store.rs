@@ -249,7 +249,7 @@ impl Jobs for MemoryStore {
         let mut s = self.lock();
         if let Some(existing) = s.jobs.get(&new.id) {
             if (existing.owner, &existing.spec, existing.quote) != (new.owner, &new.spec, new.quote) {
-                return Err(CreateJobError::Store(StoreError::Internal(format!(
+                return Err(CreateJobError::Store(StoreError::internal(format!(
                     "job {} already exists with different contents; refused",
                     new.id
                 ))));
@@ -270,7 +270,7 @@ impl Jobs for MemoryStore {
         s.apply(debit).map_err(|e| match e {
             ApplyError::InsufficientFunds { balance, needed } => CreateJobError::InsufficientFunds { balance, needed },
             ApplyError::UnknownUser => CreateJobError::UnknownUser,
-            e @ ApplyError::KeyReused { .. } => CreateJobError::Store(StoreError::Internal(e.to_string())),
+            e @ ApplyError::KeyReused { .. } => CreateJobError::Store(StoreError::internal_from("charging the job", e)),
             ApplyError::Store(e) => CreateJobError::Store(e),
         })?;
         let job = new.into_job();
@@ -701,7 +701,7 @@ impl Payments for MemoryStore {
             return Ok(PaymentRecorded::Replayed { payment: existing.clone() });
         }
         let credit = NewLedgerEntry::stars_top_up(&payment, entry);
-        let row = s.apply(credit).map_err(|e| StoreError::Internal(e.to_string()))?.entry().clone();
+        let row = s.apply(credit).map_err(|e| StoreError::internal_from("crediting the payment", e))?.entry().clone();
         s.payments.insert(payment.charge_id.clone(), payment.clone());
         Ok(PaymentRecorded::Credited { payment, entry: row })
     }
@@ -728,7 +728,12 @@ impl Payments for MemoryStore {
             None
         } else {
             let debit = NewLedgerEntry::stars_refund(&payment, taken_back, entry, now);
-            Some(s.apply(debit).map_err(|e| StoreError::Internal(e.to_string()))?.entry().clone())
+            Some(
+                s.apply(debit)
+                    .map_err(|e| StoreError::internal_from("taking the refunded coins back", e))?
+                    .entry()
+                    .clone(),
+            )
         };
         let stored = s.payments.get_mut(charge_id).expect("read above");
         stored.refunded_at = Some(now);
@@ -826,7 +831,8 @@ impl Promos for MemoryStore {
         let used = s.redemptions.get(&(code.clone(), owner)).copied().unwrap_or(0);
         let coins = promo.check(used, now)?;
         let credit = NewLedgerEntry::promo(owner, code, coins, entry, now);
-        let row = s.apply(credit).map_err(|e| StoreError::Internal(e.to_string()))?.entry().clone();
+        let row =
+            s.apply(credit).map_err(|e| StoreError::internal_from("crediting the promo code", e))?.entry().clone();
         s.promos.get_mut(code).expect("read above").uses += 1;
         *s.redemptions.entry((code.clone(), owner)).or_default() += 1;
         Ok(Redeemed { coins, entry: row })

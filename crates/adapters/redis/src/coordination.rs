@@ -10,7 +10,7 @@ use fred::prelude::{Expiration, KeysInterface, SetOptions, Value};
 use std::time::Duration;
 
 fn micros(d: Duration) -> Result<i64, StoreError> {
-    i64::try_from(d.as_micros()).map_err(|_| StoreError::Internal(format!("duration {d:?} is too long")))
+    i64::try_from(d.as_micros()).map_err(|_| StoreError::internal(format!("duration {d:?} is too long")))
 }
 
 /// Lock TTLs in milliseconds, at least 1 (Redis refuses 0).
@@ -29,7 +29,7 @@ impl RateLimiter for RedisStore {
             [0, retry_us] => Ok(Decision::Limited {
                 retry_after: Duration::from_micros(u64::try_from(*retry_us).unwrap_or(0).max(1)),
             }),
-            other => Err(StoreError::Internal(format!("redis rate limit: unexpected reply {other:?}"))),
+            other => Err(StoreError::internal(format!("redis rate limit: unexpected reply {other:?}"))),
         }
     }
 }

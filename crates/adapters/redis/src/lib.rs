@@ -91,10 +91,10 @@ impl fmt::Debug for RedisStore {
 /// `Internal` for a configuration that cannot work (a bad URL, an empty prefix).
 pub async fn connect(config: RedisConfig) -> Result<RedisStore, StoreError> {
     if config.key_prefix.is_empty() {
-        return Err(StoreError::Internal("redis: the key prefix must not be empty".into()));
+        return Err(StoreError::internal("redis: the key prefix must not be empty"));
     }
     // the URL is not repeated in errors: it may hold a password
-    let fred_config = Config::from_url(&config.url).map_err(|e| StoreError::Internal(format!("redis url: {e}")))?;
+    let fred_config = Config::from_url(&config.url).map_err(|e| StoreError::internal_from("redis url", e))?;
     let command_timeout = config.command_timeout;
     let mut builder = Builder::from_config(fred_config);
     builder
@@ -119,7 +119,7 @@ pub async fn connect(config: RedisConfig) -> Result<RedisStore, StoreError> {
             u32::try_from(config.reconnect_max_delay.as_millis()).unwrap_or(u32::MAX).max(100),
             2,
         ));
-    let client = builder.build().map_err(|e| StoreError::Internal(format!("redis client: {e}")))?;
+    let client = builder.build().map_err(|e| StoreError::internal_from("redis client", e))?;
 
     let started = tokio::time::timeout(config.connect_timeout + command_timeout, async {
         client.init().await?;
@@ -211,8 +211,11 @@ fn store_error(what: &str, e: FredError) -> StoreError {
             | ErrorKind::Sentinel
     ) || BUSY_REPLIES.iter().any(|p| details.starts_with(p))
         || LOST_COMMAND.iter().any(|p| details.starts_with(p));
-    let message = format!("redis {what}: {e}");
-    if unavailable { StoreError::Unavailable(message) } else { StoreError::Internal(message) }
+    if unavailable {
+        StoreError::Unavailable(format!("redis {what}: {e}"))
+    } else {
+        StoreError::internal_from(format!("redis {what}"), e)
+    }
 }
 
 /// Redis keeps TTLs in whole milliseconds: round up, so a value never lives shorter than asked.
@@ -233,9 +236,9 @@ mod tests {
         let loading = FredError::new(ErrorKind::Unknown, "LOADING Redis is loading the dataset in memory");
         assert!(matches!(store_error("get", loading), StoreError::Unavailable(_)));
         let wrong = FredError::new(ErrorKind::InvalidArgument, "WRONGTYPE Operation against a key");
-        assert!(matches!(store_error("get", wrong), StoreError::Internal(_)));
+        assert!(matches!(store_error("get", wrong), StoreError::Internal { .. }));
         let script = FredError::new(ErrorKind::Unknown, "ERR Error running script");
-        assert!(matches!(store_error("get", script), StoreError::Internal(_)));
+        assert!(matches!(store_error("get", script), StoreError::Internal { .. }));
     }
 
     #[test]

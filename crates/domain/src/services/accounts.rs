@@ -67,7 +67,7 @@ impl Accounts {
                 // another row when it registers again): not again
                 Ok(Applied::Replayed(_)) | Err(ApplyError::KeyReused { .. }) => None,
                 Err(ApplyError::Store(s)) => return Err(s),
-                Err(other) => return Err(StoreError::Internal(other.to_string())),
+                Err(other) => return Err(StoreError::internal_from("crediting the welcome coins", other)),
             };
         }
         Ok(Registered { user: upserted.user, created: upserted.created, welcome })

@@ -39,7 +39,7 @@ impl StartError {
     pub fn into_store(self) -> StoreError {
         match self {
             StartError::Store(e) => e,
-            other => StoreError::Internal(other.to_string()),
+            other => StoreError::internal_from("a job that cannot be refused was refused", other),
         }
     }
 }
@@ -67,7 +67,7 @@ impl Generation {
             return Err(StartError::ModelUnavailable(*model));
         }
         // offered models are in the catalog, and avatar jobs have fixed prices
-        self.prices.quote(spec).ok_or_else(|| StoreError::Internal(format!("no price for {:?}", spec.kind())).into())
+        self.prices.quote(spec).ok_or_else(|| StoreError::internal(format!("no price for {:?}", spec.kind())).into())
     }
 
     pub async fn offer(&self, owner: UserId, spec: &JobSpec) -> Result<Offer, StartError> {
@@ -105,7 +105,7 @@ impl Generation {
             Err(CreateJobError::TooManyInFlight { limit }) => Err(StartError::TooManyInFlight { limit }),
             Err(CreateJobError::Avatar(a)) => Err(StartError::Avatar(a)),
             Err(CreateJobError::UnknownUser) => {
-                Err(StartError::Store(StoreError::Internal(format!("job for unknown user {owner}"))))
+                Err(StartError::Store(StoreError::internal(format!("job for unknown user {owner}"))))
             }
             Err(CreateJobError::Store(e)) => Err(StartError::Store(e)),
         }

@@ -449,7 +449,7 @@ impl JobRunner {
             }
             Err(SettleError::AlreadyEnded(job)) => Ok(Cancel::AlreadyEnded(job)),
             Err(SettleError::Store(e)) => Err(e),
-            Err(e) => Err(StoreError::Internal(e.to_string())),
+            Err(e) => Err(StoreError::internal_from("ending the cancelled job", e)),
         }
     }
 

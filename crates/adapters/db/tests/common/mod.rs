@@ -32,6 +32,15 @@ impl TestDb {
     pub fn db(&self) -> Db {
         self.db.clone()
     }
+
+    /// The URL to open this database again (a second connection); `None` in memory.
+    pub fn url(&self) -> Option<String> {
+        match &self.cleanup {
+            Cleanup::Nothing => None,
+            Cleanup::File(path) => Some(format!("sqlite://{}?mode=rwc", path.display())),
+            Cleanup::Postgres { admin_url, name } => Some(with_database(admin_url, name)),
+        }
+    }
 }
 
 impl Drop for TestDb {
