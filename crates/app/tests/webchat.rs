@@ -93,7 +93,7 @@ async fn with_a_real_token_nothing_of_the_sandbox_is_served() {
     ]);
     assert!(!app.banner.iter().any(|l| l.contains("chat ") || l.contains("emulator")), "{:#?}", app.banner);
     let base = http_base(&app.banner);
-    for path in ["/", "/webchat/app.js", "/sandbox/users", "/sandbox/events"] {
+    for path in ["/", "/webchat/main.js", "/sandbox/users", "/sandbox/events"] {
         let r = reqwest::get(format!("{base}{path}")).await.unwrap();
         assert_eq!(r.status(), 404, "{path} is not served outside the sandbox");
     }

@@ -14,7 +14,8 @@ mod state;
 
 pub use media::png;
 pub use model::{
-    Call, ChatEvent, ChatMessage, Document, Fault, FaultKind, Invoice, PaymentOutcome, PhotoSize, SandboxUser,
+    CHAT_ACTIONS, Call, ChatEvent, ChatMessage, Document, Fault, FaultKind, Invoice, PaymentOutcome, PhotoSize,
+    SandboxUser,
 };
 
 use media::{Upload, UploadKind};

@@ -141,8 +141,9 @@ fn command_length(text: &str) -> Option<usize> {
     (!head.is_empty()).then(|| 1 + head.encode_utf16().count())
 }
 
-/// Something that changed in a chat, for a live view.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Something that changed in a chat, for a live view. Deserializable too, so a client (and
+/// the web chat's test, which checks its handlers against these names) can read it back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChatEvent {
     Message { chat: i64, message: ChatMessage },
@@ -152,6 +153,21 @@ pub enum ChatEvent {
     Action { chat: i64, action: String },
     PreCheckoutAnswered { chat: i64, query_id: String, ok: bool, error_message: Option<String> },
 }
+
+/// Every `action` `sendChatAction` accepts (anything else is a 400), as [`ChatEvent::Action`]
+/// carries it.
+pub const CHAT_ACTIONS: [&str; 10] = [
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "upload_video_note",
+];
 
 /// One Bot API request as the emulator answered it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -190,7 +206,7 @@ pub enum FaultKind {
 }
 
 /// How a user's payment ended.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum PaymentOutcome {
     /// The bot accepted the pre-checkout query; `successful_payment` was delivered.

@@ -4,7 +4,7 @@
 
 use super::BotError;
 use super::media::{Upload, UploadKind};
-use super::model::{ChatEvent, ChatMessage, Document, Invoice, PhotoSize};
+use super::model::{CHAT_ACTIONS, ChatEvent, ChatMessage, Document, Invoice, PhotoSize};
 use super::params::Params;
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
@@ -466,19 +466,7 @@ impl State {
         let chat = p.chat_id()?;
         self.forbid_blocked(chat)?;
         let action = p.req_str("action")?;
-        const ACTIONS: [&str; 10] = [
-            "typing",
-            "upload_photo",
-            "record_video",
-            "upload_video",
-            "record_voice",
-            "upload_voice",
-            "upload_document",
-            "choose_sticker",
-            "find_location",
-            "upload_video_note",
-        ];
-        if !ACTIONS.contains(&action.as_str()) {
+        if !CHAT_ACTIONS.contains(&action.as_str()) {
             return Err(BotError::bad("wrong parameter action in request"));
         }
         self.events.push(ChatEvent::Action { chat, action });
