@@ -271,161 +271,200 @@ impl Bot {
         Ok(None)
     }
 
-    pub(crate) async fn avatar_button(
+    /// The user's avatar `id` while it takes photos, or the toast saying why not.
+    async fn taking_photos(&self, cx: &Ctx, id: AvatarId) -> Result<Result<Avatar, String>, StoreError> {
+        let t = cx.t;
+        Ok(match self.avatars.get(cx.user.id, id).await? {
+            None => Err(tr!(t, "not-found")),
+            Some(a) if !a.accepts_photos() => Err(tr!(t, "upload-closed", name = a.name.as_str())),
+            Some(a) => Ok(a),
+        })
+    }
+
+    pub(crate) async fn ask_avatar_name(&self, cx: &mut Ctx, message: Option<MessageId>) -> Result<(), StoreError> {
+        let t = cx.t;
+        self.set_dialogue(cx, &Dialogue::AvatarName).await?;
+        let keyboard = vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]];
+        cx.edit_or_send(message, tr!(t, "ask-avatar-name"), Some(keyboard));
+        Ok(())
+    }
+
+    /// The gender of the avatar named in the dialogue: the avatar is made (a second press finds
+    /// it made already: nothing more happens).
+    pub(crate) async fn gender_picked(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        gender: aisha_domain::avatar::Gender,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(Dialogue::AvatarGender { name }) = self.dialogue(cx).await? else {
+            return Ok(Some(tr!(cx.t, "outdated")));
+        };
+        let avatar = self.avatars.create(cx.user.id, name, gender).await?;
+        self.set_dialogue(cx, &Dialogue::Upload { avatar: avatar.id }).await?;
+        self.upload_screen(cx, message, &avatar);
+        Ok(None)
+    }
+
+    /// Upload, review, or see the photos of an avatar that takes them.
+    pub(crate) async fn avatar_photos_button(
         &self,
         cx: &mut Ctx,
         message: Option<MessageId>,
         cb: Cb,
     ) -> Result<Option<String>, StoreError> {
-        let t = cx.t;
-        let owner = cx.user.id;
+        let (Cb::AvatarUpload(id) | Cb::AvatarReview(id) | Cb::AvatarShowPhotos(id)) = cb else { return Ok(None) };
+        let a = match self.taking_photos(cx, id).await? {
+            Ok(a) => a,
+            Err(toast) => return Ok(Some(toast)),
+        };
+        self.set_dialogue(cx, &Dialogue::Upload { avatar: id }).await?;
         match cb {
-            Cb::Avatars => self.show_avatars(cx, message).await?,
-            Cb::AvatarNew => {
-                self.set_dialogue(cx, &Dialogue::AvatarName).await?;
-                cx.edit_or_send(
-                    message,
-                    tr!(t, "ask-avatar-name"),
-                    Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]),
-                );
-            }
-            Cb::Gender(gender) => {
-                // a second press finds the avatar made already: nothing more happens
-                let Some(Dialogue::AvatarGender { name }) = self.dialogue(cx).await? else {
-                    return Ok(Some(tr!(t, "outdated")));
-                };
-                let avatar = self.avatars.create(owner, name, gender).await?;
-                self.set_dialogue(cx, &Dialogue::Upload { avatar: avatar.id }).await?;
-                self.upload_screen(cx, message, &avatar);
-            }
-            Cb::AvatarOpen(id) => return self.show_avatar_card(cx, message, id).await,
-            Cb::AvatarUpload(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
-                if !a.accepts_photos() {
-                    return Ok(Some(tr!(t, "upload-closed", name = a.name.as_str())));
-                }
-                self.set_dialogue(cx, &Dialogue::Upload { avatar: id }).await?;
-                self.upload_screen(cx, message, &a);
-            }
-            Cb::AvatarReview(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
-                if !a.accepts_photos() {
-                    return Ok(Some(tr!(t, "upload-closed", name = a.name.as_str())));
-                }
-                self.set_dialogue(cx, &Dialogue::Upload { avatar: id }).await?;
-                self.review_screen(cx, message, &a).await?;
-            }
-            Cb::AvatarShowPhotos(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
-                if !a.accepts_photos() {
-                    return Ok(Some(tr!(t, "upload-closed", name = a.name.as_str())));
-                }
-                let photos = self.avatars.photos(owner, id).await?;
-                let numbered: Vec<(Media, Option<String>)> = photos
-                    .iter()
-                    .enumerate()
-                    .map(|(n, p)| {
-                        (
-                            Media::Stored { key: p.object.key.clone(), image: None },
-                            Some(tr!(t, "photo-number", number = &(n + 1))),
-                        )
-                    })
-                    .collect();
-                for chunk in numbered.chunks(10) {
-                    let reply = match chunk {
-                        [(photo, caption)] => Reply::SendPhoto {
-                            chat: cx.chat,
-                            photo: photo.clone(),
-                            caption: caption.clone(),
-                            keyboard: None,
-                        },
-                        many => Reply::SendAlbum { chat: cx.chat, photos: many.to_vec() },
-                    };
-                    cx.out.push(Outgoing::normal(reply));
-                }
-                self.set_dialogue(cx, &Dialogue::Upload { avatar: id }).await?;
+            Cb::AvatarUpload(_) => self.upload_screen(cx, message, &a),
+            Cb::AvatarReview(_) => self.review_screen(cx, message, &a).await?,
+            _ => {
+                self.send_photos(cx, &a).await?;
                 self.review_screen(cx, None, &a).await?;
             }
-            Cb::PhotoRemove(photo) => {
-                let avatar = match self.dialogue(cx).await? {
-                    Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => avatar,
-                    _ => return Ok(Some(tr!(t, "outdated"))),
+        }
+        Ok(None)
+    }
+
+    /// An avatar's photos, numbered as in the review, as albums of up to ten.
+    async fn send_photos(&self, cx: &mut Ctx, a: &Avatar) -> Result<(), StoreError> {
+        let t = cx.t;
+        let photos = self.avatars.photos(cx.user.id, a.id).await?;
+        let numbered: Vec<(Media, Option<String>)> = photos
+            .iter()
+            .enumerate()
+            .map(|(n, p)| {
+                (
+                    Media::Stored { key: p.object.key.clone(), image: None },
+                    Some(tr!(t, "photo-number", number = &(n + 1))),
+                )
+            })
+            .collect();
+        for chunk in numbered.chunks(10) {
+            let reply = match chunk {
+                [(photo, caption)] => {
+                    Reply::SendPhoto { chat: cx.chat, photo: photo.clone(), caption: caption.clone(), keyboard: None }
+                }
+                many => Reply::SendAlbum { chat: cx.chat, photos: many.to_vec() },
+            };
+            cx.out.push(Outgoing::normal(reply));
+        }
+        Ok(())
+    }
+
+    /// A photo removed from the avatar being uploaded to (the avatar comes from the dialogue).
+    pub(crate) async fn photo_remove(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        photo: aisha_domain::PhotoId,
+    ) -> Result<Option<String>, StoreError> {
+        let t = cx.t;
+        let avatar = match self.dialogue(cx).await? {
+            Some(Dialogue::Upload { avatar } | Dialogue::Train { avatar, .. }) => avatar,
+            _ => return Ok(Some(tr!(t, "outdated"))),
+        };
+        Ok(Some(match self.avatars.remove_photo(cx.user.id, avatar, photo).await? {
+            RemovePhoto::Removed { .. } => {
+                let Some(a) = self.avatars.get(cx.user.id, avatar).await? else { return Ok(Some(tr!(t, "not-found"))) };
+                self.set_dialogue(cx, &Dialogue::Upload { avatar }).await?;
+                self.review_screen(cx, message, &a).await?;
+                tr!(t, "photo-removed")
+            }
+            RemovePhoto::NotFound => tr!(t, "not-found"),
+            RemovePhoto::NotAccepting => tr!(t, "reason-closed"),
+        }))
+    }
+
+    pub(crate) async fn set_main_avatar(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        id: AvatarId,
+    ) -> Result<Option<String>, StoreError> {
+        let t = cx.t;
+        Ok(Some(match self.avatars.set_main(cx.user.id, id).await? {
+            SetMain::Done(_) => {
+                self.show_avatar_card(cx, message, id).await?;
+                tr!(t, "main-set")
+            }
+            SetMain::NotFound => tr!(t, "not-found"),
+            SetMain::NotUsable => tr!(t, "not-usable"),
+        }))
+    }
+
+    pub(crate) async fn ask_rename(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        id: AvatarId,
+    ) -> Result<Option<String>, StoreError> {
+        let t = cx.t;
+        let Some(a) = self.avatars.get(cx.user.id, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
+        self.set_dialogue(cx, &Dialogue::Rename { avatar: id }).await?;
+        let text = tr!(t, "ask-rename", name = &escape(a.name.as_str()));
+        cx.edit_or_send(message, text, Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]));
+        Ok(None)
+    }
+
+    pub(crate) async fn ask_delete_avatar(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        id: AvatarId,
+    ) -> Result<Option<String>, StoreError> {
+        let t = cx.t;
+        let Some(a) = self.avatars.get(cx.user.id, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
+        if a.status == AvatarStatus::Training {
+            self.busy_screen(cx, message, &a);
+            return Ok(None);
+        }
+        let text = tr!(t, "confirm-avatar-delete", name = &escape(a.name.as_str()), photos = &a.photo_count);
+        let keyboard = vec![vec![
+            button(tr!(t, "btn-delete-avatar-yes"), Cb::AvatarDeleteYes(id)),
+            button(tr!(t, "btn-avatar-card"), Cb::AvatarOpen(id)),
+        ]];
+        cx.edit_or_send(message, text, Some(keyboard));
+        Ok(None)
+    }
+
+    pub(crate) async fn delete_avatar(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        id: AvatarId,
+    ) -> Result<Option<String>, StoreError> {
+        let t = cx.t;
+        match self.avatars.delete(cx.user.id, id).await? {
+            DeleteAvatar::Deleted { avatar, .. } => {
+                // a question about the deleted avatar is closed with it
+                let stale = match self.dialogue(cx).await? {
+                    Some(
+                        Dialogue::Upload { avatar: a }
+                        | Dialogue::Train { avatar: a, .. }
+                        | Dialogue::Rename { avatar: a },
+                    ) => a == id,
+                    Some(Dialogue::Prompt { avatar: Some(a), .. }) => a == id,
+                    Some(Dialogue::Create { draft }) => draft.avatar == Some(id),
+                    _ => false,
                 };
-                match self.avatars.remove_photo(owner, avatar, photo).await? {
-                    RemovePhoto::Removed { .. } => {
-                        let Some(a) = self.avatars.get(owner, avatar).await? else {
-                            return Ok(Some(tr!(t, "not-found")));
-                        };
-                        self.set_dialogue(cx, &Dialogue::Upload { avatar }).await?;
-                        self.review_screen(cx, message, &a).await?;
-                        return Ok(Some(tr!(t, "photo-removed")));
-                    }
-                    RemovePhoto::NotFound => return Ok(Some(tr!(t, "not-found"))),
-                    RemovePhoto::NotAccepting => return Ok(Some(tr!(t, "reason-closed"))),
+                if stale {
+                    self.clear_dialogue(cx).await?;
                 }
-            }
-            Cb::AvatarTrain(id) => return self.train_confirmation(cx, message, id).await,
-            Cb::TrainConfirm(job) => return self.start_training(cx, message, job).await,
-            Cb::AvatarMain(id) => match self.avatars.set_main(owner, id).await? {
-                SetMain::Done(_) => {
-                    self.show_avatar_card(cx, message, id).await?;
-                    return Ok(Some(tr!(t, "main-set")));
-                }
-                SetMain::NotFound => return Ok(Some(tr!(t, "not-found"))),
-                SetMain::NotUsable => return Ok(Some(tr!(t, "not-usable"))),
-            },
-            Cb::AvatarRename(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
-                self.set_dialogue(cx, &Dialogue::Rename { avatar: id }).await?;
-                let text = tr!(t, "ask-rename", name = &escape(a.name.as_str()));
-                cx.edit_or_send(message, text, Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]));
-            }
-            Cb::AvatarDelete(id) => {
-                let Some(a) = self.avatars.get(owner, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
-                if a.status == AvatarStatus::Training {
-                    self.busy_screen(cx, message, &a);
-                    return Ok(None);
-                }
-                let text = tr!(t, "confirm-avatar-delete", name = &escape(a.name.as_str()), photos = &a.photo_count);
-                let keyboard = vec![vec![
-                    button(tr!(t, "btn-delete-avatar-yes"), Cb::AvatarDeleteYes(id)),
-                    button(tr!(t, "btn-avatar-card"), Cb::AvatarOpen(id)),
-                ]];
+                let text = tr!(t, "avatar-deleted", name = &escape(avatar.name.as_str()));
+                let keyboard =
+                    vec![vec![button(tr!(t, "btn-avatars-back"), Cb::Avatars), button(tr!(t, "btn-menu"), Cb::Menu)]];
                 cx.edit_or_send(message, text, Some(keyboard));
             }
-            Cb::AvatarDeleteYes(id) => match self.avatars.delete(owner, id).await? {
-                DeleteAvatar::Deleted { avatar, .. } => {
-                    let stale = match self.dialogue(cx).await? {
-                        Some(
-                            Dialogue::Upload { avatar: a }
-                            | Dialogue::Train { avatar: a, .. }
-                            | Dialogue::Rename { avatar: a },
-                        ) => a == id,
-                        Some(Dialogue::Prompt { avatar: Some(a), .. }) => a == id,
-                        Some(Dialogue::Create { draft }) => draft.avatar == Some(id),
-                        _ => false,
-                    };
-                    if stale {
-                        self.clear_dialogue(cx).await?;
-                    }
-                    let text = tr!(t, "avatar-deleted", name = &escape(avatar.name.as_str()));
-                    let keyboard = vec![vec![
-                        button(tr!(t, "btn-avatars-back"), Cb::Avatars),
-                        button(tr!(t, "btn-menu"), Cb::Menu),
-                    ]];
-                    cx.edit_or_send(message, text, Some(keyboard));
-                }
-                DeleteAvatar::NotFound => return Ok(Some(tr!(t, "not-found"))),
-                DeleteAvatar::Busy => {
-                    let Some(a) = self.avatars.get(owner, id).await? else {
-                        return Ok(Some(tr!(t, "not-found")));
-                    };
-                    self.busy_screen(cx, message, &a);
-                }
-            },
-            Cb::WithMe => return self.with_me(cx, message, None, None).await,
-            Cb::WithAvatar(id) => return self.with_me(cx, message, Some(id), None).await,
-            _ => {}
+            DeleteAvatar::NotFound => return Ok(Some(tr!(t, "not-found"))),
+            DeleteAvatar::Busy => {
+                let Some(a) = self.avatars.get(cx.user.id, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
+                self.busy_screen(cx, message, &a);
+            }
         }
         Ok(None)
     }
@@ -516,7 +555,7 @@ impl Bot {
         cx.edit_or_send(message, tr!(t, "avatar-busy", name = &escape(a.name.as_str())), Some(vec![row]));
     }
 
-    async fn train_confirmation(
+    pub(crate) async fn train_confirmation(
         &self,
         cx: &mut Ctx,
         message: Option<MessageId>,
@@ -561,7 +600,7 @@ impl Bot {
 
     /// Starts the training minted into the dialogue; a second press finds the dialogue gone
     /// (and the store would replay the same job id anyway): one job, one charge.
-    async fn start_training(
+    pub(crate) async fn start_training(
         &self,
         cx: &mut Ctx,
         message: Option<MessageId>,

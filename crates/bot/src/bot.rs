@@ -439,22 +439,23 @@ impl Bot {
             | Cb::FilterDate(_)
             | Cb::FilterReset => return self.gallery_button(cx, message, cb).await,
             Cb::Stats => self.show_stats(cx).await?,
-            Cb::Avatars
-            | Cb::AvatarNew
-            | Cb::Gender(_)
-            | Cb::AvatarOpen(_)
-            | Cb::AvatarUpload(_)
-            | Cb::AvatarReview(_)
-            | Cb::AvatarShowPhotos(_)
-            | Cb::PhotoRemove(_)
-            | Cb::AvatarTrain(_)
-            | Cb::TrainConfirm(_)
-            | Cb::AvatarMain(_)
-            | Cb::AvatarRename(_)
-            | Cb::AvatarDelete(_)
-            | Cb::AvatarDeleteYes(_)
-            | Cb::WithMe
-            | Cb::WithAvatar(_) => return self.avatar_button(cx, message, cb).await,
+            // avatars
+            Cb::Avatars => self.show_avatars(cx, message).await?,
+            Cb::AvatarNew => self.ask_avatar_name(cx, message).await?,
+            Cb::Gender(gender) => return self.gender_picked(cx, message, gender).await,
+            Cb::AvatarOpen(id) => return self.show_avatar_card(cx, message, id).await,
+            Cb::AvatarUpload(_) | Cb::AvatarReview(_) | Cb::AvatarShowPhotos(_) => {
+                return self.avatar_photos_button(cx, message, cb).await;
+            }
+            Cb::PhotoRemove(photo) => return self.photo_remove(cx, message, photo).await,
+            Cb::AvatarTrain(id) => return self.train_confirmation(cx, message, id).await,
+            Cb::TrainConfirm(job) => return self.start_training(cx, message, job).await,
+            Cb::AvatarMain(id) => return self.set_main_avatar(cx, message, id).await,
+            Cb::AvatarRename(id) => return self.ask_rename(cx, message, id).await,
+            Cb::AvatarDelete(id) => return self.ask_delete_avatar(cx, message, id).await,
+            Cb::AvatarDeleteYes(id) => return self.delete_avatar(cx, message, id).await,
+            Cb::WithMe => return self.with_me(cx, message, None, None).await,
+            Cb::WithAvatar(id) => return self.with_me(cx, message, Some(id), None).await,
             Cb::Balance | Cb::TopUp | Cb::Buy(_) | Cb::Promo | Cb::History(_) => {
                 self.balance_button(cx, message, cb).await?
             }
