@@ -20,6 +20,7 @@
 //! "Update→reply" is from the moment the update is queued in the emulator until the user has
 //! both the callback answer and the edited (or new) message.
 
+use aisha_sandbox::rng::Rng;
 use aisha_sandbox::telegram::{ChatEvent, ChatMessage, png};
 use aisha_tests::counting::{CountingProxy, Protocol};
 use aisha_tests::{AppProcess, Backend, Emulators};
@@ -194,17 +195,14 @@ impl Action {
     }
 }
 
-struct Rng(u64);
+/// The shared seeded generator, with the one draw the load needs.
+trait Below {
+    fn below(&mut self, n: u64) -> u64;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
+impl Below for Rng {
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
 }
 
@@ -319,7 +317,7 @@ impl Sim {
         for worker in 0..in_flight {
             let sim = self.clone();
             tasks.push(tokio::spawn(async move {
-                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (worker as u64 + 1).wrapping_mul(0x1234_5678_9ABC_DEF1));
+                let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15 ^ (worker as u64 + 1).wrapping_mul(0x1234_5678_9ABC_DEF1));
                 let mut done = Vec::new();
                 // each worker owns a disjoint slice of the users, so no user has two actions at once
                 let mine: Vec<i64> = sim.ids.iter().copied().skip(worker).step_by(in_flight).collect();
@@ -342,7 +340,7 @@ impl Sim {
     /// flight. Returns the finished actions and how many ticks found no idle user.
     async fn open_loop(self: &Arc<Self>, rate: u64, secs: u64, only: Option<Action>) -> (Vec<Done>, u64) {
         let busy: Arc<Mutex<std::collections::HashSet<i64>>> = Arc::default();
-        let mut rng = Rng(0xC0FF_EE00_D15E_A5E5);
+        let mut rng = Rng::new(0xC0FF_EE00_D15E_A5E5);
         let period = Duration::from_secs_f64(1.0 / rate as f64);
         let start = tokio::time::Instant::now();
         let total = rate * secs;
@@ -357,7 +355,7 @@ impl Sim {
             }
             let (sim, busy) = (self.clone(), busy.clone());
             let want = only.unwrap_or_else(|| Self::random_action(&mut rng));
-            let mut task_rng = Rng(rng.next() | 1);
+            let mut task_rng = Rng::new(rng.next_u64());
             tasks.push(tokio::spawn(async move {
                 let done = sim.act(user, want, &mut task_rng).await;
                 busy.lock().expect("busy").remove(&user);
