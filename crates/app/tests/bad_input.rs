@@ -796,7 +796,12 @@ async fn ten_thousand_bad_updates_no_panic_no_leak_clear_words() {
         assert_eq!(before[&tg], after[&tg], "victim {tg}'s data changed");
     }
     let now: Vec<usize> = VICTIMS.iter().map(|v| emu.telegram.messages(*v).len()).collect();
-    assert_eq!(victim_chats, now, "the bot wrote into a victim's chat");
+    let written: Vec<String> = VICTIMS
+        .iter()
+        .zip(&victim_chats)
+        .flat_map(|(v, n)| emu.telegram.messages(*v).into_iter().skip(*n).map(move |m| format!("{v}: {m:?}")))
+        .collect();
+    assert_eq!(victim_chats, now, "the bot wrote into a victim's chat: {written:#?}");
 
     // what the attackers saw
     let mut bot_messages = 0;
