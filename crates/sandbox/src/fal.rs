@@ -13,8 +13,6 @@ mod picture;
 pub mod schemas;
 mod server;
 
-// the shared seeded generator: fault rates, ids and picture colours
-use crate::rng::splitmix64 as splitmix;
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -497,6 +495,15 @@ fn info(r: &Req, now: Instant) -> RequestInfo {
         webhook: r.webhook.clone(),
         lifecycle: r.lifecycle.clone(),
     }
+}
+
+/// splitmix64: a small, seedable generator for fault rates and picture colours.
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// `owner/app` of a model id, the only part status, result and cancel URLs carry.

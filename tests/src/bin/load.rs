@@ -355,7 +355,7 @@ impl Sim {
             }
             let (sim, busy) = (self.clone(), busy.clone());
             let want = only.unwrap_or_else(|| Self::random_action(&mut rng));
-            let mut task_rng = Rng::new(rng.next_u64());
+            let mut task_rng = Rng::new(rng.next_u64() | 1);
             tasks.push(tokio::spawn(async move {
                 let done = sim.act(user, want, &mut task_rng).await;
                 busy.lock().expect("busy").remove(&user);
