@@ -195,17 +195,6 @@ impl Action {
     }
 }
 
-/// The shared seeded generator, with the one draw the load needs.
-trait Below {
-    fn below(&mut self, n: u64) -> u64;
-}
-
-impl Below for Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-}
-
 /// The data of the button to press for `want`, given the buttons on the user's message; falls
 /// back to whatever moves the user along (the card, a reset, the gallery).
 fn choose(want: Action, buttons: &[String], rng: &mut Rng) -> Option<(Action, String)> {
@@ -215,7 +204,7 @@ fn choose(want: Action, buttons: &[String], rng: &mut Rng) -> Option<(Action, St
     let pick = |a: Action, d: Option<String>| d.map(|d| (a, d));
     let filter_choices = ["1ft:all", "1ft:im", "1ff:1", "1ff:0", "1f0", "1gc"];
     if on_filters {
-        let p = filter_choices[rng.below(filter_choices.len() as u64) as usize];
+        let p = filter_choices[rng.below(filter_choices.len())];
         return pick(Action::Filter, find(p));
     }
     if on_card {
@@ -300,7 +289,7 @@ impl Sim {
 
     fn random_action(rng: &mut Rng) -> Action {
         let total: u64 = Action::MIX.iter().map(|(_, w)| w).sum();
-        let mut x = rng.below(total);
+        let mut x = rng.below(total as usize) as u64;
         for (a, w) in Action::MIX {
             if x < w {
                 return a;
@@ -322,7 +311,7 @@ impl Sim {
                 // each worker owns a disjoint slice of the users, so no user has two actions at once
                 let mine: Vec<i64> = sim.ids.iter().copied().skip(worker).step_by(in_flight).collect();
                 while Instant::now() < until && !mine.is_empty() {
-                    let user = mine[rng.below(mine.len() as u64) as usize];
+                    let user = mine[rng.below(mine.len())];
                     let want = only.unwrap_or_else(|| Self::random_action(&mut rng));
                     done.push(sim.act(user, want, &mut rng).await);
                 }
@@ -348,7 +337,7 @@ impl Sim {
         let mut skipped = 0;
         for n in 0..total {
             tokio::time::sleep_until(start + period * n as u32).await;
-            let user = self.ids[rng.below(self.ids.len() as u64) as usize];
+            let user = self.ids[rng.below(self.ids.len())];
             if !busy.lock().expect("busy").insert(user) {
                 skipped += 1;
                 continue;
