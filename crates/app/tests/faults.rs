@@ -523,15 +523,6 @@ async fn database_connections_cut_mid_job_are_recovered() {
 
 // ---- the process -------------------------------------------------------------------------------
 
-/// splitmix64, so the kill points are the same on every run.
-fn next(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// One order in the SIGKILL test: like [`Chat::order`], but it presses the confirmation that
 /// this order produced (an earlier one may still be on screen if its update was lost in a kill).
 async fn order_round(chat: &Chat<'_>, prompt: &str) -> aisha_sandbox::telegram::ChatMessage {
@@ -566,7 +557,8 @@ async fn twenty_kills(wait_for_all: bool) -> Vec<(usize, usize)> {
     });
     let mut app = start(&emu, &backend, &[("AISHA__LIMITS__WELCOME_BONUS", "300"), ("AISHA__LIMITS__IN_FLIGHT", "10")]);
     let users = [emu.user(9121, "ru"), emu.user(9122, "ru")];
-    let mut rng = 13u64;
+    // seeded, so the kill points are the same on every run
+    let mut rng = aisha_sandbox::rng::Rng::new(13);
     let mut kills = 0;
     let mut orders: Vec<(usize, String, aisha_sandbox::telegram::ChatMessage)> = Vec::new();
     for batch in 0..2 {
@@ -579,7 +571,7 @@ async fn twenty_kills(wait_for_all: bool) -> Vec<(usize, usize)> {
             orders.push((who, prompt, confirm));
         }
         for _ in 0..10 {
-            let delay = next(&mut rng) % 1_500;
+            let delay = rng.next_u64() % 1_500;
             tokio::time::sleep(Duration::from_millis(delay)).await;
             app.kill9();
             app.restart();

@@ -13,7 +13,8 @@ use uuid_hex::{hex, unhex};
 
 /// The version prefix. Bump it when an encoding changes incompatibly; old buttons then decode
 /// as unknown and get the polite "outdated" answer.
-const V: &str = "1";
+pub const VERSION: &str = "1";
+const V: &str = VERSION;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DatePick {
@@ -389,119 +390,126 @@ mod uuid_hex {
     }
 }
 
+/// Every variant that names something by id, carrying `id`: what a forged press sends.
+pub fn with_id(id: uuid::Uuid) -> Vec<Cb> {
+    vec![
+        Cb::Confirm(JobId(id)),
+        Cb::CancelJob(JobId(id)),
+        Cb::Again(JobId(id)),
+        Cb::EditPrompt(JobId(id)),
+        Cb::Open(ImageId(id)),
+        Cb::Favorite(ImageId(id)),
+        Cb::Prompt(ImageId(id)),
+        Cb::AgainImage(ImageId(id)),
+        Cb::Delete(ImageId(id)),
+        Cb::DeleteYes(ImageId(id)),
+        Cb::ResultFavorite(ImageId(id)),
+        Cb::Original(ImageId(id)),
+        Cb::Originals(JobId(id)),
+        Cb::GridOlder(ImageId(id)),
+        Cb::GridNewer(ImageId(id)),
+        Cb::FilterAvatar(Some(AvatarId(id))),
+        Cb::AvatarOpen(AvatarId(id)),
+        Cb::AvatarUpload(AvatarId(id)),
+        Cb::AvatarReview(AvatarId(id)),
+        Cb::AvatarShowPhotos(AvatarId(id)),
+        Cb::PhotoRemove(PhotoId(id)),
+        Cb::AvatarTrain(AvatarId(id)),
+        Cb::TrainConfirm(JobId(id)),
+        Cb::AvatarMain(AvatarId(id)),
+        Cb::AvatarRename(AvatarId(id)),
+        Cb::AvatarDelete(AvatarId(id)),
+        Cb::AvatarDeleteYes(AvatarId(id)),
+        Cb::WithAvatar(AvatarId(id)),
+    ]
+}
+
+/// Every variant at least once, with the largest arguments it can carry (ids all ones): for
+/// the round-trip test here and for tests elsewhere that press every kind of button, so they
+/// follow this enum instead of copying its encoding.
+pub fn samples() -> Vec<Cb> {
+    let mut all = vec![
+        Cb::Menu,
+        Cb::Create,
+        Cb::Gallery,
+        Cb::Balance,
+        Cb::Settings,
+        Cb::Help,
+        Cb::Cancel,
+        Cb::Resume,
+        Cb::Improve,
+        Cb::ImproveTake,
+        Cb::ImproveKeep,
+        Cb::Newer,
+        Cb::Older,
+        Cb::Card,
+        Cb::GalleryReset,
+        Cb::Filters,
+        Cb::Stats,
+        Cb::FilterAvatarMenu,
+        Cb::FilterAvatar(None),
+        Cb::FilterFavorites(true),
+        Cb::FilterFavorites(false),
+        Cb::FilterDateMenu,
+        Cb::FilterReset,
+        Cb::TopUp,
+        Cb::Buy(255),
+        Cb::Promo,
+        Cb::History(u16::MAX),
+        Cb::TimezoneMenu,
+        Cb::Timezone(255),
+        Cb::Defaults,
+        Cb::Quick(true),
+        Cb::Quick(false),
+        Cb::Translate(true),
+        Cb::Translate(false),
+        Cb::SendOwn,
+        Cb::Styles(0),
+        Cb::Styles(255),
+        Cb::StylePreviews(3),
+        Cb::Style(StyleKey::parse(&"k".repeat(ModelKey::MAX)).expect("a valid key")),
+        Cb::Style(StyleKey::parse("noir").expect("a valid key")),
+        Cb::StylesBack,
+        Cb::Noop,
+        Cb::Language(Language::Ru),
+        Cb::Language(Language::En),
+        Cb::Avatars,
+        Cb::AvatarNew,
+        Cb::Gender(Gender::Male),
+        Cb::Gender(Gender::Female),
+        Cb::WithMe,
+    ];
+    all.extend(with_id(uuid::Uuid::from_u128(u128::MAX)));
+    for a in AspectRatio::ALL {
+        all.push(Cb::Aspect(a));
+        all.push(Cb::DefaultAspect(a));
+    }
+    for n in 1..=4 {
+        all.push(Cb::Count(n));
+        all.push(Cb::DefaultCount(n));
+    }
+    // the longest key a catalog may hold, and the retired ones older buttons carry
+    let longest = ModelKey::parse(&"k".repeat(ModelKey::MAX)).expect("a valid key");
+    for k in [longest, ModelKey::parse(ModelKey::IMAGEN4_STANDARD).expect("a valid key")] {
+        all.push(Cb::Model(k));
+        all.push(Cb::DefaultModel(k));
+    }
+    for k in [None, Some(ImageKind::Text), Some(ImageKind::AvatarPhoto)] {
+        all.push(Cb::FilterType(k));
+    }
+    for d in DATES {
+        all.push(Cb::FilterDate(d));
+    }
+    all
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use uuid::Uuid;
-
-    /// Every variant, with the largest arguments it can carry.
-    pub fn every_variant() -> Vec<Cb> {
-        let id = Uuid::from_u128(u128::MAX);
-        let mut all = vec![
-            Cb::Menu,
-            Cb::Create,
-            Cb::Gallery,
-            Cb::Balance,
-            Cb::Settings,
-            Cb::Help,
-            Cb::Cancel,
-            Cb::Confirm(JobId(id)),
-            Cb::CancelJob(JobId(id)),
-            Cb::Again(JobId(id)),
-            Cb::EditPrompt(JobId(id)),
-            Cb::Resume,
-            Cb::Improve,
-            Cb::ImproveTake,
-            Cb::ImproveKeep,
-            Cb::Newer,
-            Cb::Older,
-            Cb::Open(ImageId(id)),
-            Cb::Favorite(ImageId(id)),
-            Cb::Prompt(ImageId(id)),
-            Cb::AgainImage(ImageId(id)),
-            Cb::Delete(ImageId(id)),
-            Cb::DeleteYes(ImageId(id)),
-            Cb::Card,
-            Cb::GalleryReset,
-            Cb::ResultFavorite(ImageId(id)),
-            Cb::Original(ImageId(id)),
-            Cb::Originals(JobId(id)),
-            Cb::GridOlder(ImageId(id)),
-            Cb::GridNewer(ImageId(id)),
-            Cb::Filters,
-            Cb::Stats,
-            Cb::FilterAvatarMenu,
-            Cb::FilterAvatar(None),
-            Cb::FilterAvatar(Some(AvatarId(id))),
-            Cb::FilterFavorites(true),
-            Cb::FilterFavorites(false),
-            Cb::FilterDateMenu,
-            Cb::FilterReset,
-            Cb::TopUp,
-            Cb::Buy(255),
-            Cb::Promo,
-            Cb::History(u16::MAX),
-            Cb::TimezoneMenu,
-            Cb::Timezone(255),
-            Cb::Defaults,
-            Cb::Quick(true),
-            Cb::Quick(false),
-            Cb::Translate(true),
-            Cb::Translate(false),
-            Cb::SendOwn,
-            Cb::Styles(0),
-            Cb::Styles(255),
-            Cb::StylePreviews(3),
-            Cb::Style(StyleKey::parse(&"k".repeat(ModelKey::MAX)).expect("a valid key")),
-            Cb::Style(StyleKey::parse("noir").expect("a valid key")),
-            Cb::StylesBack,
-            Cb::Noop,
-            Cb::Language(Language::Ru),
-            Cb::Language(Language::En),
-            Cb::Avatars,
-            Cb::AvatarNew,
-            Cb::Gender(Gender::Male),
-            Cb::Gender(Gender::Female),
-            Cb::AvatarOpen(AvatarId(id)),
-            Cb::AvatarUpload(AvatarId(id)),
-            Cb::AvatarReview(AvatarId(id)),
-            Cb::AvatarShowPhotos(AvatarId(id)),
-            Cb::PhotoRemove(PhotoId(id)),
-            Cb::AvatarTrain(AvatarId(id)),
-            Cb::TrainConfirm(JobId(id)),
-            Cb::AvatarMain(AvatarId(id)),
-            Cb::AvatarRename(AvatarId(id)),
-            Cb::AvatarDelete(AvatarId(id)),
-            Cb::AvatarDeleteYes(AvatarId(id)),
-            Cb::WithMe,
-            Cb::WithAvatar(AvatarId(id)),
-        ];
-        for a in AspectRatio::ALL {
-            all.push(Cb::Aspect(a));
-            all.push(Cb::DefaultAspect(a));
-        }
-        for n in 1..=4 {
-            all.push(Cb::Count(n));
-            all.push(Cb::DefaultCount(n));
-        }
-        // the longest key a catalog may hold, and the retired ones older buttons carry
-        let longest = ModelKey::parse(&"k".repeat(ModelKey::MAX)).expect("a valid key");
-        for k in [longest, ModelKey::parse(ModelKey::IMAGEN4_STANDARD).expect("a valid key")] {
-            all.push(Cb::Model(k));
-            all.push(Cb::DefaultModel(k));
-        }
-        for k in [None, Some(ImageKind::Text), Some(ImageKind::AvatarPhoto)] {
-            all.push(Cb::FilterType(k));
-        }
-        for d in DATES {
-            all.push(Cb::FilterDate(d));
-        }
-        all
-    }
 
     #[test]
     fn every_variant_round_trips_within_64_bytes() {
-        for cb in every_variant() {
+        for cb in samples() {
             let data = cb.encode();
             assert!(data.len() <= 64, "{cb:?} encodes to {} bytes", data.len());
             assert_eq!(Cb::decode(&data), Some(cb), "{data}");

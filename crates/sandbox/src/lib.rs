@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod fal;
+pub mod rng;
 pub mod telegram;
 pub mod web;

@@ -6,6 +6,7 @@
 //! so a test or a web chat can type, send photos, press buttons, pay and block the bot, and
 //! read what each chat shows now (edits and deletions applied).
 
+pub mod html;
 mod http;
 mod media;
 mod model;

@@ -413,3 +413,74 @@ async fn documents_by_url_only_for_gif_pdf_and_zip() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["result"]["document"]["file_name"], json!("original.png"), "{body}");
 }
+
+#[tokio::test]
+async fn html_telegram_cannot_parse_is_refused_in_its_words() {
+    let emulator = TelegramEmulator::start().await.unwrap();
+    let bot = Bot::new(&emulator);
+    emulator.add_user(21, "Ann", None);
+    let (status, body) =
+        bot.call("sendMessage", json!({"chat_id": 21, "text": "<b>hi</i>", "parse_mode": "HTML"})).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"ok": false, "error_code": 400,
+            "description": "Bad Request: can't parse entities: Unmatched end tag at byte offset 5, expected \"</b>\", found \"</i>\""})
+    );
+    let refused = |text: &str| json!({"chat_id": 21, "text": text, "parse_mode": "HTML"});
+    assert_eq!(
+        bot.error("sendMessage", refused("a <foo> b")).await.1,
+        "Bad Request: can't parse entities: Unsupported start tag \"foo\" at byte offset 2"
+    );
+    assert_eq!(
+        bot.error("sendMessage", refused("<b>open")).await.1,
+        "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\""
+    );
+    assert!(emulator.messages(21).is_empty(), "nothing refused reaches the chat");
+    // the same text without a parse mode is plain text; valid HTML goes through
+    bot.ok("sendMessage", json!({"chat_id": 21, "text": "a <foo> b"})).await;
+    let id = bot.ok("sendMessage", refused("<b>bold</b> &amp; tom & jerry")).await["message_id"].clone();
+
+    // edits and captions are parsed the same way
+    let edit = json!({"chat_id": 21, "message_id": id, "text": "x</b>", "parse_mode": "HTML"});
+    assert_eq!(
+        bot.error("editMessageText", edit).await.1,
+        "Bad Request: can't parse entities: Unexpected end tag at byte offset 1"
+    );
+    let photo = {
+        let sent = emulator.send_photo(21, png(20, 20), None).unwrap();
+        emulator.messages(21).into_iter().find(|m| m.message_id == sent).unwrap().photo.unwrap()[1].file_id.clone()
+    };
+    let captioned = json!({"chat_id": 21, "photo": photo, "caption": "<span>s</span>", "parse_mode": "HTML"});
+    assert_eq!(
+        bot.error("sendPhoto", captioned).await.1,
+        "Bad Request: can't parse entities: Tag \"span\" must have class \"tg-spoiler\" at byte offset 0"
+    );
+    let media = json!({"type": "photo", "media": photo, "caption": "<i>x", "parse_mode": "HTML"});
+    let sent = bot.ok("sendPhoto", json!({"chat_id": 21, "photo": photo})).await["message_id"].clone();
+    assert_eq!(
+        bot.error("editMessageMedia", json!({"chat_id": 21, "message_id": sent, "media": media})).await.1,
+        "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"i\""
+    );
+}
+
+#[tokio::test]
+async fn query_strings_and_url_encoded_forms_are_decoded() {
+    let emulator = TelegramEmulator::start().await.unwrap();
+    let bot = Bot::new(&emulator);
+    emulator.add_user(22, "Bob", None);
+    let http = reqwest::Client::new();
+    let url = format!("{}/sendMessage?chat_id=22&text=caf%C3%A9+%26+%3Cb%3E%25&parse_mode=", bot.api);
+    let body: Value = http.get(url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["result"]["text"], json!("café & <b>%"), "{body}");
+    let form = http
+        .post(format!("{}/sendMessage", bot.api))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("chat_id=22&text=%3Cb%3Ebold%3C%2Fb%3E+%F0%9F%98%80&parse_mode=HTML")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status().as_u16(), 200);
+    let body: Value = form.json().await.unwrap();
+    assert_eq!(body["result"]["text"], json!("<b>bold</b> 😀"), "{body}");
+}

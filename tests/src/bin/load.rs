@@ -20,6 +20,7 @@
 //! "Update→reply" is from the moment the update is queued in the emulator until the user has
 //! both the callback answer and the edited (or new) message.
 
+use aisha_sandbox::rng::Rng;
 use aisha_sandbox::telegram::{ChatEvent, ChatMessage, png};
 use aisha_tests::counting::{CountingProxy, Protocol};
 use aisha_tests::{AppProcess, Backend, Emulators};
@@ -194,20 +195,6 @@ impl Action {
     }
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 /// The data of the button to press for `want`, given the buttons on the user's message; falls
 /// back to whatever moves the user along (the card, a reset, the gallery).
 fn choose(want: Action, buttons: &[String], rng: &mut Rng) -> Option<(Action, String)> {
@@ -217,7 +204,7 @@ fn choose(want: Action, buttons: &[String], rng: &mut Rng) -> Option<(Action, St
     let pick = |a: Action, d: Option<String>| d.map(|d| (a, d));
     let filter_choices = ["1ft:all", "1ft:im", "1ff:1", "1ff:0", "1f0", "1gc"];
     if on_filters {
-        let p = filter_choices[rng.below(filter_choices.len() as u64) as usize];
+        let p = filter_choices[rng.below(filter_choices.len())];
         return pick(Action::Filter, find(p));
     }
     if on_card {
@@ -302,7 +289,7 @@ impl Sim {
 
     fn random_action(rng: &mut Rng) -> Action {
         let total: u64 = Action::MIX.iter().map(|(_, w)| w).sum();
-        let mut x = rng.below(total);
+        let mut x = rng.below(total as usize) as u64;
         for (a, w) in Action::MIX {
             if x < w {
                 return a;
@@ -319,12 +306,12 @@ impl Sim {
         for worker in 0..in_flight {
             let sim = self.clone();
             tasks.push(tokio::spawn(async move {
-                let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (worker as u64 + 1).wrapping_mul(0x1234_5678_9ABC_DEF1));
+                let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15 ^ (worker as u64 + 1).wrapping_mul(0x1234_5678_9ABC_DEF1));
                 let mut done = Vec::new();
                 // each worker owns a disjoint slice of the users, so no user has two actions at once
                 let mine: Vec<i64> = sim.ids.iter().copied().skip(worker).step_by(in_flight).collect();
                 while Instant::now() < until && !mine.is_empty() {
-                    let user = mine[rng.below(mine.len() as u64) as usize];
+                    let user = mine[rng.below(mine.len())];
                     let want = only.unwrap_or_else(|| Self::random_action(&mut rng));
                     done.push(sim.act(user, want, &mut rng).await);
                 }
@@ -342,7 +329,7 @@ impl Sim {
     /// flight. Returns the finished actions and how many ticks found no idle user.
     async fn open_loop(self: &Arc<Self>, rate: u64, secs: u64, only: Option<Action>) -> (Vec<Done>, u64) {
         let busy: Arc<Mutex<std::collections::HashSet<i64>>> = Arc::default();
-        let mut rng = Rng(0xC0FF_EE00_D15E_A5E5);
+        let mut rng = Rng::new(0xC0FF_EE00_D15E_A5E5);
         let period = Duration::from_secs_f64(1.0 / rate as f64);
         let start = tokio::time::Instant::now();
         let total = rate * secs;
@@ -350,14 +337,14 @@ impl Sim {
         let mut skipped = 0;
         for n in 0..total {
             tokio::time::sleep_until(start + period * n as u32).await;
-            let user = self.ids[rng.below(self.ids.len() as u64) as usize];
+            let user = self.ids[rng.below(self.ids.len())];
             if !busy.lock().expect("busy").insert(user) {
                 skipped += 1;
                 continue;
             }
             let (sim, busy) = (self.clone(), busy.clone());
             let want = only.unwrap_or_else(|| Self::random_action(&mut rng));
-            let mut task_rng = Rng(rng.next() | 1);
+            let mut task_rng = Rng::new(rng.next_u64() | 1);
             tasks.push(tokio::spawn(async move {
                 let done = sim.act(user, want, &mut task_rng).await;
                 busy.lock().expect("busy").remove(&user);

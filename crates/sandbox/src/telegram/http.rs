@@ -70,10 +70,7 @@ fn answer(result: Result<Value, BotError>) -> Response {
 async fn read_params(request: Request) -> Result<Params, BotError> {
     let mut params = Params::default();
     if let Some(query) = request.uri().query() {
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            params.values.insert(decode_component(k), Value::String(decode_component(v)));
-        }
+        extend_form(&mut params, query.as_bytes());
     }
     let content_type =
         request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
@@ -93,7 +90,9 @@ async fn read_params(request: Request) -> Result<Params, BotError> {
         let body = axum::body::to_bytes(request.into_body(), 64 * 1024 * 1024)
             .await
             .map_err(|_| BotError::new(413, "Request Entity Too Large"))?;
-        if !body.is_empty() {
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            extend_form(&mut params, &body);
+        } else if !body.is_empty() {
             let object: Map<String, Value> =
                 serde_json::from_slice(&body).map_err(|_| BotError::bad("can't parse JSON object"))?;
             params.values.extend(object);
@@ -102,28 +101,12 @@ async fn read_params(request: Request) -> Result<Params, BotError> {
     Ok(params)
 }
 
-/// Percent-decoding for query strings (`+` is a space).
-fn decode_component(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
+/// `application/x-www-form-urlencoded` pairs (a query string or a form body): every value a
+/// string, as Telegram takes them.
+fn extend_form(params: &mut Params, form: &[u8]) {
+    for (k, v) in form_urlencoded::parse(form) {
+        params.values.insert(k.into_owned(), Value::String(v.into_owned()));
     }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn bot_api(
@@ -222,7 +205,7 @@ async fn input_media(
         Some(m) => Some(m.to_owned()),
     };
     let caption = media.get("caption").and_then(Value::as_str).filter(|c| !c.is_empty()).map(str::to_owned);
-    check_caption(caption.as_deref(), html.as_deref() == Some("HTML"))?;
+    check_caption(caption.as_deref(), html.as_deref().filter(|m| *m == "HTML"))?;
     let upload = resolve(&shared.state, &shared.http, p, media.get("media"), "media", photo).await?;
     Ok((upload, caption, html))
 }

@@ -257,7 +257,7 @@ impl State {
         self.forbid_blocked(chat)?;
         let html = parse_mode(p)?;
         let text = p.str("text").unwrap_or_default();
-        check_text(&text, html.is_some())?;
+        check_text(&text, html.as_deref())?;
         let reply_markup = keyboard(p)?;
         Ok(self.append(
             chat,
@@ -270,7 +270,7 @@ impl State {
         let chat = p.chat_id()?;
         self.forbid_blocked(chat)?;
         let html = parse_mode(p)?;
-        let caption = caption(p, html.is_some())?;
+        let caption = caption(p, html.as_deref())?;
         let reply_markup = keyboard(p)?;
         let mut message = ChatMessage { from_bot: true, caption, parse_mode: html, reply_markup, ..Default::default() };
         self.attach(&mut message, upload);
@@ -353,7 +353,7 @@ impl State {
         self.forbid_blocked(chat)?;
         let html = parse_mode(p)?;
         let text = p.str("text").unwrap_or_default();
-        check_text(&text, html.is_some())?;
+        check_text(&text, html.as_deref())?;
         let reply_markup = keyboard(p)?;
         let message = self.message_mut(chat, id, "message to edit not found")?;
         if message.text.is_none() {
@@ -373,7 +373,7 @@ impl State {
         let id = message_id(p)?;
         self.forbid_blocked(chat)?;
         let html = parse_mode(p)?;
-        let caption = caption(p, html.is_some())?;
+        let caption = caption(p, html.as_deref())?;
         let reply_markup = keyboard(p)?;
         let message = self.message_mut(chat, id, "message to edit not found")?;
         if message.photo.is_none() && message.document.is_none() {
@@ -593,7 +593,7 @@ pub(crate) fn message_id(p: &Params) -> Result<i32, BotError> {
     i32::try_from(id).map_err(|_| BotError::bad("message to edit not found"))
 }
 
-/// `HTML` → `Some("HTML")`; the sandbox does not check markup validity.
+/// `HTML` → `Some("HTML")`; texts in HTML are checked as Telegram checks them, other modes not.
 pub(crate) fn parse_mode(p: &Params) -> Result<Option<String>, BotError> {
     match p.str("parse_mode").as_deref() {
         None | Some("") => Ok(None),
@@ -602,24 +602,38 @@ pub(crate) fn parse_mode(p: &Params) -> Result<Option<String>, BotError> {
     }
 }
 
-fn check_text(text: &str, html: bool) -> Result<(), BotError> {
-    match visible_len(text, html) {
+/// A text sent with `parse_mode=HTML` that Telegram cannot parse: refused with its answer.
+pub(crate) fn check_entities(text: &str, mode: Option<&str>) -> Result<(), BotError> {
+    if mode != Some("HTML") {
+        return Ok(());
+    }
+    super::html::check(text).map_err(|detail| BotError::bad(&format!("{}{detail}", super::html::CANT_PARSE)))
+}
+
+fn check_text(text: &str, mode: Option<&str>) -> Result<(), BotError> {
+    if !text.is_empty() {
+        check_entities(text, mode)?;
+    }
+    match visible_len(text, mode.is_some()) {
         0 => Err(BotError::bad("message text is empty")),
         n if n > TEXT_MAX => Err(BotError::bad("message is too long")),
         _ => Ok(()),
     }
 }
 
-pub(crate) fn check_caption(caption: Option<&str>, html: bool) -> Result<(), BotError> {
-    if caption.is_some_and(|c| visible_len(c, html) > CAPTION_MAX) {
+pub(crate) fn check_caption(caption: Option<&str>, mode: Option<&str>) -> Result<(), BotError> {
+    if let Some(caption) = caption {
+        check_entities(caption, mode)?;
+    }
+    if caption.is_some_and(|c| visible_len(c, mode.is_some()) > CAPTION_MAX) {
         return Err(BotError::bad("message caption is too long"));
     }
     Ok(())
 }
 
-fn caption(p: &Params, html: bool) -> Result<Option<String>, BotError> {
+fn caption(p: &Params, mode: Option<&str>) -> Result<Option<String>, BotError> {
     let caption = p.str("caption").filter(|c| !c.is_empty());
-    check_caption(caption.as_deref(), html)?;
+    check_caption(caption.as_deref(), mode)?;
     Ok(caption)
 }
 
