@@ -114,7 +114,7 @@ async fn top_up_create_four_images_then_filter_favorite_delete_and_see_stats() {
     // made today
     chat.press("Фильтры").await;
     chat.press("Период").await;
-    chat.press("сегодня").await;
+    chat.press("Сегодня").await;
     card(&chat, "today's images", |c| c.contains(" / 4 ·")).await;
     chat.press("Фильтры").await;
     chat.press("Сбросить фильтры").await;

@@ -65,7 +65,7 @@ async fn two_replicas_share_the_work_and_polling_fails_over() {
         chat.press("1:1").await;
         chat.wait_text("Сколько вариантов").await;
         chat.press("1").await;
-        chat.press("быстро").await;
+        chat.press("быстрая").await;
         chat.press("Создать за 3").await;
     }
     for chat in &chats {
@@ -109,7 +109,7 @@ async fn order_one(chat: &Chat<'_>, prompt: &str) {
     chat.press("1:1").await;
     chat.wait_text("Сколько вариантов").await;
     chat.press("1").await;
-    chat.press("быстро").await;
+    chat.press("быстрая").await;
     chat.press("Создать за 3").await;
 }
 
