@@ -8,6 +8,7 @@ use aisha_domain::avatar::{Gender, Lora};
 use aisha_domain::gallery::ImageKind;
 use aisha_domain::media::fixtures::{jpeg_header, png_header};
 use aisha_domain::ports::ProviderOutput;
+use aisha_domain::ports::{JobOrders, JobOutcomes, JobQueue};
 use aisha_domain::style::StyleKey;
 use aisha_domain::{AspectRatio, AvatarId, ModelKey};
 use aisha_memory::ScriptedGenerator;
@@ -50,7 +51,7 @@ fn seeded(lang: &str) -> Harness {
 fn seed_job(h: &Harness, user: &aisha_domain::User, images: Vec<aisha_domain::gallery::ImageRecord>, now: Now) {
     use aisha_domain::generation::{InFlightLimit, JobLimits, ProviderRef};
     use aisha_domain::ledger::{LedgerReason, NewLedgerEntry};
-    use aisha_domain::ports::{JobOutput, Jobs, Ledger};
+    use aisha_domain::ports::{JobOutput, Ledger};
     use aisha_domain::{JobId, LedgerEntryId};
     let fixed = |n: u128| uuid::Uuid::from_u128(0x5eed_0000 + n);
     let spec = aisha_contract::fixtures::imagen(u8::try_from(images.len()).unwrap(), "flux-2");

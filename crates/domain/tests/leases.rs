@@ -7,7 +7,7 @@
 mod common;
 
 use aisha_domain::generation::JobSpec;
-use aisha_domain::ports::Jobs;
+use aisha_domain::ports::JobQueue;
 use aisha_domain::services::runner::JobRunner;
 use aisha_domain::{AspectRatio, ImageCount, Job, JobId, JobStatus, ModelKey, Prompt, User};
 use aisha_memory::ScriptedGenerator;

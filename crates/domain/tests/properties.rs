@@ -8,7 +8,8 @@ mod common;
 use aisha_domain::gallery::{CardAt, GalleryQuery, ImageKind};
 use aisha_domain::generation::{JobSpec, Quote};
 use aisha_domain::payments::{InvoicePayload, Promo, default_packages};
-use aisha_domain::ports::{Gallery, Jobs, Promos, ProviderError, ProviderErrorKind};
+use aisha_domain::ports::{Gallery, Promos, ProviderError, ProviderErrorKind};
+use aisha_domain::ports::{JobOrders, JobQueue};
 use aisha_domain::services::payments::PaidInvoice;
 use aisha_domain::{AspectRatio, Coins, ImageCount, JobId, ModelKey, PromoCode, Prompt, User};
 use aisha_memory::ScriptedGenerator;
@@ -177,7 +178,7 @@ impl Model {
             }
             Op::ForeignRead { reader, job } => {
                 if let Some((id, owner)) = self.jobs.get(job % self.jobs.len().max(1)).copied() {
-                    let got = block(Jobs::get(&*w.store, self.users[reader].id, id)).unwrap();
+                    let got = block(JobOrders::get(&*w.store, self.users[reader].id, id)).unwrap();
                     assert_eq!(got.is_some(), reader == owner, "job reads are owner-scoped");
                     for img in w.store.snapshot().images.iter().filter(|i| i.job == Some(id)) {
                         let seen = block(Gallery::get(&*w.store, self.users[reader].id, img.id)).unwrap();

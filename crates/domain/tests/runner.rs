@@ -5,7 +5,8 @@ mod common;
 
 use aisha_domain::avatar::AvatarStatus;
 use aisha_domain::generation::{FailureKind, JobSpec};
-use aisha_domain::ports::{Jobs, Notice, ProviderError, ProviderErrorKind, ProviderOutput};
+use aisha_domain::ports::{JobOutcomes, JobQueue};
+use aisha_domain::ports::{Notice, ProviderError, ProviderErrorKind, ProviderOutput};
 use aisha_domain::services::generation::StartError;
 use aisha_domain::services::runner::{Cancel, Delivery};
 use aisha_domain::{AspectRatio, ImageCount, Job, JobId, JobStatus, ModelKey, Prompt, User};

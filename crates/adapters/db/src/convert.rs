@@ -179,7 +179,7 @@ pub(crate) fn job_row(j: &Job) -> R<jobs::ActiveModel> {
     Ok(row)
 }
 
-/// The columns a worker changes while the job runs (`Jobs::save`).
+/// The columns a worker changes while the job runs (`JobQueue::save`).
 pub(crate) fn set_job_work(row: &mut jobs::ActiveModel, j: &Job) -> R<()> {
     row.status = Set(jobs::Status(j.status));
     row.request_id = Set(j.provider.as_ref().map(|p| p.request_id.clone()));

@@ -9,7 +9,8 @@ use aisha_domain::avatar::{Avatar, TrainingEnd};
 use aisha_domain::generation::{Failure, FailureKind, JobKind, JobLimits, NewJob};
 use aisha_domain::ledger::NewLedgerEntry;
 use aisha_domain::ports::{
-    AvatarRefusal, CreateJobError, CreatedJob, JobOutput, Jobs, SaveError, SettleError, Settled, StoreError,
+    AvatarRefusal, CreateJobError, CreatedJob, JobOrders, JobOutcomes, JobOutput, JobQueue, SaveError, SettleError,
+    Settled, StoreError,
 };
 use aisha_domain::{Job, JobId, JobSpec, JobStatus, LedgerEntryId, UserId, truncate};
 use async_trait::async_trait;
@@ -432,7 +433,7 @@ pub static QUARANTINE: std::sync::LazyLock<DateTime<Utc>> =
     std::sync::LazyLock::new(|| DateTime::from_timestamp(253_402_300_799, 0).expect("9999-12-31T23:59:59Z"));
 
 #[async_trait]
-impl Jobs for Db {
+impl JobOrders for Db {
     async fn create_charged(&self, job: NewJob, limits: &JobLimits) -> Result<CreatedJob, CreateJobError> {
         match self.create_in_tx(&job, limits).await {
             Ok(created) => Ok(created),
@@ -457,6 +458,13 @@ impl Jobs for Db {
             .transpose()
     }
 
+    async fn in_flight(&self, owner: UserId) -> Result<u32, StoreError> {
+        count_in_flight(&self.conn, owner).await
+    }
+}
+
+#[async_trait]
+impl JobQueue for Db {
     async fn find(&self, id: JobId) -> Result<Option<Job>, StoreError> {
         load(&self.conn, id).await
     }
@@ -542,25 +550,6 @@ impl Jobs for Db {
         load(&self.conn, job.id).await?.ok_or(SaveError::NotFound)
     }
 
-    async fn succeed(&self, id: JobId, output: JobOutput, now: DateTime<Utc>) -> Result<Settled, SettleError> {
-        let delivered = match &output {
-            JobOutput::Images(images) => u8::try_from(images.len()).unwrap_or(u8::MAX),
-            JobOutput::Lora(_) => 1,
-        };
-        let now = truncate(now);
-        self.settle(id, now, |job| Ok(job.succeed(delivered, now)?), Some(output), None).await
-    }
-
-    async fn fail(&self, id: JobId, failure: Failure, now: DateTime<Utc>) -> Result<Settled, SettleError> {
-        let now = truncate(now);
-        let kind = failure.kind;
-        self.settle(id, now, |job| Ok(job.fail(failure, now)?), None, Some(kind)).await
-    }
-
-    async fn in_flight(&self, owner: UserId) -> Result<u32, StoreError> {
-        count_in_flight(&self.conn, owner).await
-    }
-
     async fn overdue(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Job>, StoreError> {
         jobs::Entity::find()
             .filter(jobs::Column::Status.is_in(non_terminal()))
@@ -607,6 +596,24 @@ impl Jobs for Db {
         counts.sort_by_key(|(s, _)| JobStatus::ALL.iter().position(|x| x == s));
         Ok(counts)
     }
+}
+
+#[async_trait]
+impl JobOutcomes for Db {
+    async fn succeed(&self, id: JobId, output: JobOutput, now: DateTime<Utc>) -> Result<Settled, SettleError> {
+        let delivered = match &output {
+            JobOutput::Images(images) => u8::try_from(images.len()).unwrap_or(u8::MAX),
+            JobOutput::Lora(_) => 1,
+        };
+        let now = truncate(now);
+        self.settle(id, now, |job| Ok(job.succeed(delivered, now)?), Some(output), None).await
+    }
+
+    async fn fail(&self, id: JobId, failure: Failure, now: DateTime<Utc>) -> Result<Settled, SettleError> {
+        let now = truncate(now);
+        let kind = failure.kind;
+        self.settle(id, now, |job| Ok(job.fail(failure, now)?), None, Some(kind)).await
+    }
 
     async fn mark_outcome_sent(&self, id: JobId, at: DateTime<Utc>) -> Result<(), StoreError> {
         jobs::Entity::update_many()
@@ -644,7 +651,7 @@ mod quarantine_tests {
     use aisha_contract::fixtures::{self, imagen, new_job};
     use aisha_domain::generation::{InFlightLimit, JobLimits};
     use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
-    use aisha_domain::ports::{Jobs, Ledger, Users};
+    use aisha_domain::ports::{JobOrders, JobQueue, Ledger, Users};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
     #[tokio::test]
@@ -756,7 +763,7 @@ mod quarantine_tests {
             .exec(&db.conn)
             .await
             .unwrap();
-        let read = Jobs::get(db, u.id, odd.id).await;
+        let read = JobOrders::get(db, u.id, odd.id).await;
         assert_eq!(
             read,
             Err(aisha_domain::ports::StoreError::internal(r#"unreadable jobs.kind in the database: "sculpture""#)),

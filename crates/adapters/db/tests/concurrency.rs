@@ -9,8 +9,9 @@ use aisha_domain::generation::{InFlightLimit, JobLimits};
 use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
 use aisha_domain::payments::{Promo, PromoRefusal, StarsPayment};
 use aisha_domain::ports::{
-    CreateJobError, Jobs, Ledger, PaymentRecorded, Payments, Promos, RedeemError, StarsRefundError, Users,
+    CreateJobError, Ledger, PaymentRecorded, Payments, Promos, RedeemError, StarsRefundError, Users,
 };
+use aisha_domain::ports::{JobOrders, JobOutcomes, JobQueue};
 use aisha_domain::{Coins, JobId, LedgerEntryId, PromoCode, User};
 use aisha_memory::ManualClock;
 use chrono::{DateTime, Duration, Utc};

@@ -12,8 +12,9 @@
 //!    images (measured around each download in the same task).
 
 use aisha_domain::generation::{InFlightLimit, JobLimits, ProviderRef};
+use aisha_domain::ports::JobQueue;
 use aisha_domain::ports::{
-    CancelOutcome, ImageGenerator, Jobs, ProviderError, ProviderOutput, ProviderRequest, ProviderStatus, Submitted,
+    CancelOutcome, ImageGenerator, ProviderError, ProviderOutput, ProviderRequest, ProviderStatus, Submitted,
 };
 use aisha_domain::services::accounts::Accounts;
 use aisha_domain::services::generation::Generation;

@@ -244,7 +244,7 @@ impl Ledger for MemoryStore {
 }
 
 #[async_trait]
-impl Jobs for MemoryStore {
+impl JobOrders for MemoryStore {
     async fn create_charged(&self, new: NewJob, limits: &JobLimits) -> Result<CreatedJob, CreateJobError> {
         let mut s = self.lock();
         if let Some(existing) = s.jobs.get(&new.id) {
@@ -285,6 +285,13 @@ impl Jobs for MemoryStore {
         Ok(self.lock().jobs.get(&id).filter(|j| j.owner == owner).cloned())
     }
 
+    async fn in_flight(&self, owner: UserId) -> Result<u32, StoreError> {
+        Ok(self.lock().in_flight(owner))
+    }
+}
+
+#[async_trait]
+impl JobQueue for MemoryStore {
     async fn find(&self, id: JobId) -> Result<Option<Job>, StoreError> {
         Ok(self.lock().jobs.get(&id).cloned())
     }
@@ -359,6 +366,34 @@ impl Jobs for MemoryStore {
         Ok(saved)
     }
 
+    async fn overdue(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Job>, StoreError> {
+        let s = self.lock();
+        let mut jobs: Vec<Job> = s.jobs.values().filter(|j| j.is_overdue(now)).cloned().collect();
+        jobs.sort_by_key(|j| (j.deadline, j.id));
+        jobs.truncate(limit as usize);
+        Ok(jobs)
+    }
+
+    async fn non_terminal(&self, limit: u32) -> Result<Vec<Job>, StoreError> {
+        let s = self.lock();
+        let mut jobs: Vec<Job> = s.jobs.values().filter(|j| !j.status.is_terminal()).cloned().collect();
+        jobs.sort_by_key(|j| (j.created_at, j.id));
+        jobs.truncate(limit as usize);
+        Ok(jobs)
+    }
+
+    async fn count_by_status(&self) -> Result<Vec<(JobStatus, u64)>, StoreError> {
+        let s = self.lock();
+        Ok(JobStatus::ALL
+            .into_iter()
+            .map(|st| (st, s.jobs.values().filter(|j| j.status == st).count() as u64))
+            .filter(|(_, n)| *n > 0)
+            .collect())
+    }
+}
+
+#[async_trait]
+impl JobOutcomes for MemoryStore {
     async fn succeed(&self, id: JobId, output: JobOutput, now: DateTime<Utc>) -> Result<Settled, SettleError> {
         let mut s = self.lock();
         let mut job = s.jobs.get(&id).cloned().ok_or(SettleError::NotFound)?;
@@ -410,35 +445,6 @@ impl Jobs for MemoryStore {
         }
         let refund = s.refund(&job, now);
         Ok(Settled { job, refund, avatar })
-    }
-
-    async fn in_flight(&self, owner: UserId) -> Result<u32, StoreError> {
-        Ok(self.lock().in_flight(owner))
-    }
-
-    async fn overdue(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Job>, StoreError> {
-        let s = self.lock();
-        let mut jobs: Vec<Job> = s.jobs.values().filter(|j| j.is_overdue(now)).cloned().collect();
-        jobs.sort_by_key(|j| (j.deadline, j.id));
-        jobs.truncate(limit as usize);
-        Ok(jobs)
-    }
-
-    async fn non_terminal(&self, limit: u32) -> Result<Vec<Job>, StoreError> {
-        let s = self.lock();
-        let mut jobs: Vec<Job> = s.jobs.values().filter(|j| !j.status.is_terminal()).cloned().collect();
-        jobs.sort_by_key(|j| (j.created_at, j.id));
-        jobs.truncate(limit as usize);
-        Ok(jobs)
-    }
-
-    async fn count_by_status(&self) -> Result<Vec<(JobStatus, u64)>, StoreError> {
-        let s = self.lock();
-        Ok(JobStatus::ALL
-            .into_iter()
-            .map(|st| (st, s.jobs.values().filter(|j| j.status == st).count() as u64))
-            .filter(|(_, n)| *n > 0)
-            .collect())
     }
 
     async fn mark_outcome_sent(&self, id: JobId, at: DateTime<Utc>) -> Result<(), StoreError> {

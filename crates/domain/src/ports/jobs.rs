@@ -80,8 +80,10 @@ pub enum SaveError {
     Store(#[from] StoreError),
 }
 
+/// What users' requests do with jobs: create one with its charge, read their own, count the
+/// ones in flight (the bot and `Generation`).
 #[async_trait]
-pub trait Jobs: Send + Sync {
+pub trait JobOrders: Send + Sync {
     /// Creates the job and debits its price in one transaction, unless the user already has
     /// `limits.in_flight` jobs in flight or too few coins. For a training, also moves the
     /// avatar to `Training` and records the job on it (the avatar must be the owner's and pass
@@ -90,6 +92,13 @@ pub trait Jobs: Send + Sync {
     async fn create_charged(&self, job: NewJob, limits: &JobLimits) -> Result<CreatedJob, CreateJobError>;
     /// Owner-scoped read.
     async fn get(&self, owner: UserId, id: JobId) -> Result<Option<Job>, StoreError>;
+    async fn in_flight(&self, owner: UserId) -> Result<u32, StoreError>;
+}
+
+/// What the workers do with jobs: lease the due ones, keep the leases, step and save them, find
+/// the overdue and the unfinished ones (the runner, operators' commands, the gauges).
+#[async_trait]
+pub trait JobQueue: Send + Sync {
     /// Worker read, by id or by the provider's request id.
     async fn find(&self, id: JobId) -> Result<Option<Job>, StoreError>;
     async fn by_request(&self, request_id: &str) -> Result<Option<Job>, StoreError>;
@@ -111,18 +120,23 @@ pub trait Jobs: Send + Sync {
     /// Writes a non-terminal change (submitted, started, queue position, next attempt), if
     /// the stored version is `job.version`. Returns the job with its new version.
     async fn save(&self, job: &Job) -> Result<Job, SaveError>;
+    /// Non-terminal jobs whose deadline has passed.
+    async fn overdue(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Job>, StoreError>;
+    /// Non-terminal jobs, oldest first (start-up reconciliation, `admin jobs list --stuck`).
+    async fn non_terminal(&self, limit: u32) -> Result<Vec<Job>, StoreError>;
+    async fn count_by_status(&self) -> Result<Vec<(JobStatus, u64)>, StoreError>;
+}
+
+/// How a job ends and its owner is told: settle it with its money, and keep track of the
+/// outcomes that reached their owner (the runner).
+#[async_trait]
+pub trait JobOutcomes: Send + Sync {
     /// Ends the job with its output and refunds what was not delivered, in one transaction:
     /// images become gallery rows; a LoRA makes the avatar ready (and main if it has none).
     async fn succeed(&self, id: JobId, output: JobOutput, now: DateTime<Utc>) -> Result<Settled, SettleError>;
     /// Ends the job without output and refunds it in full, in one transaction; a training's
     /// avatar goes to `Failed` (or back to `Draft` when cancelled).
     async fn fail(&self, id: JobId, failure: Failure, now: DateTime<Utc>) -> Result<Settled, SettleError>;
-    async fn in_flight(&self, owner: UserId) -> Result<u32, StoreError>;
-    /// Non-terminal jobs whose deadline has passed.
-    async fn overdue(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Job>, StoreError>;
-    /// Non-terminal jobs, oldest first (start-up reconciliation, `admin jobs list --stuck`).
-    async fn non_terminal(&self, limit: u32) -> Result<Vec<Job>, StoreError>;
-    async fn count_by_status(&self) -> Result<Vec<(JobStatus, u64)>, StoreError>;
     /// Records that the outcome of the ended job `id` reached its owner (or never can: they
     /// blocked the bot), so it is not sent again. Marking twice keeps the first mark; an
     /// unknown id is not an error.
@@ -139,3 +153,9 @@ pub trait Jobs: Send + Sync {
         limit: u32,
     ) -> Result<Vec<Job>, StoreError>;
 }
+
+/// All of a job store: what an adapter implements (the three parts above), and what a
+/// consumer that needs more than one of them holds.
+pub trait Jobs: JobOrders + JobQueue + JobOutcomes {}
+
+impl<T: JobOrders + JobQueue + JobOutcomes + ?Sized> Jobs for T {}

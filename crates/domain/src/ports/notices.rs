@@ -56,7 +56,7 @@ impl Notice {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Told {
     /// It reached the user, or never can (they blocked the bot): the runner marks the outcome
-    /// sent (`Jobs::mark_outcome_sent`) and never sends it again.
+    /// sent (`JobOutcomes::mark_outcome_sent`) and never sends it again.
     Done,
     /// Not confirmed by this call: delivery goes on in the background, in which case the
     /// implementation marks the outcome itself once it is through, or it failed. An outcome

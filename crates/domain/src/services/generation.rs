@@ -3,12 +3,13 @@
 use super::Env;
 use crate::catalog::{Catalog, ModelKey};
 use crate::generation::{Deadlines, Job, JobLimits, JobSpec, NewJob, PriceTable, Quote};
-use crate::ports::{AvatarRefusal, CreateJobError, Jobs, Ledger, StoreError};
+use crate::ports::{AvatarRefusal, CreateJobError, JobOrders, Ledger, StoreError};
 use crate::{Coins, JobId, LedgerEntryId, UserId};
 use std::sync::Arc;
 
 pub struct Generation {
-    pub jobs: Arc<dyn Jobs>,
+    /// Only what an order does with jobs: create one with its charge.
+    pub jobs: Arc<dyn JobOrders>,
     pub ledger: Arc<dyn Ledger>,
     pub env: Env,
     pub prices: PriceTable,

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses a different part
 
 use aisha_domain::generation::{InFlightLimit, JobLimits};
-use aisha_domain::ports::Jobs;
+use aisha_domain::ports::JobQueue;
 use aisha_domain::services::accounts::Accounts;
 use aisha_domain::services::avatars::AvatarService;
 use aisha_domain::services::generation::Generation;
