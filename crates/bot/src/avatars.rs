@@ -121,12 +121,22 @@ impl Bot {
             return Ok(());
         }
         let tz = cx.user.settings.timezone;
+        // when each training started: the jobs of all the training avatars in one read
+        let training: Vec<JobId> = list
+            .iter()
+            .take(LISTED)
+            .filter(|a| a.status == AvatarStatus::Training)
+            .filter_map(|a| a.training_job)
+            .collect();
+        let started: std::collections::HashMap<JobId, DateTime<Utc>> =
+            self.jobs.get_many(cx.user.id, &training).await?.into_iter().map(|j| (j.id, j.created_at)).collect();
         let mut lines = Vec::new();
         for (n, a) in list.iter().take(LISTED).enumerate() {
             let status = match a.status {
                 AvatarStatus::Draft => tr!(t, "status-draft", photos = &a.photo_count, min_photos = &rules.min_photos),
                 AvatarStatus::Training => {
-                    tr!(t, "status-training", since = &local_time(t, self.training_since(cx, a).await?, tz))
+                    let since = a.training_job.and_then(|j| started.get(&j).copied()).unwrap_or(a.updated_at);
+                    tr!(t, "status-training", since = &local_time(t, since, tz))
                 }
                 AvatarStatus::Ready => tr!(t, "status-ready"),
                 AvatarStatus::Failed => tr!(t, "status-failed"),

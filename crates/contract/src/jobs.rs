@@ -97,6 +97,11 @@ async fn create_charges_once(s: Stores<'_>, now: DateTime<Utc>) {
     assert_eq!(s.jobs.get(u.id, job.id).await.unwrap().map(|j| j.id), Some(job.id));
     let stranger = funded_user(s, 0, now).await;
     assert_eq!(s.jobs.get(stranger.id, job.id).await.unwrap(), None, "another user's job is not found");
+    let missing = aisha_domain::JobId(fixtures::id());
+    let mine = s.jobs.get_many(u.id, &[job.id, missing]).await.unwrap();
+    assert_eq!(mine.iter().map(|j| j.id).collect::<Vec<_>>(), [job.id], "several at once; an unknown id is left out");
+    assert!(s.jobs.get_many(stranger.id, &[job.id]).await.unwrap().is_empty(), "and another user's too");
+    assert!(s.jobs.get_many(u.id, &[]).await.unwrap().is_empty());
     assert_eq!(s.jobs.find(job.id).await.unwrap().map(|j| j.owner), Some(u.id));
     assert_eq!(s.jobs.in_flight(u.id).await.unwrap(), 1);
 }

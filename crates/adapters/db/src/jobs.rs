@@ -458,6 +458,21 @@ impl JobOrders for Db {
             .transpose()
     }
 
+    async fn get_many(&self, owner: UserId, ids: &[JobId]) -> Result<Vec<Job>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        jobs::Entity::find()
+            .filter(jobs::Column::Id.is_in(ids.iter().map(|id| id.0)))
+            .filter(jobs::Column::UserId.eq(owner.0))
+            .all(&self.conn)
+            .await
+            .sql()?
+            .into_iter()
+            .map(convert::job)
+            .collect()
+    }
+
     async fn in_flight(&self, owner: UserId) -> Result<u32, StoreError> {
         count_in_flight(&self.conn, owner).await
     }

@@ -285,6 +285,11 @@ impl JobOrders for MemoryStore {
         Ok(self.lock().jobs.get(&id).filter(|j| j.owner == owner).cloned())
     }
 
+    async fn get_many(&self, owner: UserId, ids: &[JobId]) -> Result<Vec<Job>, StoreError> {
+        let s = self.lock();
+        Ok(ids.iter().filter_map(|id| s.jobs.get(id)).filter(|j| j.owner == owner).cloned().collect())
+    }
+
     async fn in_flight(&self, owner: UserId) -> Result<u32, StoreError> {
         Ok(self.lock().in_flight(owner))
     }

@@ -92,6 +92,9 @@ pub trait JobOrders: Send + Sync {
     async fn create_charged(&self, job: NewJob, limits: &JobLimits) -> Result<CreatedJob, CreateJobError>;
     /// Owner-scoped read.
     async fn get(&self, owner: UserId, id: JobId) -> Result<Option<Job>, StoreError>;
+    /// Owner-scoped read of several jobs in one query (in no particular order); ids that are
+    /// not the owner's, or not there, are left out.
+    async fn get_many(&self, owner: UserId, ids: &[JobId]) -> Result<Vec<Job>, StoreError>;
     async fn in_flight(&self, owner: UserId) -> Result<u32, StoreError>;
 }
 
