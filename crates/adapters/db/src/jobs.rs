@@ -664,6 +664,7 @@ mod quarantine_tests {
     use super::QUARANTINE;
     use crate::Db;
     use aisha_contract::fixtures::{self, imagen, new_job};
+    use aisha_domain::Job;
     use aisha_domain::generation::{InFlightLimit, JobLimits};
     use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
     use aisha_domain::ports::{JobOrders, JobQueue, Ledger, Users};
@@ -680,21 +681,42 @@ mod quarantine_tests {
     /// names a server; under `CI=true` the variable missing is a failure.
     #[tokio::test]
     async fn an_unreadable_job_row_is_quarantined_on_postgres_too() {
-        let Ok(admin) = std::env::var("AISHA_TEST_DATABASE_URL") else {
-            let ci = matches!(std::env::var("CI").ok().as_deref().map(str::trim), Some("true" | "1"));
-            assert!(!ci, "AISHA_TEST_DATABASE_URL is not set and CI=true");
-            println!("skipped: AISHA_TEST_DATABASE_URL is not set");
-            return;
-        };
-        let (name, url) = crate::scratch::create(&admin, "aisha_quarantine").await.expect("a scratch database");
-        let db = Db::connect(&url).await.unwrap();
-        db.migrate().await.unwrap();
-        quarantine_on(&db).await;
-        db.conn.clone().close().await.unwrap();
-        crate::scratch::drop(&admin, &name).await.unwrap();
+        if let Some(scratch) = Scratch::postgres("aisha_quarantine").await {
+            quarantine_on(&scratch.db).await;
+            scratch.drop().await;
+        }
     }
 
-    async fn quarantine_on(db: &Db) {
+    /// A scratch PostgreSQL database, migrated, when `AISHA_TEST_DATABASE_URL` names a server;
+    /// under `CI=true` the variable missing is a failure.
+    struct Scratch {
+        db: Db,
+        admin: String,
+        name: String,
+    }
+
+    impl Scratch {
+        async fn postgres(prefix: &str) -> Option<Scratch> {
+            let Ok(admin) = std::env::var("AISHA_TEST_DATABASE_URL") else {
+                let ci = matches!(std::env::var("CI").ok().as_deref().map(str::trim), Some("true" | "1"));
+                assert!(!ci, "AISHA_TEST_DATABASE_URL is not set and CI=true");
+                println!("skipped: AISHA_TEST_DATABASE_URL is not set");
+                return None;
+            };
+            let (name, url) = crate::scratch::create(&admin, prefix).await.expect("a scratch database");
+            let db = Db::connect(&url).await.unwrap();
+            db.migrate().await.unwrap();
+            Some(Scratch { db, admin, name })
+        }
+
+        async fn drop(self) {
+            self.db.conn.clone().close().await.unwrap();
+            crate::scratch::drop(&self.admin, &self.name).await.unwrap();
+        }
+    }
+
+    /// A funded user with two charged jobs, due a second after `now`.
+    async fn user_with_two_jobs(db: &Db) -> (chrono::DateTime<chrono::Utc>, aisha_domain::User, Job, Job) {
         let now = aisha_memory::ManualClock::default_start();
         let u = fixtures::user(now);
         db.upsert(u.clone()).await.unwrap();
@@ -709,8 +731,13 @@ mod quarantine_tests {
         .await
         .unwrap();
         let limits = JobLimits { in_flight: InFlightLimit(10), ..JobLimits::default() };
-        let good = db.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits).await.unwrap().job;
-        let bad = db.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits).await.unwrap().job;
+        let first = db.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits).await.unwrap().job;
+        let second = db.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits).await.unwrap().job;
+        (now, u, first, second)
+    }
+
+    async fn quarantine_on(db: &Db) {
+        let (now, _, good, bad) = user_with_two_jobs(db).await;
         crate::entity::jobs::Entity::update_many()
             .col_expr(
                 crate::entity::jobs::Column::Spec,
@@ -741,37 +768,14 @@ mod quarantine_tests {
 
     #[tokio::test]
     async fn an_unknown_spelling_is_quarantined_and_named_on_postgres_too() {
-        let Ok(admin) = std::env::var("AISHA_TEST_DATABASE_URL") else {
-            let ci = matches!(std::env::var("CI").ok().as_deref().map(str::trim), Some("true" | "1"));
-            assert!(!ci, "AISHA_TEST_DATABASE_URL is not set and CI=true");
-            println!("skipped: AISHA_TEST_DATABASE_URL is not set");
-            return;
-        };
-        let (name, url) = crate::scratch::create(&admin, "aisha_spelling").await.expect("a scratch database");
-        let db = Db::connect(&url).await.unwrap();
-        db.migrate().await.unwrap();
-        unknown_spelling_on(&db).await;
-        db.conn.clone().close().await.unwrap();
-        crate::scratch::drop(&admin, &name).await.unwrap();
+        if let Some(scratch) = Scratch::postgres("aisha_spelling").await {
+            unknown_spelling_on(&scratch.db).await;
+            scratch.drop().await;
+        }
     }
 
     async fn unknown_spelling_on(db: &Db) {
-        let now = aisha_memory::ManualClock::default_start();
-        let u = fixtures::user(now);
-        db.upsert(u.clone()).await.unwrap();
-        db.apply(NewLedgerEntry {
-            id: aisha_domain::LedgerEntryId(fixtures::id()),
-            owner: u.id,
-            amount: 100,
-            reason: LedgerReason::Welcome,
-            idempotency_key: keys::welcome(u.id),
-            created_at: now,
-        })
-        .await
-        .unwrap();
-        let limits = JobLimits { in_flight: InFlightLimit(10), ..JobLimits::default() };
-        let good = db.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits).await.unwrap().job;
-        let odd = db.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits).await.unwrap().job;
+        let (now, u, good, odd) = user_with_two_jobs(db).await;
         crate::entity::jobs::Entity::update_many()
             .col_expr(crate::entity::jobs::Column::Kind, sea_orm::sea_query::Expr::val("sculpture"))
             .filter(crate::entity::jobs::Column::Id.eq(odd.id.0))
