@@ -687,19 +687,17 @@ pub(crate) fn status_screen(t: &Texts, job: &Job, now: DateTime<Utc>) -> (String
     }
     let text = match job.status {
         JobStatus::Pending => tr!(t, "status-pending"),
-        JobStatus::Queued => {
-            let pos = job
-                .queue_position
-                .filter(|p| *p > 0)
-                .map(|p| tr!(t, "status-position", ahead = &p))
-                .unwrap_or_default();
-            tr!(t, "status-queued", position = &pos)
-        }
+        JobStatus::Queued => tr!(t, "status-queued", position = &queue_position(t, job)),
         _ => tr!(t, "status-running"),
     };
     let keyboard = matches!(job.status, JobStatus::Pending | JobStatus::Queued)
         .then(|| vec![vec![button(tr!(t, "btn-cancel-job"), Cb::CancelJob(job.id))]]);
     (text, keyboard)
+}
+
+/// " — 3 ahead of you" when the provider says how many jobs wait before this one; nothing otherwise.
+fn queue_position(t: &Texts, job: &Job) -> String {
+    job.queue_position.filter(|p| *p > 0).map(|p| tr!(t, "status-position", ahead = &p)).unwrap_or_default()
 }
 
 /// "less than a minute", "3 minutes", "1 hour", "1 hour 5 minutes".
@@ -724,14 +722,7 @@ fn training_status_screen(t: &Texts, job: &Job, avatar: AvatarId, now: DateTime<
     } else {
         match job.status {
             JobStatus::Pending => tr!(t, "training-pending"),
-            JobStatus::Queued => {
-                let pos = job
-                    .queue_position
-                    .filter(|p| *p > 0)
-                    .map(|p| tr!(t, "status-position", ahead = &p))
-                    .unwrap_or_default();
-                tr!(t, "training-queued", position = &pos)
-            }
+            JobStatus::Queued => tr!(t, "training-queued", position = &queue_position(t, job)),
             _ => tr!(t, "training-running"),
         }
     };
