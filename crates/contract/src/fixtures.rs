@@ -137,3 +137,15 @@ pub fn photo(avatar: &Avatar, sha: &str, now: DateTime<Utc>) -> AvatarPhoto {
         created_at: now,
     }
 }
+
+/// The welcome credit of `coins` to `owner` (how tests fund a user).
+pub fn welcome(owner: UserId, coins: i64, now: DateTime<Utc>) -> aisha_domain::ledger::NewLedgerEntry {
+    aisha_domain::ledger::NewLedgerEntry {
+        id: aisha_domain::LedgerEntryId(id()),
+        owner,
+        amount: coins,
+        reason: aisha_domain::ledger::LedgerReason::Welcome,
+        idempotency_key: aisha_domain::ledger::keys::welcome(owner),
+        created_at: now,
+    }
+}

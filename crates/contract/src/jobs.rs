@@ -7,26 +7,16 @@ use crate::fixtures::{self, imagen, new_job};
 use aisha_domain::avatar::{AvatarStatus, PhotoRules, TrainRefusal};
 use aisha_domain::gallery::ImageKind;
 use aisha_domain::generation::{Failure, FailureKind, InFlightLimit, JobLimits, JobSpec, ProviderRef, TransitionError};
-use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
+use aisha_domain::ledger::{LedgerReason, keys};
 use aisha_domain::ports::{AvatarRefusal, CreateJobError, JobOutput, SaveError, SettleError};
-use aisha_domain::{Coins, JobStatus, LedgerEntryId, User, UserId};
+use aisha_domain::{Coins, JobStatus, User, UserId};
 use chrono::{DateTime, Duration, Utc};
 
 async fn funded_user(s: Stores<'_>, coins: i64, now: DateTime<Utc>) -> User {
     let u = fixtures::user(now);
     s.users.upsert(u.clone()).await.unwrap();
     if coins > 0 {
-        s.ledger
-            .apply(NewLedgerEntry {
-                id: LedgerEntryId(fixtures::id()),
-                owner: u.id,
-                amount: coins,
-                reason: LedgerReason::Welcome,
-                idempotency_key: keys::welcome(u.id),
-                created_at: now,
-            })
-            .await
-            .unwrap();
+        s.ledger.apply(fixtures::welcome(u.id, coins, now)).await.unwrap();
     }
     u
 }

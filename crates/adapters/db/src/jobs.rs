@@ -666,7 +666,7 @@ mod quarantine_tests {
     use aisha_contract::fixtures::{self, imagen, new_job};
     use aisha_domain::Job;
     use aisha_domain::generation::{InFlightLimit, JobLimits};
-    use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
+
     use aisha_domain::ports::{JobOrders, JobQueue, Ledger, Users};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -720,16 +720,7 @@ mod quarantine_tests {
         let now = aisha_memory::ManualClock::default_start();
         let u = fixtures::user(now);
         db.upsert(u.clone()).await.unwrap();
-        db.apply(NewLedgerEntry {
-            id: aisha_domain::LedgerEntryId(fixtures::id()),
-            owner: u.id,
-            amount: 100,
-            reason: LedgerReason::Welcome,
-            idempotency_key: keys::welcome(u.id),
-            created_at: now,
-        })
-        .await
-        .unwrap();
+        db.apply(fixtures::welcome(u.id, 100, now)).await.unwrap();
         let limits = JobLimits { in_flight: InFlightLimit(10), ..JobLimits::default() };
         let first = db.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits).await.unwrap().job;
         let second = db.create_charged(new_job(u.id, imagen(1, "imagen4/fast"), now), &limits).await.unwrap().job;

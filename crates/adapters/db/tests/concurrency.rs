@@ -6,7 +6,7 @@ mod common;
 use aisha_contract::fixtures::{self, imagen, new_job};
 use aisha_db::Db;
 use aisha_domain::generation::{InFlightLimit, JobLimits};
-use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
+use aisha_domain::ledger::LedgerReason;
 use aisha_domain::payments::{Promo, PromoRefusal, StarsPayment};
 use aisha_domain::ports::{
     CreateJobError, Ledger, PaymentRecorded, Payments, Promos, RedeemError, StarsRefundError, Users,
@@ -29,16 +29,7 @@ async fn funded(db: &Db, coins: i64) -> User {
     let u = fixtures::user(now());
     db.upsert(u.clone()).await.unwrap();
     if coins > 0 {
-        db.apply(NewLedgerEntry {
-            id: LedgerEntryId(fixtures::id()),
-            owner: u.id,
-            amount: coins,
-            reason: LedgerReason::Welcome,
-            idempotency_key: keys::welcome(u.id),
-            created_at: now(),
-        })
-        .await
-        .unwrap();
+        db.apply(fixtures::welcome(u.id, coins, now())).await.unwrap();
     }
     u
 }

@@ -7,10 +7,9 @@ use aisha_contract::fixtures::{self, new_job};
 use aisha_db::{Backend, Db, PoolOptions};
 use aisha_domain::gallery::ImageKind;
 use aisha_domain::generation::{JobLimits, JobSpec, ProviderRef};
-use aisha_domain::ledger::{LedgerReason, NewLedgerEntry, keys};
 use aisha_domain::ports::{Avatars, DeleteAvatar, Gallery, JobOutput, Ledger, StoreError, Users};
 use aisha_domain::ports::{JobOrders, JobOutcomes, JobQueue};
-use aisha_domain::{AspectRatio, ImageCount, LedgerEntryId};
+use aisha_domain::{AspectRatio, ImageCount};
 use aisha_memory::ManualClock;
 use chrono::{Duration, TimeZone, Utc};
 
@@ -59,16 +58,7 @@ async fn avatar_deletion_keeps_images_and_jobs(db: &common::TestDb) {
     let now = ManualClock::default_start();
     let u = fixtures::user(now);
     db.upsert(u.clone()).await.unwrap();
-    db.apply(NewLedgerEntry {
-        id: LedgerEntryId(fixtures::id()),
-        owner: u.id,
-        amount: 100,
-        reason: LedgerReason::Welcome,
-        idempotency_key: keys::welcome(u.id),
-        created_at: now,
-    })
-    .await
-    .unwrap();
+    db.apply(fixtures::welcome(u.id, 100, now)).await.unwrap();
     let avatar = fixtures::ready_avatar(u.id, "Маша", now);
     db.create(&avatar).await.unwrap();
     let spec = JobSpec::AvatarPhotos {
