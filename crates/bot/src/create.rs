@@ -585,7 +585,9 @@ impl Bot {
                 }));
                 self.show_menu(cx, None).await?;
             }
-            _ => {}
+            // a button of an earlier state of this draft (✨ before every choice, «Без
+            // перевода» pressed twice): the draft's current step again
+            (_, Some(d)) => self.advance_draft(cx, message, d).await?,
         }
         Ok(None)
     }

@@ -655,6 +655,13 @@ fn a_russian_description_for_photos_with_me_reaches_fal_in_english_with_the_trig
     let own = h.press(U, "ru", Cb::SendOwn, 41);
     assert!(!all_text(&own).contains("<code>"), "{}", render(&own));
     assert_ne!(find(&translated, |c| matches!(c, Cb::Confirm(_))), find(&own, |c| matches!(c, Cb::Confirm(_))));
+    let twice = h.press(U, "ru", Cb::SendOwn, 41);
+    assert_eq!(
+        find(&twice, |c| matches!(c, Cb::Confirm(_))),
+        find(&own, |c| matches!(c, Cb::Confirm(_))),
+        "a second press shows the same confirmation again: {}",
+        render(&twice)
+    );
     assert_eq!(confirm_and_sent_prompt(&h, &own), format!("{trigger} woman, в горах"));
 
     // a corrected text typed at the confirmation replaces what is sent
