@@ -314,7 +314,8 @@ impl Sender {
 
     async fn source(&self, media: &Media, force_upload: bool) -> Result<Source, SendError> {
         let key = match media {
-            // a file id and an address travel in the same field (Bot API, "Sending files")
+            // a file id and an address travel in the same field; Telegram fetches an address
+            // itself, photos up to 5 MB (Bot API, "Sending files", read 2026-12-07)
             Media::FileId(id) | Media::Url(id) => return Ok(Source::Remote(id.clone())),
             Media::Stored { key, .. } => key,
         };
