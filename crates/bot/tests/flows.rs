@@ -1338,3 +1338,53 @@ fn a_photo_at_the_description_step_becomes_a_description_the_user_can_replace() 
     let typed = h.text(U, "ru", "сад камней");
     assert!(find(&typed, |c| matches!(c, Cb::Aspect(_))).is_some(), "the typed description still works");
 }
+
+/// The spec FAL was asked for by the newest request.
+fn last_text_request(h: &Harness) -> (String, AspectRatio, u8) {
+    let request = h.generator.requests().last().expect("a request").clone();
+    match h.generator.request(&request).map(|r| r.request) {
+        Some(aisha_domain::ports::ProviderRequest::Text { prompt, aspect, count, .. }) => {
+            (prompt.as_str().to_owned(), aspect, count)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn again_repeats_the_order_and_edit_prompt_keeps_its_settings() {
+    let h = Harness::new();
+    h.command(U, "ru", "start");
+    h.fund(U, 200);
+    let first = start_job(&h, "маяк на рассвете", AspectRatio::Landscape16x9, 2);
+    h.work();
+    let request = h.generator.requests()[0].clone();
+    h.generator.finish(&request, Ok(ScriptedGenerator::images(1408, 768, 2, 0)));
+    let delivered = h.work();
+    assert_eq!(find(&delivered, |c| matches!(c, Cb::Again(_))), Some(Cb::Again(first)));
+    assert_eq!(find(&delivered, |c| matches!(c, Cb::EditPrompt(_))), Some(Cb::EditPrompt(first)));
+    assert_eq!(h.balance(U), 178);
+
+    // Again: the same order, confirmed once more, charged once, a new job
+    let again = h.press(U, "ru", Cb::Again(first), 30);
+    let text = all_text(&again);
+    assert!(text.contains("маяк на рассвете") && text.contains("16:9"), "the same order to confirm: {text}");
+    let Some(Cb::Confirm(second)) = find(&again, |c| matches!(c, Cb::Confirm(_))) else { panic!("{text}") };
+    assert_ne!(second, first, "a new job");
+    h.press(U, "ru", Cb::Confirm(second), 30);
+    h.press(U, "ru", Cb::Confirm(second), 30);
+    assert_eq!(h.balance(U), 156, "charged once for the repeat");
+    h.work();
+    assert_eq!(last_text_request(&h), ("маяк на рассвете".to_owned(), AspectRatio::Landscape16x9, 2));
+
+    // Edit prompt: a new description with the old format, count and model, straight to the confirmation
+    let ask = h.press(U, "ru", Cb::EditPrompt(first), 31);
+    assert!(find(&ask, |c| *c == Cb::Cancel).is_some(), "a description is asked: {}", all_text(&ask));
+    let confirm = h.text(U, "ru", "маяк в шторм");
+    let Some(Cb::Confirm(third)) = find(&confirm, |c| matches!(c, Cb::Confirm(_))) else {
+        panic!("no questions asked again: {}", harness::render(&confirm))
+    };
+    h.press(U, "ru", Cb::Confirm(third), 32);
+    h.work();
+    assert_eq!(last_text_request(&h), ("маяк в шторм".to_owned(), AspectRatio::Landscape16x9, 2));
+    assert_eq!(h.balance(U), 134);
+}
