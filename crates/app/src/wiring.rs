@@ -70,7 +70,7 @@ impl Notifier for LogNotifier {
             Notice::TrainingFailed { .. } => "training failed",
         };
         tracing::info!(user = %owner, what, "not notified here: a running `aisha serve` tells the user");
-        Told::Pending
+        Told::NotSent
     }
 }
 

@@ -446,6 +446,47 @@ fn an_outcome_not_confirmed_is_sent_again_by_the_sweep_until_it_is() {
 }
 
 #[test]
+fn the_runner_marks_an_outcome_when_its_delivery_is_confirmed_and_not_before() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    w.notifier.hold_deliveries(true); // handed to the messenger, confirmation still to come
+    let first = settle_two(&w, &u);
+    let second = settle_two(&w, &u);
+    assert_eq!(w.runner.deliveries.in_flight(), 2);
+
+    // long past resend_after, but both deliveries are still on their way: no second copy
+    w.clock.advance(chrono::Duration::minutes(5));
+    block(w.runner.sweep()).unwrap();
+    assert!(w.notifier.resent().is_empty(), "an outcome on its way is not sent again");
+
+    // both get through; the next tick reads the answers and marks them
+    assert_eq!(w.notifier.deliver(true), 2);
+    block(w.runner.tick()).unwrap();
+    assert_eq!(w.runner.deliveries.in_flight(), 0);
+    w.clock.advance(chrono::Duration::minutes(5));
+    block(w.runner.sweep()).unwrap();
+    assert!(w.notifier.resent().is_empty(), "confirmed outcomes are marked and never re-sent");
+    assert_eq!(outcomes_of(&w.notifier.notices(), first.id), 1);
+    assert_eq!(outcomes_of(&w.notifier.notices(), second.id), 1);
+
+    // a delivery that does not get through stays unmarked: the sweep sends it again
+    let lost = settle_two(&w, &u);
+    assert_eq!(w.notifier.deliver(false), 1);
+    assert_eq!(block(w.runner.confirm_deliveries()), 1);
+    w.notifier.hold_deliveries(false);
+    w.clock.advance(chrono::Duration::minutes(1));
+    block(w.runner.sweep()).unwrap();
+    let resent = w.notifier.resent();
+    assert_eq!(resent.len(), 1, "only the lost one is sent again");
+    assert_eq!(resent[0].1.outcome_of().map(|j| j.id), Some(lost.id));
+    w.clock.advance(chrono::Duration::minutes(5));
+    block(w.runner.sweep()).unwrap();
+    assert_eq!(w.notifier.resent().len(), 1, "confirmed at once this time: not sent a third time");
+    w.assert_invariants();
+}
+
+#[test]
 fn a_confirmed_outcome_is_never_sent_again() {
     let w = World::new();
     let u = w.user(1);

@@ -1,22 +1,47 @@
 //! A notifier that remembers what it was asked to say.
 
 use aisha_domain::UserId;
-use aisha_domain::ports::{Notice, Notifier, Told};
+use aisha_domain::ports::{Confirmation, Notice, Notifier, Told};
 use async_trait::async_trait;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
-/// Records every notice and answers `Told::Done`, or `Told::Pending` while
-/// [`RecordingNotifier::set_unreachable`] is on (as if every delivery failed). Re-sends are
-/// recorded too, and counted apart.
+/// Records every notice and answers `Told::Done`; `Told::NotSent` while
+/// [`RecordingNotifier::set_unreachable`] is on (as if every delivery failed); and, while
+/// [`RecordingNotifier::hold_deliveries`] is on, a `Told::Confirming` that resolves when the
+/// test calls [`RecordingNotifier::deliver`]. Re-sends are recorded too, and counted apart.
 #[derive(Default)]
 pub struct RecordingNotifier {
     notices: Mutex<Vec<(UserId, Notice)>>,
     resent: Mutex<Vec<(UserId, Notice)>>,
     unreachable: AtomicBool,
+    holding: AtomicBool,
+    /// The answers of held deliveries, in the order they were handed over (`None` until given).
+    held: Mutex<Vec<Arc<Mutex<Option<bool>>>>>,
 }
 
 impl RecordingNotifier {
+    /// While on, outcomes are handed over but their delivery is confirmed only by
+    /// [`RecordingNotifier::deliver`].
+    pub fn hold_deliveries(&self, on: bool) {
+        self.holding.store(on, Ordering::SeqCst);
+    }
+
+    /// Ends every held delivery not ended yet: `through` says whether it got through. Returns
+    /// how many it ended.
+    pub fn deliver(&self, through: bool) -> usize {
+        let held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut n = 0;
+        for answer in held.iter() {
+            let mut answer = answer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if answer.is_none() {
+                *answer = Some(through);
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// While on, outcomes are recorded but not confirmed.
     pub fn set_unreachable(&self, on: bool) {
         self.unreachable.store(on, Ordering::SeqCst);
@@ -39,8 +64,23 @@ impl RecordingNotifier {
 #[async_trait]
 impl Notifier for RecordingNotifier {
     async fn notify(&self, owner: UserId, notice: Notice) -> Told {
+        let outcome = notice.outcome_of().is_some();
         self.notices.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((owner, notice));
-        if self.unreachable.load(Ordering::SeqCst) { Told::Pending } else { Told::Done }
+        if self.unreachable.load(Ordering::SeqCst) {
+            return Told::NotSent;
+        }
+        if !outcome || !self.holding.load(Ordering::SeqCst) {
+            return Told::Done;
+        }
+        let answer = Arc::new(Mutex::new(None));
+        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(answer.clone());
+        // resolves once `deliver` has answered, whoever polls it (as an outbox's channel does)
+        Told::Confirming(Confirmation::new(std::future::poll_fn(move |_| {
+            match *answer.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+                Some(through) => std::task::Poll::Ready(through),
+                None => std::task::Poll::Pending,
+            }
+        })))
     }
 
     async fn resend(&self, owner: UserId, notice: Notice) -> Told {

@@ -2,6 +2,9 @@
 //! credited before anything else.
 
 use super::*;
+use aisha_bot::io::Update;
+use aisha_telegram::{Dispatcher, DispatcherConfig};
+use futures::future::BoxFuture;
 
 /// How long the polling lock lasts without renewal, and how often it is renewed.
 const LEADER_TTL: Duration = Duration::from_secs(15);
@@ -153,7 +156,53 @@ pub(super) async fn credit_payment(
     }
 }
 
-pub(super) async fn handle(
+/// What the dispatcher runs for each update, boxed so the dispatcher's type can be named.
+pub(super) type Handler = Box<dyn Fn(Update) -> BoxFuture<'static, Vec<Outgoing>> + Send + Sync>;
+
+/// The chat lanes every update but a payment goes through.
+pub(super) type Updates = Dispatcher<Handler>;
+
+/// The dispatcher over the bot: each update is claimed once, then handled in its chat's lane.
+pub(super) fn dispatcher(bot: Arc<Bot>, claims: Arc<dyn aisha_domain::coordination::Locks>, outbox: Outbox) -> Updates {
+    let handler: Handler = Box::new(move |update| {
+        let (bot, claims) = (bot.clone(), claims.clone());
+        Box::pin(async move { handle(&bot, claims.as_ref(), update).await })
+    });
+    Dispatcher::new(handler, outbox, DispatcherConfig::default())
+}
+
+/// Where updates come in, by polling or by webhook: payments first and inline (confirmed to
+/// Telegram only once their credit is committed), everything else through the dispatcher.
+#[derive(Clone)]
+pub(super) struct Intake {
+    pub(super) updates: Updates,
+    pub(super) bot: Arc<Bot>,
+    pub(super) outbox: Outbox,
+    pub(super) panics: Arc<PaymentPanics>,
+}
+
+impl Intake {
+    /// A polled update: confirmed once the dispatcher has taken it (the poller confirms a
+    /// batch when it has been handled, or after `BATCH_SETTLE_LIMIT`).
+    pub(super) async fn polled(self, update: Update) -> Confirm {
+        if matches!(update.event, aisha_bot::io::Event::Payment { .. }) {
+            return credit_payment(&self.bot, &self.outbox, &self.panics, update).await;
+        }
+        self.updates.dispatch(update).await;
+        Confirm::Done
+    }
+
+    /// An update by webhook: answered once it is handled, so one in hand at a crash comes again.
+    pub(super) async fn webhook(self, update: Update) -> Confirm {
+        if matches!(update.event, aisha_bot::io::Event::Payment { .. }) {
+            return credit_payment(&self.bot, &self.outbox, &self.panics, update).await;
+        }
+        self.updates.dispatch_handled(update).await;
+        Confirm::Done
+    }
+}
+
+async fn handle(
     bot: &Bot,
     claims: &dyn aisha_domain::coordination::Locks,
     update: aisha_bot::io::Update,

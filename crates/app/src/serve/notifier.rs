@@ -4,50 +4,30 @@
 use super::*;
 
 /// Tells users what background work did, through the same outbox as every reply. Progress is
-/// fire and forget. An outcome is handed to the outbox at once and followed in the
-/// background: when Telegram has accepted its critical replies (or refused them for good: the
-/// user blocked the bot), the job is marked `outcome_sent`; until then the runner's sweep
-/// sends it again, so a crash in between delays the message instead of losing it.
+/// fire and forget. An outcome is handed to the outbox at once, and the runner is given a
+/// confirmation that resolves when Telegram has accepted its critical replies (or refused them
+/// for good: the user blocked the bot); the runner marks the job `outcome_sent` then, and until
+/// then its sweep sends it again, so a crash in between delays the message instead of losing it.
 pub(super) struct BotNotifier {
     pub(super) bot: OnceLock<Arc<Bot>>,
     pub(super) outbox: Outbox,
-    pub(super) jobs: Arc<dyn Jobs>,
-    pub(super) env: Env,
-    /// Outcomes handed to the outbox here and not through yet: a re-send of one of them (its
-    /// delivery outlasted the sweep's wait) is skipped rather than doubled.
-    pub(super) delivering: Arc<Mutex<HashSet<JobId>>>,
 }
 
 impl BotNotifier {
-    fn delivering(&self) -> std::sync::MutexGuard<'_, HashSet<JobId>> {
-        self.delivering.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Outcomes still being delivered (shutdown waits for them, so none is sent again after a
-    /// restart for want of its mark).
-    pub(super) fn in_flight(&self) -> usize {
-        self.delivering().len()
-    }
-
     async fn tell(&self, owner: UserId, notice: Notice) -> Told {
-        let Some(bot) = self.bot.get() else { return Told::Pending };
+        let Some(bot) = self.bot.get() else { return Told::NotSent };
         let Some(job) = notice.outcome_of().map(|j| j.id) else {
             match bot.render_notice(owner, notice).await {
                 Ok(replies) => replies.into_iter().for_each(|r| self.outbox.send(r)),
                 Err(e) => tracing::debug!(user = %owner, error = %e, "a progress notice could not be rendered"),
             }
-            return Told::Pending;
+            return Told::NotSent;
         };
-        if !self.delivering().insert(job) {
-            tracing::info!(job = %job, "outcome still being delivered; not sent again");
-            return Told::Pending;
-        }
         let replies = match bot.render_notice(owner, notice).await {
             Ok(replies) => replies,
             Err(e) => {
                 tracing::warn!(user = %owner, job = %job, error = %e, "an outcome could not be rendered; it will be sent again");
-                self.delivering().remove(&job);
-                return Told::Pending;
+                return Told::NotSent;
             }
         };
         let mut confirmations = Vec::new();
@@ -58,8 +38,8 @@ impl BotNotifier {
                 self.outbox.send(reply);
             }
         }
-        let (jobs, env, delivering) = (self.jobs.clone(), self.env.clone(), self.delivering.clone());
-        tokio::spawn(async move {
+        // the outbox's task answers each one on a channel, so this resolves without being driven
+        Told::Confirming(Confirmation::new(async move {
             let mut through = true;
             for confirmation in confirmations {
                 match confirmation.await {
@@ -76,12 +56,8 @@ impl BotNotifier {
                     }
                 }
             }
-            if through && let Err(e) = jobs.mark_outcome_sent(job, env.now()).await {
-                tracing::warn!(job = %job, error = %e, "could not mark an outcome sent; it may be sent again");
-            }
-            delivering.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&job);
-        });
-        Told::Pending
+            through
+        }))
     }
 }
 

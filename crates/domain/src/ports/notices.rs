@@ -52,23 +52,55 @@ impl Notice {
     }
 }
 
-/// What became of an outcome notice.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What became of an outcome notice. Only the runner acts on it: it alone marks an outcome
+/// sent (`JobOutcomes::mark_outcome_sent`), so the at-least-once rule lives in one place.
+#[derive(Debug)]
 pub enum Told {
     /// It reached the user, or never can (they blocked the bot): the runner marks the outcome
-    /// sent (`JobOutcomes::mark_outcome_sent`) and never sends it again.
+    /// sent and never sends it again.
     Done,
-    /// Not confirmed by this call: delivery goes on in the background, in which case the
-    /// implementation marks the outcome itself once it is through, or it failed. An outcome
-    /// still unmarked a while after it was settled is sent again by `JobRunner::sweep`.
-    Pending,
+    /// It did not go out (the messenger is down, nothing can deliver it here): the runner leaves
+    /// it unmarked, and `JobRunner::sweep` sends it again once `resend_after` has passed.
+    NotSent,
+    /// Handed over and still on its way: the runner keeps the confirmation, checks it at every
+    /// tick, marks the outcome when it resolves to "through", and does not re-send it while it
+    /// is pending.
+    Confirming(Confirmation),
+}
+
+/// A delivery still on its way; resolves to whether the outcome got through (or never can).
+///
+/// The runner does not drive it: it checks it once per tick with a waker that does nothing.
+/// So the future must complete by itself — it waits on work done elsewhere (the outbox's task
+/// answering on a channel), and polling it only reads the answer.
+pub struct Confirmation(std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>);
+
+impl Confirmation {
+    pub fn new(delivery: impl std::future::Future<Output = bool> + Send + 'static) -> Self {
+        Self(Box::pin(delivery))
+    }
+
+    /// The answer if it is in; `None` while the delivery is still on its way.
+    pub fn check(&mut self) -> Option<bool> {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match self.0.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(through) => Some(through),
+            std::task::Poll::Pending => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Confirmation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Confirmation")
+    }
 }
 
 /// Telling users what background work did. A notice never decides anything about money or
 /// jobs; those are settled before it is sent. Progress is best effort (the result is
 /// ignored); an outcome (every other notice) is sent until it is marked sent, so a crash
 /// between settling a job and telling its owner delays the message instead of losing it.
-/// Implementations log their own delivery failures.
+/// Implementations log their own delivery failures and never mark anything themselves.
 #[async_trait]
 pub trait Notifier: Send + Sync {
     async fn notify(&self, owner: UserId, notice: Notice) -> Told;

@@ -4,10 +4,12 @@
 //! three are safe to run concurrently on many replicas: leases keep workers apart, `save` is
 //! compare-and-set, and settling a job twice is a no-op.
 //!
-//! Telling the user is at least once: an outcome stays unmarked until the notifier confirms
-//! it (`Told::Done`, or the notifier marks it itself after a background delivery), and `sweep`
-//! sends again every outcome left unmarked for `resend_after` — the process that settled it
-//! may have died before the message went out.
+//! Telling the user is at least once, and decided here alone: an outcome stays unmarked until
+//! the notifier confirms it (`Told::Done` at once, or a `Told::Confirming` the runner checks at
+//! every tick until it resolves), and `sweep` sends again every outcome left unmarked for
+//! `resend_after` — the process that settled it may have died before the message went out.
+
+mod deliveries;
 
 use super::Env;
 use crate::archive::stored_zip;
@@ -32,6 +34,7 @@ use crate::ports::{
 use crate::storage::{StorageKey, StoredObject};
 use crate::{ImageId, JobId, UserId};
 use chrono::Duration;
+pub use deliveries::Deliveries;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -92,6 +95,8 @@ pub struct JobRunner {
     pub config: RunnerConfig,
     /// The jobs this runner holds right now, and what went wrong with leases.
     pub leases: Leases,
+    /// Outcomes handed to the notifier and not confirmed yet.
+    pub deliveries: Deliveries,
 }
 
 impl JobRunner {
@@ -109,6 +114,7 @@ impl JobRunner {
             env: env.clone(),
             config: rules.runner,
             leases: Leases::default(),
+            deliveries: Deliveries::default(),
         }
     }
 }
@@ -230,6 +236,7 @@ impl JobRunner {
     /// The jobs are held (and renewed by `renew_leases`) until their step is done; one whose
     /// lease another worker took meanwhile is left to that worker.
     pub async fn tick(&self) -> Result<usize, StoreError> {
+        self.confirm_deliveries().await;
         let now = self.env.now();
         let due = self.jobs.claim_due(now, now + self.config.lease, self.config.batch).await?;
         let n = due.len();
@@ -315,10 +322,13 @@ impl JobRunner {
                     continue;
                 }
             };
-            tracing::info!(job = %id, user = %owner, "re-sending an outcome never confirmed as delivered");
-            if self.notifier.resend(owner, notice).await == Told::Done {
-                self.mark_told(id).await;
+            if self.deliveries.is_on_its_way(id) {
+                tracing::info!(job = %id, "outcome still being delivered; not sent again");
+                continue;
             }
+            tracing::info!(job = %id, user = %owner, "re-sending an outcome never confirmed as delivered");
+            let told = self.notifier.resend(owner, notice).await;
+            self.after_told(id, told).await;
             n += 1;
         }
         Ok(n)
@@ -342,6 +352,39 @@ impl JobRunner {
             }
             _ => Notice::Failed { job },
         }))
+    }
+
+    /// Acts on what the notifier said of an outcome: marks it sent, leaves it for the sweep, or
+    /// keeps its confirmation for the next ticks.
+    async fn after_told(&self, id: JobId, told: Told) {
+        match told {
+            Told::Done => self.mark_told(id).await,
+            Told::NotSent => {}
+            Told::Confirming(mut confirmation) => match confirmation.check() {
+                Some(through) => self.confirmed(id, through).await,
+                None => self.deliveries.keep(id, confirmation),
+            },
+        }
+    }
+
+    /// Marks every outcome whose delivery has been confirmed since the last check; one that
+    /// did not get through stays unmarked for the sweep. Run at every tick (and by the app at
+    /// shutdown, while it waits for deliveries). Returns how many deliveries ended.
+    pub async fn confirm_deliveries(&self) -> usize {
+        let ended = self.deliveries.take_ended();
+        let n = ended.len();
+        for (id, through) in ended {
+            self.confirmed(id, through).await;
+        }
+        n
+    }
+
+    async fn confirmed(&self, id: JobId, through: bool) {
+        if through {
+            self.mark_told(id).await;
+        } else {
+            tracing::info!(job = %id, "an outcome did not get through; the sweep sends it again");
+        }
     }
 
     async fn mark_told(&self, id: JobId) {
@@ -886,9 +929,8 @@ impl JobRunner {
             (_, JobStatus::Succeeded) => Notice::Succeeded { job, images },
             _ => Notice::Failed { job },
         };
-        if self.notifier.notify(settled.job.owner, notice).await == Told::Done {
-            self.mark_told(settled.job.id).await;
-        }
+        let told = self.notifier.notify(settled.job.owner, notice).await;
+        self.after_told(settled.job.id, told).await;
     }
 
     fn follow_interval(&self) -> Duration {
