@@ -41,15 +41,40 @@ fn line(u: &User, balance: Coins) -> String {
 }
 
 pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
+    match command {
+        Admin::Users { command } => users(stack, command).await,
+        Admin::Balance { command } => balance(stack, command).await,
+        Admin::Audit => {
+            let mut out = String::new();
+            audit(stack, &mut out).await?;
+            Ok(out)
+        }
+        Admin::Stats => stats(stack).await,
+        Admin::Jobs { command } => jobs(stack, command).await,
+        Admin::Promo { command } => promo(stack, command).await,
+        Admin::Payments { command: PaymentsCmd::Refund { charge_id, force } } => {
+            Ok(crate::payments::refund(stack, &charge_id, force).await?)
+        }
+        Admin::Payments { command: PaymentsCmd::Reconcile { since } } => {
+            let since = date(since)?;
+            let done = crate::payments::reconcile(stack, since).await.map_err(|e| refused(crate::serve::chain(&e)))?;
+            let out = crate::payments::report(&done);
+            if done.failed.is_empty() { Ok(out) } else { Err(refused(out)) }
+        }
+    }
+}
+
+/// `admin users list|show`.
+async fn users(stack: &Stack, command: UsersCmd) -> Result<String, AdminError> {
     let mut out = String::new();
     match command {
-        Admin::Users { command: UsersCmd::List { limit } } => {
+        UsersCmd::List { limit } => {
             writeln!(out, "{} users; newest {limit}:", stack.users.count().await?).ok();
             for u in stack.users.list(limit).await? {
                 writeln!(out, "{}", line(&u, stack.ledger.balance(u.id).await?)).ok();
             }
         }
-        Admin::Users { command: UsersCmd::Show { telegram_id } } => {
+        UsersCmd::Show { telegram_id } => {
             let u = user(stack, telegram_id).await?;
             writeln!(out, "{}", line(&u, stack.ledger.balance(u.id).await?)).ok();
             writeln!(
@@ -60,7 +85,15 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
             .ok();
             writeln!(out, "jobs in flight: {}", stack.jobs.in_flight(u.id).await?).ok();
         }
-        Admin::Balance { command: BalanceCmd::Add { telegram_id, coins, reason, note } } => {
+    }
+    Ok(out)
+}
+
+/// `admin balance add|show`: an adjustment is a ledger row with its reason.
+async fn balance(stack: &Stack, command: BalanceCmd) -> Result<String, AdminError> {
+    let mut out = String::new();
+    match command {
+        BalanceCmd::Add { telegram_id, coins, reason, note } => {
             if reason.trim().is_empty() {
                 return Err(refused("--reason must say why"));
             }
@@ -88,7 +121,7 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
             )
             .ok();
         }
-        Admin::Balance { command: BalanceCmd::Show { telegram_id, rows } } => {
+        BalanceCmd::Show { telegram_id, rows } => {
             let u = user(stack, telegram_id).await?;
             writeln!(out, "balance {}", stack.ledger.balance(u.id).await?).ok();
             for e in stack.ledger.history(u.id, None, rows).await? {
@@ -104,24 +137,29 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
                 .ok();
             }
         }
-        Admin::Audit => audit(stack, &mut out).await?,
-        Admin::Stats => {
-            let t = stack.ledger.totals().await?;
-            let s = stack.payments.stars_totals().await?;
-            writeln!(out, "users        {}", stack.users.count().await?).ok();
-            let jobs = stack.jobs.count_by_status().await?;
-            let jobs: Vec<String> = jobs.iter().map(|(st, n)| format!("{} {n}", st.as_str())).collect();
-            writeln!(out, "jobs         {}", if jobs.is_empty() { "none".into() } else { jobs.join(", ") }).ok();
-            writeln!(
-                out,
-                "coins        credited {}, spent on jobs {}, taken back {}",
-                t.credited, t.spent, t.withdrawn
-            )
-            .ok();
-            writeln!(out, "stars        {} payments, {} received, {} refunded", s.payments, s.stars, s.refunded_stars)
-                .ok();
-        }
-        Admin::Jobs { command: JobsCmd::List { stuck } } => {
+    }
+    Ok(out)
+}
+
+/// `admin stats`: users, jobs by status, coins and Stars in all.
+async fn stats(stack: &Stack) -> Result<String, AdminError> {
+    let mut out = String::new();
+    let t = stack.ledger.totals().await?;
+    let s = stack.payments.stars_totals().await?;
+    writeln!(out, "users        {}", stack.users.count().await?).ok();
+    let jobs = stack.jobs.count_by_status().await?;
+    let jobs: Vec<String> = jobs.iter().map(|(st, n)| format!("{} {n}", st.as_str())).collect();
+    writeln!(out, "jobs         {}", if jobs.is_empty() { "none".into() } else { jobs.join(", ") }).ok();
+    writeln!(out, "coins        credited {}, spent on jobs {}, taken back {}", t.credited, t.spent, t.withdrawn).ok();
+    writeln!(out, "stars        {} payments, {} received, {} refunded", s.payments, s.stars, s.refunded_stars).ok();
+    Ok(out)
+}
+
+/// `admin jobs list|fail`.
+async fn jobs(stack: &Stack, command: JobsCmd) -> Result<String, AdminError> {
+    let mut out = String::new();
+    match command {
+        JobsCmd::List { stuck } => {
             let now = stack.env.now();
             let jobs = if stuck { stack.jobs.overdue(now, 1000).await? } else { stack.jobs.non_terminal(1000).await? };
             writeln!(out, "{} {}", jobs.len(), if stuck { "jobs past their deadline" } else { "unfinished jobs" }).ok();
@@ -140,7 +178,7 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
                 .ok();
             }
         }
-        Admin::Jobs { command: JobsCmd::Fail { job_id } } => {
+        JobsCmd::Fail { job_id } => {
             let id = uuid::Uuid::parse_str(&job_id).map_err(|_| refused(format!("{job_id:?} is not a job id")))?;
             let failure = Failure::new(FailureKind::ProviderUnavailable, "failed by an operator");
             match stack.jobs.fail(JobId(id), failure, stack.env.now()).await {
@@ -160,12 +198,20 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
                 Err(e) => return Err(refused(e.to_string())),
             }
         }
-        Admin::Promo { command: PromoCmd::Create(p) } => {
+    }
+    Ok(out)
+}
+
+/// `admin promo create|list|disable`.
+async fn promo(stack: &Stack, command: PromoCmd) -> Result<String, AdminError> {
+    let mut out = String::new();
+    match command {
+        PromoCmd::Create(p) => {
             let promo = new_promo(p, stack.env.now())?;
             stack.promos.create_promo(&promo).await.map_err(|e| refused(e.to_string()))?;
             writeln!(out, "created {} for {} coins", promo.code, promo.coins).ok();
         }
-        Admin::Promo { command: PromoCmd::List } => {
+        PromoCmd::List => {
             for p in stack.promos.promos().await? {
                 let max = p.max_uses.map_or("∞".to_owned(), |m| m.to_string());
                 let window = format!(
@@ -185,23 +231,12 @@ pub async fn run(stack: &Stack, command: Admin) -> Result<String, AdminError> {
                 .ok();
             }
         }
-        Admin::Promo { command: PromoCmd::Disable { code } } => {
+        PromoCmd::Disable { code } => {
             let code = PromoCode::parse(&code).map_err(|e| refused(e.to_string()))?;
             match stack.promos.set_promo_active(&code, false).await? {
                 Some(p) => writeln!(out, "{} is off ({} uses so far)", p.code, p.uses).ok(),
                 None => return Err(refused(format!("no promo code {code}"))),
             };
-        }
-        Admin::Payments { command: PaymentsCmd::Refund { charge_id, force } } => {
-            out = crate::payments::refund(stack, &charge_id, force).await?;
-        }
-        Admin::Payments { command: PaymentsCmd::Reconcile { since } } => {
-            let since = date(since)?;
-            let done = crate::payments::reconcile(stack, since).await.map_err(refused)?;
-            out = crate::payments::report(&done);
-            if !done.failed.is_empty() {
-                return Err(refused(out));
-            }
         }
     }
     Ok(out)

@@ -42,8 +42,8 @@ impl StarsApi for BotApiStars {
         &self,
         offset: u32,
         limit: u32,
-    ) -> Result<(Vec<aisha_domain::services::payments::StarTransaction>, usize), String> {
-        self.0.star_transactions(offset, limit).await.map_err(|e| e.to_string())
+    ) -> Result<(Vec<aisha_domain::services::payments::StarTransaction>, usize), aisha_telegram::ApiError> {
+        self.0.star_transactions(offset, limit).await
     }
 }
 
@@ -96,22 +96,30 @@ pub async fn refund(stack: &Stack, charge_id: &str, force: bool) -> Result<Strin
     ))
 }
 
+/// Why a reconciliation could not read Telegram's record.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error(
+        "no Telegram token is configured, so Telegram's record cannot be read; set telegram.token (AISHA__TELEGRAM__TOKEN)"
+    )]
+    NoToken,
+    #[error("getStarTransactions")]
+    Telegram(#[source] aisha_telegram::ApiError),
+}
+
 /// Telegram's page size for `getStarTransactions` (at most 100).
 const STAR_PAGE: u32 = 100;
 
 /// Pages through Telegram's Star transactions from the first (keeping those at or after
 /// `since`) and reconciles each page with the ledger: missed payments credited once, outside
 /// refunds reported.
-pub async fn reconcile(stack: &Stack, since: Option<DateTime<Utc>>) -> Result<Reconciled, String> {
-    let Some(telegram) = &stack.stars_api else {
-        return Err("no Telegram token is configured, so Telegram's record cannot be read; set telegram.token (AISHA__TELEGRAM__TOKEN)".into());
-    };
+pub async fn reconcile(stack: &Stack, since: Option<DateTime<Utc>>) -> Result<Reconciled, ReconcileError> {
+    let Some(telegram) = &stack.stars_api else { return Err(ReconcileError::NoToken) };
     let service = stack.offline_services().payments;
     let mut total = Reconciled::default();
     let mut offset = 0u32;
     loop {
-        let (page, fetched) =
-            telegram.star_transactions(offset, STAR_PAGE).await.map_err(|e| format!("getStarTransactions: {e}"))?;
+        let (page, fetched) = telegram.star_transactions(offset, STAR_PAGE).await.map_err(ReconcileError::Telegram)?;
         let page: Vec<StarTransaction> = page.into_iter().filter(|t| since.is_none_or(|s| t.at() >= s)).collect();
         let done = service.reconcile(&page).await;
         total.credited.extend(done.credited);

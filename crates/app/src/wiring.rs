@@ -83,7 +83,7 @@ pub trait StarsApi: aisha_domain::services::payments::StarsRefunder {
         &self,
         offset: u32,
         limit: u32,
-    ) -> Result<(Vec<aisha_domain::services::payments::StarTransaction>, usize), String>;
+    ) -> Result<(Vec<aisha_domain::services::payments::StarTransaction>, usize), aisha_telegram::ApiError>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +93,7 @@ pub enum WiringError {
     #[error("redis: {0}")]
     Redis(StoreError),
     #[error("storage: {0}")]
-    Storage(String),
+    Storage(aisha_domain::ports::StorageError),
 }
 
 /// What replicas share: sessions, send limits and locks (and the Redis client behind them).
@@ -293,10 +293,10 @@ fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
     std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()).map(|p| p.to_path_buf())
 }
 
-fn images(settings: &Settings) -> Result<Arc<dyn ImageStore>, String> {
+fn images(settings: &Settings) -> Result<Arc<dyn ImageStore>, aisha_domain::ports::StorageError> {
     let s = &settings.storage;
     match s.kind {
-        StorageKind::Local => aisha_storage::local_store(&s.dir).map_err(|e| e.to_string()),
+        StorageKind::Local => aisha_storage::local_store(&s.dir),
         StorageKind::S3 => {
             let secret = s.secret_access_key.as_ref().map(|k| k.expose_secret().to_owned()).unwrap_or_default();
             let mut config = aisha_storage::S3Config::new(
@@ -309,7 +309,7 @@ fn images(settings: &Settings) -> Result<Arc<dyn ImageStore>, String> {
             config.allow_http = s.endpoint.as_deref().is_some_and(|e| e.starts_with("http://"));
             config.virtual_hosted_style = !s.path_style;
             config.public_base_url = s.public_base_url.clone();
-            aisha_storage::s3_store(config).map_err(|e| e.to_string())
+            aisha_storage::s3_store(config)
         }
     }
 }

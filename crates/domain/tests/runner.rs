@@ -486,6 +486,47 @@ fn the_runner_marks_an_outcome_when_its_delivery_is_confirmed_and_not_before() {
     w.assert_invariants();
 }
 
+/// Gives way once to the other futures of a `select`.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+#[test]
+fn a_delivery_is_marked_as_soon_as_its_answer_comes_without_waiting_for_a_tick() {
+    let w = World::new();
+    let u = w.user(1);
+    w.fund(&u, 100);
+    w.notifier.hold_deliveries(true);
+    let j = settle_two(&w, &u);
+    assert!(w.runner.deliveries.is_on_its_way(j.id));
+    let followed = block(async {
+        let follow = w.runner.follow_deliveries();
+        let answer = async {
+            yield_once().await; // the follower is waiting before the answer comes
+            w.notifier.deliver(true);
+            while w.runner.deliveries.in_flight() > 0 {
+                yield_once().await;
+            }
+        };
+        futures::pin_mut!(follow, answer);
+        matches!(futures::future::select(follow, answer).await, futures::future::Either::Right(_))
+    });
+    assert!(followed, "the follower marked it; no tick ran");
+    w.clock.advance(chrono::Duration::minutes(5));
+    block(w.runner.sweep()).unwrap();
+    assert!(w.notifier.resent().is_empty(), "marked: never sent again");
+}
+
 #[test]
 fn a_confirmed_outcome_is_never_sent_again() {
     let w = World::new();

@@ -20,6 +20,8 @@
 //! "Update→reply" is from the moment the update is queued in the emulator until the user has
 //! both the callback answer and the edited (or new) message.
 
+use aisha_bot::callback::Cb;
+use aisha_domain::gallery::ImageKind;
 use aisha_sandbox::rng::Rng;
 use aisha_sandbox::telegram::{ChatEvent, ChatMessage, png};
 use aisha_tests::counting::{CountingProxy, Protocol};
@@ -196,30 +198,43 @@ impl Action {
 }
 
 /// The data of the button to press for `want`, given the buttons on the user's message; falls
-/// back to whatever moves the user along (the card, a reset, the gallery).
+/// back to whatever moves the user along (the card, a reset, the gallery). Buttons are read
+/// through the bot's own decoder, so a change to the callback format cannot leave this binary
+/// pressing buttons that no longer exist.
 fn choose(want: Action, buttons: &[String], rng: &mut Rng) -> Option<(Action, String)> {
-    let find = |prefix: &str| buttons.iter().find(|d| d.starts_with(prefix)).cloned();
-    let on_card = find("1gF").is_some();
-    let on_filters = find("1ft:").is_some();
+    let decoded: Vec<(Cb, &String)> = buttons.iter().filter_map(|d| Some((Cb::decode(d)?, d))).collect();
+    let find = |wanted: &dyn Fn(&Cb) -> bool| decoded.iter().find(|(cb, _)| wanted(cb)).map(|(_, d)| (*d).clone());
+    let on_card = find(&|cb| *cb == Cb::Filters).is_some();
+    let on_filters = find(&|cb| matches!(cb, Cb::FilterType(_))).is_some();
     let pick = |a: Action, d: Option<String>| d.map(|d| (a, d));
-    let filter_choices = ["1ft:all", "1ft:im", "1ff:1", "1ff:0", "1f0", "1gc"];
     if on_filters {
-        let p = filter_choices[rng.below(filter_choices.len())];
-        return pick(Action::Filter, find(p));
+        let choices = [
+            Cb::FilterType(None),
+            Cb::FilterType(Some(ImageKind::Text)),
+            Cb::FilterFavorites(true),
+            Cb::FilterFavorites(false),
+            Cb::FilterReset,
+            Cb::Card,
+        ];
+        let choice = choices[rng.below(choices.len())];
+        return pick(Action::Filter, find(&|cb| *cb == choice));
     }
     if on_card {
+        let older = || pick(Action::Older, find(&|cb| *cb == Cb::Older));
+        let newer = || pick(Action::Newer, find(&|cb| *cb == Cb::Newer));
+        let favorite = || pick(Action::Favorite, find(&|cb| matches!(cb, Cb::Favorite(_))));
         let got = match want {
-            Action::Older => pick(Action::Older, find("1gn")).or_else(|| pick(Action::Newer, find("1gp"))),
-            Action::Newer => pick(Action::Newer, find("1gp")).or_else(|| pick(Action::Older, find("1gn"))),
-            Action::Favorite => pick(Action::Favorite, find("1gf:")),
-            Action::Filters | Action::Filter => pick(Action::Filters, find("1gF")),
+            Action::Older => older().or_else(newer),
+            Action::Newer => newer().or_else(older),
+            Action::Favorite => favorite(),
+            Action::Filters | Action::Filter => pick(Action::Filters, find(&|cb| *cb == Cb::Filters)),
             Action::Open => None,
         };
         // a one-card gallery has neither arrow: favorite instead
-        return got.or_else(|| pick(Action::Favorite, find("1gf:")));
+        return got.or_else(favorite);
     }
     // an empty filter result: reset it
-    pick(Action::Filter, find("1g0"))
+    pick(Action::Filter, find(&|cb| *cb == Cb::GalleryReset))
 }
 
 struct Sim {

@@ -16,8 +16,15 @@ pub struct RecordingNotifier {
     resent: Mutex<Vec<(UserId, Notice)>>,
     unreachable: AtomicBool,
     holding: AtomicBool,
-    /// The answers of held deliveries, in the order they were handed over (`None` until given).
-    held: Mutex<Vec<Arc<Mutex<Option<bool>>>>>,
+    /// Held deliveries, in the order they were handed over.
+    held: Mutex<Vec<Arc<Mutex<Held>>>>,
+}
+
+/// A held delivery: its answer once given, and who to wake when it is.
+#[derive(Default)]
+struct Held {
+    answer: Option<bool>,
+    waiting: Option<std::task::Waker>,
 }
 
 impl RecordingNotifier {
@@ -32,10 +39,13 @@ impl RecordingNotifier {
     pub fn deliver(&self, through: bool) -> usize {
         let held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut n = 0;
-        for answer in held.iter() {
-            let mut answer = answer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if answer.is_none() {
-                *answer = Some(through);
+        for delivery in held.iter() {
+            let mut delivery = delivery.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if delivery.answer.is_none() {
+                delivery.answer = Some(through);
+                if let Some(waiting) = delivery.waiting.take() {
+                    waiting.wake();
+                }
                 n += 1;
             }
         }
@@ -72,13 +82,17 @@ impl Notifier for RecordingNotifier {
         if !outcome || !self.holding.load(Ordering::SeqCst) {
             return Told::Done;
         }
-        let answer = Arc::new(Mutex::new(None));
-        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(answer.clone());
-        // resolves once `deliver` has answered, whoever polls it (as an outbox's channel does)
-        Told::Confirming(Confirmation::new(std::future::poll_fn(move |_| {
-            match *answer.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+        let delivery = Arc::new(Mutex::new(Held::default()));
+        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(delivery.clone());
+        // resolves once `deliver` has answered, and wakes whoever waits (as a channel does)
+        Told::Confirming(Confirmation::new(std::future::poll_fn(move |cx| {
+            let mut delivery = delivery.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match delivery.answer {
                 Some(through) => std::task::Poll::Ready(through),
-                None => std::task::Poll::Pending,
+                None => {
+                    delivery.waiting = Some(cx.waker().clone());
+                    std::task::Poll::Pending
+                }
             }
         })))
     }

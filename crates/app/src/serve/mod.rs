@@ -76,7 +76,7 @@ pub async fn run(command: Command, settings: Settings, not_production: bool) -> 
 }
 
 /// An error and its sources, one after another: "what: why: deeper why".
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {

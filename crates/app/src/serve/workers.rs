@@ -32,7 +32,9 @@ async fn reconcile_payments(stack: Arc<Stack>, every: Duration, shutdown: Cancel
             Ok(done) => {
                 tracing::warn!(report = %crate::payments::report(&done), "payment reconciliation found differences")
             }
-            Err(e) => tracing::warn!(error = %e, "payment reconciliation failed; it runs again next period"),
+            Err(e) => {
+                tracing::warn!(error = %super::chain(&e), "payment reconciliation failed; it runs again next period")
+            }
         }
     }
 }
@@ -59,7 +61,7 @@ where
 }
 
 /// The job workers and the periodic passes of this replica, until `shutdown`: reconcile the
-/// unfinished jobs once, then tick, sweep, renew the leases of the jobs in hand, pulse the
+/// unfinished jobs once, then tick, sweep, mark outcomes as their deliveries are confirmed, renew the leases of the jobs in hand, pulse the
 /// chat action of running image jobs, reconcile payments with Telegram, refresh the gauges and
 /// purge expired sessions.
 pub(super) async fn start(
@@ -87,6 +89,14 @@ pub(super) async fn start(
             }
         });
     }
+    // outcomes marked sent as soon as Telegram has them (the ticks check too, as a backstop)
+    let (follower, token) = (runner.clone(), shutdown.clone());
+    tasks.spawn(async move {
+        tokio::select! {
+            _ = token.cancelled() => {}
+            _ = follower.follow_deliveries() => {}
+        }
+    });
     // the heartbeat: the jobs a tick holds keep their leases however long the batch takes
     let heartbeat = Duration::from_secs(u64::try_from(settings.timeouts.lease_seconds).unwrap_or(60)) / 3;
     let held = runner.clone();

@@ -70,9 +70,10 @@ pub enum Told {
 
 /// A delivery still on its way; resolves to whether the outcome got through (or never can).
 ///
-/// The runner does not drive it: it checks it once per tick with a waker that does nothing.
-/// So the future must complete by itself — it waits on work done elsewhere (the outbox's task
-/// answering on a channel), and polling it only reads the answer.
+/// The runner does not drive the delivery: the future must complete by itself — it waits on
+/// work done elsewhere (the outbox's task answering on a channel), and polling it only reads
+/// the answer. The runner follows it with a real waker (`JobRunner::follow_deliveries`), so the
+/// mark is written as soon as the answer is in, and checks it at every tick as a backstop.
 pub struct Confirmation(std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>);
 
 impl Confirmation {
@@ -82,8 +83,12 @@ impl Confirmation {
 
     /// The answer if it is in; `None` while the delivery is still on its way.
     pub fn check(&mut self) -> Option<bool> {
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        match self.0.as_mut().poll(&mut cx) {
+        self.poll_answer(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+    }
+
+    /// The answer if it is in; otherwise `cx` is woken when it comes.
+    pub fn poll_answer(&mut self, cx: &mut std::task::Context<'_>) -> Option<bool> {
+        match self.0.as_mut().poll(cx) {
             std::task::Poll::Ready(through) => Some(through),
             std::task::Poll::Pending => None,
         }

@@ -71,6 +71,17 @@ impl JobRunner {
         }
     }
 
+    /// Marks each outcome as soon as its delivery is confirmed; one that did not get through
+    /// stays unmarked for the sweep. Never returns: the app runs it beside the workers until
+    /// shutdown (the ticks check the same deliveries, as a backstop).
+    pub async fn follow_deliveries(&self) {
+        loop {
+            for (id, through) in self.deliveries.ended().await {
+                self.confirmed(id, through).await;
+            }
+        }
+    }
+
     /// Marks every outcome whose delivery has been confirmed since the last check; one that
     /// did not get through stays unmarked for the sweep. Run at every tick (and by the app at
     /// shutdown, while it waits for deliveries). Returns how many deliveries ended.
