@@ -1,5 +1,5 @@
-//! The draft's steps: the description (typed, from a style, or described from a photo by the
-//! assistant), then format, count and model, each asked until chosen.
+//! The draft's steps: the description (typed, or described from a photo by the assistant),
+//! then format, count and model, each asked until chosen; text typed while a button is expected.
 
 use super::noted;
 use crate::bot::{Bot, Ctx, button};
