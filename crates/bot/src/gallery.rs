@@ -12,7 +12,7 @@ use aisha_domain::ValidationError;
 use aisha_domain::gallery::{DateFilter, DateRange, Filter, ImageKind};
 use aisha_domain::ports::StoreError;
 use aisha_domain::services::gallery::{Card, Nav, View};
-use aisha_domain::{Catalog, Language, Timezone};
+use aisha_domain::{Catalog, ImageId, Language, Timezone};
 
 /// Where the button that led here lives: edit a photo in place, or send a new one.
 #[derive(Clone, Copy)]
@@ -307,65 +307,14 @@ impl Bot {
                 self.present(cx, card_origin, view, false);
                 return Ok(Some(if now { tr!(t, "favorited") } else { tr!(t, "unfavorited") }));
             }
-            Cb::Prompt(id) => {
-                let Some(img) = g.image(&user, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
-                let text = tr!(t, "prompt-view", prompt = &escape(img.prompt.as_str()));
-                cx.send(
-                    text,
-                    Some(vec![vec![
-                        button(tr!(t, "btn-again"), Cb::AgainImage(id)),
-                        button(tr!(t, "btn-menu"), Cb::Menu),
-                    ]]),
-                );
-            }
-            Cb::Delete(id) => {
-                if g.image(&user, id).await?.is_none() {
-                    return Ok(Some(tr!(t, "not-found")));
-                }
-                let keyboard = vec![vec![
-                    button(tr!(t, "btn-delete-yes"), Cb::DeleteYes(id)),
-                    button(tr!(t, "btn-to-card"), Cb::Card),
-                ]];
-                if let Some(message) = message {
-                    cx.out.push(Outgoing::normal(Reply::EditKeyboard {
-                        chat: cx.chat,
-                        message,
-                        keyboard: Some(keyboard),
-                    }));
-                }
-                return Ok(Some(tr!(t, "confirm-delete")));
-            }
+            Cb::Prompt(id) => return self.show_prompt(cx, id).await,
+            Cb::Delete(id) => return self.ask_delete_image(cx, message, id).await,
             Cb::DeleteYes(id) => {
                 let Some(view) = g.delete(&user, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
                 self.present(cx, card_origin, view, false);
                 return Ok(Some(tr!(t, "deleted")));
             }
-            Cb::Filters | Cb::FilterDateMenu | Cb::FilterAvatarMenu => {
-                let filter = g.filter(&user).await?;
-                let name = match filter.avatar {
-                    Some(id) => self.avatars.get(user.id, id).await?.map(|a| a.name.to_string()),
-                    None => None,
-                };
-                let keyboard = match cb {
-                    Cb::FilterDateMenu => dates_keyboard(t, &filter),
-                    Cb::FilterAvatarMenu => avatars_keyboard(t, &filter, &self.avatars.list(user.id).await?),
-                    _ => filters_keyboard(t, &filter, name.as_deref()),
-                };
-                let summary = filter_summary(t, &filter, name.as_deref(), true);
-                match message {
-                    Some(message) => {
-                        cx.out.push(Outgoing::normal(Reply::EditKeyboard {
-                            chat: cx.chat,
-                            message,
-                            keyboard: Some(keyboard),
-                        }));
-                    }
-                    None if cb == Cb::FilterAvatarMenu => cx.send(tr!(t, "choose-avatar-filter"), Some(keyboard)),
-                    None => cx.send(tr!(t, "filters", summary = &summary), Some(keyboard)),
-                }
-                let plain = filter_summary(t, &filter, name.as_deref(), false);
-                return Ok(Some(crate::html::clip(&plain, 190)));
-            }
+            Cb::Filters | Cb::FilterDateMenu | Cb::FilterAvatarMenu => return self.filter_menu(cx, message, cb).await,
             Cb::FilterAvatar(Some(id)) if self.avatars.get(user.id, id).await?.is_none() => {
                 return Ok(Some(tr!(t, "not-found")));
             }
@@ -374,28 +323,99 @@ impl Bot {
                 cx.send(tr!(t, "ask-date-range"), Some(vec![vec![button(tr!(t, "btn-cancel"), Cb::Cancel)]]));
             }
             Cb::FilterType(_) | Cb::FilterAvatar(_) | Cb::FilterFavorites(_) | Cb::FilterDate(_) | Cb::FilterReset => {
-                let view = g
-                    .set_filter(&user, move |f| match cb {
-                        Cb::FilterType(k) => f.kind = k,
-                        Cb::FilterAvatar(a) => f.avatar = a,
-                        Cb::FilterFavorites(on) => f.favorites_only = on,
-                        Cb::FilterDate(d) => {
-                            f.date = match d {
-                                DatePick::Any | DatePick::Custom => None,
-                                DatePick::Today => Some(DateFilter::Today),
-                                DatePick::Yesterday => Some(DateFilter::Yesterday),
-                                DatePick::Week => Some(DateFilter::Last7Days),
-                                DatePick::Month => Some(DateFilter::Last30Days),
-                            }
-                        }
-                        _ => *f = Filter::default(),
-                    })
-                    .await?;
-                self.present(cx, card_origin, view, false);
+                self.apply_filter(cx, card_origin, cb).await?;
             }
             _ => {}
         }
         Ok(None)
+    }
+
+    /// An image's description, as a message of its own with Again under it.
+    async fn show_prompt(&self, cx: &mut Ctx, id: ImageId) -> Result<Option<String>, StoreError> {
+        let t = cx.t;
+        let Some(img) = self.gallery.image(&cx.user, id).await? else { return Ok(Some(tr!(t, "not-found"))) };
+        let text = tr!(t, "prompt-view", prompt = &escape(img.prompt.as_str()));
+        cx.send(
+            text,
+            Some(vec![vec![button(tr!(t, "btn-again"), Cb::AgainImage(id)), button(tr!(t, "btn-menu"), Cb::Menu)]]),
+        );
+        Ok(None)
+    }
+
+    /// Delete on a card: its buttons become the question (yes, or back to the card), and a
+    /// toast asks it.
+    async fn ask_delete_image(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        id: ImageId,
+    ) -> Result<Option<String>, StoreError> {
+        let t = cx.t;
+        if self.gallery.image(&cx.user, id).await?.is_none() {
+            return Ok(Some(tr!(t, "not-found")));
+        }
+        let keyboard =
+            vec![vec![button(tr!(t, "btn-delete-yes"), Cb::DeleteYes(id)), button(tr!(t, "btn-to-card"), Cb::Card)]];
+        if let Some(message) = message {
+            cx.out.push(Outgoing::normal(Reply::EditKeyboard { chat: cx.chat, message, keyboard: Some(keyboard) }));
+        }
+        Ok(Some(tr!(t, "confirm-delete")))
+    }
+
+    /// The filter screens (all filters, the avatars, the dates) as the card's buttons, or as a
+    /// message of their own without a card; the filter in words as the toast.
+    async fn filter_menu(
+        &self,
+        cx: &mut Ctx,
+        message: Option<MessageId>,
+        cb: Cb,
+    ) -> Result<Option<String>, StoreError> {
+        let t = cx.t;
+        let user = cx.user.id;
+        let filter = self.gallery.filter(&cx.user).await?;
+        let name = match filter.avatar {
+            Some(id) => self.avatars.get(user, id).await?.map(|a| a.name.to_string()),
+            None => None,
+        };
+        let keyboard = match cb {
+            Cb::FilterDateMenu => dates_keyboard(t, &filter),
+            Cb::FilterAvatarMenu => avatars_keyboard(t, &filter, &self.avatars.list(user).await?),
+            _ => filters_keyboard(t, &filter, name.as_deref()),
+        };
+        let summary = filter_summary(t, &filter, name.as_deref(), true);
+        match message {
+            Some(message) => {
+                cx.out.push(Outgoing::normal(Reply::EditKeyboard { chat: cx.chat, message, keyboard: Some(keyboard) }));
+            }
+            None if cb == Cb::FilterAvatarMenu => cx.send(tr!(t, "choose-avatar-filter"), Some(keyboard)),
+            None => cx.send(tr!(t, "filters", summary = &summary), Some(keyboard)),
+        }
+        let plain = filter_summary(t, &filter, name.as_deref(), false);
+        Ok(Some(crate::html::clip(&plain, 190)))
+    }
+
+    /// A filter button (type, avatar, favorites, a date, reset): the card under the new filter.
+    async fn apply_filter(&self, cx: &mut Ctx, origin: Origin, cb: Cb) -> Result<(), StoreError> {
+        let view = self
+            .gallery
+            .set_filter(&cx.user, move |f| match cb {
+                Cb::FilterType(k) => f.kind = k,
+                Cb::FilterAvatar(a) => f.avatar = a,
+                Cb::FilterFavorites(on) => f.favorites_only = on,
+                Cb::FilterDate(d) => {
+                    f.date = match d {
+                        DatePick::Any | DatePick::Custom => None,
+                        DatePick::Today => Some(DateFilter::Today),
+                        DatePick::Yesterday => Some(DateFilter::Yesterday),
+                        DatePick::Week => Some(DateFilter::Last7Days),
+                        DatePick::Month => Some(DateFilter::Last30Days),
+                    }
+                }
+                _ => *f = Filter::default(),
+            })
+            .await?;
+        self.present(cx, origin, view, false);
+        Ok(())
     }
 
     pub(crate) async fn date_range_given(&self, cx: &mut Ctx, text: &str) -> Result<(), StoreError> {
