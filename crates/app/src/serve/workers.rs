@@ -61,22 +61,31 @@ where
 }
 
 /// The job workers and the periodic passes of this replica, until `shutdown`: reconcile the
-/// unfinished jobs once, then tick, sweep, mark outcomes as their deliveries are confirmed, renew the leases of the jobs in hand, pulse the
-/// chat action of running image jobs, reconcile payments with Telegram, refresh the gauges and
-/// purge expired sessions.
+/// unfinished jobs once, then the job passes (`job_passes`) and the housekeeping
+/// (`housekeeping`).
 pub(super) async fn start(
     tasks: &mut tokio::task::JoinSet<()>,
     shutdown: &CancellationToken,
     runner: Arc<aisha_domain::services::runner::JobRunner>,
     stack: Arc<Stack>,
 ) {
-    let settings = &stack.settings;
-    // workers: reconcile once, then tick and sweep until shutdown
     match runner.reconcile().await {
         Ok(n) if n > 0 => tracing::info!(jobs = n, "unfinished jobs will be checked with the provider"),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "start-up reconciliation failed; the workers will retry"),
     }
+    job_passes(tasks, shutdown, &runner, &stack);
+    housekeeping(tasks, shutdown, &stack);
+}
+
+/// Tick and sweep, mark outcomes as their deliveries are confirmed, renew the leases of the
+/// jobs in hand, and pulse the chat action of running image jobs.
+fn job_passes(
+    tasks: &mut tokio::task::JoinSet<()>,
+    shutdown: &CancellationToken,
+    runner: &Arc<aisha_domain::services::runner::JobRunner>,
+    stack: &Stack,
+) {
     for (every, sweep) in [(Duration::from_millis(500), false), (Duration::from_secs(15), true)] {
         let runner = runner.clone();
         every_period(tasks, every, shutdown, move || {
@@ -98,7 +107,7 @@ pub(super) async fn start(
         }
     });
     // the heartbeat: the jobs a tick holds keep their leases however long the batch takes
-    let heartbeat = Duration::from_secs(u64::try_from(settings.timeouts.lease_seconds).unwrap_or(60)) / 3;
+    let heartbeat = Duration::from_secs(u64::try_from(stack.settings.timeouts.lease_seconds).unwrap_or(60)) / 3;
     let held = runner.clone();
     every_period(tasks, heartbeat, shutdown, move || {
         let runner = held.clone();
@@ -126,6 +135,11 @@ pub(super) async fn start(
             }
         }
     });
+}
+
+/// Reconcile payments with Telegram, refresh the gauges and purge expired sessions.
+fn housekeeping(tasks: &mut tokio::task::JoinSet<()>, shutdown: &CancellationToken, stack: &Arc<Stack>) {
+    let settings = &stack.settings;
     if settings.telegram.reconcile_seconds > 0 {
         let every = Duration::from_secs(settings.telegram.reconcile_seconds);
         tasks.spawn(reconcile_payments(stack.clone(), every, shutdown.clone()));
