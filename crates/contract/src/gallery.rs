@@ -43,7 +43,39 @@ fn ordered<'a>(all: &'a [ImageRecord], q: &GalleryQuery) -> Vec<&'a ImageRecord>
     v
 }
 
+/// The images the suite walks: 24 of the owner's (pairs sharing a timestamp, a third of
+/// them avatar photos under two labels, every fourth a favorite) and 5 of another user's.
+struct Seeded {
+    owner: aisha_domain::User,
+    other: aisha_domain::User,
+    avatar: AvatarId,
+    ours: Vec<ImageRecord>,
+    theirs: Vec<ImageRecord>,
+}
+
+impl Seeded {
+    /// The owner's newest card.
+    fn first(&self) -> ImageRecord {
+        ordered(&self.ours, &GalleryQuery::default())[0].clone()
+    }
+
+    /// The owner's first image that is not a favorite.
+    fn not_fav(&self) -> &ImageRecord {
+        self.ours.iter().find(|i| !i.favorite).unwrap()
+    }
+}
+
 pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
+    let g = seed(s, now).await;
+    order_under_every_filter(s, &g, now).await;
+    exact_cards(s, &g).await;
+    owner_scoping(s, &g).await;
+    job_images(s, &g, now).await;
+    favorite_file_id_delete(s, &g, now).await;
+    counts(s, &g, now).await;
+}
+
+async fn seed(s: Stores<'_>, now: DateTime<Utc>) -> Seeded {
     let owner = fixtures::user(now);
     let other = fixtures::user(now);
     s.users.upsert(owner.clone()).await.unwrap();
@@ -68,7 +100,11 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     // so insert them with one settled job per owner
     insert(s, &owner, &ours, now).await;
     insert(s, &other, &theirs, now).await;
+    Seeded { owner, other, avatar, ours, theirs }
+}
 
+async fn order_under_every_filter(s: Stores<'_>, g: &Seeded, now: DateTime<Utc>) {
+    let (owner, avatar, ours) = (&g.owner, g.avatar, &g.ours);
     let queries = [
         ("all", GalleryQuery::default()),
         ("favorites", GalleryQuery { favorites_only: true, ..Default::default() }),
@@ -105,26 +141,29 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
         ("nothing", GalleryQuery { from: Some(now + Duration::days(1)), ..Default::default() }),
     ];
     for (what, q) in &queries {
-        walk(s, owner.id, q, &ordered(&ours, q), what).await;
+        walk(s, owner.id, q, &ordered(ours, q), what).await;
     }
-    walk(s, other.id, &GalleryQuery::default(), &ordered(&theirs, &GalleryQuery::default()), "other owner").await;
+    walk(s, g.other.id, &GalleryQuery::default(), &ordered(&g.theirs, &GalleryQuery::default()), "other owner").await;
+}
 
-    // exact cards and filters
-    let first = ordered(&ours, &GalleryQuery::default())[0].clone();
+/// Exact cards and filters.
+async fn exact_cards(s: Stores<'_>, g: &Seeded) {
+    let (owner, first, not_fav) = (&g.owner, g.first(), g.not_fav());
     assert_eq!(
         s.gallery.card(owner.id, &GalleryQuery::default(), CardAt::Exact(first.cursor())).await.unwrap().as_ref(),
         Some(&first)
     );
-    let not_fav = ours.iter().find(|i| !i.favorite).unwrap();
     let favs = GalleryQuery { favorites_only: true, ..Default::default() };
     assert_eq!(
         s.gallery.card(owner.id, &favs, CardAt::Exact(not_fav.cursor())).await.unwrap(),
         None,
         "Exact respects the filter"
     );
+}
 
-    // owner scoping
-    let theirs0 = &theirs[0];
+async fn owner_scoping(s: Stores<'_>, g: &Seeded) {
+    let (owner, other) = (&g.owner, &g.other);
+    let theirs0 = &g.theirs[0];
     assert_eq!(s.gallery.get(owner.id, theirs0.id).await.unwrap(), None, "another user's image is not found");
     assert_eq!(s.gallery.set_favorite(owner.id, theirs0.id, true).await.unwrap(), None);
     assert_eq!(s.gallery.toggle_favorite(owner.id, theirs0.id).await.unwrap(), None);
@@ -136,8 +175,11 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     s.gallery.set_file_id(owner.id, theirs0.id, "stolen").await.unwrap();
     let intact = s.gallery.get(other.id, theirs0.id).await.unwrap().expect("still there");
     assert!(!intact.favorite && intact.telegram_file_id.is_none(), "nothing changed on another user's image");
+}
 
-    // a job's images, owner-scoped
+/// A job's images, owner-scoped.
+async fn job_images(s: Stores<'_>, g: &Seeded, now: DateTime<Utc>) {
+    let (owner, other) = (&g.owner, &g.other);
     let job = aisha_domain::JobId(fixtures::id());
     let mut from_job: Vec<ImageRecord> = (0..3u8)
         .map(|n| {
@@ -152,15 +194,18 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
             i
         })
         .collect();
-    insert(s, &owner, &from_job, now).await;
+    insert(s, owner, &from_job, now).await;
     from_job.sort_by(|a, b| a.object.key.as_str().cmp(b.object.key.as_str()));
     assert_eq!(s.gallery.of_job(owner.id, job).await.unwrap(), from_job, "a job's images, in stored order");
     assert!(s.gallery.of_job(other.id, job).await.unwrap().is_empty(), "another user's job has no images for you");
     for i in &from_job {
         s.gallery.delete(owner.id, i.id).await.unwrap();
     }
+}
 
-    // favorite, file id, delete
+/// Favorite, file id, delete: the newest card is deleted, the first non-favorite made one.
+async fn favorite_file_id_delete(s: Stores<'_>, g: &Seeded, now: DateTime<Utc>) {
+    let (owner, ours, first, not_fav) = (&g.owner, &g.ours, g.first(), g.not_fav());
     let fav = s.gallery.set_favorite(owner.id, not_fav.id, true).await.unwrap().expect("own image");
     assert!(fav.favorite);
     let off = s.gallery.toggle_favorite(owner.id, not_fav.id).await.unwrap().expect("own image");
@@ -180,12 +225,12 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     let next = s.gallery.card(owner.id, &GalleryQuery::default(), CardAt::Older(first.cursor())).await.unwrap();
     assert_eq!(
         next.map(|i| i.id),
-        Some(ordered(&ours, &GalleryQuery::default())[1].id),
+        Some(ordered(ours, &GalleryQuery::default())[1].id),
         "the neighbour of a deleted card is found by its cursor"
     );
     let pos = s
         .gallery
-        .position(owner.id, &GalleryQuery::default(), ordered(&ours, &GalleryQuery::default())[1].cursor())
+        .position(owner.id, &GalleryQuery::default(), ordered(ours, &GalleryQuery::default())[1].cursor())
         .await
         .unwrap();
     assert_eq!(pos, Position { index: 1, total: 23 });
@@ -194,9 +239,12 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
         s.gallery.position(owner.id, &GalleryQuery::default(), missing).await.unwrap(),
         Position { index: 0, total: 23 }
     );
+}
 
-    // counts
-    let remaining: Vec<&ImageRecord> = ours.iter().filter(|i| i.id != first.id).collect();
+/// Counts, after the newest card was deleted and the first non-favorite made one.
+async fn counts(s: Stores<'_>, g: &Seeded, now: DateTime<Utc>) {
+    let (owner, first, not_fav) = (&g.owner, g.first(), g.not_fav());
+    let remaining: Vec<&ImageRecord> = g.ours.iter().filter(|i| i.id != first.id).collect();
     let month_start = now - Duration::days(2);
     let c = s.gallery.counts(owner.id, month_start).await.unwrap();
     assert_eq!(c.total, 23);

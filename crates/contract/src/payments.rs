@@ -4,7 +4,7 @@
 use crate::Stores;
 use crate::fixtures;
 use aisha_domain::payments::{Promo, PromoRefusal, StarsPayment};
-use aisha_domain::ports::{CreatePromoError, PaymentRecorded, RedeemError, StarsRefundError};
+use aisha_domain::ports::{CreatePromoError, PaymentRecorded, RedeemError, StarsRefundError, StarsTotals};
 use aisha_domain::{Coins, LedgerEntryId, PromoCode};
 use chrono::{DateTime, Duration, Utc};
 
@@ -35,6 +35,15 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
 
 async fn stars(s: Stores<'_>, now: DateTime<Utc>) {
     let totals_before = s.payments.stars_totals().await.unwrap();
+    let (u, p) = stars_credit_once(s, now).await;
+    stars_refund_when_spent(s, &u, &p, now).await;
+    stars_refund_unspent(s, &u, now, totals_before).await;
+    stars_refund_in_steps(s, &u, now).await;
+}
+
+/// One credit per charge id; a different payment under a recorded id is refused. Returns the
+/// payer and the payment (100 coins).
+async fn stars_credit_once(s: Stores<'_>, now: DateTime<Utc>) -> (aisha_domain::User, StarsPayment) {
     let u = fixtures::user(now);
     s.users.upsert(u.clone()).await.unwrap();
     let p = payment(&u, 100, now);
@@ -58,8 +67,11 @@ async fn stars(s: Stores<'_>, now: DateTime<Utc>) {
         "a different payment under a recorded charge id is refused, not replayed: {refused:?}"
     );
     assert_eq!(s.ledger.balance(u.id).await.unwrap().get(), 100, "nothing credited");
+    (u, p)
+}
 
-    // refund refused when spent, forced takes back what is left
+/// Refund refused when spent, forced takes back what is left.
+async fn stars_refund_when_spent(s: Stores<'_>, u: &aisha_domain::User, p: &StarsPayment, now: DateTime<Utc>) {
     let spent = aisha_domain::ledger::NewLedgerEntry {
         id: entry(),
         owner: u.id,
@@ -91,9 +103,11 @@ async fn stars(s: Stores<'_>, now: DateTime<Utc>) {
         s.payments.refund_stars_payment("no-such-charge", false, entry(), now).await.unwrap_err(),
         StarsRefundError::NotFound
     );
+}
 
-    // an unspent payment refunds in full
-    let q = payment(&u, 40, now);
+/// An unspent payment refunds in full; the totals count both payments and both refunds.
+async fn stars_refund_unspent(s: Stores<'_>, u: &aisha_domain::User, now: DateTime<Utc>, totals_before: StarsTotals) {
+    let q = payment(u, 40, now);
     s.payments.record_stars_payment(q.clone(), entry()).await.unwrap();
     let full = s.payments.refund_stars_payment(&q.charge_id, false, entry(), now).await.unwrap();
     assert_eq!(full.taken_back.get(), 40);
@@ -102,9 +116,11 @@ async fn stars(s: Stores<'_>, now: DateTime<Utc>) {
     let t = s.payments.stars_totals().await.unwrap();
     assert_eq!((t.payments - totals_before.payments, t.stars - totals_before.stars), (2, 100));
     assert_eq!(t.refunded_stars - totals_before.refunded_stars, 100);
+}
 
-    // an operator's refund in stored steps: one request at a time, a stale one taken over
-    let r = payment(&u, 10, now);
+/// An operator's refund in stored steps: one request at a time, a stale one taken over.
+async fn stars_refund_in_steps(s: Stores<'_>, u: &aisha_domain::User, now: DateTime<Utc>) {
+    let r = payment(u, 10, now);
     s.payments.record_stars_payment(r.clone(), entry()).await.unwrap();
     let lease = Duration::seconds(60);
     let requested = s.payments.request_stars_refund(&r.charge_id, now, lease).await.unwrap();

@@ -9,141 +9,24 @@
 
 mod family;
 mod hooks;
+mod knobs;
 mod picture;
 pub mod schemas;
 mod server;
+mod state;
 
 use ed25519_dalek::SigningKey;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
+use state::{Req, Shared, State};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 pub use family::Family;
+pub use knobs::{Knobs, WebhookKnobs};
 pub use picture::{flux_size, gemini_size, imagen_size};
-
-/// Runtime behaviour. Durations are in milliseconds so the JSON control API stays plain.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Knobs {
-    /// The accepted key; `None` accepts any `Authorization: Key …`. A missing header is
-    /// always 401.
-    pub api_key: Option<String>,
-    /// Added before every API answer (queue and storage; not files).
-    pub latency_ms: u64,
-    /// How long a job waits IN_QUEUE, then runs IN_PROGRESS, before COMPLETED.
-    pub queue_ms: u64,
-    pub run_ms: u64,
-    /// Share of API calls (0.0–1.0) answered with `error_status` instead, decided by a
-    /// generator seeded with `seed`.
-    pub error_rate: f64,
-    pub error_status: u16,
-    pub seed: u64,
-    /// "User is locked: exhausted balance": 403 on submit and storage upload.
-    pub locked: bool,
-    /// A prompt (or trainer trigger) containing this completes with a 422 naming `prompt`.
-    pub invalid_marker: Option<String>,
-    /// … completes with a 422 `content_policy_violation`.
-    pub content_policy_marker: Option<String>,
-    /// … gets `nsfw_count` of its images flagged (all when `None`): flux-lora returns them
-    /// black with `has_nsfw_concepts` true, Imagen leaves them out, as its filter does.
-    pub nsfw_marker: Option<String>,
-    pub nsfw_count: Option<u8>,
-    /// … returns one image fewer than asked, or a training without its LoRA file.
-    pub short_marker: Option<String>,
-    /// … never completes.
-    pub stuck_marker: Option<String>,
-    /// … completes, but its result is a 500: FAL reports it COMPLETED with an `error`, the
-    /// result answers 500, and the webhook says `ERROR` with "Invalid status code: 500".
-    pub server_error_marker: Option<String>,
-    /// Model ids answered 404 "Application not found", as for a model the provider retired
-    /// (and missing from the platform API's model list).
-    pub retired_models: Vec<String>,
-    /// Model ids the platform API lists with `status: "deprecated"`.
-    pub deprecated_models: Vec<String>,
-    /// Result files and uploads older than this are gone (404), as FAL's CDN forgets files
-    /// past their retention. An upload's own lifecycle header may make it shorter.
-    pub file_ttl_ms: Option<u64>,
-    /// Whether cancelling an IN_PROGRESS job stops it (FAL leaves that to the app).
-    pub honor_cancel_running: bool,
-    /// Files are sent without a Content-Length, in chunks.
-    pub chunked_files: bool,
-    pub webhooks: WebhookKnobs,
-}
-
-impl Default for Knobs {
-    fn default() -> Self {
-        Self {
-            api_key: None,
-            latency_ms: 0,
-            queue_ms: 30,
-            run_ms: 60,
-            error_rate: 0.0,
-            error_status: 503,
-            seed: 7,
-            locked: false,
-            invalid_marker: None,
-            content_policy_marker: None,
-            nsfw_marker: None,
-            nsfw_count: None,
-            short_marker: None,
-            stuck_marker: None,
-            server_error_marker: None,
-            retired_models: Vec::new(),
-            deprecated_models: Vec::new(),
-            file_ttl_ms: None,
-            honor_cancel_running: true,
-            chunked_files: false,
-            webhooks: WebhookKnobs::default(),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct WebhookKnobs {
-    /// Off: `fal_webhook` is accepted and ignored.
-    pub enabled: bool,
-    pub delay_ms: u64,
-    /// Extra copies of every delivery.
-    pub duplicates: u32,
-    /// Keep deliveries until [`FalEmulator::release_webhooks`].
-    pub hold: bool,
-    /// Sign with a key the JWKS does not publish.
-    pub bad_signature: bool,
-    /// Added to the signed timestamp (negative: in the past).
-    pub skew_secs: i64,
-    /// Further attempts when the receiver does not answer 2xx.
-    pub retries: u32,
-    pub retry_ms: u64,
-    /// For a job done the moment it is queued, send one copy before answering the submit:
-    /// a webhook that outruns its own submit.
-    pub early: bool,
-    /// Deliveries carry a `gateway_request_id` other than the `request_id`, as after FAL
-    /// retried the request inside its gateway.
-    pub gateway_id_differs: bool,
-}
-
-impl Default for WebhookKnobs {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            delay_ms: 0,
-            duplicates: 0,
-            hold: false,
-            bad_signature: false,
-            skew_secs: 0,
-            retries: 2,
-            retry_ms: 50,
-            early: false,
-            gateway_id_differs: false,
-        }
-    }
-}
 
 /// A failure queued for the next API call (or download).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,112 +79,6 @@ pub struct WebhookAttempt {
 pub enum Order {
     AsCompleted,
     Reversed,
-}
-
-/// What a job will end with, decided when it is submitted.
-#[derive(Clone, Debug)]
-enum Outcome {
-    Images {
-        pictures: Vec<picture::Picture>,
-        flags: Option<Vec<bool>>,
-    },
-    Lora {
-        missing: bool,
-        trigger: String,
-    },
-    /// A language model's answer.
-    Text {
-        output: String,
-    },
-    Error {
-        status: u16,
-        body: Value,
-    },
-}
-
-#[derive(Debug)]
-struct Req {
-    seq: u64,
-    id: String,
-    model: String,
-    family: Family,
-    input: Value,
-    started_at: Instant,
-    /// `None`: stuck.
-    done_at: Option<Instant>,
-    cancelled: bool,
-    outcome: Outcome,
-    webhook: Option<String>,
-    lifecycle: Option<Value>,
-    changed: Arc<Notify>,
-}
-
-impl Req {
-    fn phase(&self, now: Instant) -> Phase {
-        match self.done_at {
-            Some(t) if now >= t => Phase::Completed,
-            _ if now >= self.started_at => Phase::InProgress,
-            _ => Phase::InQueue,
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-struct Held {
-    url: String,
-    request_id: String,
-    body: Vec<u8>,
-}
-
-#[derive(Debug)]
-struct Upload {
-    file_name: String,
-    content_type: String,
-    bytes: Option<Vec<u8>>,
-    at: Instant,
-    /// `expiration_duration_seconds` from the upload's lifecycle header.
-    expires_after: Option<Duration>,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    knobs: Knobs,
-    requests: HashMap<String, Req>,
-    next_seq: u64,
-    rng: u64,
-    api_faults: VecDeque<Fault>,
-    file_faults: VecDeque<Fault>,
-    uploads: HashMap<String, Upload>,
-    calls: VecDeque<Call>,
-    held: Vec<Held>,
-    webhook_log: Vec<WebhookAttempt>,
-    /// Paths under `/_files/` that are gone, as a CDN file past its retention.
-    expired: std::collections::HashSet<String>,
-    /// Submits still to be taken with their answer lost.
-    lost_answers: u32,
-    /// Submits still to be taken but answered 503 with their `x-fal-request-id`.
-    failed_after_taking: u32,
-}
-
-const MAX_CALLS_KEPT: usize = 20_000;
-
-struct Shared {
-    base: String,
-    key: SigningKey,
-    /// Signs deliveries when `bad_signature` is on; never published.
-    rogue: SigningKey,
-    http: reqwest::Client,
-    /// Bounds how many pictures are drawn at once, and so the memory their pixels take.
-    drawing: tokio::sync::Semaphore,
-    /// Stops webhook deliveries still pending when the emulator goes away.
-    stopped: tokio_util::sync::CancellationToken,
-    state: Mutex<State>,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
 }
 
 /// A running emulator. Dropping it stops the server.
@@ -511,44 +288,4 @@ fn owner_app(model: &str) -> String {
     let parts: Vec<&str> = model.trim_matches('/').split('/').collect();
     let take = if matches!(parts.first(), Some(&"workflows" | &"comfy")) { 3 } else { 2 };
     parts.iter().take(take).copied().collect::<Vec<_>>().join("/")
-}
-
-/// What a completed job answers on its result URL: the output, or the error status and body.
-fn result_of(base: &str, r: &Req) -> Result<Value, (u16, Value)> {
-    match &r.outcome {
-        Outcome::Images { pictures, flags } => {
-            let prompt = r.input.get("prompt").and_then(Value::as_str).unwrap_or_default();
-            Ok(family::images_output(r.family, base, &r.id, pictures, flags.as_deref(), prompt))
-        }
-        Outcome::Lora { missing, .. } => Ok(family::training_output(base, &r.id, *missing)),
-        Outcome::Text { output } => {
-            let (asked, answered) = (r.input.to_string().len() / 4, output.len() / 4);
-            Ok(serde_json::json!({
-                "output": output,
-                "partial": false,
-                "usage": {"prompt_tokens": asked, "completion_tokens": answered,
-                          "total_tokens": asked + answered, "cost": 0.00002 * (asked + answered) as f64},
-            }))
-        }
-        Outcome::Error { status, body } => Err((*status, body.clone())),
-    }
-}
-
-/// A one-line summary of an error body, as COMPLETED statuses carry it.
-fn error_text(body: &Value) -> String {
-    match body.get("detail") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => {
-            items.iter().filter_map(|i| i.get("msg").and_then(Value::as_str)).collect::<Vec<_>>().join("; ")
-        }
-        _ => body.to_string(),
-    }
-}
-
-fn error_type(body: &Value) -> String {
-    body.get("error_type")
-        .and_then(Value::as_str)
-        .or_else(|| body.pointer("/detail/0/type").and_then(Value::as_str))
-        .unwrap_or("validation_error")
-        .to_owned()
 }

@@ -131,125 +131,148 @@ fn seed(input: &Value, text: &str) -> u64 {
     })
 }
 
+/// The input checked as FAL's validation checks it for `family`.
 pub(super) fn check(family: Family, input: &Value) -> Result<Checked, Value> {
     if !input.is_object() {
         return Err(invalid(&[], "the body must be a JSON object", "type_error.dict"));
     }
     match family {
-        Family::Router | Family::RouterVision => {
-            let prompt = text(input, "prompt", true)?.unwrap_or_default();
-            text(input, "model", true)?;
-            Ok(Checked {
-                seed: seed(input, &prompt),
-                text: prompt,
-                text_field: "prompt",
-                count: 0,
-                size: (0, 0),
-                format: Format::Png,
-                safety_checker: false,
-                archive_url: None,
-            })
+        Family::Router | Family::RouterVision => check_router(input),
+        Family::Gemini | Family::Imagen | Family::ImagenFast => check_google(family, input),
+        Family::FluxLora | Family::Flux2 => check_flux(family, input),
+        Family::FastTraining | Family::PortraitTrainer => check_trainer(family, input),
+    }
+}
+
+/// The language models: a `prompt` and a `model`.
+fn check_router(input: &Value) -> Result<Checked, Value> {
+    let prompt = text(input, "prompt", true)?.unwrap_or_default();
+    text(input, "model", true)?;
+    Ok(Checked {
+        seed: seed(input, &prompt),
+        text: prompt,
+        text_field: "prompt",
+        count: 0,
+        size: (0, 0),
+        format: Format::Png,
+        safety_checker: false,
+        archive_url: None,
+    })
+}
+
+/// Gemini and Imagen: aspect ratios and resolutions by name.
+fn check_google(family: Family, input: &Value) -> Result<Checked, Value> {
+    let prompt = text(input, "prompt", true)?.unwrap_or_default();
+    const IMAGEN_ASPECTS: &[&str] = &["1:1", "16:9", "9:16", "4:3", "3:4"];
+    let (aspects, resolutions): (&[&str], &[&str]) = match family {
+        Family::Gemini => (
+            &["auto", "21:9", "16:9", "3:2", "4:3", "5:4", "1:1", "4:5", "3:4", "2:3", "9:16"],
+            &["0.5K", "1K", "2K", "4K"],
+        ),
+        Family::Imagen => (IMAGEN_ASPECTS, &["1K", "2K"]),
+        // the fast model has no resolution setting
+        _ => (IMAGEN_ASPECTS, &[]),
+    };
+    let aspect = choice(input, "aspect_ratio", "1:1", aspects)?;
+    let count = int(input, "num_images", 1, 1..=4)?;
+    let resolution = if resolutions.is_empty() { "1K".into() } else { choice(input, "resolution", "1K", resolutions)? };
+    let format = format(input, "png", &["jpeg", "png", "webp"])?;
+    let size = if family == Family::Gemini {
+        picture::gemini_size(&aspect, &resolution)
+    } else {
+        picture::imagen_size(&aspect, &resolution)
+    };
+    Ok(Checked {
+        seed: seed(input, &prompt),
+        text: prompt,
+        text_field: "prompt",
+        count: count as u8,
+        size: size.expect("checked above"),
+        format,
+        safety_checker: true,
+        archive_url: None,
+    })
+}
+
+/// flux-lora and FLUX.2: an `image_size` preset or `{width, height}`, and LoRAs.
+fn check_flux(family: Family, input: &Value) -> Result<Checked, Value> {
+    let prompt = text(input, "prompt", true)?.unwrap_or_default();
+    let size = flux_image_size(input)?;
+    check_loras(input)?;
+    let count = int(input, "num_images", 1, 1..=4)?;
+    let format = if family == Family::Flux2 {
+        format(input, "png", &["jpeg", "png", "webp"])?
+    } else {
+        format(input, "jpeg", &["jpeg", "png"])?
+    };
+    let safety_checker = input.get("enable_safety_checker").and_then(Value::as_bool).unwrap_or(true);
+    Ok(Checked {
+        seed: seed(input, &prompt),
+        text: prompt,
+        text_field: "prompt",
+        count: count as u8,
+        size,
+        format,
+        safety_checker,
+        archive_url: None,
+    })
+}
+
+/// A flux `image_size`: a preset name, `{width, height}` (64–4096 each), or 1024×768 when absent.
+fn flux_image_size(input: &Value) -> Result<(u32, u32), Value> {
+    Ok(match input.get("image_size") {
+        None | Some(Value::Null) => (1024, 768),
+        Some(Value::String(s)) => picture::flux_size(s).ok_or_else(|| {
+            invalid(&field("image_size"), "unexpected value; permitted: square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9", "value_error.const")
+        })?,
+        Some(obj @ Value::Object(_)) => {
+            let w = int(obj, "width", 0, 64..=4096).map_err(|_| {
+                invalid(&[json!("image_size"), json!("width")], "ensure 64 <= width <= 4096", "value_error")
+            })?;
+            let h = int(obj, "height", 0, 64..=4096).map_err(|_| {
+                invalid(&[json!("image_size"), json!("height")], "ensure 64 <= height <= 4096", "value_error")
+            })?;
+            (w as u32, h as u32)
         }
-        Family::Gemini | Family::Imagen | Family::ImagenFast => {
-            let prompt = text(input, "prompt", true)?.unwrap_or_default();
-            const IMAGEN_ASPECTS: &[&str] = &["1:1", "16:9", "9:16", "4:3", "3:4"];
-            let (aspects, resolutions): (&[&str], &[&str]) = match family {
-                Family::Gemini => (
-                    &["auto", "21:9", "16:9", "3:2", "4:3", "5:4", "1:1", "4:5", "3:4", "2:3", "9:16"],
-                    &["0.5K", "1K", "2K", "4K"],
-                ),
-                Family::Imagen => (IMAGEN_ASPECTS, &["1K", "2K"]),
-                // the fast model has no resolution setting
-                _ => (IMAGEN_ASPECTS, &[]),
-            };
-            let aspect = choice(input, "aspect_ratio", "1:1", aspects)?;
-            let count = int(input, "num_images", 1, 1..=4)?;
-            let resolution =
-                if resolutions.is_empty() { "1K".into() } else { choice(input, "resolution", "1K", resolutions)? };
-            let format = format(input, "png", &["jpeg", "png", "webp"])?;
-            let size = if family == Family::Gemini {
-                picture::gemini_size(&aspect, &resolution)
-            } else {
-                picture::imagen_size(&aspect, &resolution)
-            };
-            Ok(Checked {
-                seed: seed(input, &prompt),
-                text: prompt,
-                text_field: "prompt",
-                count: count as u8,
-                size: size.expect("checked above"),
-                format,
-                safety_checker: true,
-                archive_url: None,
-            })
-        }
-        Family::FluxLora | Family::Flux2 => {
-            let prompt = text(input, "prompt", true)?.unwrap_or_default();
-            let size = match input.get("image_size") {
-                None | Some(Value::Null) => (1024, 768),
-                Some(Value::String(s)) => picture::flux_size(s).ok_or_else(|| {
-                    invalid(&field("image_size"), "unexpected value; permitted: square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9", "value_error.const")
-                })?,
-                Some(obj @ Value::Object(_)) => {
-                    let w = int(obj, "width", 0, 64..=4096).map_err(|_| {
-                        invalid(&[json!("image_size"), json!("width")], "ensure 64 <= width <= 4096", "value_error")
-                    })?;
-                    let h = int(obj, "height", 0, 64..=4096).map_err(|_| {
-                        invalid(&[json!("image_size"), json!("height")], "ensure 64 <= height <= 4096", "value_error")
-                    })?;
-                    (w as u32, h as u32)
-                }
-                Some(_) => return Err(invalid(&field("image_size"), "a preset name or {width, height}", "type_error")),
-            };
-            if let Some(loras) = input.get("loras").filter(|v| !v.is_null()) {
-                let list = loras
-                    .as_array()
-                    .ok_or_else(|| invalid(&field("loras"), "value is not a valid list", "type_error.list"))?;
-                for (i, l) in list.iter().enumerate() {
-                    if !l.get("path").is_some_and(Value::is_string) {
-                        return Err(invalid(
-                            &[json!("loras"), json!(i), json!("path")],
-                            "field required",
-                            "value_error.missing",
-                        ));
-                    }
-                }
+        Some(_) => return Err(invalid(&field("image_size"), "a preset name or {width, height}", "type_error")),
+    })
+}
+
+/// `loras`, if given: a list whose every item has a string `path`.
+fn check_loras(input: &Value) -> Result<(), Value> {
+    if let Some(loras) = input.get("loras").filter(|v| !v.is_null()) {
+        let list =
+            loras.as_array().ok_or_else(|| invalid(&field("loras"), "value is not a valid list", "type_error.list"))?;
+        for (i, l) in list.iter().enumerate() {
+            if !l.get("path").is_some_and(Value::is_string) {
+                return Err(invalid(
+                    &[json!("loras"), json!(i), json!("path")],
+                    "field required",
+                    "value_error.missing",
+                ));
             }
-            let count = int(input, "num_images", 1, 1..=4)?;
-            let format = if family == Family::Flux2 {
-                format(input, "png", &["jpeg", "png", "webp"])?
-            } else {
-                format(input, "jpeg", &["jpeg", "png"])?
-            };
-            let safety_checker = input.get("enable_safety_checker").and_then(Value::as_bool).unwrap_or(true);
-            Ok(Checked {
-                seed: seed(input, &prompt),
-                text: prompt,
-                text_field: "prompt",
-                count: count as u8,
-                size,
-                format,
-                safety_checker,
-                archive_url: None,
-            })
-        }
-        Family::FastTraining | Family::PortraitTrainer => {
-            let url = text(input, "images_data_url", true)?.unwrap_or_default();
-            let trigger_field = if family == Family::FastTraining { "trigger_word" } else { "trigger_phrase" };
-            let trigger = text(input, trigger_field, false)?.unwrap_or_default();
-            int(input, "steps", 1000, 1..=10_000)?;
-            Ok(Checked {
-                seed: seed(input, &trigger),
-                text: trigger,
-                text_field: trigger_field,
-                count: 1,
-                size: (0, 0),
-                format: Format::Png,
-                safety_checker: false,
-                archive_url: Some(url),
-            })
         }
     }
+    Ok(())
+}
+
+/// The LoRA trainers: a training archive, a trigger (`trigger_word` or `trigger_phrase`) and
+/// `steps`.
+fn check_trainer(family: Family, input: &Value) -> Result<Checked, Value> {
+    let url = text(input, "images_data_url", true)?.unwrap_or_default();
+    let trigger_field = if family == Family::FastTraining { "trigger_word" } else { "trigger_phrase" };
+    let trigger = text(input, trigger_field, false)?.unwrap_or_default();
+    int(input, "steps", 1000, 1..=10_000)?;
+    Ok(Checked {
+        seed: seed(input, &trigger),
+        text: trigger,
+        text_field: trigger_field,
+        count: 1,
+        size: (0, 0),
+        format: Format::Png,
+        safety_checker: false,
+        archive_url: Some(url),
+    })
 }
 
 /// The pictures of an image job: `count` of them, the first `flagged` marked.

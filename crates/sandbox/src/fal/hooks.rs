@@ -2,7 +2,8 @@
 //! (ED25519 over `request_id \n user_id \n timestamp \n sha256hex(body)`), with the knobs'
 //! delays, duplicates, holds, wrong keys and skewed clocks applied.
 
-use super::{Held, Shared, WebhookAttempt};
+use super::WebhookAttempt;
+use super::state::{self, Held, Shared};
 use ed25519_dalek::Signer;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -59,7 +60,7 @@ pub(super) fn delivery_for(shared: &Shared, id: &str) -> Option<Held> {
     let url = r.webhook.clone()?;
     // FAL's gateway retries a request under a new gateway id; the queue's id stays the key
     let gateway = if s.knobs.webhooks.gateway_id_differs { format!("{}-gw1", r.id) } else { r.id.clone() };
-    let envelope = match super::result_of(&shared.base, r) {
+    let envelope = match state::result_of(&shared.base, r) {
         Ok(payload) => json!({"request_id": r.id, "gateway_request_id": gateway, "status": "OK", "payload": payload}),
         Err((status, body)) => json!({"request_id": r.id, "gateway_request_id": gateway, "status": "ERROR",
                                        "error": format!("Invalid status code: {status}"), "payload": body}),

@@ -1,11 +1,16 @@
-//! The HTTP side: routes, the fault gate in front of every API call, and the queue protocol.
+//! The HTTP side: routes, the fault gate in front of every API call, and the queue protocol
+//! (status, result, cancel here; submitting in [`submit`]). Storage and files are in
+//! [`files`], the platform API in [`platform`].
 
-use super::family::{self, CONFIG_FILE, Family, LORA_FILE};
-use super::picture::{self, Picture};
-use super::{Call, Fault, MAX_CALLS_KEPT, Outcome, Phase, Req, Shared, Upload, hooks, owner_app, splitmix};
+mod files;
+mod platform;
+mod submit;
+
+use super::state::{self, MAX_CALLS_KEPT, Outcome, Req, Shared};
+use super::{Call, Fault, Phase, hooks, owner_app, splitmix};
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, Request, State};
+use axum::body::Bytes;
+use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -13,11 +18,12 @@ use axum::routing::{get, post, put};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::SigningKey;
+use files::{file, initiate, upload};
+use platform::{history, models, pricing};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
 
 type AppState = State<Arc<Shared>>;
 
@@ -119,7 +125,7 @@ async fn queue(State(shared): AppState, method: Method, uri: Uri, headers: Heade
             let webhook =
                 Query::<HashMap<String, String>>::try_from_uri(&uri).ok().and_then(|q| q.0.get("fal_webhook").cloned());
             let lifecycle = lifecycle(&headers, "x-fal-object-lifecycle-preference");
-            let (mut response, early) = submit(&shared, &path, webhook, lifecycle, &body);
+            let (mut response, early) = submit::submit(&shared, &path, webhook, lifecycle, &body);
             {
                 let mut s = shared.lock();
                 if s.lost_answers > 0 && response.status().is_success() {
@@ -177,155 +183,8 @@ fn app_not_found(model: &str) -> Response {
     reply(404, json!({"detail": format!("Application '{model}' not found")}))
 }
 
-/// The answer, and the webhook copy to send before it when `webhooks.early` asks for one.
-fn submit(
-    shared: &Arc<Shared>,
-    model: &str,
-    webhook: Option<String>,
-    lifecycle: Option<Value>,
-    body: &[u8],
-) -> (Response, Option<super::Held>) {
-    let Some(family) = Family::of(model) else { return (app_not_found(model), None) };
-    let input: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(e) => {
-            return (reply(422, family::invalid(&[], &format!("invalid JSON: {e}"), "value_error.jsondecode")), None);
-        }
-    };
-    let mut s = shared.lock();
-    if s.knobs.retired_models.iter().any(|m| m.trim_matches('/') == model) {
-        return (app_not_found(model), None);
-    }
-    if s.knobs.locked {
-        return (locked(), None);
-    }
-    // FAL's published input schema first, as FAL's own validation refuses
-    if let Some(violations) = super::schemas::check(model, super::schemas::Direction::Input, &input)
-        && !violations.is_empty()
-    {
-        return (reply(422, super::schemas::unprocessable(&violations)), None);
-    }
-    let checked = match family::check(family, &input) {
-        Ok(c) => c,
-        Err(detail) => return (reply(422, detail), None),
-    };
-    let k = s.knobs.clone();
-    let has = |m: &Option<String>| m.as_deref().is_some_and(|m| !m.is_empty() && checked.text.contains(m));
-    let outcome = if has(&k.content_policy_marker) {
-        let detail = json!({"detail": [{"loc": ["body", checked.text_field], "type": "content_policy_violation",
-            "msg": "The content could not be processed because it contained material flagged by a content checker."}]});
-        Outcome::Error { status: 422, body: detail }
-    } else if has(&k.server_error_marker) {
-        let body = json!({"detail": "Internal Server Error", "error_type": "internal_server_error"});
-        Outcome::Error { status: 500, body }
-    } else if has(&k.invalid_marker) {
-        let detail =
-            family::invalid(&[json!(checked.text_field)], "the emulator was told to refuse this value", "value_error");
-        Outcome::Error { status: 422, body: detail }
-    } else if let Some(index) = missing_lora(&s, &shared.base, &input) {
-        // flux-lora reads its weights when the job runs; what FAL answers for a LoRA it
-        // cannot fetch is not documented: the emulator fails the job with a 422 naming it
-        let body = family::invalid(
-            &[json!("loras"), json!(index), json!("path")],
-            "could not download the LoRA weights: HTTP 404",
-            "file_download_error",
-        );
-        Outcome::Error { status: 422, body }
-    } else if family.is_llm() {
-        Outcome::Text { output: family::llm_answer(family, &input) }
-    } else if family.is_trainer() {
-        let url = checked.archive_url.clone().unwrap_or_default();
-        match archive_problem(&s.uploads, &shared.base, &url) {
-            Some(why) => {
-                Outcome::Error { status: 422, body: family::invalid(&[json!("images_data_url")], why, "value_error") }
-            }
-            None => Outcome::Lora { missing: has(&k.short_marker), trigger: checked.text.clone() },
-        }
-    } else {
-        let count = if has(&k.short_marker) { checked.count - 1 } else { checked.count };
-        let flagged =
-            if has(&k.nsfw_marker) && checked.safety_checker { k.nsfw_count.unwrap_or(count).min(count) } else { 0 };
-        let (pictures, flags) = family::pictures(&checked, count, flagged);
-        if matches!(family, Family::Imagen | Family::ImagenFast) {
-            // Imagen's filter drops what it flags instead of marking it
-            let kept = pictures.into_iter().filter(|p| !p.black).collect();
-            Outcome::Images { pictures: kept, flags: None }
-        } else {
-            Outcome::Images { pictures, flags: Some(flags) }
-        }
-    };
-    let id = new_id(&mut s.rng);
-    let now = Instant::now();
-    let started_at = now + Duration::from_millis(k.queue_ms);
-    let done_at = (!has(&k.stuck_marker)).then(|| started_at + Duration::from_millis(k.run_ms));
-    let changed = Arc::new(Notify::new());
-    let seq = s.next_seq;
-    s.next_seq += 1;
-    let position = s.requests.values().filter(|r| r.phase(now) == Phase::InQueue).count();
-    let webhook = webhook.filter(|_| k.webhooks.enabled);
-    s.requests.insert(
-        id.clone(),
-        Req {
-            seq,
-            id: id.clone(),
-            model: model.to_owned(),
-            family,
-            input,
-            started_at,
-            done_at,
-            cancelled: false,
-            outcome,
-            webhook: webhook.clone(),
-            lifecycle,
-            changed: changed.clone(),
-        },
-    );
-    drop(s);
-    let early = if webhook.is_some() {
-        let done_now = done_at.is_some_and(|t| t <= now);
-        let early = (k.webhooks.early && done_now).then(|| hooks::delivery_for(shared, &id)).flatten();
-        tokio::spawn(hooks::follow(shared.clone(), id.clone(), changed));
-        early
-    } else {
-        None
-    };
-    let (status_url, response_url, cancel_url) = urls(&shared.base, model, &id);
-    let mut r = reply(
-        200,
-        json!({"status": "IN_QUEUE", "request_id": id, "gateway_request_id": id, "status_url": status_url,
-               "response_url": response_url, "cancel_url": cancel_url, "queue_position": position,
-               "logs": null, "metrics": {}}),
-    );
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        r.headers_mut().insert("x-fal-request-id", v);
-    }
-    (r, early)
-}
-
-/// The index of a `loras[].path` that points at this emulator's files and is gone.
-fn missing_lora(s: &super::State, base: &str, input: &Value) -> Option<usize> {
-    let loras = input.get("loras")?.as_array()?;
-    loras.iter().position(|l| {
-        l.get("path")
-            .and_then(Value::as_str)
-            .and_then(|p| p.strip_prefix(&format!("{base}/_files/")))
-            .is_some_and(|path| lookup(s, path).is_none())
-    })
-}
-
-/// Why a training archive this emulator holds cannot be used, if it cannot.
-fn archive_problem(uploads: &HashMap<String, Upload>, base: &str, url: &str) -> Option<&'static str> {
-    let rest = url.strip_prefix(&format!("{base}/_files/uploads/"))?;
-    let token = rest.split('/').next().unwrap_or_default();
-    match uploads.get(token).and_then(|u| u.bytes.as_ref()) {
-        None => Some("no file was uploaded at this URL"),
-        Some(b) if !b.starts_with(b"PK") => Some("the file at this URL is not a zip archive"),
-        Some(_) => None,
-    }
-}
-
 /// The request, if it exists under this `owner/app`.
-fn find<'a>(s: &'a super::State, app: &str, id: &str) -> Option<&'a Req> {
+fn find<'a>(s: &'a state::State, app: &str, id: &str) -> Option<&'a Req> {
     s.requests.get(id).filter(|r| owner_app(&r.model) == app)
 }
 
@@ -356,8 +215,8 @@ fn status(shared: &Shared, app: &str, id: &str) -> Response {
             body["status"] = json!("COMPLETED");
             body["metrics"] = json!({"inference_time": 0.42});
             if let Outcome::Error { body: detail, .. } = &r.outcome {
-                body["error"] = json!(super::error_text(detail));
-                body["error_type"] = json!(super::error_type(detail));
+                body["error"] = json!(state::error_text(detail));
+                body["error_type"] = json!(state::error_type(detail));
             }
             200
         }
@@ -371,7 +230,7 @@ fn result(shared: &Shared, app: &str, id: &str) -> Response {
     if r.phase(Instant::now()) != Phase::Completed {
         return reply(400, json!({"detail": "Request is still in progress"}));
     }
-    match super::result_of(&shared.base, r) {
+    match state::result_of(&shared.base, r) {
         Ok(output) => reply(200, output),
         Err((status, body)) => reply(status, body),
     }
@@ -411,206 +270,6 @@ async fn jwks(State(shared): AppState) -> Response {
     // a retired key stays published next to the current one, as after a rotation
     let old = SigningKey::from_bytes(&[0x33; 32]);
     reply(200, json!({"keys": [jwk(&old, "emulator-old"), jwk(&shared.key, "emulator-1")]}))
-}
-
-async fn initiate(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = gate(&shared, &headers).await {
-        return r;
-    }
-    let mut s = shared.lock();
-    if s.knobs.locked {
-        return locked();
-    }
-    let ask: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let schema = super::schemas::STORAGE_INITIATE;
-    if let Some(violations) = super::schemas::check(schema, super::schemas::Direction::Input, &ask)
-        && !violations.is_empty()
-    {
-        return reply(422, super::schemas::unprocessable(&violations));
-    }
-    let expires_after = lifecycle(&headers, "x-fal-object-lifecycle")
-        .and_then(|l| l.get("expiration_duration_seconds").and_then(Value::as_u64))
-        .map(Duration::from_secs);
-    let Some(name) = ask.get("file_name").and_then(Value::as_str).filter(|n| !n.is_empty()) else {
-        return reply(422, family::invalid(&[json!("file_name")], "field required", "value_error.missing"));
-    };
-    let name: String =
-        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
-    let content_type = ask.get("content_type").and_then(Value::as_str).unwrap_or("application/octet-stream").to_owned();
-    let token = format!("{:016x}", splitmix(&mut s.rng));
-    let upload = Upload { file_name: name.clone(), content_type, bytes: None, at: Instant::now(), expires_after };
-    s.uploads.insert(token.clone(), upload);
-    reply(
-        200,
-        json!({"upload_url": format!("{}/_upload/{token}", shared.base),
-               "file_url": format!("{}/_files/uploads/{token}/{name}", shared.base)}),
-    )
-}
-
-async fn upload(State(shared): AppState, Path(token): Path<String>, body: Bytes) -> Response {
-    let mut s = shared.lock();
-    match s.uploads.get_mut(&token) {
-        Some(u) => {
-            u.bytes = Some(body.to_vec());
-            StatusCode::OK.into_response()
-        }
-        None => reply(404, json!({"detail": "unknown upload"})),
-    }
-}
-
-/// What a file path names.
-enum FileBody {
-    Ready(Vec<u8>, String),
-    Draw(Picture),
-}
-
-async fn file(State(shared): AppState, Path(path): Path<String>) -> Response {
-    let (chunked, found) = {
-        let mut s = shared.lock();
-        if let Some(f) = s.file_faults.pop_front() {
-            return fault_response(f);
-        }
-        (s.knobs.chunked_files, lookup(&s, &path))
-    };
-    let (bytes, content_type) = match found {
-        Some(FileBody::Ready(b, t)) => (b, t),
-        Some(FileBody::Draw(p)) => {
-            let t = p.format.content_type().to_owned();
-            // drawing is CPU work: a few at a time, off the async threads
-            let Ok(_permit) = shared.drawing.acquire().await else {
-                return reply(503, json!({"detail": "shutting down"}));
-            };
-            match tokio::task::spawn_blocking(move || picture::render(&p)).await {
-                Ok(b) => (b, t),
-                Err(_) => return reply(500, json!({"detail": "drawing failed"})),
-            }
-        }
-        None => return reply(404, json!({"detail": "Not Found"})),
-    };
-    let body = if chunked {
-        let chunks: Vec<Result<Vec<u8>, std::io::Error>> = bytes.chunks(16 * 1024).map(|c| Ok(c.to_vec())).collect();
-        Body::from_stream(futures::stream::iter(chunks))
-    } else {
-        Body::from(bytes)
-    };
-    ([(header::CONTENT_TYPE, content_type)], body).into_response()
-}
-
-fn lookup(s: &super::State, path: &str) -> Option<FileBody> {
-    if s.expired.contains(path) {
-        return None;
-    }
-    let parts: Vec<&str> = path.split('/').collect();
-    let ttl = s.knobs.file_ttl_ms.map(Duration::from_millis);
-    let now = Instant::now();
-    let alive = |since: Instant, own: Option<Duration>| {
-        [ttl, own].into_iter().flatten().min().is_none_or(|limit| now.duration_since(since) < limit)
-    };
-    match parts.as_slice() {
-        ["uploads", token, _name] => {
-            let u = s.uploads.get(*token).filter(|u| alive(u.at, u.expires_after))?;
-            Some(FileBody::Ready(u.bytes.clone()?, u.content_type.clone()))
-        }
-        [id, name] => {
-            let r = s.requests.get(*id).filter(|r| r.done_at.is_none_or(|done| now < done || alive(done, None)))?;
-            match (&r.outcome, *name) {
-                (Outcome::Lora { missing: false, .. }, LORA_FILE) => {
-                    Some(FileBody::Ready(family::lora_bytes(), "application/octet-stream".into()))
-                }
-                (Outcome::Lora { trigger, .. }, CONFIG_FILE) => Some(FileBody::Ready(
-                    serde_json::to_vec(&json!({"trigger_word": trigger, "network": "lora"})).ok()?,
-                    "application/json".into(),
-                )),
-                (Outcome::Images { pictures, .. }, name) => {
-                    let (index, ext) = name.split_once('.')?;
-                    let p = pictures.get(index.parse::<usize>().ok()?)?;
-                    (p.format.extension() == ext).then_some(FileBody::Draw(*p))
-                }
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
-
-/// The endpoint a platform API call asks about, if this emulator serves it.
-fn platform_endpoint(s: &super::State, query: &HashMap<String, String>) -> Option<(String, Family)> {
-    let id = query.get("endpoint_id")?.trim_matches('/').to_owned();
-    let family = Family::of(&id)?;
-    (!s.knobs.retired_models.iter().any(|m| m.trim_matches('/') == id)).then_some((id, family))
-}
-
-/// `GET /v1/models?endpoint_id=`: public, like FAL's model search.
-async fn models(State(shared): AppState, Query(query): Query<HashMap<String, String>>) -> Response {
-    let s = shared.lock();
-    let models: Vec<Value> = platform_endpoint(&s, &query)
-        .map(|(id, _)| {
-            let deprecated = s.knobs.deprecated_models.iter().any(|m| m.trim_matches('/') == id);
-            json!({"endpoint_id": id, "metadata": {"display_name": id, "category": "text-to-image",
-                   "status": if deprecated { "deprecated" } else { "active" }}})
-        })
-        .into_iter()
-        .collect();
-    reply(200, json!({"models": models, "next_cursor": null, "has_more": false}))
-}
-
-/// `GET /v1/models/pricing?endpoint_id=`: needs the key, like FAL's. The figures are the
-/// emulator's stand-ins for FAL's published prices (docs/configuration.md has the real ones).
-async fn pricing(
-    State(shared): AppState,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = gate(&shared, &headers).await {
-        return r;
-    }
-    let s = shared.lock();
-    let prices: Vec<Value> = platform_endpoint(&s, &query)
-        .map(|(id, family)| {
-            let (price, unit) = match (family, id.as_str()) {
-                (Family::Gemini, "fal-ai/nano-banana-pro") => (0.15, "image"),
-                (Family::Gemini, _) => (0.08, "image"),
-                (Family::Flux2, _) => (0.012, "megapixels"),
-                (Family::FluxLora, _) => (0.035, "megapixels"),
-                (Family::Imagen | Family::ImagenFast, _) => (0.04, "image"),
-                (Family::FastTraining | Family::PortraitTrainer, _) => (2.0, "training"),
-                (Family::Router | Family::RouterVision, _) => (0.00002, "tokens"),
-            };
-            json!({"endpoint_id": id, "unit_price": price, "unit": unit, "currency": "USD"})
-        })
-        .into_iter()
-        .collect();
-    reply(200, json!({"prices": prices, "next_cursor": null, "has_more": false}))
-}
-
-/// `GET /v1/models/requests/by-endpoint?endpoint_id=&expand=payloads`: the account's requests
-/// to one endpoint, newest first, with their inputs (one page; in-flight ones included).
-async fn history(
-    State(shared): AppState,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = gate(&shared, &headers).await {
-        return r;
-    }
-    let s = shared.lock();
-    let Some(endpoint) = query.get("endpoint_id").map(|e| e.trim_matches('/').to_owned()) else {
-        return reply(422, family::invalid(&[json!("endpoint_id")], "field required", "value_error.missing"));
-    };
-    let payloads = query.get("expand").is_some_and(|e| e.split(',').any(|x| x == "payloads"));
-    let mut list: Vec<&Req> = s.requests.values().filter(|r| r.model == endpoint).collect();
-    list.sort_by_key(|r| std::cmp::Reverse(r.seq));
-    let items: Vec<Value> = list
-        .into_iter()
-        .map(|r| {
-            let mut item = json!({"request_id": r.id, "endpoint_id": r.model});
-            if payloads {
-                item["json_input"] = r.input.clone();
-            }
-            item
-        })
-        .collect();
-    reply(200, json!({"items": items, "next_cursor": null, "has_more": false}))
 }
 
 async fn knobs(State(shared): AppState) -> Response {

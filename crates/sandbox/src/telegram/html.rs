@@ -185,6 +185,14 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// `i` moved past spaces (never past the end).
+    fn skip_spaces(&self, mut i: usize) -> usize {
+        while self.at(i) != 0 && is_space(self.at(i)) {
+            i += 1;
+        }
+        i
+    }
+
     /// A start tag at `begin`; returns where the text goes on.
     fn start_tag(&self, begin: usize, text_len: usize, surrogates: &mut bool) -> Result<(usize, Open), String> {
         let mut i = begin + 1;
@@ -198,92 +206,105 @@ impl Parser<'_> {
         if !TAGS.contains(&name.as_str()) {
             return Err(format!("Unsupported start tag \"{name}\" at byte offset {begin}"));
         }
-        let unclosed = || format!("Unclosed start tag \"{name}\" at byte offset {begin}");
         let mut argument = String::new();
         while self.at(i) != b'>' {
-            while self.at(i) != 0 && is_space(self.at(i)) {
-                i += 1;
-            }
+            i = self.skip_spaces(i);
             if self.at(i) == b'>' {
                 break;
             }
-            let attribute_begin = i;
-            while !is_space(self.at(i)) && !matches!(self.at(i), b'=' | b'>' | b'/' | b'"' | b'\'') {
-                i += 1;
-            }
-            let attribute = self.lower(attribute_begin, i);
-            if attribute.is_empty() {
-                return Err(format!("Empty attribute name in the tag \"{name}\" at byte offset {begin}"));
-            }
-            while self.at(i) != 0 && is_space(self.at(i)) {
-                i += 1;
-            }
-            if self.at(i) != b'=' {
-                // an attribute without a value: only `blockquote expandable` means anything
-                if self.at(i) == 0 {
-                    return Err(unclosed());
-                }
-                if name == "blockquote" && attribute == "expandable" {
-                    argument = "1".into();
-                }
-                continue;
-            }
-            i += 1;
-            while self.at(i) != 0 && is_space(self.at(i)) {
-                i += 1;
-            }
-            if self.at(i) == 0 {
-                return Err(unclosed());
-            }
-            let value = match self.at(i) {
-                quote @ (b'"' | b'\'') => {
-                    i += 1;
-                    let mut value = Vec::new();
-                    while self.at(i) != quote && self.at(i) != 0 {
-                        if self.at(i) == b'&' {
-                            let next = self.ampersand(i, surrogates)?;
-                            if let Some(e) = self.entity(i) {
-                                let c = char::from_u32(e.code).unwrap_or('\u{fffd}');
-                                value.extend_from_slice(c.to_string().as_bytes());
-                                i = next;
-                                continue;
-                            }
-                        }
-                        value.push(self.at(i));
-                        i += 1;
-                    }
-                    if self.at(i) == quote {
-                        i += 1;
-                    }
-                    String::from_utf8_lossy(&value).into_owned()
-                }
-                _ => {
-                    // a name token: letters, digits, periods and hyphens
-                    let token_begin = i;
-                    while self.at(i).is_ascii_alphanumeric() || matches!(self.at(i), b'.' | b'-') {
-                        i += 1;
-                    }
-                    if !is_space(self.at(i)) && self.at(i) != b'>' {
-                        return Err(format!("Unexpected end of name token at byte offset {token_begin}"));
-                    }
-                    self.lower(token_begin, i)
-                }
-            };
-            if self.at(i) == 0 {
-                return Err(format!("Unclosed start tag at byte offset {begin}"));
-            }
-            match (name.as_str(), attribute.as_str()) {
-                ("a", "href") | ("tg-emoji", "emoji-id") => argument = value,
-                ("code", "class") if value.starts_with("language-") => argument = value["language-".len()..].into(),
-                ("span", "class") if value.starts_with("tg-") => argument = value["tg-".len()..].into(),
-                ("blockquote", "expandable") => argument = "1".into(),
-                _ => {}
-            }
+            i = self.attribute(begin, i, &name, &mut argument, surrogates)?;
         }
         if name == "span" && argument != "spoiler" {
             return Err(format!("Tag \"span\" must have class \"tg-spoiler\" at byte offset {begin}"));
         }
         Ok((i + 1, Open { name, argument, text_at: text_len }))
+    }
+
+    /// One attribute at `i` of the start tag `name` that begins at `begin`, setting the tag's
+    /// `argument` if it is one that means something; returns where the tag goes on.
+    fn attribute(
+        &self,
+        begin: usize,
+        mut i: usize,
+        name: &str,
+        argument: &mut String,
+        surrogates: &mut bool,
+    ) -> Result<usize, String> {
+        let unclosed = || format!("Unclosed start tag \"{name}\" at byte offset {begin}");
+        let attribute_begin = i;
+        while !is_space(self.at(i)) && !matches!(self.at(i), b'=' | b'>' | b'/' | b'"' | b'\'') {
+            i += 1;
+        }
+        let attribute = self.lower(attribute_begin, i);
+        if attribute.is_empty() {
+            return Err(format!("Empty attribute name in the tag \"{name}\" at byte offset {begin}"));
+        }
+        i = self.skip_spaces(i);
+        if self.at(i) != b'=' {
+            // an attribute without a value: only `blockquote expandable` means anything
+            if self.at(i) == 0 {
+                return Err(unclosed());
+            }
+            if name == "blockquote" && attribute == "expandable" {
+                *argument = "1".into();
+            }
+            return Ok(i);
+        }
+        i = self.skip_spaces(i + 1);
+        if self.at(i) == 0 {
+            return Err(unclosed());
+        }
+        let (i, value) = self.attribute_value(i, surrogates)?;
+        if self.at(i) == 0 {
+            return Err(format!("Unclosed start tag at byte offset {begin}"));
+        }
+        match (name, attribute.as_str()) {
+            ("a", "href") | ("tg-emoji", "emoji-id") => *argument = value,
+            ("code", "class") if value.starts_with("language-") => *argument = value["language-".len()..].into(),
+            ("span", "class") if value.starts_with("tg-") => *argument = value["tg-".len()..].into(),
+            ("blockquote", "expandable") => *argument = "1".into(),
+            _ => {}
+        }
+        Ok(i)
+    }
+
+    /// An attribute's value at `i`: quoted (entities decoded) or a name token; returns where
+    /// the tag goes on and the value.
+    fn attribute_value(&self, mut i: usize, surrogates: &mut bool) -> Result<(usize, String), String> {
+        match self.at(i) {
+            quote @ (b'"' | b'\'') => {
+                i += 1;
+                let mut value = Vec::new();
+                while self.at(i) != quote && self.at(i) != 0 {
+                    if self.at(i) == b'&' {
+                        let next = self.ampersand(i, surrogates)?;
+                        if let Some(e) = self.entity(i) {
+                            let c = char::from_u32(e.code).unwrap_or('\u{fffd}');
+                            value.extend_from_slice(c.to_string().as_bytes());
+                            i = next;
+                            continue;
+                        }
+                    }
+                    value.push(self.at(i));
+                    i += 1;
+                }
+                if self.at(i) == quote {
+                    i += 1;
+                }
+                Ok((i, String::from_utf8_lossy(&value).into_owned()))
+            }
+            _ => {
+                // a name token: letters, digits, periods and hyphens
+                let token_begin = i;
+                while self.at(i).is_ascii_alphanumeric() || matches!(self.at(i), b'.' | b'-') {
+                    i += 1;
+                }
+                if !is_space(self.at(i)) && self.at(i) != b'>' {
+                    return Err(format!("Unexpected end of name token at byte offset {token_begin}"));
+                }
+                Ok((i, self.lower(token_begin, i)))
+            }
+        }
     }
 
     /// An end tag at `begin` (`</…>`); returns where the text goes on.
