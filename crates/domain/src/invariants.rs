@@ -28,16 +28,29 @@ pub fn check(
     in_storage: &dyn Fn(&StorageKey) -> bool,
 ) -> Vec<String> {
     let mut v = Vec::new();
+    check_balances(balances, ledger, &mut v);
+    let rows = JobRows::of(ledger);
+    let mut images_of: HashMap<JobId, Vec<&ImageRecord>> = HashMap::new();
+    for i in images {
+        if let Some(j) = i.job {
+            images_of.entry(j).or_default().push(i);
+        }
+        if !in_storage(&i.object.key) {
+            v.push(format!("image {} is recorded but {} is not in storage", i.id, i.object.key));
+        }
+    }
+    for job in jobs {
+        let recorded = images_of.get(&job.id).map_or(&[][..], Vec::as_slice);
+        check_job(job, &rows, recorded, &mut v);
+    }
+    v
+}
+
+/// Every balance equals its owner's ledger sum, and no ledger sums below zero.
+fn check_balances(balances: &HashMap<UserId, Coins>, ledger: &[LedgerEntry], v: &mut Vec<String>) {
     let mut sums: HashMap<UserId, i64> = HashMap::new();
-    let mut charges: HashMap<JobId, Vec<&LedgerEntry>> = HashMap::new();
-    let mut refunds: HashMap<JobId, Vec<&LedgerEntry>> = HashMap::new();
     for e in ledger {
         *sums.entry(e.owner).or_default() += e.amount;
-        match &e.reason {
-            LedgerReason::JobCharge { job, .. } => charges.entry(*job).or_default().push(e),
-            LedgerReason::JobRefund { job, .. } => refunds.entry(*job).or_default().push(e),
-            _ => {}
-        }
     }
     for (user, balance) in balances {
         let sum = sums.get(user).copied().unwrap_or(0);
@@ -50,57 +63,68 @@ pub fn check(
             v.push(format!("user {user}: ledger sums to {sum} < 0"));
         }
     }
-    let mut images_of: HashMap<JobId, Vec<&ImageRecord>> = HashMap::new();
-    for i in images {
-        if let Some(j) = i.job {
-            images_of.entry(j).or_default().push(i);
+}
+
+/// The ledger's charge and refund rows, by job.
+struct JobRows<'a> {
+    charges: HashMap<JobId, Vec<&'a LedgerEntry>>,
+    refunds: HashMap<JobId, Vec<&'a LedgerEntry>>,
+}
+
+impl<'a> JobRows<'a> {
+    fn of(ledger: &'a [LedgerEntry]) -> Self {
+        let mut rows = JobRows { charges: HashMap::new(), refunds: HashMap::new() };
+        for e in ledger {
+            match &e.reason {
+                LedgerReason::JobCharge { job, .. } => rows.charges.entry(*job).or_default().push(e),
+                LedgerReason::JobRefund { job, .. } => rows.refunds.entry(*job).or_default().push(e),
+                _ => {}
+            }
         }
-        if !in_storage(&i.object.key) {
-            v.push(format!("image {} is recorded but {} is not in storage", i.id, i.object.key));
-        }
+        rows
     }
-    for job in jobs {
-        let c = charges.get(&job.id).map_or(&[][..], Vec::as_slice);
-        if c.len() != 1 || c[0].amount != -job.quote.total.get() || c[0].owner != job.owner {
-            v.push(format!(
-                "job {}: expected one charge of {} by its owner, found {:?}",
-                job.id,
-                job.quote.total,
-                c.iter().map(|e| e.amount).collect::<Vec<_>>()
-            ));
-        }
-        let r = refunds.get(&job.id).map_or(&[][..], Vec::as_slice);
-        if r.len() > 1 {
-            v.push(format!("job {}: {} refund rows", job.id, r.len()));
-        }
-        if r.iter().any(|e| e.owner != job.owner) {
-            v.push(format!("job {}: a refund went to someone other than its owner", job.id));
-        }
-        let refunded: i64 = r.iter().map(|e| e.amount).sum();
-        let owed = if job.status.is_terminal() { refund_for(&job.quote, job.delivered) } else { Coins::ZERO };
-        if refunded != owed.get() || job.refunded != owed {
-            v.push(format!(
-                "job {} ({:?}, {}/{} delivered): refunded {refunded} (job says {}), owed {owed}",
-                job.id, job.status, job.delivered, job.quote.units, job.refunded
-            ));
-        }
-        let recorded = images_of.get(&job.id).map_or(&[][..], Vec::as_slice);
-        let expect_images = job.status == JobStatus::Succeeded && job.spec.kind() != crate::JobKind::Training;
-        let expected = if expect_images { usize::from(job.delivered) } else { 0 };
-        // users may delete images later, so fewer is fine; more never is
-        if recorded.len() > expected {
-            v.push(format!(
-                "job {} ({:?}): {} images recorded, at most {expected} expected",
-                job.id,
-                job.status,
-                recorded.len()
-            ));
-        }
-        if recorded.iter().any(|i| i.owner != job.owner) {
-            v.push(format!("job {}: an image belongs to someone else", job.id));
-        }
+}
+
+/// One job against its ledger rows and the images recorded for it.
+fn check_job(job: &Job, rows: &JobRows<'_>, recorded: &[&ImageRecord], v: &mut Vec<String>) {
+    let c = rows.charges.get(&job.id).map_or(&[][..], Vec::as_slice);
+    if c.len() != 1 || c[0].amount != -job.quote.total.get() || c[0].owner != job.owner {
+        v.push(format!(
+            "job {}: expected one charge of {} by its owner, found {:?}",
+            job.id,
+            job.quote.total,
+            c.iter().map(|e| e.amount).collect::<Vec<_>>()
+        ));
     }
-    v
+    let r = rows.refunds.get(&job.id).map_or(&[][..], Vec::as_slice);
+    if r.len() > 1 {
+        v.push(format!("job {}: {} refund rows", job.id, r.len()));
+    }
+    if r.iter().any(|e| e.owner != job.owner) {
+        v.push(format!("job {}: a refund went to someone other than its owner", job.id));
+    }
+    let refunded: i64 = r.iter().map(|e| e.amount).sum();
+    let owed = if job.status.is_terminal() { refund_for(&job.quote, job.delivered) } else { Coins::ZERO };
+    if refunded != owed.get() || job.refunded != owed {
+        v.push(format!(
+            "job {} ({:?}, {}/{} delivered): refunded {refunded} (job says {}), owed {owed}",
+            job.id, job.status, job.delivered, job.quote.units, job.refunded
+        ));
+    }
+    let expect_images = job.status == JobStatus::Succeeded && job.spec.kind() != crate::JobKind::Training;
+    let expected = if expect_images { usize::from(job.delivered) } else { 0 };
+    // users may delete images later, so fewer is fine; more never is
+    if recorded.len() > expected {
+        v.push(format!(
+            "job {} ({:?}): {} images recorded, at most {expected} expected",
+            job.id,
+            job.status,
+            recorded.len()
+        ));
+    }
+    if recorded.iter().any(|i| i.owner != job.owner) {
+        v.push(format!("job {}: an image belongs to someone else", job.id));
+    }
 }
 
 /// One promo code as stored: its use count and how many redemptions it has.

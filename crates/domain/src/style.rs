@@ -3,6 +3,8 @@
 //! person (the trigger word is added later, as for any prompt); in Create it is what the
 //! user types after picking the style.
 
+mod builtin;
+
 use crate::catalog::ModelKey;
 use crate::{Language, Prompt, ValidationError};
 use serde::{Deserialize, Serialize};
@@ -168,113 +170,7 @@ impl Styles {
 impl Default for Styles {
     /// The built-in styles: photographic scenes for photos with an avatar, looks for both.
     fn default() -> Self {
-        use Flow::{Create, WithMe};
-        let style = |key: &str, ru: &str, en: &str, template: &str, flows: &[Flow]| Style {
-            key: StyleKey::parse(key).expect("literal key"),
-            name_ru: ru.to_owned(),
-            name_en: en.to_owned(),
-            template: template.to_owned(),
-            preview: None,
-            flows: flows.to_vec(),
-        };
-        Styles::new(vec![
-            style(
-                "business",
-                "💼 Деловой портрет",
-                "💼 Business portrait",
-                "professional headshot of {subject} in a tailored dark suit, soft studio light, plain grey \
-                 background, 85mm lens, sharp focus",
-                &[WithMe],
-            ),
-            style(
-                "beach",
-                "🌅 Пляж на закате",
-                "🌅 Beach at sunset",
-                "{subject} walking barefoot on a sandy beach at sunset, warm golden light, gentle waves, \
-                 candid photo, 50mm lens",
-                &[WithMe],
-            ),
-            style(
-                "noir",
-                "🎞 Нуар",
-                "🎞 Film noir",
-                "black and white film noir portrait of {subject}, hard side light through window blinds, \
-                 cigarette smoke, 1940s detective mood",
-                &[WithMe, Create],
-            ),
-            style(
-                "cyberpunk",
-                "🌃 Киберпанк",
-                "🌃 Cyberpunk",
-                "{subject} in a rainy cyberpunk street at night, neon signs reflected in puddles, \
-                 cinematic lighting, high detail",
-                &[WithMe, Create],
-            ),
-            style(
-                "knight",
-                "🛡 Рыцарь",
-                "🛡 Knight",
-                "{subject} as a medieval knight in polished plate armour, castle courtyard, overcast \
-                 daylight, epic fantasy film still",
-                &[WithMe, Create],
-            ),
-            style(
-                "astronaut",
-                "🚀 Космонавт",
-                "🚀 Astronaut",
-                "{subject} as an astronaut in a white spacesuit on the surface of the Moon, Earth in the \
-                 black sky, photorealistic",
-                &[WithMe, Create],
-            ),
-            style(
-                "magazine",
-                "📰 Обложка журнала",
-                "📰 Magazine cover",
-                "fashion magazine cover photo of {subject}, studio lighting, bold styling, confident pose, \
-                 high-end editorial look",
-                &[WithMe],
-            ),
-            style(
-                "winter",
-                "❄️ Зимняя сказка",
-                "❄️ Winter tale",
-                "{subject} in a snowy pine forest, warm knitted scarf, falling snowflakes, soft morning \
-                 light, fairytale mood",
-                &[WithMe, Create],
-            ),
-            style(
-                "anime",
-                "🌸 Аниме",
-                "🌸 Anime",
-                "{subject} drawn as an anime character, clean line art, vibrant cel shading, detailed \
-                 background",
-                &[WithMe, Create],
-            ),
-            style(
-                "watercolor",
-                "🎨 Акварель",
-                "🎨 Watercolour",
-                "delicate watercolour painting of {subject}, soft washes of colour, visible paper texture, \
-                 loose brush strokes",
-                &[WithMe, Create],
-            ),
-            style(
-                "oil",
-                "🖼 Масляная живопись",
-                "🖼 Oil painting",
-                "classical oil painting of {subject}, rich colours, dramatic chiaroscuro, visible brush \
-                 strokes, museum quality",
-                &[WithMe, Create],
-            ),
-            style(
-                "pixel",
-                "👾 Пиксель-арт",
-                "👾 Pixel art",
-                "{subject} as 16-bit pixel art, limited palette, crisp pixels, retro video game scene",
-                &[Create],
-            ),
-        ])
-        .expect("the built-in styles are valid")
+        Styles::new(builtin::styles()).expect("the built-in styles are valid")
     }
 }
 

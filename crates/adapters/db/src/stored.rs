@@ -151,43 +151,133 @@ pub(crate) use column;
 mod tests {
     use super::*;
 
-    fn round_trips<T: Spelled + PartialEq + std::fmt::Debug>(all: &[T], domain_name: impl Fn(T) -> &'static str) {
+    /// Every variant of a domain enum, as an array. The `match` beside it names each variant,
+    /// so a variant added to the domain stops this from compiling until the list has it.
+    macro_rules! every {
+        ($ty:ident { $($variant:ident),+ $(,)? }) => {{
+            let _exhaustive = |v: $ty| match v {
+                $($ty::$variant => ()),+
+            };
+            [$($ty::$variant),+]
+        }};
+    }
+
+    fn job_statuses() -> [JobStatus; 7] {
+        every!(JobStatus { Pending, Queued, Running, Succeeded, Failed, Cancelled, TimedOut })
+    }
+    fn job_kinds() -> [JobKind; 3] {
+        every!(JobKind { Text, AvatarPhotos, Training })
+    }
+    fn failure_kinds() -> [FailureKind; 7] {
+        every!(FailureKind { ContentPolicy, InvalidInput, ProviderUnavailable, Nsfw, NoResult, TimedOut, Cancelled })
+    }
+    fn image_kinds() -> [ImageKind; 2] {
+        every!(ImageKind { Text, AvatarPhoto })
+    }
+    fn image_formats() -> [ImageFormat; 3] {
+        every!(ImageFormat { Jpeg, Png, Webp })
+    }
+    fn avatar_statuses() -> [AvatarStatus; 4] {
+        every!(AvatarStatus { Draft, Training, Ready, Failed })
+    }
+    fn genders() -> [Gender; 2] {
+        every!(Gender { Male, Female })
+    }
+    fn languages() -> [Language; 2] {
+        every!(Language { Ru, En })
+    }
+    fn aspect_ratios() -> [AspectRatio; 5] {
+        every!(AspectRatio { Square, Portrait3x4, Landscape4x3, Portrait9x16, Landscape16x9 })
+    }
+
+    fn round_trips<T: Spelled + PartialEq + std::fmt::Debug>(all: &[T]) {
         for v in all {
             assert_eq!(T::from_stored(v.stored()), Some(*v), "{v:?} reads back as itself");
-            // the spellings rows were written with before this table existed
-            assert_eq!(v.stored(), domain_name(*v), "{v:?} keeps its stored spelling");
         }
         assert_eq!(T::from_stored("no such value"), None);
     }
 
     #[test]
-    fn every_spelling_reads_back_and_matches_what_rows_hold() {
-        round_trips(&JobStatus::ALL, JobStatus::as_str);
-        round_trips(&[JobKind::Text, JobKind::AvatarPhotos, JobKind::Training], JobKind::as_str);
-        round_trips(
-            &[
-                FailureKind::ContentPolicy,
-                FailureKind::InvalidInput,
-                FailureKind::ProviderUnavailable,
-                FailureKind::Nsfw,
-                FailureKind::NoResult,
-                FailureKind::TimedOut,
-                FailureKind::Cancelled,
-            ],
-            FailureKind::as_str,
-        );
-        round_trips(&[ImageKind::Text, ImageKind::AvatarPhoto], ImageKind::as_str);
-        round_trips(&[ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Webp], |f| match f {
-            ImageFormat::Jpeg => "jpeg",
-            ImageFormat::Png => "png",
-            ImageFormat::Webp => "webp",
-        });
-        round_trips(
-            &[AvatarStatus::Draft, AvatarStatus::Training, AvatarStatus::Ready, AvatarStatus::Failed],
-            AvatarStatus::as_str,
-        );
-        round_trips(&[Gender::Male, Gender::Female], Gender::as_str);
-        round_trips(&[Language::Ru, Language::En], Language::code);
-        round_trips(&AspectRatio::ALL, AspectRatio::as_str);
+    fn every_spelling_reads_back() {
+        round_trips(&job_statuses());
+        round_trips(&job_kinds());
+        round_trips(&failure_kinds());
+        round_trips(&image_kinds());
+        round_trips(&image_formats());
+        round_trips(&avatar_statuses());
+        round_trips(&genders());
+        round_trips(&languages());
+        round_trips(&aspect_ratios());
+    }
+
+    /// Variants whose stored spelling is deliberately not the domain's own name for them
+    /// (`as_str()`, `Language::code()`), as `("Type::Variant", stored, domain)`.
+    ///
+    /// None today. The historical `imagen` of `JobKind::Text` and `ImageKind::Text` (their
+    /// name before the model catalog) is what the domain's `as_str()` and serde names say
+    /// too, so rows, JSON specs and saved gallery filters all agree. An entry goes here only
+    /// when the two must differ (say, the domain renames a variant while rows keep the old
+    /// string, which only a data migration could change), with the reason beside it.
+    const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[];
+
+    /// Checks each variant's stored spelling against `domain`'s name for it; returns the
+    /// variants found in [`KNOWN_DIFFERENCES`].
+    fn spelled_as_named<T: Spelled + std::fmt::Debug>(
+        ty: &str,
+        all: &[T],
+        domain: impl Fn(T) -> &'static str,
+    ) -> Vec<String> {
+        let mut listed = Vec::new();
+        for &v in all {
+            let name = format!("{ty}::{v:?}");
+            match KNOWN_DIFFERENCES.iter().find(|(n, ..)| *n == name) {
+                Some(&(_, stored, named)) => {
+                    assert_eq!((v.stored(), domain(v)), (stored, named), "{name} differs exactly as listed");
+                    listed.push(name);
+                }
+                None => assert_eq!(
+                    v.stored(),
+                    domain(v),
+                    "{name}: the stored spelling and the domain's name differ; rows hold the stored one, so \
+                     change the domain back or list the difference in KNOWN_DIFFERENCES with its reason"
+                ),
+            }
+        }
+        listed
+    }
+
+    /// The stored spellings (what rows hold) and the domain's names for the same variants
+    /// (`as_str()`, used in logs, metrics, serde and the admin tools) are the same strings, but
+    /// for the listed differences: a change to either side alone fails here.
+    #[test]
+    fn stored_spellings_are_the_domains_names_but_for_the_listed_differences() {
+        let listed = [
+            spelled_as_named("JobStatus", &job_statuses(), JobStatus::as_str),
+            spelled_as_named("JobKind", &job_kinds(), JobKind::as_str),
+            spelled_as_named("FailureKind", &failure_kinds(), FailureKind::as_str),
+            spelled_as_named("ImageKind", &image_kinds(), ImageKind::as_str),
+            spelled_as_named("AvatarStatus", &avatar_statuses(), AvatarStatus::as_str),
+            spelled_as_named("Gender", &genders(), Gender::as_str),
+            spelled_as_named("Language", &languages(), Language::code),
+            spelled_as_named("AspectRatio", &aspect_ratios(), AspectRatio::as_str),
+        ]
+        .concat();
+        for (name, stored, named) in KNOWN_DIFFERENCES {
+            assert_ne!(stored, named, "{name} is listed as a difference but is spelled the same");
+            assert!(
+                listed.iter().any(|l| l == name),
+                "{name} is listed as a known difference but is no variant checked"
+            );
+        }
+        // `ImageFormat` has no `as_str()` (its `extension()` is "jpg"): the spellings rows hold
+        // are pinned here instead
+        for f in image_formats() {
+            let held = match f {
+                ImageFormat::Jpeg => "jpeg",
+                ImageFormat::Png => "png",
+                ImageFormat::Webp => "webp",
+            };
+            assert_eq!(f.stored(), held, "{f:?} keeps its stored spelling");
+        }
     }
 }
