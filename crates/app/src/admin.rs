@@ -131,7 +131,7 @@ async fn balance(stack: &Stack, command: BalanceCmd) -> Result<String, AdminErro
                     e.created_at.format("%Y-%m-%d %H:%M:%S"),
                     e.amount,
                     e.balance_after,
-                    e.reason.kind(),
+                    e.reason.kind().as_str(),
                     e.idempotency_key
                 )
                 .ok();

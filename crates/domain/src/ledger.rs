@@ -44,15 +44,45 @@ pub enum LedgerReason {
 }
 
 impl LedgerReason {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> LedgerKind {
         match self {
-            LedgerReason::JobCharge { .. } => "job_charge",
-            LedgerReason::JobRefund { .. } => "job_refund",
-            LedgerReason::StarsTopUp { .. } => "stars_top_up",
-            LedgerReason::StarsRefund { .. } => "stars_refund",
-            LedgerReason::Promo { .. } => "promo",
-            LedgerReason::Welcome => "welcome",
-            LedgerReason::Admin { .. } => "admin",
+            LedgerReason::JobCharge { .. } => LedgerKind::JobCharge,
+            LedgerReason::JobRefund { .. } => LedgerKind::JobRefund,
+            LedgerReason::StarsTopUp { .. } => LedgerKind::StarsTopUp,
+            LedgerReason::StarsRefund { .. } => LedgerKind::StarsRefund,
+            LedgerReason::Promo { .. } => LedgerKind::Promo,
+            LedgerReason::Welcome => LedgerKind::Welcome,
+            LedgerReason::Admin { .. } => LedgerKind::Admin,
+        }
+    }
+}
+
+/// What kind of change a ledger row is, without its details: what stores index and filter on
+/// (a job's charges and refunds apart from top-ups, say).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LedgerKind {
+    JobCharge,
+    JobRefund,
+    StarsTopUp,
+    StarsRefund,
+    Promo,
+    Welcome,
+    Admin,
+}
+
+impl LedgerKind {
+    /// The kinds a job's own rows have.
+    pub const OF_JOBS: [LedgerKind; 2] = [LedgerKind::JobCharge, LedgerKind::JobRefund];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerKind::JobCharge => "job_charge",
+            LedgerKind::JobRefund => "job_refund",
+            LedgerKind::StarsTopUp => "stars_top_up",
+            LedgerKind::StarsRefund => "stars_refund",
+            LedgerKind::Promo => "promo",
+            LedgerKind::Welcome => "welcome",
+            LedgerKind::Admin => "admin",
         }
     }
 }

@@ -109,7 +109,7 @@ pub(crate) fn entry_row(e: &LedgerEntry) -> R<ledger_entries::ActiveModel> {
         id: Set(e.id.0),
         user_id: Set(e.owner.0),
         amount: Set(e.amount),
-        kind: Set(e.reason.kind().to_owned()),
+        kind: Set(ledger_entries::Kind(e.reason.kind())),
         reason: Set(reason),
         idempotency_key: Set(e.idempotency_key.clone()),
         balance_after: Set(e.balance_after.get()),

@@ -67,6 +67,8 @@ pub mod balances {
 pub mod ledger_entries {
     use sea_orm::entity::prelude::*;
 
+    crate::stored::column!(Kind(aisha_domain::ledger::LedgerKind) = "ledger_entries.kind");
+
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "ledger_entries")]
     pub struct Model {
@@ -75,7 +77,7 @@ pub mod ledger_entries {
         pub user_id: Uuid,
         pub amount: i64,
         #[sea_orm(column_type = "String(StringLen::N(32))")]
-        pub kind: String,
+        pub kind: Kind,
         #[sea_orm(column_type = "JsonBinary")]
         pub reason: Json,
         #[sea_orm(unique, column_type = "String(StringLen::N(255))")]

@@ -4,7 +4,7 @@
 use crate::entity::{balances, ledger_entries};
 use crate::error::{SqlResult, is_unique_violation, store_err};
 use crate::{Db, convert};
-use aisha_domain::ledger::{Applied, LedgerEntry, LedgerTotals, NewLedgerEntry};
+use aisha_domain::ledger::{Applied, LedgerEntry, LedgerKind, LedgerTotals, NewLedgerEntry};
 use aisha_domain::ports::{ApplyError, Ledger, StoreError};
 use aisha_domain::{Coins, LedgerEntryId, UserId, truncate};
 use async_trait::async_trait;
@@ -72,7 +72,8 @@ pub(crate) async fn by_key(db: &impl ConnectionTrait, key: &str) -> Result<Optio
         .transpose()
 }
 
-const JOB_KINDS: [&str; 2] = ["job_charge", "job_refund"];
+const JOB_KINDS: [ledger_entries::Kind; 2] =
+    [ledger_entries::Kind(LedgerKind::OF_JOBS[0]), ledger_entries::Kind(LedgerKind::OF_JOBS[1])];
 
 #[derive(FromQueryResult)]
 struct Sum {

@@ -13,6 +13,7 @@
 use aisha_domain::avatar::{AvatarStatus, Gender};
 use aisha_domain::gallery::ImageKind;
 use aisha_domain::generation::{AspectRatio, FailureKind, JobKind, JobStatus};
+use aisha_domain::ledger::LedgerKind;
 use aisha_domain::media::ImageFormat;
 use aisha_domain::user::Language;
 
@@ -64,6 +65,16 @@ spelling!(JobKind {
     Text => "imagen",
     AvatarPhotos => "avatar_photos",
     Training => "training",
+});
+
+spelling!(LedgerKind {
+    JobCharge => "job_charge",
+    JobRefund => "job_refund",
+    StarsTopUp => "stars_top_up",
+    StarsRefund => "stars_refund",
+    Promo => "promo",
+    Welcome => "welcome",
+    Admin => "admin",
 });
 
 spelling!(FailureKind {
@@ -168,6 +179,9 @@ mod tests {
     fn job_kinds() -> [JobKind; 3] {
         every!(JobKind { Text, AvatarPhotos, Training })
     }
+    fn ledger_kinds() -> [LedgerKind; 7] {
+        every!(LedgerKind { JobCharge, JobRefund, StarsTopUp, StarsRefund, Promo, Welcome, Admin })
+    }
     fn failure_kinds() -> [FailureKind; 7] {
         every!(FailureKind { ContentPolicy, InvalidInput, ProviderUnavailable, Nsfw, NoResult, TimedOut, Cancelled })
     }
@@ -201,6 +215,7 @@ mod tests {
     fn every_spelling_reads_back() {
         round_trips(&job_statuses());
         round_trips(&job_kinds());
+        round_trips(&ledger_kinds());
         round_trips(&failure_kinds());
         round_trips(&image_kinds());
         round_trips(&image_formats());
@@ -254,6 +269,7 @@ mod tests {
         let listed = [
             spelled_as_named("JobStatus", &job_statuses(), JobStatus::as_str),
             spelled_as_named("JobKind", &job_kinds(), JobKind::as_str),
+            spelled_as_named("LedgerKind", &ledger_kinds(), LedgerKind::as_str),
             spelled_as_named("FailureKind", &failure_kinds(), FailureKind::as_str),
             spelled_as_named("ImageKind", &image_kinds(), ImageKind::as_str),
             spelled_as_named("AvatarStatus", &avatar_statuses(), AvatarStatus::as_str),
