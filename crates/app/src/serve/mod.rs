@@ -392,3 +392,22 @@ fn bot_config(settings: &Settings) -> BotConfig {
         ..BotConfig::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{StartError, chain};
+
+    #[test]
+    fn a_start_error_prints_what_failed_and_every_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::AddrInUse, "address in use");
+        let e = StartError::doing("cannot listen on 127.0.0.1:8080 (http.bind)")(io);
+        assert_eq!(chain(&e), "cannot listen on 127.0.0.1:8080 (http.bind): address in use");
+        let refused = StartError::Refused("telegram.token is required outside the sandbox".into());
+        assert_eq!(chain(&refused), "telegram.token is required outside the sandbox");
+        // a message that already ends with its cause does not repeat it
+        let wiring = StartError::from(crate::wiring::WiringError::Storage(
+            aisha_domain::ports::StorageError::Unavailable("no bucket".into()),
+        ));
+        assert_eq!(chain(&wiring).matches("no bucket").count(), 1, "{}", chain(&wiring));
+    }
+}

@@ -23,9 +23,14 @@ const ENCODERS: [Encoder; 6] =
 const DECODERS: [Decoder; 6] =
     [decode_main, decode_create, decode_gallery, decode_avatars, decode_balance, decode_settings];
 
-/// The body of `cb`'s callback data.
+/// The body of `cb`'s callback data. A variant no area encodes (the tests in `tests.rs` fail
+/// first: every variant is sampled and every sample round-trips) becomes the button that does
+/// nothing, rather than a panic in a handler.
 pub(super) fn encode(cb: Cb) -> String {
-    ENCODERS.into_iter().find_map(|area| area(cb)).unwrap_or_else(|| unreachable!("{cb:?} belongs to no area"))
+    ENCODERS.into_iter().find_map(|area| area(cb)).unwrap_or_else(|| {
+        tracing::error!(button = ?cb, "a button no area encodes; sent as one that does nothing");
+        "_".to_owned()
+    })
 }
 
 /// The button a body's tag and argument name, if any area has it.
