@@ -84,24 +84,11 @@ impl JobQueue for MemoryStore {
         limit: u32,
     ) -> Result<Vec<Job>, StoreError> {
         let mut s = self.lock();
-        let mut due: Vec<(DateTime<Utc>, JobId)> = s
-            .jobs
-            .values()
-            .filter(|j| !j.status.is_terminal() && j.next_attempt_at <= now)
-            .map(|j| (j.next_attempt_at, j.id))
-            .collect();
-        due.sort();
-        due.truncate(limit as usize);
-        Ok(due
-            .into_iter()
-            .map(|(_, id)| {
-                let j = s.jobs.get_mut(&id).expect("just listed");
-                j.next_attempt_at = lease_until;
-                j.leased_until = Some(lease_until);
-                j.version += 1;
-                j.clone()
-            })
-            .collect())
+        let due = |j: &Job| (!j.status.is_terminal() && j.next_attempt_at <= now).then_some(j.next_attempt_at);
+        Ok(claim_earliest(&mut s.jobs, limit, due, |j| {
+            j.next_attempt_at = lease_until;
+            j.leased_until = Some(lease_until);
+        }))
     }
 
     async fn renew_leases(&self, held: &[(JobId, i64)], until: DateTime<Utc>) -> Result<Vec<JobId>, StoreError> {
@@ -238,22 +225,34 @@ impl JobOutcomes for MemoryStore {
         limit: u32,
     ) -> Result<Vec<Job>, StoreError> {
         let mut s = self.lock();
-        let mut due: Vec<(DateTime<Utc>, JobId)> = s
-            .jobs
-            .values()
-            .filter(|j| j.status.is_terminal() && j.updated_at <= older_than && !s.outcomes_sent.contains_key(&j.id))
-            .map(|j| (j.updated_at, j.id))
-            .collect();
-        due.sort();
-        due.truncate(limit as usize);
-        let mut claimed = Vec::with_capacity(due.len());
-        for (_, id) in due {
-            if let Some(job) = s.jobs.get_mut(&id) {
-                job.updated_at = now;
-                job.version += 1;
-                claimed.push(job.clone());
-            }
-        }
-        Ok(claimed)
+        let super::State { jobs, outcomes_sent, .. } = &mut *s;
+        let unsent = |j: &Job| {
+            (j.status.is_terminal() && j.updated_at <= older_than && !outcomes_sent.contains_key(&j.id))
+                .then_some(j.updated_at)
+        };
+        Ok(claim_earliest(jobs, limit, unsent, |j| j.updated_at = now))
     }
+}
+
+/// Claims up to `limit` jobs, earliest first by the time `due` gives (`None`: not claimable,
+/// ties by id, as the SQL adapter orders them): each is changed by `claim`, gets a new version
+/// and is returned as it now is.
+fn claim_earliest(
+    jobs: &mut std::collections::BTreeMap<JobId, Job>,
+    limit: u32,
+    due: impl Fn(&Job) -> Option<DateTime<Utc>>,
+    claim: impl Fn(&mut Job),
+) -> Vec<Job> {
+    let mut earliest: Vec<(DateTime<Utc>, JobId)> = jobs.values().filter_map(|j| Some((due(j)?, j.id))).collect();
+    earliest.sort();
+    earliest.truncate(limit as usize);
+    let mut claimed = Vec::with_capacity(earliest.len());
+    for (_, id) in earliest {
+        if let Some(job) = jobs.get_mut(&id) {
+            claim(job);
+            job.version += 1;
+            claimed.push(job.clone());
+        }
+    }
+    claimed
 }
