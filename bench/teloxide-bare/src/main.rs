@@ -19,46 +19,65 @@ use teloxide::types::{
 };
 use uuid::Uuid;
 
-/// The next image of the user with Telegram id `$1` older than image `$2`.
+/// The next image of the user with Telegram id `$1` older than image `$2`, and whether there
+/// is one more after it (the second row), which decides the "older" button.
 const OLDER: &str = "SELECT i.id, i.prompt, i.telegram_file_id FROM images i JOIN users u ON u.id = i.user_id \
      WHERE u.telegram_id = $1 AND (i.created_at, i.id) < (SELECT created_at, id FROM images WHERE id = $2) \
-     ORDER BY i.created_at DESC, i.id DESC LIMIT 1";
-/// The next image of the user with Telegram id `$1` newer than image `$2`.
+     ORDER BY i.created_at DESC, i.id DESC LIMIT 2";
+/// The next image of the user with Telegram id `$1` newer than image `$2`, and whether there
+/// is one more (the second row).
 const NEWER: &str = "SELECT i.id, i.prompt, i.telegram_file_id FROM images i JOIN users u ON u.id = i.user_id \
      WHERE u.telegram_id = $1 AND (i.created_at, i.id) > (SELECT created_at, id FROM images WHERE id = $2) \
-     ORDER BY i.created_at ASC, i.id ASC LIMIT 1";
-/// The newest image of the user with Telegram id `$1`.
+     ORDER BY i.created_at ASC, i.id ASC LIMIT 2";
+/// The newest image of the user with Telegram id `$1`, and whether there is an older one.
 const NEWEST: &str = "SELECT i.id, i.prompt, i.telegram_file_id FROM images i JOIN users u ON u.id = i.user_id \
-     WHERE u.telegram_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT 1";
+     WHERE u.telegram_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT 2";
 
+/// An image on a card: id, prompt, Telegram file id.
 type Card = (Uuid, String, String);
 
-fn keyboard(id: Uuid) -> InlineKeyboardMarkup {
+/// The card's buttons: only the directions that lead somewhere, as AISHA shows them.
+fn keyboard(id: Uuid, newer: bool, older: bool) -> InlineKeyboardMarkup {
     let id = id.simple();
-    InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback("⬅️", format!("p:{id}")),
-        InlineKeyboardButton::callback("➡️", format!("n:{id}")),
-    ]])
+    let mut row = Vec::new();
+    if newer {
+        row.push(InlineKeyboardButton::callback("⬅️", format!("p:{id}")));
+    }
+    if older {
+        row.push(InlineKeyboardButton::callback("➡️", format!("n:{id}")));
+    }
+    InlineKeyboardMarkup::new([row])
 }
 
-async fn card(db: &PgPool, sql: &str, user: i64, from: Option<Uuid>) -> Result<Option<Card>, sqlx::Error> {
+/// The first row of `sql` and whether a second one came.
+async fn card(
+    db: &PgPool,
+    sql: &'static str,
+    user: i64,
+    from: Option<Uuid>,
+) -> Result<Option<(Card, bool)>, sqlx::Error> {
     let mut q = sqlx::query(sql).bind(user);
     if let Some(from) = from {
         q = q.bind(from);
     }
-    let row = q.fetch_optional(db).await?;
-    Ok(row.map(|r| (r.get(0), r.get(1), r.get::<Option<String>, _>(2).unwrap_or_default())))
+    let rows = q.fetch_all(db).await?;
+    let more = rows.len() > 1;
+    let first = rows.into_iter().next();
+    Ok(first.map(|r| ((r.get(0), r.get(1), r.get::<Option<String>, _>(2).unwrap_or_default()), more)))
 }
 
 async fn on_message(bot: Bot, msg: Message, db: PgPool) -> ResponseResult<()> {
     if msg.text() != Some("/gallery") {
         return Ok(());
     }
-    let Some((id, prompt, file)) = card(&db, NEWEST, msg.chat.id.0, None).await.ok().flatten() else {
+    let Some(((id, prompt, file), older)) = card(&db, NEWEST, msg.chat.id.0, None).await.ok().flatten() else {
         bot.send_message(msg.chat.id, "empty").await?;
         return Ok(());
     };
-    bot.send_photo(msg.chat.id, InputFile::file_id(file.into())).caption(prompt).reply_markup(keyboard(id)).await?;
+    bot.send_photo(msg.chat.id, InputFile::file_id(file.into()))
+        .caption(prompt)
+        .reply_markup(keyboard(id, false, older))
+        .await?;
     Ok(())
 }
 
@@ -66,9 +85,9 @@ async fn on_press(bot: Bot, q: CallbackQuery, db: PgPool) -> ResponseResult<()> 
     let (Some(data), Some(MaybeInaccessibleMessage::Regular(msg))) = (q.data.as_deref(), q.message.as_ref()) else {
         return Ok(());
     };
-    let (sql, from) = match data.split_once(':') {
-        Some(("n", id)) => (OLDER, id),
-        Some(("p", id)) => (NEWER, id),
+    let (sql, from, to_older) = match data.split_once(':') {
+        Some(("n", id)) => (OLDER, id, true),
+        Some(("p", id)) => (NEWER, id, false),
         _ => return Ok(()),
     };
     let next = match Uuid::parse_str(from) {
@@ -76,12 +95,16 @@ async fn on_press(bot: Bot, q: CallbackQuery, db: PgPool) -> ResponseResult<()> 
         Err(_) => None,
     };
     let answer = bot.answer_callback_query(q.id.clone());
-    let Some((id, prompt, file)) = next else {
+    let Some(((id, prompt, file), more)) = next else {
         answer.await?;
         return Ok(());
     };
     let media = InputMedia::Photo(InputMediaPhoto::new(InputFile::file_id(file.into())).caption(prompt));
-    let edit = bot.edit_message_media(msg.chat.id, msg.id, media).reply_markup(keyboard(id));
+    let edit = bot.edit_message_media(msg.chat.id, msg.id, media).reply_markup(if to_older {
+        keyboard(id, true, more)
+    } else {
+        keyboard(id, more, true)
+    });
     let (a, e) = tokio::join!(answer.into_future(), edit.into_future());
     // a failed call is a broken benchmark, not a detail: say it (teloxide's own error handler
     // logs through `log`, which has no logger here)

@@ -326,6 +326,7 @@ async fn count_round_trips(bot: &Bot, n: u64, pg: &CountingProxy, redis: &Counti
         [&c.get_updates, &c.edits, &c.answers, &c.sends, &c.other].map(|a| a.load(std::sync::atomic::Ordering::Relaxed))
     };
     let (p0, r0, c0) = (pg.counts.total(), redis.counts.total(), calls(bot));
+    let (pn0, rn0) = (pg.counts.names(), redis.counts.names());
     let d0 = bot.standin.progress().done;
     bot.standin.start_run(Mode::Paced);
     bot.standin.pace(200, n as f64 / 200.0).await;
@@ -334,6 +335,11 @@ async fn count_round_trips(bot: &Bot, n: u64, pg: &CountingProxy, redis: &Counti
     let d = done.max(1) as f64;
     let (p1, r1, c1) = (pg.counts.total(), redis.counts.total(), calls(bot));
     let per = |i: usize| (c1[i] - c0[i]) as f64 / d;
+    let delta = |now: std::collections::BTreeMap<String, u64>, before: std::collections::BTreeMap<String, u64>| {
+        now.into_iter().map(|(k, v)| (k.clone(), v - before.get(&k).copied().unwrap_or(0))).collect::<Vec<_>>()
+    };
+    println!("{}: SQL round trips by shape {:?}", bot.name, delta(pg.counts.names(), pn0));
+    println!("{}: Redis commands by name {:?}", bot.name, delta(redis.counts.names(), rn0));
     format!(
         "| {} | {} | {:.2} | {:.2} | {:.2} getUpdates + {:.2} edits + {:.2} answers + {:.2} other |",
         bot.name,
@@ -441,7 +447,6 @@ async fn main() {
     let bot = setup.start_aisha(&o.bin, &pg_proxied, &redis_proxied);
     open_galleries(&bot, &o, Some(&setup.database_url)).await;
     rows.push(count_round_trips(&bot, o.count_presses, &pg, &redis).await);
-    println!("Redis commands by name (AISHA, all of phase 1): {:?}", redis.counts.names());
     bot.stop();
     if let Some(bin) = &o.bare {
         let bot = setup.start_bare(bin, &pg_proxied, &[]);

@@ -177,3 +177,33 @@ pub fn array<'a>(items: impl Iterator<Item = &'a str>) -> String {
     out.push_str("]}");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_teloxide_form_is_read() {
+        let b = "abc-1";
+        let body = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"chat_id\"\r\n\r\n7000000\r\n--{b}\r\n\
+             Content-Disposition: form-data; name=\"message_id\"\r\n\r\n3\r\n--{b}\r\n\
+             Content-Disposition: form-data; name=\"media\"\r\n\r\n{{\"type\":\"photo\",\"media\":\"f0\"}}\r\n--{b}\r\n\
+             Content-Disposition: form-data; name=\"reply_markup\"\r\n\r\n\
+             {{\"inline_keyboard\":[[{{\"text\":\"⬅️\",\"callback_data\":\"p:01\"}},{{\"text\":\"➡️\",\"callback_data\":\"n:01\"}}]]}}\r\n--{b}--\r\n"
+        );
+        let call = Call::parse(&format!("multipart/form-data; boundary={b}"), body.as_bytes());
+        assert_eq!((call.chat, call.message), (Some(7_000_000), Some(3)));
+        let data: Vec<&str> = call.keyboard.iter().flat_map(|k| k.callback_data()).collect();
+        assert_eq!(data, ["p:01", "n:01"]);
+    }
+
+    #[test]
+    fn a_json_call_is_read() {
+        let body = br#"{"chat_id":42,"message_id":7,"media":{"type":"photo","media":"x"},
+            "reply_markup":{"inline_keyboard":[[{"text":"a","callback_data":"1gn"}]]}}"#;
+        let call = Call::parse("application/json", body);
+        assert_eq!((call.chat, call.message), (Some(42), Some(7)));
+        assert_eq!(call.keyboard.iter().flat_map(|k| k.callback_data()).collect::<Vec<_>>(), ["1gn"]);
+    }
+}
