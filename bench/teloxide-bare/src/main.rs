@@ -119,7 +119,13 @@ async fn main() {
     let env = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set"));
     let api = env("TELEGRAM_API_URL").parse().expect("TELEGRAM_API_URL is a URL");
     let bot = Bot::new(env("TELOXIDE_TOKEN")).set_api_url(api);
-    let db = PgPoolOptions::new().max_connections(10).connect(&env("DATABASE_URL")).await.expect("the database");
+    // as AISHA does: no ping before each acquire (sqlx still pings on every return to the pool)
+    let db = PgPoolOptions::new()
+        .max_connections(10)
+        .test_before_acquire(false)
+        .connect(&env("DATABASE_URL"))
+        .await
+        .expect("the database");
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_press));
