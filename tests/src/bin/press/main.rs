@@ -22,6 +22,8 @@
 //! runs each bot under callgrind for `--count-presses` presses (counters zeroed after a
 //! warm-up, dumped at the end) and skips phase 2.
 
+mod profile;
+
 use aisha_bot::callback::Cb;
 use aisha_tests::counting::{CountingProxy, Protocol};
 use aisha_tests::measure::{address, cpu_seconds, percentile};
@@ -374,52 +376,6 @@ fn print_runs(kind: &str, runs: &[(&str, Run)]) {
     }
 }
 
-/// `perf record` of the bot's process for one saturated run.
-async fn perf_run(bot: &Bot, o: &Options, dir: &std::path::Path) {
-    let out = dir.join(format!("{}.perf.data", bot.name.replace(' ', "-")));
-    bot.standin.start_run(Mode::Saturate);
-    tokio::time::sleep(Duration::from_secs_f64(o.warmup)).await;
-    let status = Command::new("perf")
-        .args(["record", "-e", "cpu-clock", "-F", "999", "-g", "-p", &bot.pid().to_string(), "-o"])
-        .arg(&out)
-        .args(["--", "sleep", &o.secs.to_string()])
-        .stdout(Stdio::null())
-        .status();
-    bot.standin.drain(Duration::from_secs(30)).await;
-    println!("{}: perf record {:?} → {}", bot.name, status.map(|s| s.success()), out.display());
-}
-
-/// Each bot under callgrind: a warm-up, counters zeroed, `--count-presses` presses, a dump.
-async fn callgrind(setup: &Setup, o: &Options, dir: &std::path::Path) {
-    std::fs::create_dir_all(dir).expect("the callgrind directory");
-    let valgrind = |name: &str| {
-        vec![
-            "valgrind".to_owned(),
-            "--tool=callgrind".to_owned(),
-            format!("--callgrind-out-file={}/{name}.%p.out", dir.display()),
-        ]
-    };
-    let script = dir.join("aisha-under-callgrind.sh");
-    let line = format!("#!/bin/sh\nexec {} {} \"$@\"\n", valgrind("aisha").join(" "), o.bin.display());
-    std::fs::write(&script, line).expect("the wrapper script");
-    let _ = Command::new("chmod").arg("+x").arg(&script).status();
-    let mut bots = vec![setup.start_aisha(&script, &setup.database_url, &setup.redis_url)];
-    if let Some(bare) = &o.bare {
-        bots.push(setup.start_bare(bare, &setup.database_url, &valgrind("teloxide-bare")));
-    }
-    for bot in bots {
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        presses(&bot, 200).await;
-        let pid = bot.pid().to_string();
-        let _ = Command::new("callgrind_control").args(["-z", &pid]).status();
-        let t = Instant::now();
-        presses(&bot, o.count_presses).await;
-        let _ = Command::new("callgrind_control").args(["-d", &pid]).status();
-        println!("{}: {} presses under callgrind in {:.1} s", bot.name, o.count_presses, t.elapsed().as_secs_f64());
-        bot.stop();
-    }
-}
-
 #[tokio::main]
 async fn main() {
     let o = Options::parse();
@@ -460,7 +416,7 @@ async fn main() {
     rows.iter().for_each(|r| println!("{r}"));
 
     if let Some(dir) = &o.callgrind {
-        callgrind(&setup, &o, dir).await;
+        profile::callgrind(&setup, &o, dir).await;
         return;
     }
     series(&setup, &o).await;
@@ -489,7 +445,7 @@ async fn series(setup: &Setup, o: &Options) {
     if let Some(dir) = &o.perf {
         std::fs::create_dir_all(dir).expect("the perf directory");
         for bot in &bots {
-            perf_run(bot, o, dir).await;
+            profile::perf_run(bot, o, dir).await;
         }
     }
     print_runs(&format!("saturated ({} chats, {} s after {} s warm-up)", o.chats, o.secs, o.warmup), &sat);
