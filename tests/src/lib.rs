@@ -9,8 +9,11 @@ pub mod app;
 pub mod backend;
 pub mod chat;
 pub mod counting;
+pub mod measure;
 pub mod proxy;
 pub mod redis_server;
+pub mod seed;
+pub mod standin;
 
 pub use app::{AppProcess, Emulators};
 pub use backend::Backend;

@@ -25,9 +25,9 @@ use aisha_domain::gallery::ImageKind;
 use aisha_sandbox::rng::Rng;
 use aisha_sandbox::telegram::{ChatEvent, ChatMessage, png};
 use aisha_tests::counting::{CountingProxy, Protocol};
+use aisha_tests::measure::{address, cpu_seconds, percentile};
 use aisha_tests::{AppProcess, Backend, Emulators};
 use std::collections::HashMap;
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -378,25 +378,6 @@ impl Sim {
 
 // ---- measurements ----------------------------------------------------------------------------
 
-/// utime + stime of a process, in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // fields after the ")" that closes the command name; utime and stime are fields 14 and 15
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / clock_ticks()
-}
-
-fn clock_ticks() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
 /// Busy and total jiffies of the whole machine.
 fn machine_ticks() -> (f64, f64) {
     let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
@@ -417,14 +398,6 @@ fn rss_mb(pid: u32) -> f64 {
     kb / 1024.0
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
@@ -433,40 +406,6 @@ fn latencies(done: &[Done]) -> Vec<Duration> {
     let mut l: Vec<Duration> = done.iter().filter_map(|d| d.latency).collect();
     l.sort();
     l
-}
-
-/// `host:port` of a `postgres://` or `redis://` URL, and the URL with another address.
-fn address(url: &str) -> (SocketAddr, Box<dyn Fn(SocketAddr) -> String + '_>) {
-    let (scheme, rest) = url.split_once("://").expect("a URL with a scheme");
-    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
-    let (userinfo, host) = authority.rsplit_once('@').map_or(("", authority), |(u, h)| (u, h));
-    let default = if scheme.starts_with("redis") { 6379 } else { 5432 };
-    let host_port = if host.contains(':') { host.to_owned() } else { format!("{host}:{default}") };
-    let addr = host_port.to_socket_addrs().ok().and_then(|mut a| a.next()).expect("the server's address resolves");
-    let rebuild = move |to: SocketAddr| {
-        let user = if userinfo.is_empty() { String::new() } else { format!("{userinfo}@") };
-        format!("{scheme}://{user}{to}/{path}")
-    };
-    (addr, Box::new(rebuild))
-}
-
-/// Seeds `per_user` images for every load user, newest first over the last 30 days, 10%
-/// favorites, all showing the same Telegram file id.
-async fn seed_images(url: &str, per_user: usize, file_id: &str) {
-    use sea_orm::ConnectionTrait;
-    let db = sea_orm::Database::connect(url).await.expect("the load database");
-    let sql = format!(
-        "INSERT INTO images (id, user_id, job_id, kind, model, prompt, aspect, avatar_id, avatar_name, \
-             bucket, object_key, format, bytes, width, height, favorite, telegram_file_id, created_at) \
-         SELECT gen_random_uuid(), u.id, NULL, 'imagen', 'imagen4/standard', 'a lighthouse at dawn, take ' || g.i, \
-             '1:1', NULL, NULL, 'load', 'images/load/' || u.telegram_id || '/' || g.i || '.png', 'png', 1234, \
-             1024, 1024, random() < 0.1, '{file_id}', \
-             date_trunc('milliseconds', now() - random() * interval '30 days') \
-         FROM users u CROSS JOIN generate_series(1, {per_user}) AS g(i) \
-         WHERE u.telegram_id >= {FIRST_USER}"
-    );
-    db.execute_unprepared(&sql).await.expect("the images are seeded");
-    db.execute_unprepared("VACUUM ANALYZE images").await.expect("vacuum");
 }
 
 struct Table(Vec<(String, String, String)>);
@@ -557,7 +496,7 @@ async fn main() {
     sim.everyone_says("/start", 64).await;
     println!("{} users registered in {:.1} s", o.users, t.elapsed().as_secs_f64());
     let t = Instant::now();
-    seed_images(&database_url, o.images, &file_id).await;
+    aisha_tests::seed::images(&database_url, o.images, &file_id, FIRST_USER).await;
     println!("{} images seeded in {:.1} s", o.users * o.images, t.elapsed().as_secs_f64());
     let t = Instant::now();
     sim.everyone_says("/gallery", 64).await;
