@@ -22,7 +22,13 @@ async fn find(db: &impl ConnectionTrait, owner: UserId, id: AvatarId) -> Result<
         .transpose()
 }
 
-async fn find_locked(tx: &DatabaseTransaction, owner: UserId, id: AvatarId) -> Result<Option<Avatar>, StoreError> {
+/// The user's avatar, locked until the transaction ends (its state changes with the
+/// transaction: a photo added, a training started or ended).
+pub(crate) async fn find_locked(
+    tx: &DatabaseTransaction,
+    owner: UserId,
+    id: AvatarId,
+) -> Result<Option<Avatar>, StoreError> {
     avatars::Entity::find_by_id(id.0)
         .filter(avatars::Column::UserId.eq(owner.0))
         .lock_exclusive()

@@ -10,12 +10,11 @@ mod outcomes;
 mod queue;
 
 use crate::convert;
-use crate::entity::{avatars, jobs};
+use crate::entity::jobs;
 use crate::error::SqlResult;
-use aisha_domain::avatar::Avatar;
 use aisha_domain::ports::StoreError;
-use aisha_domain::{Job, JobId, JobStatus, UserId};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use aisha_domain::{Job, JobId, JobStatus};
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 fn non_terminal() -> [jobs::Status; 3] {
     JobStatus::NON_TERMINAL.map(jobs::Status)
@@ -27,21 +26,6 @@ fn ended() -> Vec<jobs::Status> {
 
 async fn load(db: &impl ConnectionTrait, id: JobId) -> Result<Option<Job>, StoreError> {
     jobs::Entity::find_by_id(id.0).one(db).await.sql()?.map(convert::job).transpose()
-}
-
-async fn owned_avatar(
-    tx: &DatabaseTransaction,
-    owner: UserId,
-    id: aisha_domain::AvatarId,
-) -> Result<Option<Avatar>, StoreError> {
-    avatars::Entity::find_by_id(id.0)
-        .filter(avatars::Column::UserId.eq(owner.0))
-        .lock_exclusive()
-        .one(tx)
-        .await
-        .sql()?
-        .map(convert::avatar)
-        .transpose()
 }
 
 #[cfg(test)]

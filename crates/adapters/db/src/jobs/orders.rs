@@ -1,7 +1,8 @@
 //! `JobOrders`, the owner's side: a job created together with its charge (one transaction,
 //! replays answered with the job already recorded), and the owner's reads.
 
-use super::{load, non_terminal, owned_avatar};
+use super::{load, non_terminal};
+use crate::avatars::find_locked;
 use crate::entity::{avatars, balances, jobs};
 use crate::error::{SqlResult, TxFail};
 use crate::ledger::{self, Refused};
@@ -46,7 +47,7 @@ impl Db {
         job.deadline = truncate(job.deadline);
 
         if let Some(avatar) = new.spec.avatar() {
-            let Some(mut a) = owned_avatar(&tx, new.owner, avatar).await? else {
+            let Some(mut a) = find_locked(&tx, new.owner, avatar).await? else {
                 return Err(TxFail::Err(AvatarRefusal::NotFound.into()));
             };
             if let Err(refusal) = a.check_for(&new.spec, &limits.photos) {

@@ -2,7 +2,8 @@
 //! avatar a training finishes — each one transaction — and the record of outcomes told to
 //! the user.
 
-use super::{ended, load, owned_avatar};
+use super::{ended, load};
+use crate::avatars::find_locked;
 use crate::entity::{avatars, images, jobs};
 use crate::error::SqlResult;
 use crate::ledger;
@@ -104,7 +105,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<Option<Avatar>, StoreError> {
         let JobSpec::Training { avatar: avatar_id } = job.spec else { return Ok(None) };
-        let Some(mut a) = owned_avatar(tx, job.owner, avatar_id).await? else { return Ok(None) };
+        let Some(mut a) = find_locked(tx, job.owner, avatar_id).await? else { return Ok(None) };
         let end = match result {
             Ok(lora) => {
                 let owner_has_main = avatars::Entity::find()
