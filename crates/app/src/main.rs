@@ -49,7 +49,7 @@ async fn run(command: Command, settings: config::Settings, not_production: bool)
             let stars = match payments::cli_stars(&settings) {
                 Ok(r) => r,
                 Err(e) => {
-                    eprintln!("{e}");
+                    eprintln!("Telegram client: {}", serve::chain(&e));
                     return ExitCode::FAILURE;
                 }
             };

@@ -49,10 +49,10 @@ impl StarsApi for BotApiStars {
 
 /// The Bot API client the operators' commands reach Telegram through: the configured token at
 /// `telegram.api_url`, or `None` without a token.
-pub fn cli_stars(settings: &Settings) -> Result<Option<Arc<dyn StarsApi>>, String> {
+pub fn cli_stars(settings: &Settings) -> Result<Option<Arc<dyn StarsApi>>, aisha_telegram::ApiError> {
     let Some(token) = settings.telegram.token.clone() else { return Ok(None) };
     let config = aisha_telegram::TelegramConfig::with_base(token, &settings.telegram.api_url);
-    let telegram = aisha_telegram::Telegram::new(&config).map_err(|e| format!("Telegram client: {e}"))?;
+    let telegram = aisha_telegram::Telegram::new(&config)?;
     Ok(Some(Arc::new(BotApiStars(telegram))))
 }
 
