@@ -9,6 +9,7 @@
 
 use aisha_domain::avatar::Gender;
 use aisha_domain::gallery::ImageKind;
+use aisha_domain::services::gallery::Step;
 use aisha_domain::style::StyleKey;
 use aisha_domain::{AspectRatio, AvatarId, ImageId, JobId, Language, ModelKey, PhotoId};
 
@@ -17,6 +18,7 @@ use aisha_domain::{AspectRatio, AvatarId, ImageId, JobId, Language, ModelKey, Ph
 pub const VERSION: &str = "1";
 const V: &str = VERSION;
 
+mod step;
 mod wire;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,8 +70,12 @@ pub enum Cb {
     /// From the styles back to the description question.
     StylesBack,
     // gallery
+    /// ⬅️ on a card rendered before steps carried their card (moves from the session's place).
     Newer,
+    /// ➡️ on such a card.
     Older,
+    /// ⬅️ or ➡️ on a card: from that card, under the filter it shows.
+    Step(Step),
     Open(ImageId),
     Favorite(ImageId),
     Prompt(ImageId),
@@ -276,6 +282,37 @@ pub fn samples() -> Vec<Cb> {
     for d in DATES {
         all.push(Cb::FilterDate(d));
     }
+    all.extend(steps());
+    all
+}
+
+/// Steps both ways under every kind of filter, the longest (a range and an avatar) among them.
+fn steps() -> Vec<Cb> {
+    use aisha_domain::gallery::{DateFilter, DateRange, Filter};
+    use chrono::NaiveDate;
+    let card = ImageId(uuid::Uuid::from_u128(u128::MAX - 7));
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a date");
+    let range = DateRange::new(day(2025, 12, 31), day(2026, 12, 31)).expect("366 days");
+    let dates = [
+        None,
+        Some(DateFilter::Today),
+        Some(DateFilter::Yesterday),
+        Some(DateFilter::Last7Days),
+        Some(DateFilter::Last30Days),
+        Some(DateFilter::Range { range }),
+    ];
+    let mut all = Vec::new();
+    for (i, date) in dates.into_iter().enumerate() {
+        for kind in [None, Some(ImageKind::Text), Some(ImageKind::AvatarPhoto)] {
+            let avatar = (i % 2 == 1).then(|| AvatarId(uuid::Uuid::from_u128(u128::MAX)));
+            for (older, favorites_only) in [(true, false), (false, true)] {
+                let filter = Filter { kind, avatar, favorites_only, date };
+                all.push(Cb::Step(Step { from: card, older, filter }));
+            }
+        }
+    }
+    let filter = Filter { kind: None, avatar: Some(AvatarId(uuid::Uuid::nil())), favorites_only: true, date: dates[5] };
+    all.push(Cb::Step(Step { from: card, older: true, filter }));
     all
 }
 

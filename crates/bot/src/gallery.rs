@@ -3,6 +3,8 @@
 //! separate messages.
 
 use crate::bot::{Bot, Ctx, button};
+
+mod step;
 use crate::callback::{Cb, DatePick};
 use crate::dialogue::Dialogue;
 use crate::html::escape;
@@ -11,7 +13,7 @@ use crate::texts::{Texts, tr};
 use aisha_domain::ValidationError;
 use aisha_domain::gallery::{DateFilter, DateRange, Filter, ImageKind};
 use aisha_domain::ports::StoreError;
-use aisha_domain::services::gallery::{Card, Nav, View};
+use aisha_domain::services::gallery::{Card, Nav, Step, View};
 use aisha_domain::{Catalog, ImageId, Language, Timezone};
 
 /// Where the button that led here lives: edit a photo in place, or send a new one.
@@ -66,15 +68,17 @@ fn indicators(f: &Filter) -> String {
 pub(crate) fn card_keyboard(t: &Texts, card: &Card) -> Keyboard {
     let img = &card.image;
     let mut nav = Vec::new();
-    nav.push(button(
-        if card.position.has_newer() { "⬅️" } else { "·" },
-        if card.position.has_newer() { Cb::Newer } else { Cb::Noop },
-    ));
+    // a step carries this card and its filter, so pressing it needs no session read
+    let step = |older| Cb::Step(Step { from: img.id, older, filter: card.filter });
+    nav.push(match card.position.has_newer() {
+        true => button("⬅️", step(false)),
+        false => button("·", Cb::Noop),
+    });
     nav.push(button(if img.favorite { "⭐" } else { "☆" }, Cb::Favorite(img.id)));
-    nav.push(button(
-        if card.position.has_older() { "➡️" } else { "·" },
-        if card.position.has_older() { Cb::Older } else { Cb::Noop },
-    ));
+    nav.push(match card.position.has_older() {
+        true => button("➡️", step(true)),
+        false => button("·", Cb::Noop),
+    });
     vec![
         nav,
         vec![button(tr!(t, "btn-prompt"), Cb::Prompt(img.id)), button(tr!(t, "btn-original"), Cb::Original(img.id))],
@@ -299,6 +303,13 @@ impl Bot {
                 };
                 let view = g.show(&user, nav).await?;
                 self.present(cx, card_origin, view, false);
+            }
+            Cb::Step(step) => {
+                // steps are answered before routing (`step.rs`); this is the same step without
+                // an update to claim
+                if let Some(view) = g.step_settle(&user, step, None, None).await? {
+                    self.present(cx, card_origin, view, false);
+                }
             }
             Cb::Favorite(id) => {
                 let Some((now, view)) = g.toggle_favorite(&user, id).await? else {

@@ -905,6 +905,15 @@ impl aisha_domain::ports::SessionStore for DownSessions {
     async fn delete(&self, _: &aisha_domain::session::SessionKey) -> Result<(), aisha_domain::ports::StoreError> {
         Err(aisha_domain::ports::StoreError::Unavailable("sessions down".into()))
     }
+    async fn put_claimed(
+        &self,
+        _: &aisha_domain::coordination::UpdateClaim,
+        _: &aisha_domain::session::SessionKey,
+        _: String,
+        _: std::time::Duration,
+    ) -> Result<bool, aisha_domain::ports::StoreError> {
+        Err(aisha_domain::ports::StoreError::Unavailable("sessions down".into()))
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use crate::Stores;
 use crate::fixtures;
 use aisha_domain::gallery::{CardAt, Cursor, GalleryQuery, ImageKind, ImageRecord, Position};
-use aisha_domain::{AvatarId, UserId};
+use aisha_domain::{AvatarId, ImageId, User, UserId};
 use chrono::{DateTime, Duration, Utc};
 
 /// Walks the whole query both ways and checks every card and position against `expected`
@@ -35,6 +35,34 @@ async fn walk(s: Stores<'_>, owner: UserId, q: &GalleryQuery, expected: &[&Image
     } else {
         assert_eq!(s.gallery.card(owner, q, CardAt::Newest).await.unwrap(), None, "{what}: empty");
     }
+}
+
+/// Steps both ways from every card under `q` (the user read with each), and the steps that
+/// lead nowhere: past either end, from another user's image, for a Telegram id nobody has.
+async fn steps(s: Stores<'_>, owner: &User, q: &GalleryQuery, expected: &[&ImageRecord], what: &str) {
+    let tg = owner.profile.telegram_id;
+    let total = expected.len() as u64;
+    let at = |n: usize| Some(((*expected[n]).clone(), Position { index: n as u64 + 1, total }));
+    for n in 0..expected.len() {
+        let from = expected[n].id;
+        let (user, card) = s.gallery.step(tg, q, from, true).await.unwrap().expect("the user is found");
+        assert_eq!(user, *owner, "{what}: the step reads the user as stored");
+        let want = if n + 1 < expected.len() { at(n + 1) } else { None };
+        assert_eq!(card, want, "{what}: a step older from card {}", n + 1);
+        let (_, back) = s.gallery.step(tg, q, from, false).await.unwrap().unwrap();
+        assert_eq!(back, if n > 0 { at(n - 1) } else { None }, "{what}: a step newer from card {}", n + 1);
+    }
+}
+
+async fn steps_that_lead_nowhere(s: Stores<'_>, g: &Seeded) {
+    let (owner, q) = (&g.owner, GalleryQuery::default());
+    let theirs = g.theirs[2].id;
+    let (user, card) = s.gallery.step(owner.profile.telegram_id, &q, theirs, true).await.unwrap().unwrap();
+    assert_eq!((user.id, card), (owner.id, None), "another user's image is no place to step from");
+    let (_, card) = s.gallery.step(owner.profile.telegram_id, &q, ImageId(fixtures::id()), false).await.unwrap().unwrap();
+    assert_eq!(card, None, "nor is an image that does not exist");
+    let nobody = aisha_domain::TelegramUserId::new(i64::MAX - 11).unwrap();
+    assert_eq!(s.gallery.step(nobody, &q, g.first().id, true).await.unwrap(), None, "no such user");
 }
 
 fn ordered<'a>(all: &'a [ImageRecord], q: &GalleryQuery) -> Vec<&'a ImageRecord> {
@@ -69,6 +97,7 @@ pub async fn run(s: Stores<'_>, now: DateTime<Utc>) {
     let g = seed(s, now).await;
     order_under_every_filter(s, &g, now).await;
     exact_cards(s, &g).await;
+    steps_that_lead_nowhere(s, &g).await;
     owner_scoping(s, &g).await;
     job_images(s, &g, now).await;
     favorite_file_id_delete(s, &g, now).await;
@@ -142,6 +171,7 @@ async fn order_under_every_filter(s: Stores<'_>, g: &Seeded, now: DateTime<Utc>)
     ];
     for (what, q) in &queries {
         walk(s, owner.id, q, &ordered(ours, q), what).await;
+        steps(s, owner, q, &ordered(ours, q), what).await;
     }
     walk(s, g.other.id, &GalleryQuery::default(), &ordered(&g.theirs, &GalleryQuery::default()), "other owner").await;
 }

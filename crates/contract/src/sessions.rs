@@ -3,6 +3,7 @@
 
 use crate::Wait;
 use aisha_domain::UserId;
+use aisha_domain::coordination::UpdateClaim;
 use aisha_domain::ports::SessionStore;
 use aisha_domain::session::SessionKey;
 use std::time::Duration;
@@ -18,6 +19,38 @@ pub async fn run(store: &dyn SessionStore, wait: Wait, ttl: Duration) {
     kinds_and_users_are_separate(store, a, b).await;
     delete_is_idempotent(store, b).await;
     expiry(store, wait, ttl, UserId(Uuid::new_v4())).await;
+    written_once_per_claim(store, UserId(Uuid::new_v4())).await;
+}
+
+/// For a store that keeps update claims with its locks: a claim taken with a session write
+/// is the lock `Locks::acquire` takes for the same update, and the other way round.
+pub async fn claims_are_locks(store: &dyn SessionStore, locks: &dyn aisha_domain::coordination::Locks) {
+    let k = SessionKey::gallery(UserId(Uuid::new_v4()));
+    let update = i64::try_from(Uuid::new_v4().as_u128() >> 66).expect("62 bits");
+    let (one, two) = (UpdateClaim::of(update), UpdateClaim::of(update + 1));
+    assert!(store.put_claimed(&one, &k, "stepped".into(), Duration::from_secs(600)).await.unwrap());
+    let taken = locks.acquire(&one.name, UpdateClaim::HOLDER, UpdateClaim::TTL).await.unwrap();
+    assert!(!taken, "the intake sees a step's claim");
+    assert!(locks.acquire(&two.name, UpdateClaim::HOLDER, UpdateClaim::TTL).await.unwrap());
+    let written = store.put_claimed(&two, &k, "again".into(), Duration::from_secs(600)).await.unwrap();
+    assert!(!written, "a step sees the intake's claim");
+    assert_eq!(store.get(&k).await.unwrap().as_deref(), Some("stepped"));
+}
+
+/// A session write with an update's claim: written with the first claim only, and a second
+/// claim of the same update writes nothing even with another value.
+async fn written_once_per_claim(store: &dyn SessionStore, u: UserId) {
+    let k = SessionKey::gallery(u);
+    // update ids are unique per bot; a random one keeps runs on a shared server apart
+    let update = i64::try_from(Uuid::new_v4().as_u128() >> 66).expect("62 bits");
+    let claim = UpdateClaim::of(update);
+    assert!(store.put_claimed(&claim, &k, "first".into(), Duration::from_secs(600)).await.unwrap(), "first claim");
+    assert_eq!(store.get(&k).await.unwrap().as_deref(), Some("first"));
+    assert!(!store.put_claimed(&claim, &k, "again".into(), Duration::from_secs(600)).await.unwrap(), "claimed before");
+    assert_eq!(store.get(&k).await.unwrap().as_deref(), Some("first"), "a repeated delivery writes nothing");
+    let next = UpdateClaim::of(update + 1);
+    assert!(store.put_claimed(&next, &k, "next".into(), Duration::from_secs(600)).await.unwrap(), "another update");
+    assert_eq!(store.get(&k).await.unwrap().as_deref(), Some("next"));
 }
 
 async fn round_trip_and_overwrite(store: &dyn SessionStore, u: UserId) {

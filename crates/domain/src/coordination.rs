@@ -122,6 +122,29 @@ pub trait Locks: Send + Sync {
     async fn release(&self, name: &str, holder: &str) -> Result<bool, StoreError>;
 }
 
+/// An update's claim: the [`Locks`] lock whose first taker answers the update. Telegram
+/// delivers an update again when the process that fetched it died before confirming it
+/// (polling) or did not answer in time (webhook); the claim makes the second delivery a no-op.
+/// The intake takes it before handling most updates; a gallery step takes it together with
+/// its session write ([`crate::ports::SessionStore::put_claimed`]), in one store round trip.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdateClaim {
+    /// The lock's name, `update:<id>`.
+    pub name: String,
+}
+
+impl UpdateClaim {
+    /// The holder written into every update claim (nobody releases or extends one).
+    pub const HOLDER: &'static str = "handled";
+    /// How long a claim is kept: longer than any restart or Telegram's redelivery of an
+    /// unanswered webhook takes, short enough that the claims of a busy day do not pile up.
+    pub const TTL: Duration = Duration::from_secs(600);
+
+    pub fn of(update_id: i64) -> Self {
+        Self { name: format!("update:{update_id}") }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

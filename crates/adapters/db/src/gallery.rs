@@ -1,25 +1,46 @@
 //! `Gallery`: one card at a time, keyset over `(created_at, id)` newest first, under the
 //! user's filter. No OFFSET anywhere: the n-th card costs what the first does.
 
-use crate::entity::images;
+use crate::entity::{images, users};
 use crate::error::SqlResult;
 use crate::ledger::sum_as_bigint;
 use crate::{Db, convert};
 use aisha_domain::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageKind, ImageRecord, Position};
 use aisha_domain::ports::{Gallery, StoreError};
-use aisha_domain::{ImageId, JobId, UserId, truncate};
+use aisha_domain::{ImageId, JobId, TelegramUserId, User, UserId, truncate};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     Select,
 };
 
+/// Whose images: a user by id, or by Telegram id (a subquery, for a step's one statement).
+#[derive(Clone, Copy)]
+enum Owner {
+    Id(UserId),
+    Telegram(TelegramUserId),
+}
+
+impl Owner {
+    fn expr(self) -> Expr {
+        match self {
+            Owner::Id(id) => Expr::val(id.0),
+            Owner::Telegram(t) => Query::select()
+                .column(users::Column::Id)
+                .from(users::Entity)
+                .and_where(Expr::col(users::Column::TelegramId).eq(t.get()))
+                .to_owned()
+                .into(),
+        }
+    }
+}
+
 /// The owner's images matching `query`; the same predicate as `GalleryQuery::matches`.
-fn matching(owner: UserId, query: &GalleryQuery) -> Select<images::Entity> {
-    let mut select = images::Entity::find().filter(images::Column::UserId.eq(owner.0));
+fn matching(owner: Owner, query: &GalleryQuery) -> Select<images::Entity> {
+    let mut select = images::Entity::find().filter(Expr::col((images::Entity, images::Column::UserId)).eq(owner.expr()));
     if let Some(kind) = query.kind {
         select = select.filter(images::Column::Kind.eq(images::Kind(kind)));
     }
@@ -51,6 +72,10 @@ fn newest_first(select: Select<images::Entity>) -> Select<images::Entity> {
     select.order_by_desc(images::Column::CreatedAt).order_by_desc(images::Column::Id)
 }
 
+fn oldest_first(select: Select<images::Entity>) -> Select<images::Entity> {
+    select.order_by_asc(images::Column::CreatedAt).order_by_asc(images::Column::Id)
+}
+
 /// Whether [`Gallery::position`] counts each side in the index's order, newest first.
 ///
 /// When one index holds every column the filter tests (owner and time, plus at most one of type,
@@ -67,7 +92,7 @@ fn counted_in_index_order(query: &GalleryQuery) -> bool {
 /// `(SELECT COUNT(*) FROM (<the matching rows within bound>) side)`: one side of a position,
 /// a range of the filter's index (the row-value bound is an index condition, not a per-row
 /// expression). See `counted_in_index_order` for the ORDER BY.
-fn count_side(owner: UserId, query: &GalleryQuery, bound: Expr) -> Expr {
+fn count_side(owner: Owner, query: &GalleryQuery, bound: Expr) -> Expr {
     let rows = matching(owner, query).filter(bound).select_only().expr(Expr::cust("1"));
     let rows = if counted_in_index_order(query) { newest_first(rows) } else { rows };
     Query::select().expr(Expr::cust("COUNT(*)")).from_subquery(rows.into_query(), "side").to_owned().into()
@@ -78,18 +103,50 @@ fn count_if(cond: SimpleExpr) -> Expr {
 }
 
 /// The one card `at` points to, under `query` (limit it to one row).
-fn card_select(owner: UserId, query: &GalleryQuery, at_: CardAt) -> Select<images::Entity> {
+fn card_select(owner: Owner, query: &GalleryQuery, at_: CardAt) -> Select<images::Entity> {
     match at_ {
         CardAt::Newest => newest_first(matching(owner, query)),
         CardAt::Exact(c) => matching(owner, query)
             .filter(images::Column::Id.eq(c.id.0))
             .filter(images::Column::CreatedAt.eq(truncate(c.created_at))),
         CardAt::Older(c) => newest_first(matching(owner, query).filter(key().lt(at(&c)))),
-        CardAt::Newer(c) => matching(owner, query)
-            .filter(key().gt(at(&c)))
-            .order_by_asc(images::Column::CreatedAt)
-            .order_by_asc(images::Column::Id),
+        CardAt::Newer(c) => oldest_first(matching(owner, query).filter(key().gt(at(&c)))),
     }
+}
+
+/// The card one step from the owner's image `from` (its key read by a row subquery, so the
+/// comparison stays a range of the index): none when `from` is not the owner's.
+fn step_select(owner: Owner, query: &GalleryQuery, from: ImageId, older: bool) -> Select<images::Entity> {
+    let anchor: Expr = Query::select()
+        .columns([images::Column::CreatedAt, images::Column::Id])
+        .from(images::Entity)
+        .and_where(Expr::col(images::Column::Id).eq(from.0))
+        .and_where(Expr::col(images::Column::UserId).eq(owner.expr()))
+        .to_owned()
+        .into();
+    match older {
+        true => newest_first(matching(owner, query).filter(key().lt(anchor))),
+        false => oldest_first(matching(owner, query).filter(key().gt(anchor))),
+    }
+}
+
+/// `SELECT <card columns>, <its position's two counts> FROM (<card> LIMIT 1) c`, the counts
+/// bounded by the card's own key; `users` are joined in front of the card for a step.
+fn with_position(owner: Owner, query: &GalleryQuery, card: Select<images::Entity>) -> SelectStatement {
+    let card_key = Expr::tuple([Expr::col(("c", "created_at")), Expr::col(("c", "id"))]);
+    Query::select()
+        .column((Alias::new("c"), Asterisk))
+        .expr_as(count_side(owner, query, key().gte(card_key.clone())), "newer_or_equal")
+        .expr_as(count_side(owner, query, key().lt(card_key)), "older")
+        .to_owned()
+        .from_subquery(card.limit(1).into_query(), "c")
+        .to_owned()
+}
+
+fn position_of(row: &sea_orm::QueryResult) -> Result<Position, StoreError> {
+    let (newer_or_equal, older) =
+        (row.try_get::<i64>("", "newer_or_equal").sql()?, row.try_get::<i64>("", "older").sql()?);
+    Ok(Position { index: count(newer_or_equal), total: count(newer_or_equal) + count(older) })
 }
 
 #[derive(FromQueryResult)]
@@ -114,7 +171,7 @@ fn count(v: i64) -> u64 {
 #[async_trait]
 impl Gallery for Db {
     async fn card(&self, owner: UserId, query: &GalleryQuery, at_: CardAt) -> Result<Option<ImageRecord>, StoreError> {
-        card_select(owner, query, at_).limit(1).one(&self.conn).await.sql()?.map(convert::image).transpose()
+        card_select(Owner::Id(owner), query, at_).limit(1).one(&self.conn).await.sql()?.map(convert::image).transpose()
     }
 
     async fn position(&self, owner: UserId, query: &GalleryQuery, cursor: Cursor) -> Result<Position, StoreError> {
@@ -122,8 +179,8 @@ impl Gallery for Db {
         // is an index condition, not a per-row expression): every matching entry is read once and
         // the total is their sum. See `counted_in_index_order` for the ORDER BY.
         let stmt = Query::select()
-            .expr_as(count_side(owner, query, key().gte(at(&cursor))), "newer_or_equal")
-            .expr_as(count_side(owner, query, key().lt(at(&cursor))), "older")
+            .expr_as(count_side(Owner::Id(owner), query, key().gte(at(&cursor))), "newer_or_equal")
+            .expr_as(count_side(Owner::Id(owner), query, key().lt(at(&cursor))), "older")
             .to_owned();
         let row = PositionRow::find_by_statement(self.db_backend().build(&stmt)).one(&self.conn).await.sql()?;
         Ok(row.map_or(Position { index: 0, total: 0 }, |r| Position {
@@ -140,20 +197,43 @@ impl Gallery for Db {
     ) -> Result<Option<(ImageRecord, Position)>, StoreError> {
         // the card as a one-row subquery `c`, and the two counts of `position` bounded by the
         // card's own key: one statement, one round trip
-        let card_key = Expr::tuple([Expr::col(("c", "created_at")), Expr::col(("c", "id"))]);
-        let stmt = Query::select()
-            .column((sea_orm::sea_query::Alias::new("c"), sea_orm::sea_query::Asterisk))
-            .expr_as(count_side(owner, query, key().gte(card_key.clone())), "newer_or_equal")
-            .expr_as(count_side(owner, query, key().lt(card_key)), "older")
-            .from_subquery(card_select(owner, query, at_).limit(1).into_query(), "c")
-            .to_owned();
+        let owner = Owner::Id(owner);
+        let stmt = with_position(owner, query, card_select(owner, query, at_));
         let Some(row) = self.conn.query_one_raw(self.db_backend().build(&stmt)).await.sql()? else {
             return Ok(None);
         };
         let image = convert::image(images::Model::from_query_result(&row, "").sql()?)?;
-        let (newer_or_equal, older) =
-            (row.try_get::<i64>("", "newer_or_equal").sql()?, row.try_get::<i64>("", "older").sql()?);
-        Ok(Some((image, Position { index: count(newer_or_equal), total: count(newer_or_equal) + count(older) })))
+        Ok(Some((image, position_of(&row)?)))
+    }
+
+    async fn step(
+        &self,
+        telegram: TelegramUserId,
+        query: &GalleryQuery,
+        from: ImageId,
+        older: bool,
+    ) -> Result<Option<(User, Option<(ImageRecord, Position)>)>, StoreError> {
+        // `users u LEFT JOIN (<card with position>) ON TRUE`: the user's row whether or not a
+        // card lies that way, the user's columns as `u_*` beside the card's own
+        let owner = Owner::Telegram(telegram);
+        let card = with_position(owner, query, step_select(owner, query, from, older));
+        let mut stmt = Query::select();
+        for column in users::Column::iter() {
+            stmt.expr_as(Expr::col((Alias::new("u"), column)), Alias::new(format!("u_{}", column.as_str())));
+        }
+        stmt.column((Alias::new("c"), Asterisk))
+            .from_as(users::Entity, Alias::new("u"))
+            .join_subquery(JoinType::LeftJoin, card, Alias::new("c"), Expr::cust("1 = 1"))
+            .and_where(Expr::col((Alias::new("u"), users::Column::TelegramId)).eq(telegram.get()));
+        let Some(row) = self.conn.query_one_raw(self.db_backend().build(&stmt)).await.sql()? else {
+            return Ok(None);
+        };
+        let user = convert::user(users::Model::from_query_result(&row, "u_").sql()?)?;
+        if row.try_get::<Option<uuid::Uuid>>("", "id").sql()?.is_none() {
+            return Ok(Some((user, None)));
+        }
+        let image = convert::image(images::Model::from_query_result(&row, "").sql()?)?;
+        Ok(Some((user, Some((image, position_of(&row)?)))))
     }
 
     async fn toggle_favorite(&self, owner: UserId, id: ImageId) -> Result<Option<ImageRecord>, StoreError> {

@@ -48,6 +48,7 @@ mod sessions {
     async fn body(db: &Db) {
         let (store, wait) = on_a_manual_clock(db);
         aisha_contract::sessions::run(&store, wait, Duration::from_secs(60)).await;
+        aisha_contract::sessions::claims_are_locks(&store, &store).await;
         assert_eq!(store.purge_expired_sessions().await.unwrap(), 0, "reads already removed what expired");
     }
 

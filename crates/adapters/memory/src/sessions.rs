@@ -1,6 +1,7 @@
 //! `SessionStore` in memory, with TTLs measured on the injected clock.
 
 use aisha_domain::Clock;
+use aisha_domain::coordination::UpdateClaim;
 use aisha_domain::ports::{SessionStore, StoreError};
 use aisha_domain::session::SessionKey;
 use async_trait::async_trait;
@@ -11,11 +12,13 @@ use std::sync::{Arc, Mutex};
 pub struct MemorySessions {
     clock: Arc<dyn Clock>,
     values: Mutex<HashMap<SessionKey, (String, DateTime<Utc>)>>,
+    /// Update claims taken with a session write, until they expire.
+    claims: Mutex<HashMap<String, DateTime<Utc>>>,
 }
 
 impl MemorySessions {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        Self { clock, values: Mutex::new(HashMap::new()) }
+        Self { clock, values: Mutex::new(HashMap::new()), claims: Mutex::new(HashMap::new()) }
     }
 }
 
@@ -44,5 +47,27 @@ impl SessionStore for MemorySessions {
     async fn delete(&self, key: &SessionKey) -> Result<(), StoreError> {
         self.values.lock().expect("sessions lock").remove(key);
         Ok(())
+    }
+
+    async fn put_claimed(
+        &self,
+        claim: &UpdateClaim,
+        key: &SessionKey,
+        value: String,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let as_chrono = |d| chrono::Duration::from_std(d).map_err(|e| StoreError::internal_from("ttl", e));
+        let (claim_ttl, _) = (as_chrono(UpdateClaim::TTL)?, as_chrono(ttl)?);
+        let now = self.clock.now();
+        {
+            let mut claims = self.claims.lock().expect("claims lock");
+            claims.retain(|_, until| *until > now);
+            if claims.contains_key(&claim.name) {
+                return Ok(false);
+            }
+            claims.insert(claim.name.clone(), now + claim_ttl);
+        }
+        self.put(key, value, ttl).await?;
+        Ok(true)
     }
 }

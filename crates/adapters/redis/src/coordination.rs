@@ -14,7 +14,7 @@ fn micros(d: Duration) -> Result<i64, StoreError> {
 }
 
 /// Lock TTLs in milliseconds, at least 1 (Redis refuses 0).
-fn lock_millis(ttl: Duration) -> i64 {
+pub(crate) fn lock_millis(ttl: Duration) -> i64 {
     ttl_millis(ttl).max(1)
 }
 
@@ -23,7 +23,7 @@ impl RateLimiter for RedisStore {
     async fn try_acquire(&self, key: &str, rate: Rate) -> Result<Decision, StoreError> {
         let k = self.key("rl", &key);
         let args = vec![Value::from(micros(rate.interval())?), Value::from(i64::from(rate.burst()))];
-        let reply: Vec<i64> = self.run("rate limit", self.scripts.rate_limit.call(&self.client, k, args)).await?;
+        let reply: Vec<i64> = self.run("rate limit", self.scripts.rate_limit.call(&self.client, vec![k], args)).await?;
         match reply.as_slice() {
             [1, _] => Ok(Decision::Allowed),
             [0, retry_us] => Ok(Decision::Limited {
@@ -46,14 +46,14 @@ impl Locks for RedisStore {
     async fn extend(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
         let k = self.key("lock", &name);
         let args = vec![Value::from(holder.to_owned()), Value::from(lock_millis(ttl))];
-        let done: i64 = self.run("lock extend", self.scripts.extend.call(&self.client, k, args)).await?;
+        let done: i64 = self.run("lock extend", self.scripts.extend.call(&self.client, vec![k], args)).await?;
         Ok(done == 1)
     }
 
     async fn release(&self, name: &str, holder: &str) -> Result<bool, StoreError> {
         let k = self.key("lock", &name);
         let args = vec![Value::from(holder.to_owned())];
-        let done: i64 = self.run("lock release", self.scripts.release.call(&self.client, k, args)).await?;
+        let done: i64 = self.run("lock release", self.scripts.release.call(&self.client, vec![k], args)).await?;
         Ok(done == 1)
     }
 }

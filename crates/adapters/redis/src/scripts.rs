@@ -45,6 +45,18 @@ end
 return 0
 ";
 
+/// KEYS[1]: an update's claim (a lock key), KEYS[2]: a session key. ARGV[1]: the claim's
+/// holder, ARGV[2]: its TTL in milliseconds, ARGV[3]: the session value, ARGV[4]: its TTL in
+/// milliseconds. Takes the claim as `Locks::acquire` does (`SET NX PX`) and writes the
+/// session only if the claim was free. Returns 1 (claimed and written) or 0 (nothing done).
+pub(crate) const PUT_CLAIMED: &str = r"
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
+  return 1
+end
+return 0
+";
+
 /// A script with the SHA1 the server gave it.
 #[derive(Clone, Debug)]
 pub(crate) struct Script {
@@ -58,12 +70,12 @@ impl Script {
         Ok(Self { body, sha })
     }
 
-    pub(crate) async fn call<R: FromValue>(&self, client: &Client, key: String, args: Vec<Value>) -> Result<R, Error> {
-        match client.evalsha(self.sha.as_str(), key.clone(), args.clone()).await {
+    pub(crate) async fn call<R: FromValue>(&self, client: &Client, keys: Vec<String>, args: Vec<Value>) -> Result<R, Error> {
+        match client.evalsha(self.sha.as_str(), keys.clone(), args.clone()).await {
             Err(e) if e.details().starts_with("NOSCRIPT") => {
                 tracing::info!("redis lost its script cache (restarted?); loading the script again");
                 let _: String = client.script_load(self.body).await?;
-                client.evalsha(self.sha.as_str(), key, args).await
+                client.evalsha(self.sha.as_str(), keys, args).await
             }
             other => other,
         }
@@ -76,6 +88,7 @@ pub(crate) struct Scripts {
     pub(crate) rate_limit: Script,
     pub(crate) extend: Script,
     pub(crate) release: Script,
+    pub(crate) put_claimed: Script,
 }
 
 impl Scripts {
@@ -84,6 +97,7 @@ impl Scripts {
             rate_limit: Script::load(client, RATE_LIMIT).await?,
             extend: Script::load(client, EXTEND).await?,
             release: Script::load(client, RELEASE).await?,
+            put_claimed: Script::load(client, PUT_CLAIMED).await?,
         })
     }
 }

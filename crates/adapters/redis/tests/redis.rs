@@ -76,6 +76,7 @@ async fn sessions_contract() {
     let Some(url) = test_url("sessions_contract") else { return };
     let store = connect_for_test(&url, &test_prefix()).await;
     aisha_contract::sessions::run(&store, real_wait(), Duration::from_secs(2)).await;
+    aisha_contract::sessions::claims_are_locks(&store, &store).await;
     store.close().await;
 }
 

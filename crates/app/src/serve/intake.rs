@@ -3,6 +3,7 @@
 
 use super::*;
 use aisha_bot::io::Update;
+use aisha_domain::coordination::UpdateClaim;
 use aisha_telegram::{Dispatcher, DispatcherConfig};
 use futures::future::BoxFuture;
 
@@ -70,10 +71,6 @@ pub(super) async fn lead_polling<F, Fut, S, SFut>(
     let _ = locks.release("telegram-poller", &holder).await;
 }
 
-/// How long an update's claim is kept: longer than any restart or Telegram's redelivery of an
-/// unanswered webhook takes, short enough that the claims of a busy day do not pile up.
-const UPDATE_CLAIM_TTL: Duration = Duration::from_secs(600);
-
 /// Whether this update is handled here for the first time. Telegram delivers an update again
 /// when the process that fetched it died before confirming it (polling), or did not answer in
 /// time (webhook); the claim makes the second delivery a no-op, so a user never sees an
@@ -83,7 +80,8 @@ async fn first_delivery(claims: &dyn aisha_domain::coordination::Locks, update: 
     if matches!(update.event, aisha_bot::io::Event::Payment { .. }) {
         return true;
     }
-    match claims.acquire(&format!("update:{}", update.id), "handled", UPDATE_CLAIM_TTL).await {
+    let claim = UpdateClaim::of(update.id);
+    match claims.acquire(&claim.name, UpdateClaim::HOLDER, UpdateClaim::TTL).await {
         Ok(first) => first,
         Err(e) => {
             // better to risk a repeated answer than to drop what the user did
@@ -207,7 +205,8 @@ async fn handle(
     claims: &dyn aisha_domain::coordination::Locks,
     update: aisha_bot::io::Update,
 ) -> Vec<Outgoing> {
-    if !first_delivery(claims, &update).await {
+    // a gallery step claims its update itself, with its session write (one round trip)
+    if !bot.claims_itself(&update) && !first_delivery(claims, &update).await {
         tracing::info!(update_id = update.id, "update delivered again; already handled");
         crate::metrics::update_repeated();
         return Vec::new();

@@ -37,6 +37,7 @@ fn gallery_navigation(cb: Cb) -> bool {
         Cb::GalleryReset
             | Cb::Newer
             | Cb::Older
+            | Cb::Step(_)
             | Cb::Open(_)
             | Cb::Favorite(_)
             | Cb::Prompt(_)
@@ -75,7 +76,11 @@ impl Bot {
             _ => None,
         };
         let chat = update.event.chat();
-        match self.handle_inner(update).await {
+        let handled = match Self::step_pressed(&update) {
+            Some(step) => self.step(update, step).await,
+            None => self.handle_inner(update).await,
+        };
+        match handled {
             Ok(out) => out,
             Err(e) => {
                 tracing::error!(error = %e, "update failed");
@@ -101,14 +106,23 @@ impl Bot {
         }
     }
 
-    async fn handle_inner(&self, update: Update) -> Result<Vec<Outgoing>, StoreError> {
-        let registered = self.accounts.register(update.from.clone()).await?;
-        let mut user = registered.user;
-        if user.blocked {
-            // they wrote to us, so Telegram delivers to them again
-            self.users.set_blocked(user.id, false).await?;
-            user.blocked = false;
+    /// The user as registered now (created, or their profile brought up to date), unblocked:
+    /// they wrote to us, so Telegram delivers to them again.
+    pub(crate) async fn registered(
+        &self,
+        profile: aisha_domain::user::Profile,
+    ) -> Result<aisha_domain::services::accounts::Registered, StoreError> {
+        let mut registered = self.accounts.register(profile).await?;
+        if registered.user.blocked {
+            self.users.set_blocked(registered.user.id, false).await?;
+            registered.user.blocked = false;
         }
+        Ok(registered)
+    }
+
+    async fn handle_inner(&self, update: Update) -> Result<Vec<Outgoing>, StoreError> {
+        let registered = self.registered(update.from.clone()).await?;
+        let user = registered.user;
         let chat = update.event.chat().unwrap_or(ChatId(user.profile.telegram_id.get()));
         let t = texts(user.settings.language);
         let mut cx = Ctx { user, chat, t, out: Vec::new() };
@@ -293,6 +307,7 @@ impl Bot {
             | Cb::GalleryReset
             | Cb::Newer
             | Cb::Older
+            | Cb::Step(_)
             | Cb::Open(_)
             | Cb::Favorite(_)
             | Cb::Prompt(_)

@@ -192,6 +192,7 @@ fn encode_gallery(cb: Cb) -> Option<String> {
     Some(match cb {
         Cb::Newer => "gp".to_owned(),
         Cb::Older => "gn".to_owned(),
+        Cb::Step(s) => format!("{}:{}", if s.older { "gn" } else { "gp" }, super::step::encode(&s)?),
         Cb::Open(i) => format!("go:{}", hex(i.0)),
         Cb::Favorite(i) => format!("gf:{}", hex(i.0)),
         Cb::Prompt(i) => format!("gt:{}", hex(i.0)),
@@ -223,6 +224,8 @@ fn decode_gallery(tag: &str, arg: Option<&str>) -> Option<Cb> {
     Some(match (tag, arg) {
         ("gp", None) => Cb::Newer,
         ("gn", None) => Cb::Older,
+        ("gp", Some(a)) => Cb::Step(super::step::decode(a, false)?),
+        ("gn", Some(a)) => Cb::Step(super::step::decode(a, true)?),
         ("go", Some(_)) => Cb::Open(image(arg)?),
         ("gf", Some(_)) => Cb::Favorite(image(arg)?),
         ("gt", Some(_)) => Cb::Prompt(image(arg)?),

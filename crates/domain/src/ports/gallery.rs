@@ -1,7 +1,7 @@
 //! Gallery.
 
 use crate::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageRecord, Position};
-use crate::{ImageId, JobId, UserId};
+use crate::{ImageId, JobId, TelegramUserId, User, UserId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -25,6 +25,17 @@ pub trait Gallery: Send + Sync {
         let position = self.position(owner, query, card.cursor()).await?;
         Ok(Some((card, position)))
     }
+    /// The user with this Telegram id and, under `query`, the card one step from `from`
+    /// (older or newer) with its position: a gallery step's one read, one round trip in a
+    /// store that can. `None`: no such user. The card is `None` when `from` is not the user's
+    /// (or gone) or nothing lies that way.
+    async fn step(
+        &self,
+        telegram: TelegramUserId,
+        query: &GalleryQuery,
+        from: ImageId,
+        older: bool,
+    ) -> Result<Option<(User, Option<(ImageRecord, Position)>)>, StoreError>;
     async fn get(&self, owner: UserId, id: ImageId) -> Result<Option<ImageRecord>, StoreError>;
     /// The images a job produced (still in the gallery), in the order they were stored.
     async fn of_job(&self, owner: UserId, job: JobId) -> Result<Vec<ImageRecord>, StoreError>;

@@ -2,12 +2,15 @@
 //! keeps the user's place through new images, favorites and deletions.
 
 use super::Env;
-use crate::gallery::{CardAt, Filter, GalleryCounts, GallerySession, ImageRecord, Position, start_of_month};
+use crate::gallery::{CardAt, Cursor, Filter, GalleryCounts, GallerySession, ImageRecord, Position, start_of_month};
 use crate::ports::{Gallery, ImageStore, Ledger, SessionStore, StoreError};
 use crate::session::{self, SessionKey};
 use crate::{Coins, ImageId, User};
 use std::sync::Arc;
 use std::time::Duration;
+
+mod step;
+pub use step::{Step, StepRead};
 
 pub struct GalleryService {
     pub gallery: Arc<dyn Gallery>,
@@ -102,23 +105,39 @@ impl GalleryService {
     /// Moves within the current filter and remembers where the user is.
     pub async fn show(&self, user: &User, nav: Nav) -> Result<View, StoreError> {
         let mut s = self.session(user).await?;
-        let q = s.filter.resolve(self.env.now(), user.settings.timezone);
-        let owner = user.id;
-        let cursor = s.cursor;
-        let at = |at: CardAt| self.gallery.card_with_position(owner, &q, at);
-        let mut found = match (nav, cursor) {
-            (Nav::To(id), _) => match self.gallery.get(owner, id).await? {
+        let found = match nav {
+            Nav::To(id) => match self.gallery.get(user.id, id).await? {
                 Some(img) => {
+                    let q = s.filter.resolve(self.env.now(), user.settings.timezone);
                     if !q.matches(&img) {
                         // the image is outside the filter: show it unfiltered rather than hide it
                         s.filter = Filter::default();
                     }
                     let q = s.filter.resolve(self.env.now(), user.settings.timezone);
-                    let position = self.gallery.position(owner, &q, img.cursor()).await?;
+                    let position = self.gallery.position(user.id, &q, img.cursor()).await?;
                     Some((img, position))
                 }
-                None => None,
+                None => self.locate(user, &s.filter, s.cursor, Nav::Current).await?,
             },
+            nav => self.locate(user, &s.filter, s.cursor, nav).await?,
+        };
+        let (view, session) = Self::viewed(s.filter, found);
+        self.save(user, &session).await?;
+        Ok(view)
+    }
+
+    /// The card `nav` leads to from `cursor` under `filter`: the remembered card's neighbour
+    /// when it is gone (deleted, or filtered out), the newest when there is nothing near.
+    async fn locate(
+        &self,
+        user: &User,
+        filter: &Filter,
+        cursor: Option<Cursor>,
+        nav: Nav,
+    ) -> Result<Option<(ImageRecord, Position)>, StoreError> {
+        let q = filter.resolve(self.env.now(), user.settings.timezone);
+        let at = |at: CardAt| self.gallery.card_with_position(user.id, &q, at);
+        let mut found = match (nav, cursor) {
             (Nav::Older, Some(c)) => match at(CardAt::Older(c)).await? {
                 None => at(CardAt::Exact(c)).await?,
                 some => some,
@@ -127,14 +146,13 @@ impl GalleryService {
                 None => at(CardAt::Exact(c)).await?,
                 some => some,
             },
-            (Nav::Current, Some(c)) => at(CardAt::Exact(c)).await?,
-            (Nav::Newest | Nav::Current | Nav::Older | Nav::Newer, _) => None,
+            (Nav::Current | Nav::To(_), Some(c)) => at(CardAt::Exact(c)).await?,
+            (Nav::Newest | Nav::Current | Nav::Older | Nav::Newer | Nav::To(_), _) => None,
         };
         if found.is_none()
             && let Some(c) = cursor
             && nav != Nav::Newest
         {
-            // the remembered card is gone (deleted, or filtered out): its neighbour takes its place
             found = match at(CardAt::Older(c)).await? {
                 None => at(CardAt::Newer(c)).await?,
                 some => some,
@@ -143,14 +161,18 @@ impl GalleryService {
         if found.is_none() {
             found = at(CardAt::Newest).await?;
         }
-        let Some((image, position)) = found else {
-            s.cursor = None;
-            self.save(user, &s).await?;
-            return Ok(View::Empty { filter: s.filter });
-        };
-        s.cursor = Some(image.cursor());
-        self.save(user, &s).await?;
-        Ok(View::Card(Box::new(Card { image, position, filter: s.filter })))
+        Ok(found)
+    }
+
+    /// What the user sees and the session that remembers it.
+    fn viewed(filter: Filter, found: Option<(ImageRecord, Position)>) -> (View, GallerySession) {
+        match found {
+            Some((image, position)) => {
+                let session = GallerySession { filter, cursor: Some(image.cursor()) };
+                (View::Card(Box::new(Card { image, position, filter })), session)
+            }
+            None => (View::Empty { filter }, GallerySession { filter, cursor: None }),
+        }
     }
 
     /// One page of the grid under the current filter (the session's position is left as it

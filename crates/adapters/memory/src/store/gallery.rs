@@ -2,8 +2,8 @@
 
 use super::MemoryStore;
 use aisha_domain::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageKind, ImageRecord, Position};
-use aisha_domain::ports::{Gallery, StoreError};
-use aisha_domain::{ImageId, JobId, UserId};
+use aisha_domain::ports::{Gallery, StoreError, Users};
+use aisha_domain::{ImageId, JobId, TelegramUserId, User, UserId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -33,6 +33,20 @@ impl Gallery for MemoryStore {
             }
         }
         Ok(Position { index, total })
+    }
+
+    async fn step(
+        &self,
+        telegram: TelegramUserId,
+        query: &GalleryQuery,
+        from: ImageId,
+        older: bool,
+    ) -> Result<Option<(User, Option<(ImageRecord, Position)>)>, StoreError> {
+        let Some(user) = Users::by_telegram(self, telegram).await? else { return Ok(None) };
+        let Some(from) = Gallery::get(self, user.id, from).await? else { return Ok(Some((user, None))) };
+        let at = if older { CardAt::Older(from.cursor()) } else { CardAt::Newer(from.cursor()) };
+        let card = self.card_with_position(user.id, query, at).await?;
+        Ok(Some((user, card)))
     }
 
     async fn get(&self, owner: UserId, id: ImageId) -> Result<Option<ImageRecord>, StoreError> {
