@@ -59,7 +59,8 @@ async fn steps_that_lead_nowhere(s: Stores<'_>, g: &Seeded) {
     let theirs = g.theirs[2].id;
     let (user, card) = s.gallery.step(owner.profile.telegram_id, &q, theirs, true).await.unwrap().unwrap();
     assert_eq!((user.id, card), (owner.id, None), "another user's image is no place to step from");
-    let (_, card) = s.gallery.step(owner.profile.telegram_id, &q, ImageId(fixtures::id()), false).await.unwrap().unwrap();
+    let (_, card) =
+        s.gallery.step(owner.profile.telegram_id, &q, ImageId(fixtures::id()), false).await.unwrap().unwrap();
     assert_eq!(card, None, "nor is an image that does not exist");
     let nobody = aisha_domain::TelegramUserId::new(i64::MAX - 11).unwrap();
     assert_eq!(s.gallery.step(nobody, &q, g.first().id, true).await.unwrap(), None, "no such user");

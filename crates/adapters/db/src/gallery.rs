@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
 };
 
 /// Whose images: a user by id, or by Telegram id (a subquery, for a step's one statement).
@@ -40,7 +40,8 @@ impl Owner {
 
 /// The owner's images matching `query`; the same predicate as `GalleryQuery::matches`.
 fn matching(owner: Owner, query: &GalleryQuery) -> Select<images::Entity> {
-    let mut select = images::Entity::find().filter(Expr::col((images::Entity, images::Column::UserId)).eq(owner.expr()));
+    let mut select =
+        images::Entity::find().filter(Expr::col((images::Entity, images::Column::UserId)).eq(owner.expr()));
     if let Some(kind) = query.kind {
         select = select.filter(images::Column::Kind.eq(images::Kind(kind)));
     }

@@ -4,13 +4,13 @@
 use crate::Db;
 use crate::entity::sessions;
 use crate::error::SqlResult;
+use aisha_domain::coordination::UpdateClaim;
 use aisha_domain::ports::{SessionStore, StoreError};
 use aisha_domain::session::SessionKey;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use aisha_domain::coordination::UpdateClaim;
-use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, TransactionTrait};
 
 pub(crate) async fn purge_expired(db: &Db) -> Result<u64, StoreError> {
@@ -70,7 +70,8 @@ impl SessionStore for Db {
         }
         // SQLite (in process): the same two writes in one transaction
         let txn = self.conn.begin().await.sql()?;
-        let taken = take_lock(&claim.name, UpdateClaim::HOLDER, now, claim_ttl).exec_without_returning(&txn).await.sql()?;
+        let taken =
+            take_lock(&claim.name, UpdateClaim::HOLDER, now, claim_ttl).exec_without_returning(&txn).await.sql()?;
         if taken == 1 {
             put_value(key, value, now + ttl).exec_without_returning(&txn).await.sql()?;
         }
@@ -90,7 +91,8 @@ impl SessionStore for Db {
 #[async_trait]
 impl aisha_domain::coordination::Locks for Db {
     async fn acquire(&self, name: &str, holder: &str, ttl: std::time::Duration) -> Result<bool, StoreError> {
-        let taken = take_lock(name, holder, self.now(), chrono_ttl(ttl)?).exec_without_returning(&self.conn).await.sql()?;
+        let taken =
+            take_lock(name, holder, self.now(), chrono_ttl(ttl)?).exec_without_returning(&self.conn).await.sql()?;
         Ok(taken == 1)
     }
 
@@ -157,7 +159,8 @@ fn take_lock(
 ) -> sea_orm::Insert<sessions::ActiveModel> {
     use sea_orm::ExprTrait;
     use sea_orm::sea_query::Expr;
-    let row = sessions::ActiveModel { key: Set(lock_key(name)), value: Set(holder.to_owned()), expires_at: Set(now + ttl) };
+    let row =
+        sessions::ActiveModel { key: Set(lock_key(name)), value: Set(holder.to_owned()), expires_at: Set(now + ttl) };
     sessions::Entity::insert(row).on_conflict(
         OnConflict::column(sessions::Column::Key)
             .update_columns([sessions::Column::Value, sessions::Column::ExpiresAt])

@@ -70,7 +70,12 @@ impl Script {
         Ok(Self { body, sha })
     }
 
-    pub(crate) async fn call<R: FromValue>(&self, client: &Client, keys: Vec<String>, args: Vec<Value>) -> Result<R, Error> {
+    pub(crate) async fn call<R: FromValue>(
+        &self,
+        client: &Client,
+        keys: Vec<String>,
+        args: Vec<Value>,
+    ) -> Result<R, Error> {
         match client.evalsha(self.sha.as_str(), keys.clone(), args.clone()).await {
             Err(e) if e.details().starts_with("NOSCRIPT") => {
                 tracing::info!("redis lost its script cache (restarted?); loading the script again");

@@ -1,12 +1,12 @@
 //! `SessionStore`: one string key per session, `{prefix}:session:{kind}:{user}`, written with
 //! the TTL the caller gives (Redis expires it; reads do not touch it).
 
+use crate::coordination::lock_millis;
 use crate::{RedisStore, ttl_millis};
+use aisha_domain::coordination::UpdateClaim;
 use aisha_domain::ports::{SessionStore, StoreError};
 use aisha_domain::session::SessionKey;
 use async_trait::async_trait;
-use crate::coordination::lock_millis;
-use aisha_domain::coordination::UpdateClaim;
 use fred::prelude::{Expiration, KeysInterface, Value};
 use std::time::Duration;
 
@@ -54,7 +54,8 @@ impl SessionStore for RedisStore {
             // a session that would expire at once still takes the claim (Redis refuses PX 0)
             Value::from(lock_millis(ttl)),
         ];
-        let done: i64 = self.run("session put claimed", self.scripts.put_claimed.call(&self.client, keys, args)).await?;
+        let done: i64 =
+            self.run("session put claimed", self.scripts.put_claimed.call(&self.client, keys, args)).await?;
         Ok(done == 1)
     }
 }

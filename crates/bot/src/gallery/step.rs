@@ -49,4 +49,3 @@ impl Bot {
         Ok(cx.out)
     }
 }
-

@@ -140,8 +140,8 @@ fn choose(want: Action, buttons: &[String], rng: &mut Rng) -> Option<(Action, St
         return pick(Action::Filter, find(&|cb| *cb == choice));
     }
     if on_card {
-        let older = || pick(Action::Older, find(&|cb| *cb == Cb::Older));
-        let newer = || pick(Action::Newer, find(&|cb| *cb == Cb::Newer));
+        let older = || pick(Action::Older, find(&|cb| matches!(cb, Cb::Step(s) if s.older)));
+        let newer = || pick(Action::Newer, find(&|cb| matches!(cb, Cb::Step(s) if !s.older)));
         let favorite = || pick(Action::Favorite, find(&|cb| matches!(cb, Cb::Favorite(_))));
         let got = match want {
             Action::Older => older().or_else(newer),

@@ -105,8 +105,8 @@ fn usage(problem: &str) -> ! {
 /// AISHA's "older"/"newer" gallery buttons, by its own decoder.
 fn aisha_buttons() -> Buttons {
     Arc::new(|data| match Cb::decode(data) {
-        Some(Cb::Older) => Some(Dir::Older),
-        Some(Cb::Newer) => Some(Dir::Newer),
+        Some(Cb::Step(s)) if s.older => Some(Dir::Older),
+        Some(Cb::Step(_)) => Some(Dir::Newer),
         _ => None,
     })
 }

@@ -15,8 +15,8 @@ use super::{GalleryService, View};
 use crate::coordination::UpdateClaim;
 use crate::gallery::{Filter, ImageRecord, Position};
 use crate::ports::StoreError;
-use crate::session::{self, SessionKey};
 use crate::services::gallery::Nav;
+use crate::session::{self, SessionKey};
 use crate::{ImageId, TelegramUserId, Timezone, User};
 
 /// A step pressed on a card.
