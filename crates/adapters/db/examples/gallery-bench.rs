@@ -97,6 +97,40 @@ async fn run(url: &str, images: i64) -> Result<(), String> {
         }
     }
 
+    // a whole gallery step as a press sends it: the user by Telegram id, the next card and its
+    // position, in one statement (`Gallery::step`)
+    let telegram = Users::get(&db, owner).await.map_err(|e| e.to_string())?.ok_or("no owner")?.profile.telegram_id;
+    println!();
+    println!("| filter | step from | of | step older median | p99 | step newer median | p99 |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (label, q, sql) in &filters {
+        let total = db.position(owner, q, far_future()).await.map_err(|e| e.to_string())?.total;
+        if total < 20 {
+            continue;
+        }
+        let deep = if total >= 100_000 { 90_000 } else { total * 9 / 10 };
+        for at in [10, deep] {
+            let from = nth(&raw, owner, sql, at).await?.id;
+            let (mut older, mut newer) = (Vec::with_capacity(RUNS), Vec::with_capacity(RUNS));
+            for _ in 0..RUNS {
+                for (older_way, times) in [(true, &mut older), (false, &mut newer)] {
+                    let t = Instant::now();
+                    let (_, card) =
+                        db.step(telegram, q, from, older_way).await.map_err(|e| e.to_string())?.ok_or("no user")?;
+                    times.push(t.elapsed().as_secs_f64());
+                    card.ok_or("a step that found no card")?;
+                }
+            }
+            println!(
+                "| {label} | {at} | {total} | {} | {} | {} | {} |",
+                ms(median(&older)),
+                ms(p99(&older)),
+                ms(median(&newer)),
+                ms(p99(&newer))
+            );
+        }
+    }
+
     println!();
     println!("| filter | position + total, median | p99 |");
     println!("|---|---:|---:|");

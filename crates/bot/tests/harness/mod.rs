@@ -162,6 +162,11 @@ impl Harness {
         block(self.bot.handle(Update { id, from: Self::profile(tg, lang), event }))
     }
 
+    /// An update as Telegram delivers it, with its own id (deliver it twice to see a repeat).
+    pub fn deliver(&self, update: Update) -> Vec<Outgoing> {
+        block(self.bot.handle(update))
+    }
+
     /// A command as the transport parses it: `name` may carry arguments after a space
     /// (`"gallery grid"`).
     pub fn command(&self, tg: i64, lang: &str, name: &str) -> Vec<Outgoing> {
