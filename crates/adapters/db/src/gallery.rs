@@ -49,7 +49,8 @@ fn matching(owner: Owner, query: &GalleryQuery) -> Select<images::Entity> {
         select = select.filter(images::Column::AvatarId.eq(avatar.0));
     }
     if query.favorites_only {
-        select = select.filter(images::Column::Favorite.eq(true));
+        // a literal, not a parameter: a generic plan can then use the favorites' partial index
+        select = select.filter(Expr::col((images::Entity, images::Column::Favorite)).eq(Expr::cust("TRUE")));
     }
     if let Some(from) = query.from {
         select = select.filter(images::Column::CreatedAt.gte(truncate(from)));
@@ -144,6 +145,22 @@ fn with_position(owner: Owner, query: &GalleryQuery, card: Select<images::Entity
         .to_owned()
 }
 
+/// `users u LEFT JOIN (<card with position>) ON TRUE`: the user's row whether or not a card
+/// lies that way, the user's columns as `u_*` beside the card's own.
+fn step_statement(telegram: TelegramUserId, query: &GalleryQuery, from: ImageId, older: bool) -> SelectStatement {
+    let owner = Owner::Telegram(telegram);
+    let card = with_position(owner, query, step_select(owner, query, from, older));
+    let mut stmt = Query::select();
+    for column in users::Column::iter() {
+        stmt.expr_as(Expr::col((Alias::new("u"), column)), Alias::new(format!("u_{}", column.as_str())));
+    }
+    stmt.column((Alias::new("c"), Asterisk))
+        .from_as(users::Entity, Alias::new("u"))
+        .join_subquery(JoinType::LeftJoin, card, Alias::new("c"), Expr::cust("1 = 1"))
+        .and_where(Expr::col((Alias::new("u"), users::Column::TelegramId)).eq(telegram.get()));
+    stmt
+}
+
 fn position_of(row: &sea_orm::QueryResult) -> Result<Position, StoreError> {
     let (newer_or_equal, older) =
         (row.try_get::<i64>("", "newer_or_equal").sql()?, row.try_get::<i64>("", "older").sql()?);
@@ -172,7 +189,13 @@ fn count(v: i64) -> u64 {
 #[async_trait]
 impl Gallery for Db {
     async fn card(&self, owner: UserId, query: &GalleryQuery, at_: CardAt) -> Result<Option<ImageRecord>, StoreError> {
-        card_select(Owner::Id(owner), query, at_).limit(1).one(&self.conn).await.sql()?.map(convert::image).transpose()
+        card_select(Owner::Id(owner), query, at_)
+            .limit(1)
+            .one(&self.browse)
+            .await
+            .sql()?
+            .map(convert::image)
+            .transpose()
     }
 
     async fn position(&self, owner: UserId, query: &GalleryQuery, cursor: Cursor) -> Result<Position, StoreError> {
@@ -183,7 +206,7 @@ impl Gallery for Db {
             .expr_as(count_side(Owner::Id(owner), query, key().gte(at(&cursor))), "newer_or_equal")
             .expr_as(count_side(Owner::Id(owner), query, key().lt(at(&cursor))), "older")
             .to_owned();
-        let row = PositionRow::find_by_statement(self.db_backend().build(&stmt)).one(&self.conn).await.sql()?;
+        let row = PositionRow::find_by_statement(self.db_backend().build(&stmt)).one(&self.browse).await.sql()?;
         Ok(row.map_or(Position { index: 0, total: 0 }, |r| Position {
             index: count(r.newer_or_equal),
             total: count(r.newer_or_equal) + count(r.older),
@@ -200,7 +223,7 @@ impl Gallery for Db {
         // card's own key: one statement, one round trip
         let owner = Owner::Id(owner);
         let stmt = with_position(owner, query, card_select(owner, query, at_));
-        let Some(row) = self.conn.query_one_raw(self.db_backend().build(&stmt)).await.sql()? else {
+        let Some(row) = self.browse.query_one_raw(self.db_backend().build(&stmt)).await.sql()? else {
             return Ok(None);
         };
         let image = convert::image(images::Model::from_query_result(&row, "").sql()?)?;
@@ -214,19 +237,8 @@ impl Gallery for Db {
         from: ImageId,
         older: bool,
     ) -> Result<Option<(User, Option<(ImageRecord, Position)>)>, StoreError> {
-        // `users u LEFT JOIN (<card with position>) ON TRUE`: the user's row whether or not a
-        // card lies that way, the user's columns as `u_*` beside the card's own
-        let owner = Owner::Telegram(telegram);
-        let card = with_position(owner, query, step_select(owner, query, from, older));
-        let mut stmt = Query::select();
-        for column in users::Column::iter() {
-            stmt.expr_as(Expr::col((Alias::new("u"), column)), Alias::new(format!("u_{}", column.as_str())));
-        }
-        stmt.column((Alias::new("c"), Asterisk))
-            .from_as(users::Entity, Alias::new("u"))
-            .join_subquery(JoinType::LeftJoin, card, Alias::new("c"), Expr::cust("1 = 1"))
-            .and_where(Expr::col((Alias::new("u"), users::Column::TelegramId)).eq(telegram.get()));
-        let Some(row) = self.conn.query_one_raw(self.db_backend().build(&stmt)).await.sql()? else {
+        let stmt = step_statement(telegram, query, from, older);
+        let Some(row) = self.browse.query_one_raw(self.db_backend().build(&stmt)).await.sql()? else {
             return Ok(None);
         };
         let user = convert::user(users::Model::from_query_result(&row, "u_").sql()?)?;

@@ -69,6 +69,9 @@ impl Default for PoolOptions {
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// Gallery reads (cards, positions, steps): on PostgreSQL a pool of its own whose sessions
+    /// plan prepared statements once (see `connect_with`); on SQLite the same connection.
+    browse: DatabaseConnection,
     backend: Backend,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
@@ -120,8 +123,26 @@ impl Db {
                     .map_sqlx_sqlite_opts(|o| o.foreign_keys(true).busy_timeout(Duration::from_secs(5)));
             }
         }
-        let conn = sea_orm::Database::connect(options).await.map_err(error::connect_err)?;
-        Ok(Db { conn, backend, clock: Arc::new(SystemClock), ids: Arc::new(UuidV7) })
+        let conn = sea_orm::Database::connect(options.clone()).await.map_err(error::connect_err)?;
+        let browse = match backend {
+            // PostgreSQL plans a prepared statement anew on every execution (a "custom plan")
+            // whenever its estimate of the reusable "generic" plan is higher than the custom
+            // plans' average. For the gallery's statements it is (a step's generic estimate is
+            // about 6x its custom one), so every press was planned again: half of the server's
+            // CPU per press (perf, 2026-12-07), though the generic plan runs as fast. Their
+            // predicates compare keys, never skewed values, and `favorite` is written as a
+            // literal so the partial index still applies; so their own pool forces the
+            // generic plan (`plan_cache_mode`, PostgreSQL 12+, docs: runtime-config-query).
+            // Every other statement keeps PostgreSQL's own choice.
+            Backend::Postgres => {
+                options
+                    .max_connections(pool.max_connections.div_ceil(2))
+                    .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_generic_plan")]));
+                sea_orm::Database::connect(options).await.map_err(error::connect_err)?
+            }
+            Backend::Sqlite => conn.clone(),
+        };
+        Ok(Db { conn, browse, backend, clock: Arc::new(SystemClock), ids: Arc::new(UuidV7) })
     }
 
     /// Uses `clock` for session expiry instead of the system clock (tests move time).
@@ -188,6 +209,9 @@ impl Db {
 
     /// Closes the pool.
     pub async fn close(self) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            self.browse.close().await.sql()?;
+        }
         self.conn.close().await.sql()
     }
 
