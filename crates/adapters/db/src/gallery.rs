@@ -4,6 +4,7 @@
 use crate::entity::{images, users};
 use crate::error::SqlResult;
 use crate::ledger::sum_as_bigint;
+use crate::templates::StepValues;
 use crate::{Db, convert};
 use aisha_domain::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageKind, ImageRecord, Position};
 use aisha_domain::ports::{Gallery, StoreError};
@@ -237,8 +238,12 @@ impl Gallery for Db {
         from: ImageId,
         older: bool,
     ) -> Result<Option<(User, Option<(ImageRecord, Position)>)>, StoreError> {
-        let stmt = step_statement(telegram, query, from, older);
-        let Some(row) = self.browse.query_one_raw(self.db_backend().build(&stmt)).await.sql()? else {
+        let backend = self.db_backend();
+        let values = StepValues { telegram, from, query: *query, older };
+        let stmt = self
+            .steps
+            .statement(backend, values, |v| backend.build(&step_statement(v.telegram, &v.query, v.from, v.older)));
+        let Some(row) = self.browse.query_one_raw(stmt).await.sql()? else {
             return Ok(None);
         };
         let user = convert::user(users::Model::from_query_result(&row, "u_").sql()?)?;
@@ -363,5 +368,47 @@ impl Gallery for Db {
             this_month: count(row.this_month),
             by_avatar,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::templates::StepTemplates;
+    use sea_orm::DbBackend;
+
+    /// A step filled from its shape's template is, text and values, the statement built for it.
+    #[test]
+    fn a_step_from_its_template_is_the_statement_built_for_it() {
+        let templates = StepTemplates::default();
+        let at = |s: i64| DateTime::<Utc>::from_timestamp(1_790_000_000 + s, 123_456_789).unwrap();
+        let mut checked = 0;
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            for kind in [None, Some(ImageKind::Text), Some(ImageKind::AvatarPhoto)] {
+                for bits in 0..32u8 {
+                    for round in 0..2u128 {
+                        let query = GalleryQuery {
+                            kind,
+                            avatar: (bits & 1 != 0).then(|| aisha_domain::AvatarId(uuid::Uuid::from_u128(77 + round))),
+                            favorites_only: bits & 2 != 0,
+                            from: (bits & 4 != 0).then(|| at(i64::try_from(round).unwrap())),
+                            until: (bits & 8 != 0).then(|| at(86_400)),
+                        };
+                        let v = StepValues {
+                            telegram: TelegramUserId::new(1_000 + i64::try_from(round).unwrap()).unwrap(),
+                            from: ImageId(uuid::Uuid::from_u128(5 + round)),
+                            query,
+                            older: bits & 16 != 0,
+                        };
+                        let build =
+                            |v: StepValues| backend.build(&step_statement(v.telegram, &v.query, v.from, v.older));
+                        let (filled, built) = (templates.statement(backend, v, build), build(v));
+                        assert_eq!((filled.sql, filled.values), (built.sql, built.values), "{backend:?} {v:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 2 * 3 * 32 * 2);
     }
 }

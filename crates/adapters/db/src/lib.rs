@@ -12,6 +12,7 @@ mod schema;
 pub mod scratch;
 mod sessions;
 mod stored;
+mod templates;
 mod users;
 
 use aisha_domain::ports::StoreError;
@@ -72,6 +73,8 @@ pub struct Db {
     /// Gallery reads (cards, positions, steps): on PostgreSQL a pool of its own whose sessions
     /// plan prepared statements once (see `connect_with`); on SQLite the same connection.
     browse: DatabaseConnection,
+    /// A gallery step's statement per shape, built once (`templates.rs`).
+    steps: Arc<templates::StepTemplates>,
     backend: Backend,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
@@ -142,7 +145,7 @@ impl Db {
             }
             Backend::Sqlite => conn.clone(),
         };
-        Ok(Db { conn, browse, backend, clock: Arc::new(SystemClock), ids: Arc::new(UuidV7) })
+        Ok(Db { conn, browse, steps: Arc::default(), backend, clock: Arc::new(SystemClock), ids: Arc::new(UuidV7) })
     }
 
     /// Uses `clock` for session expiry instead of the system clock (tests move time).
