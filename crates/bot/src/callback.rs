@@ -2,7 +2,8 @@
 //! a decoder that never fails loudly — anything it does not know is `None`, which the bot
 //! answers with "this button is outdated" and the current screen.
 //!
-//! Ids travel as 32 hex digits; they are never trusted, only looked up through owner-scoped
+//! Ids travel as 32 hex digits (a gallery step's as 22 base64url characters, to leave room for
+//! its filter); they are never trusted, only looked up through owner-scoped
 //! queries.
 //!
 //! This module holds the enum and its samples; `wire` holds the encoding, area by area.

@@ -49,7 +49,19 @@ impl fmt::Display for SessionKey {
 pub const VERSION: u32 = 1;
 
 pub fn encode<T: Serialize>(value: &T) -> String {
-    serde_json::json!({ "v": VERSION, "d": value }).to_string()
+    /// Serialized as it stands (no `serde_json::Value` built on the way: a gallery step writes
+    /// its session on every press).
+    #[derive(Serialize)]
+    struct Envelope<'a, T> {
+        v: u32,
+        d: &'a T,
+    }
+    serde_json::to_string(&Envelope { v: VERSION, d: value }).unwrap_or_else(|e| {
+        // only a map with non-string keys fails, which no session holds; an empty value
+        // reads as absent
+        tracing::error!(error = %e, "a session value does not serialize; stored as absent");
+        String::new()
+    })
 }
 
 /// `None` for another version or a shape that no longer decodes (logged, not fatal).
