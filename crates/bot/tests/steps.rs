@@ -144,7 +144,7 @@ fn a_forged_step_on_another_users_image_shows_only_the_users_own() {
     block(aisha_contract::gallery::insert(
         aisha_contract::Stores::of(&*h.store),
         &h.user(other),
-        &[theirs.clone()],
+        std::slice::from_ref(&theirs),
         now,
     ));
     h.press(U, "ru", Cb::Gallery, 5);
