@@ -4,7 +4,7 @@
 use crate::entity::{images, users};
 use crate::error::SqlResult;
 use crate::ledger::sum_as_bigint;
-use crate::templates::StepValues;
+use crate::templates::{StepValues, inline_limits};
 use crate::{Db, convert};
 use aisha_domain::gallery::{CardAt, Cursor, GalleryCounts, GalleryQuery, ImageKind, ImageRecord, Position};
 use aisha_domain::ports::{Gallery, StoreError};
@@ -245,13 +245,9 @@ fn count(v: i64) -> u64 {
 #[async_trait]
 impl Gallery for Db {
     async fn card(&self, owner: UserId, query: &GalleryQuery, at_: CardAt) -> Result<Option<ImageRecord>, StoreError> {
-        card_select(Owner::Id(owner), query, at_)
-            .limit(1)
-            .one(&self.browse)
-            .await
-            .sql()?
-            .map(convert::image)
-            .transpose()
+        let stmt = inline_limits(card_select(Owner::Id(owner), query, at_).limit(1).build(self.db_backend()));
+        let Some(row) = self.browse.query_one_raw(stmt).await.sql()? else { return Ok(None) };
+        convert::image(images::Model::from_query_result(&row, "").sql()?).map(Some)
     }
 
     async fn position(&self, owner: UserId, query: &GalleryQuery, cursor: Cursor) -> Result<Position, StoreError> {
@@ -279,7 +275,7 @@ impl Gallery for Db {
         // card's own key: one statement, one round trip
         let owner = Owner::Id(owner);
         let stmt = with_position(owner, query, card_select(owner, query, at_));
-        let Some(row) = self.browse.query_one_raw(self.db_backend().build(&stmt)).await.sql()? else {
+        let Some(row) = self.browse.query_one_raw(inline_limits(self.db_backend().build(&stmt))).await.sql()? else {
             return Ok(None);
         };
         let image = convert::image(images::Model::from_query_result(&row, "").sql()?)?;
@@ -295,9 +291,9 @@ impl Gallery for Db {
     ) -> Result<Option<(User, Option<(ImageRecord, Position)>)>, StoreError> {
         let backend = self.db_backend();
         let values = StepValues { telegram, from, query: *query, older };
-        let stmt = self
-            .steps
-            .statement(backend, values, |v| backend.build(&step_statement(v.telegram, &v.query, v.from, v.older)));
+        let stmt = self.steps.statement(backend, values, |v| {
+            inline_limits(backend.build(&step_statement(v.telegram, &v.query, v.from, v.older)))
+        });
         let Some(row) = self.browse.query_one_raw(stmt).await.sql()? else {
             return Ok(None);
         };
@@ -452,8 +448,9 @@ mod tests {
                             query,
                             older: bits & 16 != 0,
                         };
-                        let build =
-                            |v: StepValues| backend.build(&step_statement(v.telegram, &v.query, v.from, v.older));
+                        let build = |v: StepValues| {
+                            inline_limits(backend.build(&step_statement(v.telegram, &v.query, v.from, v.older)))
+                        };
                         let (filled, built) = (templates.statement(backend, v, build), build(v));
                         assert_eq!((filled.sql, filled.values), (built.sql, built.values), "{backend:?} {v:?}");
                         checked += 1;
