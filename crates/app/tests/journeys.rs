@@ -119,6 +119,13 @@ async fn top_up_create_four_images_then_filter_favorite_delete_and_see_stats() {
     chat.press("Фильтры").await;
     chat.press("Сбросить фильтры").await;
 
+    // a step from the newest card: its ➡️ carries the card and the filter
+    card(&chat, "the newest card", |c| c.starts_with("1 / 4 ·")).await;
+    chat.press("➡️").await;
+    card(&chat, "the second card", |c| c.starts_with("2 / 4 ·")).await;
+    chat.press("⬅️").await;
+    card(&chat, "the newest card again", |c| c.starts_with("1 / 4 ·")).await;
+
     // delete the current card (not the favorite: move on if it is)
     let mut current = card(&chat, "a card", |c| c.contains(" / 4 ·")).await;
     if current.contains('⭐') {
