@@ -1,5 +1,8 @@
 //! A gallery step's argument: the card the button is on and the filter it was shown under,
-//! packed to fit Telegram's 64 bytes with everything else (`1:gn:` and 57 bytes at most).
+//! packed to fit Telegram's 64 bytes with everything else (`1:gn:` and 57 bytes at most; the
+//! longest is 62). The limit is the Bot API's: `InlineKeyboardButton.callback_data`, "1-64
+//! bytes" (core.telegram.org/bots/api#inlinekeyboardbutton, as grammY's type reference repeats
+//! it; checked 2026-12-07), and the sandbox's emulator refuses longer data the same way.
 //!
 //! `<card><kind><favorites><date>[<avatar>]`, fixed widths, no separators:
 //! - card, avatar: a UUID's 16 bytes in unpadded base64url (22 characters);

@@ -8,8 +8,9 @@
 //! from the session on this path: the card on the screen is where the user is.
 //!
 //! A filter with dates needs the user's timezone before its bounds are known, so such a step
-//! reads the user first (two statements); so does a step whose card is gone or was the last
-//! one that way (the remembered place and its neighbours are looked up as `show` does).
+//! reads the user first and then the same statement (two in all). A step whose card is gone,
+//! or was the last one that way, finds its card by the general reads (the remembered place
+//! and its neighbours, as `show` does).
 
 use super::{GalleryService, View};
 use crate::coordination::UpdateClaim;
@@ -42,7 +43,7 @@ pub struct StepRead {
 impl GalleryService {
     /// The user and the card a step leads to, in one round trip when the filter has no dates.
     pub async fn step_read(&self, telegram: TelegramUserId, step: Step) -> Result<StepRead, StoreError> {
-        if step.filter.date.is_some() {
+        if !step.read_at_once() {
             return Ok(StepRead { user: None, card: None });
         }
         // without dates the bounds do not depend on the timezone
@@ -66,15 +67,15 @@ impl GalleryService {
     ) -> Result<Option<View>, StoreError> {
         let found = match card {
             Some(found) => Some(found),
-            None => {
-                let nav = if step.older { Nav::Older } else { Nav::Newer };
-                let cursor = match self.gallery.get(user.id, step.from).await? {
-                    Some(img) => Some(img.cursor()),
-                    // the card pressed on is gone: move from the remembered place instead
-                    None => self.session(user).await?.cursor,
-                };
-                self.locate(user, &step.filter, cursor, nav).await?
+            // the read waited for the user's timezone: the same one statement, now
+            None if !step.read_at_once() => {
+                let q = step.filter.resolve(self.env.now(), user.settings.timezone);
+                match self.gallery.step(user.profile.telegram_id, &q, step.from, step.older).await? {
+                    Some((_, Some(found))) => Some(found),
+                    _ => self.locate_from(user, step).await?,
+                }
             }
+            None => self.locate_from(user, step).await?,
         };
         let (view, session) = Self::viewed(step.filter, found);
         let (key, value) = (SessionKey::gallery(user.id), session::encode(&session));
@@ -86,5 +87,25 @@ impl GalleryService {
             }
         };
         Ok(first.then_some(view))
+    }
+
+    /// The card a step leads to by the general reads: from the pressed card, or from the
+    /// remembered place when that card is gone; its neighbours or the newest when nothing lies
+    /// that way.
+    async fn locate_from(&self, user: &User, step: Step) -> Result<Option<(ImageRecord, Position)>, StoreError> {
+        let nav = if step.older { Nav::Older } else { Nav::Newer };
+        let cursor = match self.gallery.get(user.id, step.from).await? {
+            Some(img) => Some(img.cursor()),
+            None => self.session(user).await?.cursor,
+        };
+        self.locate(user, &step.filter, cursor, nav).await
+    }
+}
+
+impl Step {
+    /// Whether the user and the next card are read in one statement before the user is
+    /// known: a filter with dates needs the user's timezone for its bounds first.
+    fn read_at_once(&self) -> bool {
+        self.filter.date.is_none()
     }
 }
